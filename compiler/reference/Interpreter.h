@@ -1,0 +1,30 @@
+// The reference interpreter: evaluates any IndexProgram directly over strided views, with wide
+// accumulation. It is the oracle for tests and `--check`, never the fast path.
+#pragma once
+
+#include "ir/IndexProgram.h"
+
+#include <complex>
+#include <vector>
+
+namespace einjit::reference {
+
+struct InterpretOptions {
+  /// out = alpha * contraction + beta * out. Complex dtypes use the complex values; real dtypes
+  /// the real parts; integer dtypes round alpha and beta to integers.
+  std::complex<double> alpha{1.0, 0.0};
+  std::complex<double> beta{0.0, 0.0};
+};
+
+/// Evaluates `program` on `inputs` (one view per operand, shapes and dtype as declared, any
+/// strides including 0) into `out` (shape program.outputShape(), any non-overlapping strides).
+/// Accumulates f32 in double, f64 in long double, integers in int64 (wrapping like numpy), c64 in
+/// complex<double>, c128 in complex<long double>. Throws Error(Misuse) on a count, dtype, rank or
+/// extent that does not match the program, or a null data pointer for a non-empty tensor.
+void interpret(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
+               const TensorView& out, const InterpretOptions& options = {});
+/// Same, into a new C-order tensor.
+Tensor interpret(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
+                 const InterpretOptions& options = {});
+
+} // namespace einjit::reference

@@ -1,0 +1,22 @@
+// Reading and writing numpy .npy files (format versions 1.0–3.0, little-endian, C or Fortran order).
+#pragma once
+
+#include "einjit/tensor.h"
+
+#include <string>
+
+namespace einjit {
+
+/// Reads a .npy file of dtype <f4 <f8 <i4 <i8 <c8 <c16 (also '|' or '=' byte order where it
+/// means little-endian). Fortran-order files keep their layout (Tensor::Order::F). Throws
+/// Error(Io) naming the file and what is wrong: missing, truncated, bad magic or header,
+/// unsupported dtype, big-endian data.
+Tensor readNpy(const std::string& path);
+/// Parses a .npy image held in memory; `what` names it in error messages.
+Tensor parseNpy(const std::string& bytes, const std::string& what);
+/// Writes a view (any strides) as a C-order .npy file. Throws Error(Io) on failure.
+void writeNpy(const std::string& path, const TensorView& tensor);
+/// The .npy image of a view, as writeNpy would write it.
+std::string formatNpy(const TensorView& tensor);
+
+} // namespace einjit

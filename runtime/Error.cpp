@@ -1,0 +1,58 @@
+#include "einjit/error.h"
+
+#include <algorithm>
+
+namespace einjit {
+
+namespace {
+
+std::string render(const std::string& message, const std::string& source,
+                   std::optional<SourceSpan> span) {
+  if (!span)
+    return message;
+  std::size_t begin = std::min(span->begin, source.size());
+  std::size_t width = span->end > begin ? span->end - begin : 1;
+  return message + "\n  " + source + "\n  " + std::string(begin, ' ') + std::string(width, '^');
+}
+
+} // namespace
+
+Error::Error(ErrorKind kind, std::string message)
+    : kind_(kind), message_(std::move(message)), rendered_(message_) {}
+
+Error::Error(ErrorKind kind, std::string message, std::string source, SourceSpan span)
+    : kind_(kind), message_(std::move(message)), source_(std::move(source)), span_(span),
+      rendered_(render(message_, source_, span_)) {}
+
+Error Error::relocated(std::string outer, std::size_t offset) const {
+  if (!span_)
+    return *this;
+  return Error(kind_, message_, std::move(outer),
+               SourceSpan{span_->begin + offset, span_->end + offset});
+}
+
+std::string_view errorKindName(ErrorKind kind) {
+  switch (kind) {
+  case ErrorKind::Syntax:
+    return "syntax";
+  case ErrorKind::Shape:
+    return "shape";
+  case ErrorKind::Axis:
+    return "axis";
+  case ErrorKind::Arity:
+    return "arity";
+  case ErrorKind::Argument:
+    return "argument";
+  case ErrorKind::Io:
+    return "io";
+  case ErrorKind::Misuse:
+    return "misuse";
+  case ErrorKind::Unsupported:
+    return "unsupported";
+  case ErrorKind::Internal:
+    return "internal";
+  }
+  return "unknown";
+}
+
+} // namespace einjit

@@ -1,0 +1,15 @@
+# Golden tests: each .test file holds the command (RUN:) and the lines to check (CHECK:).
+import os
+
+import lit.formats
+
+config.name = "einjit-golden"
+config.test_format = lit.formats.ShTest(True)
+config.suffixes = [".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = config.golden_exec_root
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py.in"]
+config.substitutions.append(("%einjit", config.einjit))
+config.substitutions.append(("FileCheck", config.filecheck))
+config.substitutions.append(("%not", "not"))
+config.environment["LC_ALL"] = "C"
