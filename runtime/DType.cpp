@@ -48,8 +48,12 @@ std::size_t dtypeSize(DType dtype) {
   return visitDType(dtype, [](auto value) { return sizeof(value); });
 }
 
-bool isComplex(DType dtype) { return dtype == DType::c64 || dtype == DType::c128; }
+bool isComplex(DType dtype) {
+  return dtype == DType::c64 || dtype == DType::c128;
+}
 
-bool isInteger(DType dtype) { return dtype == DType::i32 || dtype == DType::i64; }
+bool isInteger(DType dtype) {
+  return dtype == DType::i32 || dtype == DType::i64;
+}
 
 } // namespace einjit

@@ -6,8 +6,7 @@ namespace einjit::frontend {
 
 namespace {
 constexpr const char* kFreeOrder = "acdefghijmnopqrstuvwxyzlkbABCDEFGHIJKLMNOPQRSTUVWXYZ";
-constexpr const char* kContractedOrder =
-    "klmnopqrstuvwxyzjihgfedcbaABCDEFGHIJKLMNOPQRSTUVWXYZ";
+constexpr const char* kContractedOrder = "klmnopqrstuvwxyzjihgfedcbaABCDEFGHIJKLMNOPQRSTUVWXYZ";
 } // namespace
 
 std::string LabelAllocator::firstFree(const std::string& order) {
@@ -26,8 +25,12 @@ std::string LabelAllocator::take(const std::string& preferred) {
   return fresh();
 }
 
-std::string LabelAllocator::fresh() { return firstFree(kFreeOrder); }
+std::string LabelAllocator::fresh() {
+  return firstFree(kFreeOrder);
+}
 
-std::string LabelAllocator::freshContracted() { return firstFree(kContractedOrder); }
+std::string LabelAllocator::freshContracted() {
+  return firstFree(kContractedOrder);
+}
 
 } // namespace einjit::frontend

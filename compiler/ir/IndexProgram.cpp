@@ -113,8 +113,8 @@ void verify(const IndexProgram& program) {
       const Index& index = operand.indices[d];
       if (index.isZero()) {
         if (shape[d] != 1)
-          broken("literal 0 at axis " + std::to_string(d) + " of " + operand.name +
-                 " has extent " + std::to_string(shape[d]));
+          broken("literal 0 at axis " + std::to_string(d) + " of " + operand.name + " has extent " +
+                 std::to_string(shape[d]));
         continue;
       }
       if (!isIdentifier(index.label))

@@ -31,8 +31,8 @@ struct Index {
 /// its dimensions after the prologues, and whether the statement reads its complex conjugate.
 struct Operand {
   std::string name;
-  Shape shape;                 ///< as passed by the user (before prologues)
-  std::vector<Index> indices;  ///< one per dimension of the operand after prologues
+  Shape shape;                ///< as passed by the user (before prologues)
+  std::vector<Index> indices; ///< one per dimension of the operand after prologues
   bool conj = false;
   bool operator==(const Operand&) const = default;
 };

@@ -1,4 +1,5 @@
-// Reading and writing numpy .npy files (format versions 1.0–3.0, little-endian, C or Fortran order).
+// Reading and writing numpy .npy files (format versions 1.0–3.0, little-endian, C or Fortran
+// order).
 #pragma once
 
 #include "einjit/tensor.h"
