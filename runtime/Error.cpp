@@ -10,8 +10,10 @@ std::string render(const std::string& message, const std::string& source,
                    std::optional<SourceSpan> span) {
   if (!span)
     return message;
+  // A span may point just past the text (a missing '->' or operand): clamp both ends to it.
   std::size_t begin = std::min(span->begin, source.size());
-  std::size_t width = span->end > begin ? span->end - begin : 1;
+  std::size_t end = std::min(span->end, source.size());
+  std::size_t width = end > begin ? end - begin : 1;
   return message + "\n  " + source + "\n  " + std::string(begin, ' ') + std::string(width, '^');
 }
 

@@ -1,0 +1,367 @@
+// .npy reading and writing. The header is a Python dict literal; only the three keys numpy writes
+// are accepted, and every length read from the file is checked against the bytes really there.
+#include "einjit/npy.h"
+
+#include "einjit/error.h"
+
+#include <bit>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+namespace einjit {
+
+// Element bytes are copied as they are in memory, and .npy files here are little-endian.
+static_assert(std::endian::native == std::endian::little,
+              "einjit's .npy I/O needs a little-endian host");
+
+namespace {
+
+constexpr std::string_view kMagic = "\x93NUMPY";
+
+/// Builds Error(Io) messages that start with the call and the file.
+class NpyFailure {
+public:
+  NpyFailure(std::string call, std::string what) : prefix_(call + ": " + what + ": ") {}
+  [[noreturn]] void operator()(const std::string& message) const {
+    throw Error(ErrorKind::Io, prefix_ + message);
+  }
+
+private:
+  std::string prefix_;
+};
+
+/// The value of one header key: a string, a boolean or a tuple of integers.
+struct HeaderValue {
+  enum class Kind { String, Bool, Tuple } kind = Kind::String;
+  std::string text;
+  bool flag = false;
+  Shape tuple;
+};
+
+/// Reads the dict literal of a .npy header (a subset of Python literal syntax).
+class HeaderParser {
+public:
+  HeaderParser(std::string_view text, const NpyFailure& fail) : text_(text), fail_(fail) {}
+
+  std::map<std::string, HeaderValue> parseDict() {
+    std::map<std::string, HeaderValue> entries;
+    expect('{');
+    while (true) {
+      skipSpaces();
+      if (peek() == '}')
+        break;
+      std::string key = parseString();
+      expect(':');
+      HeaderValue value = parseValue(key);
+      if (!entries.emplace(key, value).second)
+        fail_("bad header: key '" + key + "' appears twice");
+      skipSpaces();
+      if (peek() == ',') {
+        ++pos_;
+        continue;
+      }
+      if (peek() != '}')
+        unexpected("',' or '}'");
+    }
+    ++pos_;
+    skipSpaces();
+    if (pos_ != text_.size())
+      unexpected("the end of the header after '}'");
+    return entries;
+  }
+
+private:
+  void skipSpaces() {
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                   text_[pos_] == '\n' || text_[pos_] == '\r'))
+      ++pos_;
+  }
+  char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+
+  [[noreturn]] void unexpected(const std::string& expected) const {
+    std::string found =
+        pos_ < text_.size() ? "'" + std::string(1, text_[pos_]) + "'" : "the end of the header";
+    fail_("bad header: expected " + expected + " at offset " + std::to_string(pos_) + ", found " +
+          found + " in " + std::string(text_));
+  }
+
+  void expect(char c) {
+    skipSpaces();
+    if (peek() != c)
+      unexpected("'" + std::string(1, c) + "'");
+    ++pos_;
+  }
+
+  std::string parseString() {
+    skipSpaces();
+    char quote = peek();
+    if (quote != '\'' && quote != '"')
+      unexpected("a quoted string");
+    std::size_t end = text_.find(quote, pos_ + 1);
+    if (end == std::string_view::npos)
+      fail_("bad header: unterminated string at offset " + std::to_string(pos_));
+    std::string value(text_.substr(pos_ + 1, end - pos_ - 1));
+    pos_ = end + 1;
+    return value;
+  }
+
+  std::int64_t parseExtent() {
+    skipSpaces();
+    if (peek() == '-')
+      fail_("bad header: negative extent in shape " + std::string(text_));
+    if (peek() < '0' || peek() > '9')
+      unexpected("an extent");
+    std::int64_t value = 0;
+    while (peek() >= '0' && peek() <= '9') {
+      int digit = peek() - '0';
+      if (value > (std::numeric_limits<std::int64_t>::max() - digit) / 10)
+        fail_("bad header: extent too large in shape " + std::string(text_));
+      value = value * 10 + digit;
+      ++pos_;
+    }
+    // Python 2 numpy wrote longs with an L suffix, e.g. (3L, 4L).
+    if (peek() == 'L')
+      ++pos_;
+    return value;
+  }
+
+  HeaderValue parseValue(const std::string& key) {
+    skipSpaces();
+    HeaderValue value;
+    if (peek() == '\'' || peek() == '"') {
+      value.text = parseString();
+      return value;
+    }
+    if (text_.substr(pos_, 4) == "True" || text_.substr(pos_, 5) == "False") {
+      value.kind = HeaderValue::Kind::Bool;
+      value.flag = text_[pos_] == 'T';
+      pos_ += value.flag ? 4 : 5;
+      return value;
+    }
+    if (peek() == '(') {
+      ++pos_;
+      value.kind = HeaderValue::Kind::Tuple;
+      while (true) {
+        skipSpaces();
+        if (peek() == ')')
+          break;
+        value.tuple.push_back(parseExtent());
+        skipSpaces();
+        if (peek() == ',')
+          ++pos_;
+        else if (peek() != ')')
+          unexpected("',' or ')'");
+      }
+      ++pos_;
+      return value;
+    }
+    if (peek() == '[')
+      fail_("unsupported dtype: structured arrays (a list as '" + key + "') are not supported");
+    unexpected("a string, True, False or a tuple as the value of '" + key + "'");
+  }
+
+  std::string_view text_;
+  std::size_t pos_ = 0;
+  const NpyFailure& fail_;
+};
+
+DType dtypeOfDescr(const std::string& descr, const NpyFailure& fail) {
+  if (descr.size() < 2)
+    fail("unsupported dtype '" + descr + "'");
+  char order = descr[0];
+  std::string code = descr.substr(1);
+  if (code == "O")
+    fail("unsupported dtype '" + descr + "': object arrays cannot be read");
+  static const std::map<std::string, DType> codes{{"f4", DType::f32}, {"f8", DType::f64},
+                                                  {"i4", DType::i32}, {"i8", DType::i64},
+                                                  {"c8", DType::c64}, {"c16", DType::c128}};
+  auto found = codes.find(code);
+  if (found == codes.end())
+    fail("unsupported dtype '" + descr + "' (supported: <f4 <f8 <i4 <i8 <c8 <c16)");
+  if (order == '>')
+    fail("unsupported dtype '" + descr + "': big-endian data is not supported");
+  // '=' is the writer's native order and '|' "not applicable": numpy only writes either for
+  // multi-byte types on little-endian machines, the only kind that writes these files unswapped.
+  if (order != '<' && order != '=' && order != '|')
+    fail("unsupported dtype '" + descr + "': unknown byte order '" + std::string(1, order) + "'");
+  return found->second;
+}
+
+std::string descriptorOf(DType dtype) {
+  switch (dtype) {
+  case DType::f32:
+    return "<f4";
+  case DType::f64:
+    return "<f8";
+  case DType::i32:
+    return "<i4";
+  case DType::i64:
+    return "<i8";
+  case DType::c64:
+    return "<c8";
+  case DType::c128:
+    return "<c16";
+  }
+  return "?";
+}
+
+std::uint32_t littleEndian(std::string_view bytes) {
+  std::uint32_t value = 0;
+  for (std::size_t i = bytes.size(); i-- > 0;)
+    value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  return value;
+}
+
+Tensor parse(const std::string& bytes, const NpyFailure& fail) {
+  if (bytes.size() < kMagic.size() + 2 || bytes.compare(0, kMagic.size(), kMagic) != 0)
+    fail("not a .npy file (bad magic: it does not start with \"\\x93NUMPY\")");
+  int major = static_cast<unsigned char>(bytes[6]);
+  int minor = static_cast<unsigned char>(bytes[7]);
+  if (major < 1 || major > 3 || minor != 0)
+    fail("unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor) +
+         " (supported: 1.0, 2.0, 3.0)");
+  std::size_t lengthBytes = major == 1 ? 2 : 4;
+  std::size_t headerStart = kMagic.size() + 2 + lengthBytes;
+  if (bytes.size() < headerStart)
+    fail("truncated header: expected " + std::to_string(headerStart) + " bytes, found " +
+         std::to_string(bytes.size()));
+  std::size_t headerLength = littleEndian(std::string_view(bytes).substr(8, lengthBytes));
+  if (bytes.size() - headerStart < headerLength)
+    fail("truncated header: expected " + std::to_string(headerLength) + " bytes of header, found " +
+         std::to_string(bytes.size() - headerStart));
+  std::string_view header = std::string_view(bytes).substr(headerStart, headerLength);
+
+  std::map<std::string, HeaderValue> entries = HeaderParser(header, fail).parseDict();
+  const std::map<std::string, HeaderValue::Kind> expected{
+      {"descr", HeaderValue::Kind::String},
+      {"fortran_order", HeaderValue::Kind::Bool},
+      {"shape", HeaderValue::Kind::Tuple}};
+  for (const auto& [key, value] : entries)
+    if (!expected.count(key))
+      fail("bad header: unexpected key '" + key + "'");
+  for (const auto& [key, kind] : expected) {
+    auto found = entries.find(key);
+    if (found == entries.end())
+      fail("bad header: missing key '" + key + "'");
+    if (found->second.kind != kind)
+      fail(std::string("bad header: '") + key + "' must be " +
+           (kind == HeaderValue::Kind::String ? "a string"
+            : kind == HeaderValue::Kind::Bool ? "True or False"
+                                              : "a tuple"));
+  }
+  DType dtype = dtypeOfDescr(entries["descr"].text, fail);
+  const Shape& shape = entries["shape"].tuple;
+  bool fortran = entries["fortran_order"].flag;
+
+  std::size_t itemSize = dtypeSize(dtype);
+  std::uint64_t elements = 1;
+  for (std::int64_t extent : shape) {
+    if (extent != 0 && elements > std::numeric_limits<std::uint64_t>::max() / itemSize /
+                                      static_cast<std::uint64_t>(extent))
+      fail("shape " + shapeToPython(shape) + " is too large");
+    elements *= static_cast<std::uint64_t>(extent);
+  }
+  std::uint64_t dataBytes = elements * itemSize;
+  std::uint64_t available = bytes.size() - headerStart - headerLength;
+  if (available < dataBytes)
+    fail("truncated data: shape " + shapeToPython(shape) + " of " + descriptorOf(dtype) +
+         " needs " + std::to_string(dataBytes) + " bytes, found " + std::to_string(available));
+  Tensor tensor(dtype, shape, fortran ? Tensor::Order::F : Tensor::Order::C);
+  if (dataBytes > 0)
+    std::memcpy(tensor.data(), bytes.data() + headerStart + headerLength, dataBytes);
+  return tensor;
+}
+
+} // namespace
+
+Tensor parseNpy(const std::string& bytes, const std::string& what) {
+  return parse(bytes, NpyFailure("parseNpy", what));
+}
+
+Tensor readNpy(const std::string& path) {
+  NpyFailure fail("readNpy", path);
+  // stdio rather than iostreams: libstdc++'s stream iterators throw on a read error (a directory,
+  // an I/O fault) instead of reporting it.
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!file)
+    fail(std::string("cannot open: ") + std::strerror(errno));
+  std::string bytes;
+  char buffer[1 << 16];
+  while (std::size_t count = std::fread(buffer, 1, sizeof buffer, file.get()))
+    bytes.append(buffer, count);
+  if (std::ferror(file.get()))
+    fail(std::string("cannot read: ") + std::strerror(errno));
+  return parse(bytes, fail);
+}
+
+std::string formatNpy(const TensorView& tensor) {
+  const Shape& shape = tensor.shape();
+  std::int64_t elements = tensor.elements();
+  if (tensor.data() == nullptr && elements > 0)
+    throw Error(ErrorKind::Misuse, "formatNpy: the view of shape " + shapeToPython(shape) +
+                                       " has a null data pointer");
+  std::string dict = "{'descr': '" + descriptorOf(tensor.dtype()) +
+                     "', 'fortran_order': False, 'shape': " + shapeToPython(shape) + ", }";
+  // numpy pads with spaces so that the data starts at a multiple of 64 bytes, then ends the
+  // header with a newline; a header too long for version 1.0's 16-bit length needs 2.0.
+  std::size_t prefix = kMagic.size() + 2 + 2;
+  bool version2 = prefix + dict.size() + 1 + 64 > 0xffff;
+  if (version2)
+    prefix += 2;
+  std::size_t padding = 64 - (prefix + dict.size() + 1) % 64;
+  std::string header = dict + std::string(padding, ' ') + "\n";
+
+  std::string image(kMagic);
+  image += static_cast<char>(version2 ? 2 : 1);
+  image += '\0';
+  std::size_t length = header.size();
+  for (std::size_t i = 0; i < (version2 ? 4u : 2u); ++i)
+    image += static_cast<char>((length >> (8 * i)) & 0xff);
+  image += header;
+
+  std::size_t itemSize = dtypeSize(tensor.dtype());
+  std::size_t start = image.size();
+  image.resize(start + static_cast<std::size_t>(elements) * itemSize);
+  if (elements == 0)
+    return image;
+  const auto* base = static_cast<const char*>(tensor.data());
+  const Strides& strides = tensor.strides();
+  std::vector<std::int64_t> index(shape.size(), 0);
+  std::int64_t offset = 0;
+  for (std::int64_t n = 0; n < elements; ++n) {
+    std::memcpy(image.data() + start + static_cast<std::size_t>(n) * itemSize,
+                base + offset * static_cast<std::int64_t>(itemSize), itemSize);
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      if (++index[d] < shape[d]) {
+        offset += strides[d];
+        break;
+      }
+      index[d] = 0;
+      offset -= strides[d] * (shape[d] - 1);
+    }
+  }
+  return image;
+}
+
+void writeNpy(const std::string& path, const TensorView& tensor) {
+  std::string image = formatNpy(tensor);
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  if (!file)
+    throw Error(ErrorKind::Io,
+                "writeNpy: " + path + ": cannot open for writing: " + std::strerror(errno));
+  file.write(image.data(), static_cast<std::streamsize>(image.size()));
+  file.close();
+  if (!file)
+    throw Error(ErrorKind::Io, "writeNpy: " + path + ": cannot write " +
+                                   std::to_string(image.size()) +
+                                   " bytes: " + std::strerror(errno));
+}
+
+} // namespace einjit

@@ -17,10 +17,19 @@ struct ParsedCall {
   std::string text;                      ///< the whole text as given
   std::string function;                  ///< canonical name: "np.einsum", "K.batch_dot", "@", …
   std::vector<std::string> operandNames; ///< operand identifiers in order ("a", "b")
-  std::vector<std::pair<std::string, PyValue>> keywords; ///< keyword and positional non-operand args
+  std::vector<std::pair<std::string, PyValue>>
+      keywords;                          ///< keyword and positional non-operand args
   std::optional<std::string> subscripts; ///< einsum string, for einsum calls and bare strings
   std::size_t subscriptsColumn = 0;      ///< where the einsum string starts inside `text`
 };
+
+/// The operand names of a call in order of first appearance: shapes and .npy files bind one per
+/// distinct name (`a @ a` takes one shape).
+std::vector<std::string> distinctOperandNames(const ParsedCall& call);
+
+/// True for the calls whose meaning changed between Keras versions (K.batch_dot, the Dot layer,
+/// keras.layers.dot): those LowerOptions::batchDot selects between.
+bool hasLegacyBatchDot(const ParsedCall& call);
 
 /// Parses call text. Accepts the module aliases np./numpy., tf./tensorflow., torch.,
 /// K./keras.backend./tf.keras.backend./tf_keras.backend., keras.layers./tf.keras.layers.,
@@ -39,12 +48,18 @@ ShapeBinding parseShapes(const std::string& text);
 
 struct LowerOptions {
   DType dtype = DType::f32;
+  /// Which K.batch_dot / Dot semantics `LoweredCall::program` follows; the other one, where it
+  /// applies, goes to `LoweredCall::legacy` (or back from it, for Legacy).
+  BatchDotSemantics batchDot = BatchDotSemantics::Current;
   double normalizeEpsilon = 1e-7; ///< for Dot(normalize=True) unless the call sets epsilon
 };
 
 struct LoweredCall {
   ParsedCall call;
   ir::IndexProgram program;
+  /// For each operand of `program`, the index into distinctOperandNames(call) of the tensor it
+  /// reads (a name used twice is read by two operands, the second named e.g. `a_2`).
+  std::vector<std::size_t> operandSources;
   /// For K.batch_dot / Dot / layers.dot: the legacy TF-backend program (§8.6) when it can be
   /// computed; explain shows it where it differs from `program`. Empty when it does not apply.
   std::optional<ir::IndexProgram> legacy;

@@ -26,7 +26,13 @@ std::vector<std::string> defaultOperandNames(std::size_t count);
 
 /// Whose rules: numpy's C implementation (the spec's default) or torch.einsum (ellipsis dims may
 /// be left out of an explicit output and are then summed; torch's own error texts).
-enum class EinsumDialect { Numpy, Torch };
+/// Tensorflow is tf.einsum: spaces are dropped first; the implicit output puts '...' first only
+/// when exactly one operand has it (otherwise broadcast dims are an error); a labelled dimension
+/// of extent 1 does not broadcast. KerasOps is keras.ops.einsum on the TensorFlow backend: the
+/// labels are renamed in order of first appearance (so the implicit output follows that order),
+/// then tf.einsum's rules, except that the subscripts Keras computes with tf.matmul broadcast
+/// their batch labels.
+enum class EinsumDialect { Numpy, Torch, Tensorflow, KerasOps };
 
 /// einsum(subscripts, *operands). Errors in the string carry the string and the column span.
 ir::IndexProgram einsum(std::string_view subscripts, const std::vector<Arg>& operands, DType dtype,

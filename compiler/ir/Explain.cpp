@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <set>
 
 namespace einjit::ir {
@@ -135,7 +136,8 @@ EinsumForm equivalentEinsum(const IndexProgram& program) {
 std::int64_t multiplyAdds(const IndexProgram& program) {
   std::int64_t count = 1;
   for (const auto& [label, extent] : program.labelExtents())
-    count *= extent;
+    if (__builtin_mul_overflow(count, extent, &count))
+      return std::numeric_limits<std::int64_t>::max();
   return count;
 }
 

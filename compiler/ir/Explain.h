@@ -54,7 +54,8 @@ struct EinsumForm {
 };
 EinsumForm equivalentEinsum(const IndexProgram& program);
 
-/// Multiply-adds of the statement as written (product of all label extents).
+/// Multiply-adds of the statement as written (product of all label extents); saturates at
+/// INT64_MAX rather than overflow.
 std::int64_t multiplyAdds(const IndexProgram& program);
 
 } // namespace einjit::ir

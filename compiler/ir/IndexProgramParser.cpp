@@ -1,0 +1,382 @@
+// Reads the text IndexProgramPrinter.cpp writes back into an IndexProgram: declarations, then
+// prologues, then one statement, line by line. Blank lines and `#` comments are ignored.
+#include "ir/IndexProgram.h"
+
+#include "einjit/error.h"
+#include "support/Format.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <limits>
+#include <optional>
+#include <set>
+
+namespace einjit::ir {
+
+namespace {
+
+bool isIdentifierStart(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
+bool isIdentifierChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+/// One line of program text being read left to right. Every failure becomes Error(Syntax) with
+/// "line N, column C: " and the line with a caret under the offending columns.
+class LineCursor {
+public:
+  LineCursor(std::string_view line, std::size_t lineNumber) : line_(line), lineNumber_(lineNumber) {
+    // A comment runs to the end of the line; nothing else in the grammar uses '#'.
+    end_ = std::min(line_.find('#'), line_.size());
+  }
+
+  [[noreturn]] void failAt(std::size_t begin, std::size_t end, const std::string& message) const {
+    throw Error(ErrorKind::Syntax,
+                "line " + std::to_string(lineNumber_) + ", column " + std::to_string(begin + 1) +
+                    ": " + message,
+                std::string(line_), SourceSpan{begin, std::max(end, begin + 1)});
+  }
+  [[noreturn]] void fail(const std::string& message) const { failAt(pos_, tokenEnd(), message); }
+
+  std::size_t position() const { return pos_; }
+  /// The column where the next token starts.
+  std::size_t tokenStart() {
+    skipSpaces();
+    return pos_;
+  }
+  std::size_t lineNumber() const { return lineNumber_; }
+
+  void skipSpaces() {
+    while (pos_ < end_ && std::isspace(static_cast<unsigned char>(line_[pos_])))
+      ++pos_;
+  }
+  bool atEnd() {
+    skipSpaces();
+    return pos_ == end_;
+  }
+  char peek() {
+    skipSpaces();
+    return pos_ < end_ ? line_[pos_] : '\0';
+  }
+  bool startsWith(std::string_view token) {
+    skipSpaces();
+    return line_.substr(pos_, end_ - pos_).substr(0, token.size()) == token;
+  }
+  bool consume(std::string_view token) {
+    if (!startsWith(token))
+      return false;
+    pos_ += token.size();
+    return true;
+  }
+  void expect(std::string_view token) {
+    if (!consume(token))
+      fail("expected '" + std::string(token) + "'" + found());
+  }
+
+  std::string identifier(const std::string& what) {
+    skipSpaces();
+    if (pos_ >= end_ || !isIdentifierStart(line_[pos_]))
+      fail("expected " + what + found());
+    std::size_t begin = pos_;
+    while (pos_ < end_ && isIdentifierChar(line_[pos_]))
+      ++pos_;
+    return std::string(line_.substr(begin, pos_ - begin));
+  }
+
+  std::int64_t integer(const std::string& what) {
+    std::string_view token = word();
+    std::int64_t value = 0;
+    auto [rest, status] = std::from_chars(token.data(), token.data() + token.size(), value);
+    if (token.empty() || status != std::errc() || rest != token.data() + token.size())
+      fail("expected " + what + found());
+    pos_ += token.size();
+    return value;
+  }
+
+  double number(const std::string& what) {
+    std::string_view token = word();
+    double value = 0;
+    auto [rest, status] = std::from_chars(token.data(), token.data() + token.size(), value);
+    if (token.empty() || status != std::errc() || rest != token.data() + token.size())
+      fail("expected " + what + found());
+    pos_ += token.size();
+    return value;
+  }
+
+  /// Text for "expected X, found Y" messages.
+  std::string found() {
+    skipSpaces();
+    if (pos_ >= end_)
+      return ", found the end of the line";
+    return ", found '" + std::string(line_.substr(pos_, tokenEnd() - pos_)) + "'";
+  }
+
+private:
+  // The run of characters up to the next separator: a number or a name as written.
+  std::string_view word() {
+    skipSpaces();
+    return line_.substr(pos_, tokenEnd() - pos_);
+  }
+  std::size_t tokenEnd() const {
+    std::size_t end = pos_;
+    while (end < end_ && (isIdentifierChar(line_[end]) || line_[end] == '.' || line_[end] == '-' ||
+                          line_[end] == '+'))
+      ++end;
+    return std::max(end, std::min(pos_ + 1, end_));
+  }
+
+  std::string_view line_;
+  std::size_t lineNumber_;
+  std::size_t pos_ = 0;
+  std::size_t end_ = 0;
+};
+
+class ProgramParser {
+public:
+  IndexProgram parse(std::string_view text) {
+    std::size_t lineNumber = 0;
+    std::size_t begin = 0;
+    while (begin <= text.size()) {
+      std::size_t newline = std::min(text.find('\n', begin), text.size());
+      std::string_view line = text.substr(begin, newline - begin);
+      if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+      LineCursor cursor(line, ++lineNumber);
+      if (!cursor.atEnd())
+        parseLine(cursor);
+      begin = newline + 1;
+    }
+    if (!sawStatement_)
+      throw Error(ErrorKind::Syntax,
+                  "line " + std::to_string(lineNumber) +
+                      ", column 1: expected the statement 'out[...] = ...' before the end of "
+                      "the text");
+    verify(program_);
+    return program_;
+  }
+
+private:
+  void parseLine(LineCursor& cursor) {
+    if (sawStatement_)
+      cursor.fail("the statement must be the last line");
+    std::size_t nameBegin = cursor.tokenStart();
+    std::string name = cursor.identifier("a declaration, a prologue or the statement");
+    if (cursor.consume(":="))
+      parsePrologue(cursor, name, nameBegin);
+    else if (cursor.consume(":"))
+      parseDeclaration(cursor, name, nameBegin);
+    else if (cursor.peek() == '[')
+      parseStatement(cursor, name);
+    else
+      cursor.fail("expected ':' (declaration), ':=' (prologue) or '[' (statement) after '" + name +
+                  "'" + cursor.found());
+  }
+
+  void parseDeclaration(LineCursor& cursor, const std::string& name, std::size_t nameBegin) {
+    if (findOperand(name))
+      cursor.failAt(nameBegin, nameBegin + name.size(), "'" + name + "' is declared twice");
+    std::size_t dtypeBegin = cursor.tokenStart();
+    std::string dtypeText = cursor.identifier("a dtype (f32, f64, i32, i64, c64, c128)");
+    std::optional<DType> dtype = parseDType(dtypeText);
+    if (!dtype)
+      cursor.failAt(dtypeBegin, cursor.position(), "unknown dtype '" + dtypeText + "'");
+    if (!program_.operands.empty() && *dtype != program_.dtype)
+      cursor.failAt(dtypeBegin, cursor.position(),
+                    "dtype " + std::string(dtypeName(*dtype)) + " differs from " +
+                        std::string(dtypeName(program_.dtype)) +
+                        " of the operands declared before; a program has one dtype");
+    program_.dtype = *dtype;
+    Operand operand;
+    operand.name = name;
+    cursor.expect("[");
+    if (!cursor.consume("]")) {
+      do {
+        std::size_t extentBegin = cursor.tokenStart();
+        std::int64_t extent = cursor.integer("an extent");
+        if (extent < 0)
+          cursor.failAt(extentBegin, cursor.position(), "extent must not be negative");
+        operand.shape.push_back(extent);
+      } while (cursor.consume(","));
+      cursor.expect("]");
+    }
+    expectEnd(cursor);
+    program_.operands.push_back(std::move(operand));
+  }
+
+  void parsePrologue(LineCursor& cursor, const std::string& name, std::size_t nameBegin) {
+    std::optional<std::size_t> operand = findOperand(name);
+    if (!operand)
+      cursor.failAt(nameBegin, nameBegin + name.size(), "'" + name + "' is not declared");
+    Prologue prologue;
+    prologue.operand = *operand;
+    std::size_t kindBegin = cursor.tokenStart();
+    std::string kind = cursor.identifier("normalize or ravel");
+    if (kind == "ravel")
+      prologue.kind = PrologueKind::Ravel;
+    else if (kind == "normalize")
+      prologue.kind = PrologueKind::Normalize;
+    else
+      cursor.failAt(kindBegin, cursor.position(),
+                    "unknown prologue '" + kind + "' (expected normalize or ravel)");
+    cursor.expect("(");
+    std::size_t argumentBegin = cursor.tokenStart();
+    std::string argument = cursor.identifier("'" + name + "'");
+    if (argument != name)
+      cursor.failAt(argumentBegin, cursor.position(),
+                    "a prologue transforms its own operand: expected '" + name + "', found '" +
+                        argument + "'");
+    if (prologue.kind == PrologueKind::Normalize)
+      parseNormalizeKeywords(cursor, prologue);
+    cursor.expect(")");
+    expectEnd(cursor);
+    program_.prologues.push_back(prologue);
+  }
+
+  void parseNormalizeKeywords(LineCursor& cursor, Prologue& prologue) {
+    std::set<std::string> seen;
+    while (cursor.consume(",")) {
+      std::size_t keywordBegin = cursor.tokenStart();
+      std::string keyword = cursor.identifier("axis= or eps=");
+      std::size_t keywordEnd = cursor.position();
+      if (!seen.insert(keyword).second)
+        cursor.failAt(keywordBegin, keywordEnd, "'" + keyword + "' is given twice");
+      cursor.expect("=");
+      if (keyword == "axis") {
+        std::int64_t axis = cursor.integer("an integer axis");
+        if (axis < std::numeric_limits<int>::min() || axis > std::numeric_limits<int>::max())
+          cursor.failAt(keywordBegin, cursor.position(), "axis out of range");
+        prologue.axis = static_cast<int>(axis);
+      } else if (keyword == "eps") {
+        prologue.epsilon = cursor.number("a number");
+      } else {
+        cursor.failAt(keywordBegin, keywordEnd,
+                      "unknown keyword '" + keyword + "' (expected axis or eps)");
+      }
+    }
+    if (!seen.count("axis"))
+      cursor.fail("normalize needs axis=");
+  }
+
+  std::vector<Index> parseIndexList(LineCursor& cursor) {
+    std::vector<Index> indices;
+    cursor.expect("[");
+    if (cursor.consume("]"))
+      return indices;
+    do {
+      if (std::isdigit(static_cast<unsigned char>(cursor.peek()))) {
+        std::size_t zeroBegin = cursor.tokenStart();
+        if (cursor.integer("a label or 0") != 0 || cursor.position() != zeroBegin + 1)
+          cursor.failAt(zeroBegin, cursor.position(), "an index is a label or the literal 0");
+        indices.push_back(Index::zero());
+      } else {
+        indices.push_back(Index::of(cursor.identifier("a label or 0")));
+      }
+    } while (cursor.consume(","));
+    cursor.expect("]");
+    return indices;
+  }
+
+  void parseStatement(LineCursor& cursor, const std::string& outputName) {
+    program_.outputName = outputName;
+    program_.output = parseIndexList(cursor);
+    cursor.expect("=");
+
+    // "sum_k x[...]" or "sum_{k,l} x[...]"; an operand may itself be called sum_k, told apart by
+    // the '[' that follows its name.
+    std::optional<std::vector<std::string>> written;
+    std::size_t sumBegin = cursor.tokenStart();
+    LineCursor probe = cursor;
+    std::string word = probe.identifier("an operand or sum_");
+    std::size_t wordEnd = probe.position();
+    std::size_t sumEnd = sumBegin;
+    if (word == "sum_" && probe.peek() == '{') {
+      probe.expect("{");
+      written.emplace();
+      do
+        written->push_back(probe.identifier("a summed label"));
+      while (probe.consume(","));
+      probe.expect("}");
+      sumEnd = probe.position();
+      cursor = probe;
+    } else if (word.size() > 4 && word.compare(0, 4, "sum_") == 0 && probe.peek() != '[') {
+      written.emplace(std::vector<std::string>{word.substr(4)});
+      sumEnd = wordEnd;
+      cursor = probe;
+    }
+
+    std::size_t factor = 0;
+    do {
+      std::size_t factorBegin = cursor.tokenStart();
+      probe = cursor;
+      bool conj = probe.consume("conj") && probe.consume("(");
+      if (conj)
+        cursor = probe;
+      std::size_t nameBegin = cursor.tokenStart();
+      std::string name = cursor.identifier("an operand");
+      if (factor >= program_.operands.size() || program_.operands[factor].name != name) {
+        if (!findOperand(name))
+          cursor.failAt(nameBegin, cursor.position(), "'" + name + "' is not declared");
+        cursor.failAt(factorBegin, cursor.position(),
+                      "factor " + std::to_string(factor + 1) + " must be " +
+                          (factor < program_.operands.size()
+                               ? "'" + program_.operands[factor].name + "'"
+                               : "absent") +
+                          ": the factors name the declared operands once each, in order");
+      }
+      program_.operands[factor].indices = parseIndexList(cursor);
+      program_.operands[factor].conj = conj;
+      if (conj)
+        cursor.expect(")");
+      ++factor;
+    } while (cursor.consume("*"));
+    if (factor < program_.operands.size() && cursor.atEnd())
+      cursor.fail("operand '" + program_.operands[factor].name +
+                  "' is declared but missing from the statement");
+    expectEnd(cursor);
+    checkSummedLabels(cursor, written, sumBegin, sumEnd);
+    sawStatement_ = true;
+  }
+
+  void checkSummedLabels(const LineCursor& cursor,
+                         const std::optional<std::vector<std::string>>& written,
+                         std::size_t sumBegin, std::size_t sumEnd) const {
+    std::vector<std::string> implied = program_.summedLabels();
+    std::vector<std::string> given = written.value_or(std::vector<std::string>{});
+    std::set<std::string> givenSet(given.begin(), given.end());
+    bool same = givenSet.size() == given.size() &&
+                givenSet == std::set<std::string>(implied.begin(), implied.end());
+    if (same)
+      return;
+    std::string impliedText =
+        implied.empty() ? "no labels" : "{" + support::join(implied, ",") + "}";
+    std::string givenText = given.empty() ? "none" : "{" + support::join(given, ",") + "}";
+    cursor.failAt(sumBegin, sumEnd,
+                  "the statement sums over " + givenText + " but the labels absent from " +
+                      program_.outputName + "[...] are " + impliedText);
+  }
+
+  void expectEnd(LineCursor& cursor) {
+    if (!cursor.atEnd())
+      cursor.fail("unexpected text at the end of the line" + cursor.found());
+  }
+
+  std::optional<std::size_t> findOperand(const std::string& name) const {
+    for (std::size_t t = 0; t < program_.operands.size(); ++t)
+      if (program_.operands[t].name == name)
+        return t;
+    return std::nullopt;
+  }
+
+  IndexProgram program_;
+  bool sawStatement_ = false;
+};
+
+} // namespace
+
+IndexProgram parseIndexProgram(std::string_view text) {
+  return ProgramParser().parse(text);
+}
+
+} // namespace einjit::ir

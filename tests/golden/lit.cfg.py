@@ -8,8 +8,8 @@ config.test_format = lit.formats.ShTest(True)
 config.suffixes = [".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = config.golden_exec_root
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py.in"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py.in", "Inputs"]
 config.substitutions.append(("%einjit", config.einjit))
 config.substitutions.append(("FileCheck", config.filecheck))
-config.substitutions.append(("%not", "not"))
+config.substitutions.append(("%not", config.not_tool))
 config.environment["LC_ALL"] = "C"

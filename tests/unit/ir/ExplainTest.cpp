@@ -2,6 +2,7 @@
 #include "ir/Explain.h"
 
 #include <gtest/gtest.h>
+#include <limits>
 
 namespace einjit::ir {
 namespace {
@@ -86,6 +87,13 @@ TEST(Explain, LongLabelsGetFreshLettersAndProloguesAreNoted) {
   ASSERT_EQ(form.prologueNotes.size(), 2u);
   EXPECT_NE(form.prologueNotes[0].find("x is L2-normalised along its axis 1"), std::string::npos);
   EXPECT_NE(form.prologueNotes[1].find("y enters complex-conjugated"), std::string::npos);
+}
+
+TEST(Explain, MultiplyAddsSaturateInsteadOfOverflowing) {
+  IndexProgram program;
+  program.operands = {operand("x", {1LL << 32, 1LL << 32}, {"i", "j"})};
+  program.output = indices({"i", "j"});
+  EXPECT_EQ(multiplyAdds(program), std::numeric_limits<std::int64_t>::max());
 }
 
 } // namespace

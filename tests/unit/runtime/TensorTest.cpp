@@ -1,0 +1,121 @@
+// Shapes, strides, views and owning tensors; dtype names and sizes.
+#include "einjit/tensor.h"
+
+#include "TestSupport.h"
+
+#include <limits>
+
+namespace einjit {
+namespace {
+
+using test::expectError;
+
+TEST(Tensor, RowAndColumnMajorStrides) {
+  EXPECT_EQ(rowMajorStrides({2, 3, 4}), (Strides{12, 4, 1}));
+  EXPECT_EQ(columnMajorStrides({2, 3, 4}), (Strides{1, 2, 6}));
+  EXPECT_EQ(rowMajorStrides({}), Strides{});
+  // A zero extent must not zero the strides of the other axes.
+  EXPECT_EQ(rowMajorStrides({2, 0, 3}), (Strides{3, 3, 1}));
+  EXPECT_EQ(columnMajorStrides({2, 0, 3}), (Strides{1, 2, 2}));
+}
+
+TEST(Tensor, ElementCount) {
+  EXPECT_EQ(elementCount({}), 1);
+  EXPECT_EQ(elementCount({2, 3, 4}), 24);
+  EXPECT_EQ(elementCount({2, 0, 4}), 0);
+  const std::int64_t big = std::int64_t{1} << 32;
+  EXPECT_EQ(elementCount({big, big / 2 - 1}), big * (big / 2 - 1));
+  expectError(
+      [&] {
+        elementCount({big, big});
+      },
+      ErrorKind::Shape, {"(4294967296, 4294967296)", "64-bit"});
+  expectError([] { elementCount({2, -3}); }, ErrorKind::Shape, {"-3", "axis 1", "negative"});
+}
+
+TEST(Tensor, ShapeText) {
+  EXPECT_EQ(shapeToPython({2, 3, 4}), "(2, 3, 4)");
+  EXPECT_EQ(shapeToPython({3}), "(3,)");
+  EXPECT_EQ(shapeToPython({}), "()");
+  EXPECT_EQ(shapeToText({2, 3, 4}), "2x3x4");
+  EXPECT_EQ(shapeToText({}), "scalar");
+}
+
+TEST(Tensor, ViewDefaultsToRowMajorAndChecksStrideRank) {
+  float data[6] = {};
+  TensorView view(data, DType::f32, {2, 3});
+  EXPECT_EQ(view.strides(), (Strides{3, 1}));
+  EXPECT_EQ(view.rank(), 2u);
+  EXPECT_EQ(view.elements(), 6);
+  EXPECT_EQ(view.data(), data);
+  TensorView strided(data, DType::f32, {3, 2}, {1, 3});
+  EXPECT_EQ(strided.strides(), (Strides{1, 3}));
+  const float* constData = data;
+  EXPECT_EQ(TensorView(constData, DType::f32, {6}).data(), data);
+  expectError(
+      [&] {
+        TensorView(data, DType::f32, {2, 3}, {1});
+      },
+      ErrorKind::Misuse, {"(2, 3)", "1 strides", "expected 2"});
+  TensorView scalar(data, DType::f64, {});
+  EXPECT_EQ(scalar.rank(), 0u);
+  EXPECT_EQ(scalar.elements(), 1);
+}
+
+TEST(Tensor, OwningTensorIsZeroedInEitherOrder) {
+  Tensor c(DType::c128, {2, 3});
+  EXPECT_EQ(c.elements(), 6);
+  EXPECT_EQ(c.byteSize(), 6u * 16u);
+  EXPECT_EQ(c.strides(), (Strides{3, 1}));
+  EXPECT_EQ(c.order(), Tensor::Order::C);
+  for (const auto& value : test::valuesOf(c.view()))
+    EXPECT_EQ(value, std::complex<double>(0, 0));
+  Tensor f(DType::i32, {2, 3}, Tensor::Order::F);
+  EXPECT_EQ(f.strides(), (Strides{1, 2}));
+  f.as<std::int32_t>()[1] = 7; // column-major: element [1, 0]
+  EXPECT_EQ(test::realValuesOf(f.view()), (std::vector<double>{0, 0, 0, 7, 0, 0}));
+  TensorView view = f.view();
+  EXPECT_EQ(view.data(), f.data());
+  EXPECT_EQ(view.dtype(), DType::i32);
+  Tensor empty(DType::f32, {0});
+  EXPECT_EQ(empty.byteSize(), 0u);
+  EXPECT_NE(empty.data(), nullptr);
+}
+
+TEST(Tensor, RefusesImpossibleSizes) {
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  expectError([&] { Tensor(DType::f32, {max, 2}); }, ErrorKind::Shape, {"64-bit"});
+  expectError([&] { Tensor(DType::c128, {max / 4}); }, ErrorKind::Shape, {"too large"});
+  expectError([] { Tensor(DType::f32, {-1}); }, ErrorKind::Shape, {"negative"});
+}
+
+TEST(DType, NamesSizesAndKinds) {
+  struct Expected {
+    DType dtype;
+    std::string_view name;
+    std::string_view longName;
+    std::size_t size;
+    bool complex;
+    bool integer;
+  };
+  for (const Expected& e : {Expected{DType::f32, "f32", "float32", 4, false, false},
+                            Expected{DType::f64, "f64", "float64", 8, false, false},
+                            Expected{DType::i32, "i32", "int32", 4, false, true},
+                            Expected{DType::i64, "i64", "int64", 8, false, true},
+                            Expected{DType::c64, "c64", "complex64", 8, true, false},
+                            Expected{DType::c128, "c128", "complex128", 16, true, false}}) {
+    EXPECT_EQ(dtypeName(e.dtype), e.name);
+    EXPECT_EQ(parseDType(e.name), e.dtype);
+    EXPECT_EQ(parseDType(e.longName), e.dtype);
+    EXPECT_EQ(dtypeSize(e.dtype), e.size);
+    EXPECT_EQ(isComplex(e.dtype), e.complex);
+    EXPECT_EQ(isInteger(e.dtype), e.integer);
+    EXPECT_EQ(visitDType(e.dtype, [](auto zero) { return sizeof(zero); }), e.size);
+  }
+  EXPECT_EQ(parseDType("float16"), std::nullopt);
+  EXPECT_EQ(parseDType("F32"), std::nullopt);
+  EXPECT_EQ(parseDType(""), std::nullopt);
+}
+
+} // namespace
+} // namespace einjit

@@ -1,0 +1,68 @@
+#include "CommandLine.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace einjit::cli {
+
+std::string ParsedArguments::get(const std::string& name, const std::string& fallback) const {
+  auto found = options.find(name);
+  return found == options.end() ? fallback : found->second;
+}
+
+ParsedArguments parseArguments(const std::vector<std::string>& args,
+                               const std::vector<OptionSpec>& specs, const std::string& command) {
+  ParsedArguments parsed;
+  bool optionsEnded = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    bool looksLikeOption = arg.size() > 1 && arg[0] == '-' && !optionsEnded;
+    if (!looksLikeOption) {
+      parsed.positional.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      optionsEnded = true;
+      continue;
+    }
+    if (arg == "--help" || arg == "-h") {
+      parsed.help = true;
+      continue;
+    }
+    std::size_t equals = arg.find('=');
+    std::string name = arg.substr(0, equals);
+    const OptionSpec* spec = nullptr;
+    for (const OptionSpec& candidate : specs)
+      if (candidate.name == name)
+        spec = &candidate;
+    if (!spec)
+      throw UsageError("einjit " + command + ": unknown option '" + name + "'");
+    if (parsed.has(name))
+      throw UsageError("einjit " + command + ": option '" + name + "' is given twice");
+    std::string value;
+    if (spec->takesValue) {
+      if (equals != std::string::npos)
+        value = arg.substr(equals + 1);
+      else if (i + 1 < args.size())
+        value = args[++i];
+      else
+        throw UsageError("einjit " + command + ": option '" + name + "' needs a value");
+    } else if (equals != std::string::npos) {
+      throw UsageError("einjit " + command + ": option '" + name + "' takes no value");
+    }
+    parsed.options[name] = value;
+  }
+  return parsed;
+}
+
+double parseNumber(const std::string& text, const std::string& option) {
+  errno = 0;
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(value))
+    throw UsageError(option + " needs a finite real number, got '" + text + "'");
+  return value;
+}
+
+} // namespace einjit::cli

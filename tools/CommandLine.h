@@ -1,0 +1,51 @@
+// What the subcommands share: their argument parsing (`--name value` or `--name=value`), the
+// usage error that makes einjit exit with status 2, and one entry point per subcommand.
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace einjit::cli {
+
+/// A command line einjit cannot make sense of; main prints it with a hint and exits with 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// An option a subcommand accepts: "--shapes" (with a value) or "--json" (a flag).
+struct OptionSpec {
+  std::string name;
+  bool takesValue = false;
+};
+
+struct ParsedArguments {
+  std::map<std::string, std::string> options; ///< flags map to ""
+  std::vector<std::string> positional;
+  bool help = false;
+
+  bool has(const std::string& name) const { return options.count(name) != 0; }
+  std::string get(const std::string& name, const std::string& fallback = "") const;
+};
+
+/// Splits `args` into options and positional arguments; throws UsageError for an unknown
+/// option, a missing value or an option given twice. `--` ends the options.
+ParsedArguments parseArguments(const std::vector<std::string>& args,
+                               const std::vector<OptionSpec>& specs, const std::string& command);
+
+/// A real number given on the command line, or UsageError naming the option.
+double parseNumber(const std::string& text, const std::string& option);
+
+/// The subcommands; each returns the exit status.
+int explainCommand(const std::vector<std::string>& args);
+int runCommand(const std::vector<std::string>& args);
+int demoCommand(const std::vector<std::string>& args);
+
+/// The help texts (`einjit --help`, `einjit CMD --help`).
+extern const char* const kMainHelp;
+extern const char* const kExplainHelp;
+extern const char* const kRunHelp;
+extern const char* const kDemoHelp;
+
+} // namespace einjit::cli

@@ -1,0 +1,80 @@
+// The text of `einjit --help` and `einjit CMD --help`.
+#include "CommandLine.h"
+
+namespace einjit::cli {
+
+const char* const kMainHelp = R"(usage: einjit COMMAND [options]
+
+einjit explains and computes tensor contractions written as numpy, TensorFlow, PyTorch or Keras
+calls, or as einsum strings.
+
+commands:
+  explain EXPR --shapes S    what the call computes: output shape, the role of every index,
+                             the index-notation statement, the equivalent numpy einsum
+  run EXPR a.npy b.npy ...   compute the call on .npy files with the reference interpreter
+  demo                       the five worked questions of SEMANTICS.md section 10
+
+EXPR is an einsum string ('bij,bjk->bik', numpy rules; quotes optional) or one call as written in
+Python; operands are plain names:
+  np.einsum('ij,jk', a, b)   np.einsum(a, [0, 1], b, [1, 2], [0, 2])   np.tensordot(a, b, axes=2)
+  np.dot  np.inner  np.outer  np.matmul  a @ b           tf.einsum  tf.tensordot  tf.matmul(a, b,
+  transpose_a=, transpose_b=, adjoint_a=, adjoint_b=)    torch.einsum('ij,jk', [a, b])  torch.bmm
+  torch.matmul  torch.tensordot(a, b, dims=)  torch.inner  torch.outer   K.dot(x, y)
+  K.batch_dot(x, y, axes=[1, 1])   keras.layers.Dot(axes=2, normalize=True)([a, b])
+  keras.layers.dot([a, b], axes=(2, 1))   keras.ops.dot / matmul / tensordot / einsum
+Module aliases: np. numpy. | tf. tensorflow. tf.linalg. | torch. | K. keras.backend.
+tf.keras.backend. tf_keras.backend. | keras.layers. (Keras 3) | tf.keras.layers. tf_keras.layers.
+(tf_keras: Dot(normalize=True) floors norms at 1e-6) | keras.ops.
+
+Run `einjit COMMAND --help` for the options of a command.
+Exit status: 0 success, 1 error in the input (message on stderr), 2 bad command line.
+)";
+
+const char* const kExplainHelp =
+    R"(usage: einjit explain EXPR --shapes S [--dtype T] [--json] [--emit=index]
+                      [--batch-dot=current|legacy]
+
+Prints the call, the operand shapes, the output shape, every index label with its role (batch:
+kept and shared by several operands; free: kept, from one operand; contracted: summed, shared;
+summed: summed inside one operand), the index-notation statement, the equivalent numpy einsum
+call and the number of multiply-adds. For K.batch_dot, keras.layers.Dot and keras.layers.dot it
+also lowers the call as legacy Keras did (Keras <= 2.2.4, TensorFlow backend) and shows both
+results where they differ.
+
+options:
+  --shapes S       operand shapes, by position (2x3x4,2x4x5) or by name (x=2x3x4,y=2x4x5);
+                   'scalar' or an empty item is a 0-d operand; extents must be >= 1
+  --dtype T        f32 (default), f64, i32, i64, c64, c128 (or numpy names: float32, ...)
+  --json           one JSON object: call, function, dtype, operands [{name, shape}],
+                   out_shape, index, einsum, numpy, roles {label: role}, extents,
+                   broadcast, unit_output_axes, notes, multiply_adds, batch_dot (Keras
+                   calls), legacy (null, or the same facts plus differs, or {error})
+  --emit=index     also print the whole IndexProgram text (it parses back)
+  --batch-dot=M    which Keras semantics is the primary result: current (default) or legacy
+)";
+
+const char* const kRunHelp =
+    R"(usage: einjit run EXPR a.npy b.npy ... [-o out.npy] [--alpha A] [--beta B]
+                  [--batch-dot=current|legacy]
+
+Computes EXPR with the reference interpreter. One .npy file per operand, in the order the
+operands appear in EXPR; their shapes bind the operands and they must share one dtype (f32, f64,
+i32, i64, c64, c128; C or Fortran order). Without -o the result is printed as numpy prints it.
+
+options:
+  -o FILE          write the result to FILE as a .npy file
+  --alpha A        out = A * contraction (+ beta * out); default 1
+  --beta B         accumulate into the existing -o FILE: out = alpha * contraction + B * out
+  --batch-dot=M    K.batch_dot / Dot semantics: current (default) or legacy
+)";
+
+const char* const kDemoHelp = R"(usage: einjit demo
+
+Explains and computes, on numpy-style arange data, the five questions of SEMANTICS.md section 10:
+(a) keras.layers.Dot(axes=2) on two (2, 3, 4) tensors, and with normalize=True; (b) K.dot on
+(2, 3, 4) x (7, 4, 5) and the (3, 4, 5, 2) x (2, 5, 3, 7) error; (c) K.batch_dot on
+(9, 8, 7, 4, 2) x (9, 8, 7, 2, 5), current against legacy Keras; (d) keras.layers.dot with
+axes=(2, 1); (e) the attention calls and tf.tensordot.
+)";
+
+} // namespace einjit::cli
