@@ -3,7 +3,7 @@
 // definitions (SEMANTICS.md §3.2, §6.1), independent of the IR and of the lowering.
 #pragma once
 
-#include "TestSupport.h"
+#include "ProgramTestSupport.h"
 #include "frontend/Frontends.h"
 #include "reference/Interpreter.h"
 
@@ -14,38 +14,6 @@
 #include <vector>
 
 namespace einjit::test::contraction {
-
-inline frontend::Arg arg(std::string name, Shape shape) {
-  return frontend::Arg{std::move(name), std::move(shape)};
-}
-
-/// The program run by the reference interpreter on `inputs`, as real values in C order; checks
-/// that the interpreter's output shape is the program's.
-inline std::vector<double> evaluate(const ir::IndexProgram& program,
-                                    const std::vector<Tensor>& inputs) {
-  std::vector<TensorView> views;
-  for (const Tensor& input : inputs)
-    views.push_back(input.view());
-  Tensor out = reference::interpret(program, views);
-  EXPECT_EQ(out.shape(), program.outputShape());
-  return realValuesOf(out.view());
-}
-
-/// 0, 1, 2, … (numpy's arange) as doubles.
-inline std::vector<double> arangeValues(std::int64_t count, double start = 0) {
-  std::vector<double> values;
-  for (std::int64_t i = 0; i < count; ++i)
-    values.push_back(start + static_cast<double>(i));
-  return values;
-}
-
-/// Row-major offset of a multi-index.
-inline std::int64_t offsetOf(const Shape& shape, const std::vector<std::int64_t>& index) {
-  std::int64_t offset = 0;
-  for (std::size_t d = 0; d < shape.size(); ++d)
-    offset = offset * shape[d] + index[d];
-  return offset;
-}
 
 /// Advances a row-major multi-index; false after the last one.
 inline bool advance(std::vector<std::int64_t>& index, const Shape& shape) {

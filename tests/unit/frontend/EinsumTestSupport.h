@@ -2,7 +2,7 @@
 // y, z as the CLI names them), evaluate through the reference interpreter, check error carets.
 #pragma once
 
-#include "TestSupport.h"
+#include "ProgramTestSupport.h"
 #include "frontend/Frontends.h"
 #include "reference/Interpreter.h"
 
@@ -30,17 +30,6 @@ inline std::string
 einsumStatement(std::string_view subscripts, const std::vector<Shape>& shapes,
                 frontend::EinsumDialect dialect = frontend::EinsumDialect::Numpy) {
   return ir::statementText(lowerEinsum(subscripts, shapes, dialect));
-}
-
-/// Evaluates `program` on `inputs` with the reference interpreter; values in C order.
-inline std::vector<double> evaluate(const ir::IndexProgram& program,
-                                    const std::vector<Tensor>& inputs) {
-  std::vector<TensorView> views;
-  for (const Tensor& input : inputs)
-    views.push_back(input.view());
-  Tensor out = reference::interpret(program, views);
-  EXPECT_EQ(out.shape(), program.outputShape());
-  return realValuesOf(out.view());
 }
 
 /// einsum(subscripts, *inputs) in f64, evaluated.

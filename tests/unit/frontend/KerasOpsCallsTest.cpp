@@ -8,9 +8,9 @@ namespace einjit::frontend {
 namespace {
 
 using test::expectError;
-using test::contraction::arangeValues;
-using test::contraction::arg;
-using test::contraction::evaluate;
+using test::arangeValues;
+using test::arg;
+using test::evaluate;
 
 ir::IndexProgram opsTensordot(const Shape& a, const Shape& b, const PyValue& axes) {
   return tensordot(Library::KerasOps, arg("x1", a), arg("x2", b), axes, DType::f64);

@@ -3,7 +3,7 @@
 // a per-sample np.tensordot over the contracted axes), independent of the IR.
 #pragma once
 
-#include "TestSupport.h"
+#include "ProgramTestSupport.h"
 #include "frontend/Frontends.h"
 #include "reference/Interpreter.h"
 
@@ -13,29 +13,6 @@
 #include <vector>
 
 namespace einjit::test {
-
-inline frontend::Arg arg(std::string name, Shape shape) {
-  return frontend::Arg{std::move(name), std::move(shape)};
-}
-
-/// The program run by the reference interpreter on `inputs`, as real values in C order.
-inline std::vector<double> evaluate(const ir::IndexProgram& program,
-                                    const std::vector<Tensor>& inputs) {
-  std::vector<TensorView> views;
-  for (const Tensor& input : inputs)
-    views.push_back(input.view());
-  Tensor out = reference::interpret(program, views);
-  EXPECT_EQ(out.shape(), program.outputShape());
-  return realValuesOf(out.view());
-}
-
-/// Row-major offset of a multi-index.
-inline std::int64_t offsetOf(const Shape& shape, const std::vector<std::int64_t>& index) {
-  std::int64_t offset = 0;
-  for (std::size_t d = 0; d < shape.size(); ++d)
-    offset = offset * shape[d] + index[d];
-  return offset;
-}
 
 /// out[b, x's free axes…, y's free axes…] = Σ_k x[b, …k at a0…] · y[b, …k at a1…], by loops over
 /// the output and k. A rank-1 result is (B, 1), as tf_keras' test expands it.
@@ -77,14 +54,6 @@ inline std::vector<double> batchDotByLoops(const Shape& xShape, const Shape& ySh
     }
   }
   return out;
-}
-
-/// 0, 1, 2, … as doubles (numpy's arange) for building expected values.
-inline std::vector<double> arangeValues(std::int64_t count, double start = 0) {
-  std::vector<double> values;
-  for (std::int64_t i = 0; i < count; ++i)
-    values.push_back(start + static_cast<double>(i));
-  return values;
 }
 
 } // namespace einjit::test

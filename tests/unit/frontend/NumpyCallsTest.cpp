@@ -11,9 +11,9 @@ namespace einjit::frontend {
 namespace {
 
 using test::expectError;
-using test::contraction::arangeValues;
-using test::contraction::arg;
-using test::contraction::evaluate;
+using test::arangeValues;
+using test::arg;
+using test::evaluate;
 using test::contraction::tensordotByLoops;
 
 ir::IndexProgram npTensordot(const Arg& a, const Arg& b, const PyValue& axes,

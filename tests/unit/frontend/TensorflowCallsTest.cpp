@@ -10,9 +10,9 @@ namespace einjit::frontend {
 namespace {
 
 using test::expectError;
-using test::contraction::arangeValues;
-using test::contraction::arg;
-using test::contraction::evaluate;
+using test::arangeValues;
+using test::arg;
+using test::evaluate;
 using test::contraction::matmulByLoops;
 
 ir::IndexProgram tfTensordot(const Shape& a, const Shape& b, const PyValue& axes) {

@@ -8,9 +8,9 @@ namespace einjit::frontend {
 namespace {
 
 using test::expectError;
-using test::contraction::arangeValues;
-using test::contraction::arg;
-using test::contraction::evaluate;
+using test::arangeValues;
+using test::arg;
+using test::evaluate;
 
 ir::IndexProgram torchTensordot(const Shape& a, const Shape& b, const PyValue& dims) {
   return tensordot(Library::Torch, arg("x", a), arg("y", b), dims, DType::f64);

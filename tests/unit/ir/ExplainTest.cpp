@@ -1,25 +1,16 @@
 // Explain: label roles, broadcast dims and the equivalent einsum string of hand-built programs.
 #include "ir/Explain.h"
 
+#include "ProgramTestSupport.h"
+
 #include <gtest/gtest.h>
 #include <limits>
 
 namespace einjit::ir {
 namespace {
 
-Operand operand(std::string name, Shape shape, std::vector<std::string> labels) {
-  Operand op{std::move(name), std::move(shape), {}, false};
-  for (const std::string& label : labels)
-    op.indices.push_back(label == "0" ? Index::zero() : Index::of(label));
-  return op;
-}
-
-std::vector<Index> indices(std::vector<std::string> labels) {
-  std::vector<Index> out;
-  for (const std::string& label : labels)
-    out.push_back(label == "0" ? Index::zero() : Index::of(label));
-  return out;
-}
+using test::indices;
+using test::operand;
 
 TEST(Explain, RolesOfBatchedMatmulWithRowSum) {
   IndexProgram program;

@@ -1,26 +1,15 @@
 // IndexProgram: derived shapes and labels, the printer, and the verifier's invariants.
 #include "ir/IndexProgram.h"
 
-#include "TestSupport.h"
+#include "ProgramTestSupport.h"
 
 #include <gtest/gtest.h>
 
 namespace einjit::ir {
 namespace {
 
-Operand operand(std::string name, Shape shape, std::vector<std::string> labels) {
-  Operand op{std::move(name), std::move(shape), {}, false};
-  for (const std::string& label : labels)
-    op.indices.push_back(label == "0" ? Index::zero() : Index::of(label));
-  return op;
-}
-
-std::vector<Index> indices(std::vector<std::string> labels) {
-  std::vector<Index> out;
-  for (const std::string& label : labels)
-    out.push_back(label == "0" ? Index::zero() : Index::of(label));
-  return out;
-}
+using test::indices;
+using test::operand;
 
 // The Keras Dot(axes=2) program of SEMANTICS.md §10(a).
 IndexProgram dotAxes2() {

@@ -2,28 +2,17 @@
 // hand-picked and random programs, and syntax errors with their line, column and caret.
 #include "ir/IndexProgram.h"
 
-#include "TestSupport.h"
+#include "ProgramTestSupport.h"
 
 #include <random>
 
 namespace einjit::ir {
 namespace {
 
+using test::indices;
+using test::operand;
+
 using test::expectError;
-
-Operand operand(std::string name, Shape shape, std::vector<std::string> labels, bool conj = false) {
-  Operand op{std::move(name), std::move(shape), {}, conj};
-  for (const std::string& label : labels)
-    op.indices.push_back(label == "0" ? Index::zero() : Index::of(label));
-  return op;
-}
-
-std::vector<Index> indices(std::vector<std::string> labels) {
-  std::vector<Index> out;
-  for (const std::string& label : labels)
-    out.push_back(label == "0" ? Index::zero() : Index::of(label));
-  return out;
-}
 
 TEST(Parser, ReadsDeclarationsProloguesAndStatement) {
   IndexProgram program = parseIndexProgram("x: f32[2,3,4]\n"
