@@ -7,10 +7,10 @@
 namespace einjit::frontend {
 namespace {
 
-using test::expectError;
 using test::arangeValues;
 using test::arg;
 using test::evaluate;
+using test::expectError;
 
 ir::IndexProgram opsTensordot(const Shape& a, const Shape& b, const PyValue& axes) {
   return tensordot(Library::KerasOps, arg("x1", a), arg("x2", b), axes, DType::f64);

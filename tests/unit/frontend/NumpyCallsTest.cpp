@@ -10,10 +10,10 @@
 namespace einjit::frontend {
 namespace {
 
-using test::expectError;
 using test::arangeValues;
 using test::arg;
 using test::evaluate;
+using test::expectError;
 using test::contraction::tensordotByLoops;
 
 ir::IndexProgram npTensordot(const Arg& a, const Arg& b, const PyValue& axes,

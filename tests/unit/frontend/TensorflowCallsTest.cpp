@@ -9,10 +9,10 @@
 namespace einjit::frontend {
 namespace {
 
-using test::expectError;
 using test::arangeValues;
 using test::arg;
 using test::evaluate;
+using test::expectError;
 using test::contraction::matmulByLoops;
 
 ir::IndexProgram tfTensordot(const Shape& a, const Shape& b, const PyValue& axes) {

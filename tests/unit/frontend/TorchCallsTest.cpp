@@ -7,10 +7,10 @@
 namespace einjit::frontend {
 namespace {
 
-using test::expectError;
 using test::arangeValues;
 using test::arg;
 using test::evaluate;
+using test::expectError;
 
 ir::IndexProgram torchTensordot(const Shape& a, const Shape& b, const PyValue& dims) {
   return tensordot(Library::Torch, arg("x", a), arg("y", b), dims, DType::f64);

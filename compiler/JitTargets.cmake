@@ -1,0 +1,46 @@
+# The LLVM JIT (issue 3): passes, loop nests, LLVM code generation, ORC, and the Engine API.
+# Included at the end of compiler/CMakeLists.txt; turn it off with -DEINJIT_WITH_JIT=OFF.
+option(EINJIT_WITH_JIT "Build the LLVM JIT and the einjit::Engine API" ON)
+if(NOT EINJIT_WITH_JIT)
+  return()
+endif()
+
+# LoopNest is IR: it joins einjit_ir rather than making a library of its own.
+target_sources(einjit_ir PRIVATE ir/LoopNest.cpp)
+
+einjit_compiler_library(einjit_passes
+  passes/Canonicalize.cpp
+  passes/ClassifyLabels.cpp
+  passes/Contraction.cpp
+  passes/DropUnitDims.cpp
+  passes/FoldLabels.cpp
+  passes/LowerToLoops.cpp
+  passes/Pipeline.cpp
+)
+target_link_libraries(einjit_passes PUBLIC einjit_ir)
+
+# Only codegen/ and jit/ see LLVM headers.
+einjit_compiler_library(einjit_codegen
+  codegen/Codegen.cpp
+  codegen/ElementOps.cpp
+  codegen/EmitObject.cpp
+  codegen/KernelModule.cpp
+  codegen/OptPipeline.cpp
+  codegen/Target.cpp
+)
+target_link_libraries(einjit_codegen PUBLIC einjit_ir PRIVATE einjit::llvm)
+
+einjit_compiler_library(einjit_jit
+  jit/JIT.cpp
+  jit/KernelCache.cpp
+)
+target_link_libraries(einjit_jit PUBLIC einjit_codegen PRIVATE einjit::llvm)
+
+# The public Engine (include/einjit/engine.h).
+einjit_compiler_library(einjit_engine
+  engine/Engine.cpp
+  engine/Prologues.cpp
+  engine/Run.cpp
+)
+target_link_libraries(einjit_engine PUBLIC einjit_jit einjit_passes einjit_frontend)
+target_compile_definitions(einjit_engine PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")

@@ -1,0 +1,53 @@
+// LoopNest → native code through LLVM: the target description, the kernel's C ABI, and the three
+// products of code generation (LLVM IR text, assembly text, an object file). LLVM types stay in
+// the codegen .cpp files.
+#pragma once
+
+#include "ir/LoopNest.h"
+
+#include <cstdint>
+#include <string>
+
+namespace einjit::codegen {
+
+/// The machine code is generated for.
+struct TargetDesc {
+  std::string triple;
+  std::string cpu;
+  std::string features;      ///< "+avx2,+fma,-avx512f,…" as LLVM spells them; empty: the CPU's
+  unsigned vectorBits = 128; ///< widest vector register the features allow
+  unsigned vectorRegisters = 16; ///< vector registers of that width
+  /// Identifies the target in cache keys.
+  std::string key() const { return triple + "/" + cpu + "/" + features; }
+};
+
+/// The host: its process triple, sys::getHostCPUName() and sys::getHostCPUFeatures().
+TargetDesc hostTarget();
+/// A named CPU ("haswell", "skylake-avx512", …) with that CPU's own features, for `triple` (the
+/// host's when empty). Throws Error(Internal, "codegen (target): …") when LLVM has no such
+/// target.
+TargetDesc namedTarget(const std::string& cpu, const std::string& triple = "");
+
+/// The C ABI of every kernel:
+///   data     one pointer per input (in LoopNest::inputs order), then the output's;
+///   strides  the stride table, in elements, tensor-major: strides[t * labels + l] is tensor t's
+///            stride along label l (the output is tensor inputs.size()); entries the LoopNest
+///            marks known are not read;
+///   extents  one per label; read only when the nest's extents are not constants;
+///   alpha    one value of the dtype (two components for complex): out = alpha * acc + …;
+///   beta     one value of the dtype; when it is zero the output is not read.
+using KernelEntry = void (*)(void* const* data, const std::int64_t* strides,
+                             const std::int64_t* extents, const void* alpha, const void* beta);
+
+/// The kernel's LLVM IR, before or after the O3 pipeline.
+std::string emitLLVMIR(const ir::LoopNest& nest, const TargetDesc& target,
+                       const std::string& symbol, bool optimized);
+/// The kernel's assembly after the O3 pipeline.
+std::string emitAssembly(const ir::LoopNest& nest, const TargetDesc& target,
+                         const std::string& symbol);
+/// An object file defining `symbol` with the KernelEntry signature, after the O3 pipeline.
+/// LLVM failures throw Error(Internal) naming the stage ("codegen (verify): …").
+std::string compileObject(const ir::LoopNest& nest, const TargetDesc& target,
+                          const std::string& symbol);
+
+} // namespace einjit::codegen

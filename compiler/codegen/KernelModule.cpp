@@ -1,0 +1,396 @@
+// LoopNest → one LLVM function with the KernelEntry ABI (Codegen.h).
+//
+// The kernel's contract, for every LoopNest:
+//   * The output loops walk the output; at each point a tile of accumulators is zeroed, the
+//     reduction loops accumulate Π inputs into it, and the tile is stored as
+//     alpha * acc + beta * out (out not read when beta == 0).
+//   * The tile is rows × vectors × lanes: `rows` consecutive indices of the unrolled label, and
+//     `vectors` vectors of `lanes` consecutive indices of the vector label. The vector label is
+//     an output label (each lane its own output element) or a summed label (lanes summed into
+//     one output element at the end).
+//   * Vector and unrolled loops run their full step while it fits, then narrower copies of the
+//     same body: one vector at a time, then one element (or row) at a time. Every extent,
+//     including 0, 1 and primes, is covered with no masked access and no over-read.
+//   * A tensor whose stride along the vector label is known 1 is read with one vector load; a
+//     known 0 (or absent label) is one scalar load broadcast; any other stride is gathered lane
+//     by lane (stored lane by lane for the output).
+//   * Floating-point accumulation uses llvm.fma in the dtype itself; integers wrap.
+#include "codegen/ElementOps.h"
+#include "codegen/LLVMCodegen.h"
+
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <functional>
+#include <map>
+#include <tuple>
+
+namespace einjit::codegen {
+
+namespace {
+
+/// The shape of one copy of the tile body (see the contract above).
+struct Tile {
+  int rows = 1;
+  int vectors = 1;
+  int lanes = 1;
+};
+
+class KernelBuilder {
+public:
+  KernelBuilder(const ir::LoopNest& nest, llvm::Module& module, const llvm::TargetMachine& machine)
+      : nest_(nest), module_(module), machine_(machine), builder_(module.getContext()),
+        ops_(builder_, nest.dtype), vector_(nest.vectorLoop()), unrolled_(nest.unrolledLoop()) {
+    for (const ir::Loop& loop : nest.outputLoops)
+      if (&loop == vector_)
+        vectorInOutput_ = true;
+  }
+
+  void build(const std::string& symbol) {
+    if (vector_ && ops_.isComplex())
+      codegenFailure("build", "complex kernels are scalar; the loop nest vectorizes " +
+                                  nest_.labels[vector_->label].name);
+    createFunction(symbol);
+    loadArguments();
+    emitOutputLoops(0, Tile{});
+    builder_.CreateRetVoid();
+  }
+
+private:
+  void createFunction(const std::string& symbol) {
+    llvm::Type* pointer = builder_.getPtrTy();
+    auto* type = llvm::FunctionType::get(builder_.getVoidTy(),
+                                         {pointer, pointer, pointer, pointer, pointer}, false);
+    function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, module_);
+    function_->addFnAttr(llvm::Attribute::NoUnwind);
+    function_->addFnAttr("target-cpu", machine_.getTargetCPU());
+    function_->addFnAttr("target-features", machine_.getTargetFeatureString());
+    // Every argument points at an array the runtime owns for the call: nothing else aliases it.
+    for (llvm::Argument& argument : function_->args()) {
+      argument.addAttr(llvm::Attribute::NoAlias);
+      argument.addAttr(llvm::Attribute::ReadOnly);
+      argument.addAttr(llvm::Attribute::NoCapture);
+    }
+    builder_.SetInsertPoint(llvm::BasicBlock::Create(module_.getContext(), "entry", function_));
+  }
+
+  const ir::TensorAccess& tensor(std::size_t t) const {
+    return t < nest_.inputs.size() ? nest_.inputs[t] : nest_.output;
+  }
+
+  static bool holds(const ir::TensorAccess& tensor, std::size_t label) {
+    return !tensor.strides[label].sourceDims.empty();
+  }
+
+  void loadArguments() {
+    llvm::Value* data = function_->getArg(0);
+    llvm::Value* strides = function_->getArg(1);
+    llvm::Value* extents = function_->getArg(2);
+    llvm::Type* i64 = builder_.getInt64Ty();
+    std::size_t labels = nest_.labels.size();
+    for (std::size_t t = 0; t <= nest_.inputs.size(); ++t) {
+      bases_.push_back(builder_.CreateLoad(
+          builder_.getPtrTy(), builder_.CreateConstGEP1_64(builder_.getPtrTy(), data, t)));
+      std::vector<llvm::Value*> row;
+      for (std::size_t l = 0; l < labels; ++l) {
+        const ir::LabelStride& stride = tensor(t).strides[l];
+        row.push_back(stride.known ? static_cast<llvm::Value*>(builder_.getInt64(*stride.known))
+                                   : builder_.CreateLoad(i64, builder_.CreateConstGEP1_64(
+                                                                  i64, strides, t * labels + l)));
+      }
+      strides_.push_back(std::move(row));
+    }
+    for (std::size_t l = 0; l < labels; ++l)
+      extents_.push_back(
+          nest_.constantExtents
+              ? static_cast<llvm::Value*>(builder_.getInt64(nest_.labels[l].extent))
+              : builder_.CreateLoad(i64, builder_.CreateConstGEP1_64(i64, extents, l)));
+    alpha_ = ops_.loadScalar(function_->getArg(3));
+    beta_ = ops_.loadScalar(function_->getArg(4));
+    betaIsZero_ = ops_.isZero(beta_);
+    index_.assign(labels, nullptr);
+  }
+
+  /// for (iv = begin; iv < end; iv += step) body(iv), with no loop at all when the bounds are
+  /// constants that give zero or one iteration.
+  void emitLoop(llvm::Value* begin, llvm::Value* end, std::int64_t step,
+                const std::function<void(llvm::Value*)>& body) {
+    auto* constantBegin = llvm::dyn_cast<llvm::ConstantInt>(begin);
+    auto* constantEnd = llvm::dyn_cast<llvm::ConstantInt>(end);
+    if (constantBegin && constantEnd) {
+      std::int64_t trip = constantEnd->getSExtValue() - constantBegin->getSExtValue();
+      if (trip <= 0)
+        return;
+      if (trip <= step) {
+        body(begin);
+        return;
+      }
+    }
+    llvm::LLVMContext& context = module_.getContext();
+    llvm::BasicBlock* preheader = builder_.GetInsertBlock();
+    auto* header = llvm::BasicBlock::Create(context, "loop", function_);
+    auto* bodyBlock = llvm::BasicBlock::Create(context, "body", function_);
+    auto* exit = llvm::BasicBlock::Create(context, "exit", function_);
+    builder_.CreateBr(header);
+    builder_.SetInsertPoint(header);
+    llvm::PHINode* iv = builder_.CreatePHI(builder_.getInt64Ty(), 2);
+    iv->addIncoming(begin, preheader);
+    builder_.CreateCondBr(builder_.CreateICmpSLT(iv, end), bodyBlock, exit);
+    builder_.SetInsertPoint(bodyBlock);
+    body(iv);
+    llvm::Value* next = builder_.CreateAdd(iv, builder_.getInt64(step), "", false, true);
+    iv->addIncoming(next, builder_.GetInsertBlock());
+    builder_.CreateBr(header);
+    builder_.SetInsertPoint(exit);
+  }
+
+  /// Runs `label` from 0 to its extent in consecutive pieces, the i-th with step steps[i] for as
+  /// long as whole steps fit (the last piece reaches the extent).
+  void emitPieces(std::size_t label, const std::vector<std::int64_t>& steps,
+                  const std::function<void(std::size_t piece)>& body) {
+    llvm::Value* extent = extents_[label];
+    llvm::Value* begin = builder_.getInt64(0);
+    for (std::size_t piece = 0; piece < steps.size(); ++piece) {
+      std::int64_t step = steps[piece];
+      llvm::Value* end =
+          piece + 1 == steps.size() || step == 1
+              ? extent
+              : builder_.CreateSub(extent, builder_.CreateURem(extent, builder_.getInt64(step)));
+      emitLoop(begin, end, step, [&](llvm::Value* iv) {
+        index_[label] = iv;
+        body(piece);
+      });
+      begin = end;
+    }
+  }
+
+  /// The steps of a vector loop and the tile of each piece.
+  std::vector<std::pair<std::int64_t, Tile>> vectorPieces(const ir::Loop& loop, Tile tile) const {
+    std::vector<std::pair<std::int64_t, Tile>> pieces;
+    pieces.push_back({loop.lanes * loop.factor, Tile{tile.rows, loop.factor, loop.lanes}});
+    if (loop.factor > 1)
+      pieces.push_back({loop.lanes, Tile{tile.rows, 1, loop.lanes}});
+    pieces.push_back({1, Tile{tile.rows, 1, 1}});
+    return pieces;
+  }
+
+  void emitOutputLoops(std::size_t level, Tile tile) {
+    if (level == nest_.outputLoops.size()) {
+      emitTile(tile);
+      return;
+    }
+    const ir::Loop& loop = nest_.outputLoops[level];
+    emitLoopOf(loop, tile, [&](Tile inner) { emitOutputLoops(level + 1, inner); });
+  }
+
+  void emitReductionLoops(std::size_t level, Tile tile) {
+    if (level == nest_.reductionLoops.size()) {
+      emitUpdate(tile);
+      return;
+    }
+    const ir::Loop& loop = nest_.reductionLoops[level];
+    emitLoopOf(loop, tile, [&](Tile inner) { emitReductionLoops(level + 1, inner); });
+  }
+
+  void emitLoopOf(const ir::Loop& loop, Tile tile, const std::function<void(Tile)>& body) {
+    switch (loop.kind) {
+    case ir::LoopKind::Serial:
+      emitPieces(loop.label, {1}, [&](std::size_t) { body(tile); });
+      break;
+    case ir::LoopKind::Unrolled:
+      emitPieces(loop.label, {loop.factor, 1}, [&](std::size_t piece) {
+        body(Tile{piece == 0 ? loop.factor : 1, tile.vectors, tile.lanes});
+      });
+      break;
+    case ir::LoopKind::Vector: {
+      std::vector<std::pair<std::int64_t, Tile>> pieces = vectorPieces(loop, tile);
+      std::vector<std::int64_t> steps;
+      for (const auto& piece : pieces)
+        steps.push_back(piece.first);
+      emitPieces(loop.label, steps, [&](std::size_t piece) { body(pieces[piece].second); });
+      break;
+    }
+    }
+  }
+
+  bool reductionVector() const { return vector_ && !vectorInOutput_; }
+
+  Slot slot(int lanes, int row, int vector) {
+    int vectors = vector_ ? vector_->factor : 1;
+    std::vector<Slot>& slots = slots_[lanes];
+    if (slots.empty()) {
+      int rows = unrolled_ ? unrolled_->factor : 1;
+      for (int s = 0; s < rows * vectors; ++s)
+        slots.push_back(ops_.allocateSlot(lanes));
+    }
+    return slots[static_cast<std::size_t>(row * vectors + vector)];
+  }
+
+  void emitTile(Tile tile) {
+    for (int row = 0; row < tile.rows; ++row) {
+      if (reductionVector()) {
+        for (int vector = 0; vector < vector_->factor; ++vector)
+          ops_.write(slot(vector_->lanes, row, vector), ops_.zero(vector_->lanes));
+        ops_.write(slot(1, row, 0), ops_.zero(1));
+      } else {
+        for (int vector = 0; vector < tile.vectors; ++vector)
+          ops_.write(slot(tile.lanes, row, vector), ops_.zero(tile.lanes));
+      }
+    }
+    emitReductionLoops(0, tile);
+    emitEpilogue(tile);
+  }
+
+  /// The index of `label` for tile row `row` and vector `vector`.
+  llvm::Value* indexOf(std::size_t label, int row, int vector, int lanes) {
+    llvm::Value* index = index_[label];
+    if (unrolled_ && label == unrolled_->label && row > 0)
+      index = builder_.CreateAdd(index, builder_.getInt64(row));
+    if (vector_ && label == vector_->label && vector > 0)
+      index = builder_.CreateAdd(index, builder_.getInt64(vector * lanes));
+    return index;
+  }
+
+  llvm::Value* offsetOf(std::size_t t, int row, int vector, int lanes) {
+    llvm::Value* offset = builder_.getInt64(0);
+    for (std::size_t label = 0; label < nest_.labels.size(); ++label)
+      if (holds(tensor(t), label))
+        offset = builder_.CreateAdd(
+            offset, builder_.CreateMul(indexOf(label, row, vector, lanes), strides_[t][label]));
+    return offset;
+  }
+
+  /// Tensor t at tile position (row, vector): a vector load, a broadcast or a gather.
+  Element loadTensor(std::size_t t, int row, int vector, int lanes) {
+    const ir::TensorAccess& access = tensor(t);
+    llvm::Value* offset = offsetOf(t, row, vector, lanes);
+    Element value;
+    std::optional<std::int64_t> vectorStride;
+    if (vector_ && holds(access, vector_->label))
+      vectorStride = access.strides[vector_->label].known;
+    else
+      vectorStride = 0;
+    if (lanes == 1 || vectorStride == std::optional<std::int64_t>(0))
+      value = ops_.broadcast(ops_.load(bases_[t], offset, 1, nullptr), lanes);
+    else if (vectorStride == std::optional<std::int64_t>(1))
+      value = ops_.load(bases_[t], offset, lanes, nullptr);
+    else
+      value = ops_.load(bases_[t], offset, lanes, strides_[t][vector_->label]);
+    return access.conj ? ops_.conjugate(value) : value;
+  }
+
+  void emitUpdate(Tile tile) {
+    // One load per distinct position: a tensor without the unrolled label serves every row, one
+    // without the vector label every vector.
+    std::map<std::tuple<std::size_t, int, int>, Element> loaded;
+    auto operand = [&](std::size_t t, int row, int vector) {
+      const ir::TensorAccess& access = tensor(t);
+      int keyRow = unrolled_ && holds(access, unrolled_->label) ? row : 0;
+      int keyVector = vector_ && holds(access, vector_->label) ? vector : 0;
+      auto key = std::make_tuple(t, keyRow, keyVector);
+      auto found = loaded.find(key);
+      if (found == loaded.end())
+        found = loaded.emplace(key, loadTensor(t, keyRow, keyVector, tile.lanes)).first;
+      return found->second;
+    };
+    std::size_t inputs = nest_.inputs.size();
+    for (int row = 0; row < tile.rows; ++row)
+      for (int vector = 0; vector < tile.vectors; ++vector) {
+        Slot accumulator = slot(tile.lanes, row, vector);
+        Element acc = ops_.read(accumulator);
+        Element product = operand(0, row, vector);
+        for (std::size_t t = 1; t + 1 < inputs; ++t)
+          product = ops_.multiply(product, operand(t, row, vector));
+        acc = inputs == 1 ? ops_.add(acc, product)
+                          : ops_.multiplyAdd(product, operand(inputs - 1, row, vector), acc);
+        ops_.write(accumulator, acc);
+      }
+  }
+
+  /// The output tile: alpha * acc, plus beta * out unless beta is zero (then out is not read).
+  void emitEpilogue(Tile tile) {
+    struct Result {
+      int row;
+      int vector;
+      int lanes;
+      Element value;
+    };
+    std::vector<Result> results;
+    for (int row = 0; row < tile.rows; ++row) {
+      if (reductionVector()) {
+        Element total = ops_.read(slot(1, row, 0));
+        for (int vector = 0; vector < vector_->factor; ++vector)
+          total = ops_.add(total, ops_.horizontalSum(ops_.read(slot(vector_->lanes, row, vector))));
+        results.push_back({row, 0, 1, total});
+      } else {
+        for (int vector = 0; vector < tile.vectors; ++vector)
+          results.push_back({row, vector, tile.lanes, ops_.read(slot(tile.lanes, row, vector))});
+      }
+    }
+    std::size_t out = nest_.inputs.size();
+    llvm::Value* laneStride = nullptr;
+    if (tile.lanes > 1 &&
+        nest_.output.strides[vector_->label].known != std::optional<std::int64_t>(1))
+      laneStride = strides_[out][vector_->label];
+    for (Result& result : results)
+      result.value = ops_.multiply(ops_.broadcast(alpha_, result.lanes), result.value);
+
+    llvm::LLVMContext& context = module_.getContext();
+    auto* overwrite = llvm::BasicBlock::Create(context, "store", function_);
+    auto* update = llvm::BasicBlock::Create(context, "update", function_);
+    auto* done = llvm::BasicBlock::Create(context, "stored", function_);
+    builder_.CreateCondBr(betaIsZero_, overwrite, update);
+    builder_.SetInsertPoint(overwrite);
+    for (const Result& result : results)
+      ops_.store(result.value, bases_[out], offsetOf(out, result.row, result.vector, result.lanes),
+                 result.lanes, laneStride);
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(update);
+    for (const Result& result : results) {
+      llvm::Value* offset = offsetOf(out, result.row, result.vector, result.lanes);
+      Element old = ops_.load(bases_[out], offset, result.lanes, laneStride);
+      ops_.store(ops_.multiplyAdd(ops_.broadcast(beta_, result.lanes), old, result.value),
+                 bases_[out], offset, result.lanes, laneStride);
+    }
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
+  }
+
+  const ir::LoopNest& nest_;
+  llvm::Module& module_;
+  const llvm::TargetMachine& machine_;
+  llvm::IRBuilder<> builder_;
+  ElementOps ops_;
+  const ir::Loop* vector_;
+  const ir::Loop* unrolled_;
+  bool vectorInOutput_ = false;
+  llvm::Function* function_ = nullptr;
+  std::vector<llvm::Value*> bases_;
+  std::vector<std::vector<llvm::Value*>> strides_;
+  std::vector<llvm::Value*> extents_;
+  Element alpha_;
+  Element beta_;
+  llvm::Value* betaIsZero_ = nullptr;
+  std::vector<llvm::Value*> index_;
+  std::map<int, std::vector<Slot>> slots_;
+};
+
+} // namespace
+
+std::unique_ptr<llvm::Module> buildKernelModule(const ir::LoopNest& nest,
+                                                llvm::LLVMContext& context,
+                                                const llvm::TargetMachine& machine,
+                                                const std::string& symbol) {
+  ir::verify(nest);
+  auto module = std::make_unique<llvm::Module>("einjit." + symbol, context);
+  module->setTargetTriple(machine.getTargetTriple().str());
+  module->setDataLayout(machine.createDataLayout());
+  KernelBuilder(nest, *module, machine).build(symbol);
+  std::string problems;
+  llvm::raw_string_ostream stream(problems);
+  if (llvm::verifyModule(*module, &stream))
+    codegenFailure("verify", "the generated module is invalid: " + problems);
+  return module;
+}
+
+} // namespace einjit::codegen

@@ -1,0 +1,35 @@
+// The codegen stages as LLVM objects, shared by the codegen .cpp files only (this header pulls in
+// LLVM): target machine, kernel module, O3 pipeline, machine-code emission.
+#pragma once
+
+#include "codegen/Codegen.h"
+
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Support/CodeGen.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <memory>
+#include <string>
+
+namespace einjit::codegen {
+
+/// Registers the native target with LLVM once per process.
+void initializeNativeTarget();
+/// A TargetMachine for `target` at CodeGenOptLevel::Aggressive. A TargetMachine is not safe to
+/// share between threads, so every compilation makes its own.
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetDesc& target);
+/// The kernel function `symbol` for `nest`, verified.
+std::unique_ptr<llvm::Module> buildKernelModule(const ir::LoopNest& nest,
+                                                llvm::LLVMContext& context,
+                                                const llvm::TargetMachine& machine,
+                                                const std::string& symbol);
+/// Runs the new pass manager's O3 module pipeline, tuned by `machine`.
+void optimizeModule(llvm::Module& module, llvm::TargetMachine& machine);
+/// Object file or assembly text of `module`.
+std::string emitMachineCode(llvm::Module& module, llvm::TargetMachine& machine,
+                            llvm::CodeGenFileType type);
+/// Error(Internal) "codegen (<stage>): <what>".
+[[noreturn]] void codegenFailure(const std::string& stage, const std::string& what);
+
+} // namespace einjit::codegen

@@ -1,0 +1,85 @@
+// The Engine's insides, shared by the compiler/engine .cpp files: the JIT and cache an Engine
+// owns, the state a Plan shares, and the run-time steps of a plan (checks, prologues, strides).
+#pragma once
+
+#include "codegen/Codegen.h"
+#include "einjit/engine.h"
+#include "ir/IndexProgram.h"
+#include "ir/LoopNest.h"
+#include "jit/Jit.h"
+#include "jit/KernelCache.h"
+#include "passes/Passes.h"
+
+#include <map>
+#include <mutex>
+
+namespace einjit {
+
+struct Engine::Impl {
+  explicit Impl(const EngineOptions& options);
+  ~Impl();
+
+  /// The kernel of `nest` from the cache, compiled on a miss.
+  std::shared_ptr<const jit::Kernel> kernelFor(const ir::LoopNest& nest);
+  /// The loop nest of `program` for tensors of the given stride classes.
+  ir::LoopNest lower(const ir::IndexProgram& program,
+                     const std::vector<passes::StrideClass>& operandClasses,
+                     const passes::StrideClass& outputClass) const;
+
+  EngineOptions options;
+  codegen::TargetDesc target;
+  passes::LoopOptions loopOptions;
+  jit::Jit jit;
+  jit::KernelCache cache;
+};
+
+/// A loop nest compiled for one combination of stride classes.
+struct PreparedKernel {
+  std::vector<passes::StrideClass> classes; ///< the operands' (after prologues), then the output's
+  ir::LoopNest nest;
+  std::vector<std::int64_t> extents; ///< the nest's label extents: the kernel's extents argument
+  std::shared_ptr<const jit::Kernel> kernel;
+};
+
+struct Plan::State {
+  State(std::shared_ptr<Engine::Impl> engine, ir::IndexProgram program);
+
+  /// The kernel for these stride classes (the operands' after prologues, then the output's),
+  /// compiled through the engine's cache on first use.
+  std::shared_ptr<const PreparedKernel> prepared(std::vector<passes::StrideClass> classes) const;
+  /// The classes of contiguous operands and output.
+  std::vector<passes::StrideClass> contiguousClasses() const;
+
+  /// Lets run() take one tensor per distinct operand name (`a @ a` takes one): program operand
+  /// t reads input operandInputs[t]. The default is one input per operand.
+  void bindInputs(std::vector<std::string> names, std::vector<std::size_t> operandInputs);
+
+  std::shared_ptr<Engine::Impl> engine;
+  ir::IndexProgram program;                ///< as the front end lowered it, prologues included
+  std::vector<std::string> inputNames;     ///< what run() takes, in order
+  std::vector<std::size_t> operandInputs;  ///< per program operand
+  std::vector<std::size_t> firstOperandOf; ///< per input: the first operand reading it
+  Shape outputShape;
+  std::vector<Shape> readShapes; ///< operand shapes after the prologues
+  std::vector<bool> hasPrologue; ///< per operand
+  bool anyPrologue = false;
+  mutable std::mutex mutex;
+  /// Few per plan (usually one), so a scan beats a map keyed by text.
+  mutable std::vector<std::shared_ptr<const PreparedKernel>> kernels;
+};
+
+/// Plans from an IndexProgram, for the engine's own code and tests.
+struct EngineAccess {
+  static Plan planProgram(Engine& engine, ir::IndexProgram program, bool compileNow);
+};
+
+/// Throws Error(Misuse) unless `inputs` and `out` fit the plan (Plan::run's contract).
+void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
+              const TensorView& out);
+/// Operand t of `program` after its prologues (ravel, normalize), as a contiguous tensor.
+Tensor applyPrologues(const ir::IndexProgram& program, std::size_t t, const TensorView& view);
+/// Runs the plan (after checkRun).
+void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
+             const RunOptions& options);
+
+} // namespace einjit

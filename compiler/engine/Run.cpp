@@ -1,0 +1,199 @@
+// One run of a plan: check the views against the plan, stage prologue operands, pick the kernel
+// for the views' stride classes, fill the stride table and call the kernel.
+#include "engine/EngineImpl.h"
+
+#include "einjit/error.h"
+#include "support/Format.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace einjit {
+
+namespace {
+
+const std::string kRun = "plan.run: ";
+
+[[noreturn]] void misuse(const std::string& what) {
+  throw Error(ErrorKind::Misuse, kRun + what);
+}
+
+void checkView(const TensorView& view, const std::string& name, const Shape& expected,
+               DType dtype) {
+  if (view.dtype() != dtype)
+    misuse(name + " has dtype " + std::string(dtypeName(view.dtype())) +
+           " but the plan computes in " + std::string(dtypeName(dtype)) + ".");
+  const Shape& shape = view.shape();
+  if (shape.size() != expected.size())
+    misuse(name + " has rank " + std::to_string(shape.size()) + " (shape " + shapeToPython(shape) +
+           ") but the plan expects rank " + std::to_string(expected.size()) + " (shape " +
+           shapeToPython(expected) + ").");
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    if (shape[d] != expected[d])
+      misuse(name + ".shape[" + std::to_string(d) + "] != " + std::to_string(expected[d]) + " (" +
+             std::to_string(shape[d]) + " != " + std::to_string(expected[d]) + "): " + name +
+             " has shape " + shapeToPython(shape) + " but the plan expects " +
+             shapeToPython(expected) + ".");
+  if (view.strides().size() != shape.size())
+    misuse(name + " has " + std::to_string(view.strides().size()) + " strides for rank " +
+           std::to_string(shape.size()) + ".");
+  if (view.data() == nullptr && view.elements() > 0)
+    misuse(name + " has a null data pointer but " + std::to_string(view.elements()) + " elements.");
+}
+
+/// The bytes [first, last] a non-empty view touches.
+struct ByteRange {
+  std::uintptr_t first = 0;
+  std::uintptr_t last = 0;
+};
+
+ByteRange byteRange(const TensorView& view) {
+  std::int64_t low = 0;
+  std::int64_t high = 0;
+  for (std::size_t d = 0; d < view.rank(); ++d) {
+    std::int64_t reach = (view.shape()[d] - 1) * view.strides()[d];
+    (reach < 0 ? low : high) += reach;
+  }
+  auto size = static_cast<std::int64_t>(dtypeSize(view.dtype()));
+  auto base = reinterpret_cast<std::uintptr_t>(view.data());
+  return ByteRange{base + static_cast<std::uintptr_t>(low * size),
+                   base + static_cast<std::uintptr_t>(high * size + size - 1)};
+}
+
+/// True when no two index tuples of `view` reach one element: sorted by stride, each stride
+/// must step past everything the smaller strides reach. Sufficient, not necessary.
+bool overlapsItself(const TensorView& view) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> dims; // |stride|, extent
+  for (std::size_t d = 0; d < view.rank(); ++d)
+    if (view.shape()[d] > 1)
+      dims.emplace_back(std::abs(view.strides()[d]), view.shape()[d]);
+  std::sort(dims.begin(), dims.end());
+  std::int64_t reach = 0;
+  for (const auto& [stride, extent] : dims) {
+    if (stride <= reach)
+      return true;
+    reach += stride * (extent - 1);
+  }
+  return false;
+}
+
+void checkOutputMemory(const Plan::State& state, const std::vector<TensorView>& inputs,
+                       const TensorView& out) {
+  const std::string& name = state.program.outputName;
+  for (std::size_t d = 0; d < out.rank(); ++d)
+    if (out.strides()[d] == 0 && out.shape()[d] > 1)
+      misuse(name + ".strides[" + std::to_string(d) + "] is 0 but " + name + ".shape[" +
+             std::to_string(d) + "] is " + std::to_string(out.shape()[d]) +
+             ": the output would overlap itself.");
+  if (overlapsItself(out))
+    misuse(name + " has strides " + shapeToPython(out.strides()) + " for shape " +
+           shapeToPython(out.shape()) + ", which make elements of the output overlap.");
+  ByteRange written = byteRange(out);
+  for (std::size_t t = 0; t < inputs.size(); ++t) {
+    if (inputs[t].elements() == 0)
+      continue;
+    ByteRange read = byteRange(inputs[t]);
+    if (read.first <= written.last && written.first <= read.last)
+      misuse(name + " overlaps input " + state.inputNames[t] +
+             ": the output must not share memory with an operand.");
+  }
+}
+
+/// alpha or beta as one value of the dtype, in `storage`.
+void scalarOf(std::complex<double> value, DType dtype, const char* role,
+              std::array<std::byte, 16>& storage) {
+  visitDType(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    T converted{};
+    if constexpr (std::is_integral_v<T>) {
+      double rounded = std::round(value.real());
+      if (!(std::abs(rounded) < 9.2e18))
+        misuse(std::string(role) + " " + std::to_string(value.real()) +
+               " does not round to a 64-bit integer.");
+      converted = static_cast<T>(static_cast<std::int64_t>(rounded));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      converted = static_cast<T>(value.real());
+    } else {
+      converted = T(static_cast<typename T::value_type>(value.real()),
+                    static_cast<typename T::value_type>(value.imag()));
+    }
+    std::memcpy(storage.data(), &converted, sizeof(T));
+  });
+}
+
+} // namespace
+
+void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
+              const TensorView& out) {
+  const ir::IndexProgram& program = state.program;
+  std::size_t expected = state.inputNames.size();
+  if (inputs.size() != expected)
+    misuse("the plan takes " + std::to_string(expected) + " operand" + (expected == 1 ? "" : "s") +
+           " (" + support::join(state.inputNames, ", ") + ") but " + std::to_string(inputs.size()) +
+           " input" + (inputs.size() == 1 ? " was" : "s were") + " passed.");
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    checkView(inputs[i], state.inputNames[i], program.operands[state.firstOperandOf[i]].shape,
+              program.dtype);
+  checkView(out, program.outputName, state.outputShape, program.dtype);
+  if (out.elements() > 0)
+    checkOutputMemory(state, inputs, out);
+}
+
+void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
+             const RunOptions& options) {
+  if (out.elements() == 0)
+    return;
+  const ir::IndexProgram& program = state.program;
+  bool constantExtents = state.engine->options.constantExtents;
+  // Prologue operands are read from staged copies; the rest straight from the caller's views.
+  std::size_t operands = program.operands.size();
+  std::vector<Tensor> staged(state.anyPrologue ? operands : 0);
+  std::vector<TensorView> stagedViews(staged.size());
+  std::vector<const TensorView*> read;
+  read.reserve(operands);
+  for (std::size_t t = 0; t < operands; ++t) {
+    const TensorView& input = inputs[state.operandInputs[t]];
+    if (!state.hasPrologue[t]) {
+      read.push_back(&input);
+      continue;
+    }
+    staged[t] = applyPrologues(program, t, input);
+    stagedViews[t] = staged[t].view();
+    read.push_back(&stagedViews[t]);
+  }
+  std::vector<passes::StrideClass> classes;
+  classes.reserve(operands + 1);
+  for (const TensorView* view : read)
+    classes.push_back(passes::strideClassOf(view->shape(), view->strides(), constantExtents));
+  classes.push_back(passes::strideClassOf(out.shape(), out.strides(), constantExtents));
+  std::shared_ptr<const PreparedKernel> prepared = state.prepared(std::move(classes));
+  const ir::LoopNest& nest = prepared->nest;
+
+  std::vector<void*> data;
+  data.reserve(nest.inputs.size() + 1);
+  std::vector<std::int64_t> strides;
+  strides.reserve(nest.strideTableSize());
+  auto addTensor = [&](const ir::TensorAccess& access, const TensorView& view) {
+    data.push_back(view.data());
+    for (const ir::LabelStride& stride : access.strides) {
+      std::int64_t total = 0;
+      for (std::size_t dim : stride.sourceDims)
+        total += view.strides()[dim];
+      strides.push_back(total);
+    }
+  };
+  for (const ir::TensorAccess& input : nest.inputs)
+    addTensor(input, *read[input.source]);
+  addTensor(nest.output, out);
+  alignas(16) std::array<std::byte, 16> alpha{};
+  alignas(16) std::array<std::byte, 16> beta{};
+  scalarOf(options.alpha, program.dtype, "alpha", alpha);
+  scalarOf(options.beta, program.dtype, "beta", beta);
+  prepared->kernel->entry()(data.data(), strides.data(), prepared->extents.data(), alpha.data(),
+                            beta.data());
+}
+
+} // namespace einjit

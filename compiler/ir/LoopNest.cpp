@@ -1,0 +1,222 @@
+// The LoopNest printer and verifier. The text reads top-down like the kernel:
+//   loop nest f32
+//     labels a=64 b=32 c=16
+//     x[a,c] strides a=16 c=1
+//     y[c,b] strides c=? b=1
+//     out[a,b] strides a=32 b=1
+//   for a in 0..64 unrolled 6 {
+//     for b in 0..32 vector 8x2 {
+//       acc = 0
+//       for c in 0..16 {
+//         acc += x[a,c] * y[c,b]
+//       }
+//       out[a,b] = alpha * acc + beta * out[a,b]
+//     }
+//   }
+#include "ir/LoopNest.h"
+
+#include "einjit/error.h"
+#include "support/Format.h"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+namespace einjit::ir {
+
+std::string_view loopKindName(LoopKind kind) {
+  switch (kind) {
+  case LoopKind::Serial:
+    return "serial";
+  case LoopKind::Vector:
+    return "vector";
+  case LoopKind::Unrolled:
+    return "unrolled";
+  }
+  return "unknown";
+}
+
+const Loop* LoopNest::vectorLoop() const {
+  for (const std::vector<Loop>* group : {&outputLoops, &reductionLoops})
+    for (const Loop& loop : *group)
+      if (loop.kind == LoopKind::Vector)
+        return &loop;
+  return nullptr;
+}
+
+const Loop* LoopNest::unrolledLoop() const {
+  for (const std::vector<Loop>* group : {&outputLoops, &reductionLoops})
+    for (const Loop& loop : *group)
+      if (loop.kind == LoopKind::Unrolled)
+        return &loop;
+  return nullptr;
+}
+
+namespace {
+
+struct PrintStyle {
+  bool positionalNames = false;
+  bool extents = true;
+};
+
+std::string tensorName(const LoopNest& nest, const TensorAccess& tensor, const PrintStyle& style) {
+  if (!style.positionalNames)
+    return tensor.name;
+  if (&tensor == &nest.output)
+    return "out";
+  return "in" + std::to_string(&tensor - nest.inputs.data());
+}
+
+std::string access(const LoopNest& nest, const TensorAccess& tensor, const PrintStyle& style) {
+  std::vector<std::string> names;
+  for (std::size_t label : tensor.indices)
+    names.push_back(nest.labels.at(label).name);
+  std::string text = tensorName(nest, tensor, style) + "[" + support::join(names, ",") + "]";
+  return tensor.conj ? "conj(" + text + ")" : text;
+}
+
+std::string strideLine(const LoopNest& nest, const TensorAccess& tensor, const PrintStyle& style) {
+  std::string text = "  " + access(nest, tensor, style) + " strides";
+  std::set<std::size_t> printed;
+  for (std::size_t label : tensor.indices) {
+    if (!printed.insert(label).second)
+      continue;
+    const LabelStride& stride = tensor.strides.at(label);
+    text += " " + nest.labels[label].name + "=" +
+            (stride.known ? std::to_string(*stride.known) : std::string("?"));
+  }
+  return text + "\n";
+}
+
+std::string loopHeader(const LoopNest& nest, const Loop& loop, const PrintStyle& style) {
+  const LoopLabel& label = nest.labels.at(loop.label);
+  std::string text = "for " + label.name + " in 0.." +
+                     (style.extents ? std::to_string(label.extent) : std::string("?"));
+  if (loop.kind == LoopKind::Vector)
+    text += " vector " + std::to_string(loop.lanes) + "x" + std::to_string(loop.factor);
+  else if (loop.kind == LoopKind::Unrolled)
+    text += " unrolled " + std::to_string(loop.factor);
+  return text + " {\n";
+}
+
+std::string print(const LoopNest& nest, const PrintStyle& style) {
+  std::ostringstream os;
+  os << "loop nest " << dtypeName(nest.dtype) << "\n  labels";
+  for (const LoopLabel& label : nest.labels)
+    os << " " << label.name << "=" << (style.extents ? std::to_string(label.extent) : "?");
+  os << "\n";
+  for (const TensorAccess& input : nest.inputs)
+    os << strideLine(nest, input, style);
+  os << strideLine(nest, nest.output, style);
+
+  std::size_t depth = 0;
+  auto indent = [&] { return std::string(2 * depth, ' '); };
+  for (const Loop& loop : nest.outputLoops) {
+    os << indent() << loopHeader(nest, loop, style);
+    ++depth;
+  }
+  std::vector<std::string> factors;
+  for (const TensorAccess& input : nest.inputs)
+    factors.push_back(access(nest, input, style));
+  os << indent() << "acc = 0\n";
+  std::size_t reductionDepth = depth;
+  for (const Loop& loop : nest.reductionLoops) {
+    os << indent() << loopHeader(nest, loop, style);
+    ++depth;
+  }
+  os << indent() << "acc += " << support::join(factors, " * ") << "\n";
+  while (depth > reductionDepth) {
+    --depth;
+    os << indent() << "}\n";
+  }
+  std::string out = access(nest, nest.output, style);
+  os << indent() << out << " = alpha * acc + beta * " << out << "\n";
+  while (depth > 0) {
+    --depth;
+    os << indent() << "}\n";
+  }
+  return os.str();
+}
+
+[[noreturn]] void broken(const std::string& what) {
+  throw Error(ErrorKind::Internal, "invalid LoopNest: " + what);
+}
+
+void verifyTensor(const LoopNest& nest, const TensorAccess& tensor) {
+  if (tensor.strides.size() != nest.labels.size())
+    broken(tensor.name + " has " + std::to_string(tensor.strides.size()) + " strides for " +
+           std::to_string(nest.labels.size()) + " labels");
+  for (std::size_t label : tensor.indices)
+    if (label >= nest.labels.size())
+      broken(tensor.name + " indexes label " + std::to_string(label) + " of " +
+             std::to_string(nest.labels.size()));
+  for (std::size_t label = 0; label < nest.labels.size(); ++label) {
+    bool indexed =
+        std::find(tensor.indices.begin(), tensor.indices.end(), label) != tensor.indices.end();
+    const LabelStride& stride = tensor.strides[label];
+    if (!indexed && (!stride.sourceDims.empty() || stride.known != std::optional<std::int64_t>(0)))
+      broken(tensor.name + " has a stride along " + nest.labels[label].name +
+             ", which it does not index");
+  }
+}
+
+} // namespace
+
+std::string toString(const LoopNest& nest) {
+  return print(nest, PrintStyle{});
+}
+
+std::ostream& operator<<(std::ostream& os, const LoopNest& nest) {
+  return os << toString(nest);
+}
+
+std::string keyText(const LoopNest& nest) {
+  return print(nest, PrintStyle{true, nest.constantExtents});
+}
+
+void verify(const LoopNest& nest) {
+  if (nest.inputs.empty())
+    broken("no inputs");
+  std::vector<int> looped(nest.labels.size(), 0);
+  int vectorLoops = 0;
+  int unrolledLoops = 0;
+  for (const std::vector<Loop>* group : {&nest.outputLoops, &nest.reductionLoops})
+    for (const Loop& loop : *group) {
+      if (loop.label >= nest.labels.size())
+        broken("a loop runs over label " + std::to_string(loop.label) + " of " +
+               std::to_string(nest.labels.size()));
+      ++looped[loop.label];
+      if (loop.lanes < 1 || loop.factor < 1)
+        broken("loop over " + nest.labels[loop.label].name + " has lanes " +
+               std::to_string(loop.lanes) + " and factor " + std::to_string(loop.factor));
+      if (loop.kind == LoopKind::Vector)
+        ++vectorLoops;
+      if (loop.kind == LoopKind::Unrolled) {
+        ++unrolledLoops;
+        if (group != &nest.outputLoops)
+          broken("unrolled loop over " + nest.labels[loop.label].name + " is a reduction loop");
+      }
+    }
+  for (std::size_t label = 0; label < nest.labels.size(); ++label) {
+    if (looped[label] != 1)
+      broken("label " + nest.labels[label].name + " is looped over " +
+             std::to_string(looped[label]) + " times");
+    if (nest.labels[label].extent < 0)
+      broken("label " + nest.labels[label].name + " has a negative extent");
+  }
+  if (vectorLoops > 1 || unrolledLoops > 1)
+    broken("more than one vector or unrolled loop");
+  for (const TensorAccess& input : nest.inputs)
+    verifyTensor(nest, input);
+  verifyTensor(nest, nest.output);
+  for (std::size_t label : nest.output.indices)
+    if (std::none_of(nest.outputLoops.begin(), nest.outputLoops.end(),
+                     [&](const Loop& loop) { return loop.label == label; }))
+      broken("output label " + nest.labels[label].name + " is not an output loop");
+  for (const Loop& loop : nest.outputLoops)
+    if (std::find(nest.output.indices.begin(), nest.output.indices.end(), loop.label) ==
+        nest.output.indices.end())
+      broken("output loop over " + nest.labels[loop.label].name + " is not an output label");
+}
+
+} // namespace einjit::ir

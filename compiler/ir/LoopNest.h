@@ -1,0 +1,103 @@
+// LoopNest: the loops a kernel runs, the stage between the passes and LLVM code generation. It
+// fixes the loop order, which loop is vectorized or unrolled, and how every tensor is addressed
+// (a stride per label, known when compiling or read from the kernel's stride table at run time).
+#pragma once
+
+#include "einjit/dtype.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace einjit::ir {
+
+/// One loop variable of the kernel. Labels are numbered; LoopNest::labels[i] is label i.
+struct LoopLabel {
+  std::string name;
+  std::int64_t extent = 0;
+  bool operator==(const LoopLabel&) const = default;
+};
+
+/// How a loop walks its label.
+enum class LoopKind {
+  Serial,   ///< one index per iteration
+  Vector,   ///< `lanes` consecutive indices in one vector, `factor` vectors per iteration
+  Unrolled, ///< `factor` consecutive indices per iteration, each with its own accumulators
+};
+
+std::string_view loopKindName(LoopKind kind);
+
+/// A loop over one label. Vector and unrolled loops end with narrower copies of the body for the
+/// remainder: a vector loop with factor > 1 continues one vector at a time, then one element at
+/// a time; an unrolled loop continues one index at a time.
+struct Loop {
+  std::size_t label = 0;
+  LoopKind kind = LoopKind::Serial;
+  int lanes = 1;  ///< Vector: elements per vector
+  int factor = 1; ///< Vector: vectors per iteration; Unrolled: indices per iteration
+  bool operator==(const Loop&) const = default;
+};
+
+/// The stride of one tensor along one label, in elements.
+struct LabelStride {
+  /// The dimensions of the user's tensor whose strides add up to this one (two for a diagonal
+  /// such as x[i,i]); empty when the tensor does not depend on the label.
+  std::vector<std::size_t> sourceDims;
+  /// The stride when the kernel may assume it (0 for an absent label); nullopt when the kernel
+  /// reads it from the stride table at run time.
+  std::optional<std::int64_t> known;
+  bool operator==(const LabelStride&) const = default;
+};
+
+/// A tensor the kernel reads (an operand) or writes (the output).
+struct TensorAccess {
+  std::string name;
+  std::size_t source = 0; ///< the operand of the lowered program it reads (not for the output)
+  bool conj = false;      ///< reads the complex conjugate
+  std::vector<std::size_t> indices; ///< label of each dimension, for printing
+  std::vector<LabelStride> strides; ///< one per label of the nest
+  bool operator==(const TensorAccess&) const = default;
+};
+
+/// A kernel as loops:
+///   for each point of outputLoops (outermost first):
+///     acc = Σ over reductionLoops of Π inputs
+///     output = alpha * acc + beta * output          (output not read when beta == 0)
+/// The runtime passes data pointers (inputs, then the output), a stride table of
+/// (inputs + 1) × labels entries (tensor-major) and the label extents.
+struct LoopNest {
+  DType dtype = DType::f32;
+  /// When true the extents are compiled in as constants; otherwise the kernel reads them from
+  /// its extents argument and serves any extents (with the same unit dimensions).
+  bool constantExtents = true;
+  std::vector<LoopLabel> labels;
+  std::vector<TensorAccess> inputs;
+  TensorAccess output;
+  std::vector<Loop> outputLoops;
+  std::vector<Loop> reductionLoops;
+
+  /// The vectorized loop, if any.
+  const Loop* vectorLoop() const;
+  /// The unrolled loop, if any.
+  const Loop* unrolledLoop() const;
+  /// Number of stride-table entries: (inputs + 1) × labels.
+  std::size_t strideTableSize() const { return (inputs.size() + 1) * labels.size(); }
+  bool operator==(const LoopNest&) const = default;
+};
+
+/// The deterministic text of a nest: a header with extents and strides, then the loops.
+std::string toString(const LoopNest& nest);
+std::ostream& operator<<(std::ostream& os, const LoopNest& nest);
+/// The same text with tensors named by position (in0, in1, …, out) and, when the extents are
+/// not constants, extents left out: two nests with equal keys compile to the same kernel.
+std::string keyText(const LoopNest& nest);
+/// Checks the invariants code generation relies on (every label looped once, at most one
+/// vector and one unrolled loop, the unrolled loop an output loop, output loops exactly the
+/// output labels, strides sized to the labels). Throws Error(Internal) naming the broken
+/// invariant.
+void verify(const LoopNest& nest);
+
+} // namespace einjit::ir

@@ -1,0 +1,79 @@
+// The only file that touches ORC. One LLJIT per Jit; each kernel's object file goes into its own
+// ResourceTracker, removed when the kernel dies, so that evicted kernels free their code.
+#include "jit/Jit.h"
+
+#include "einjit/error.h"
+
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/Support/Error.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/TargetSelect.h>
+
+#include <atomic>
+#include <mutex>
+
+namespace einjit::jit {
+
+namespace {
+
+[[noreturn]] void jitFailure(const std::string& stage, llvm::Error error) {
+  throw Error(ErrorKind::Internal, "jit (" + stage + "): " + llvm::toString(std::move(error)));
+}
+
+template <class T>
+T unwrap(const std::string& stage, llvm::Expected<T> value) {
+  if (!value)
+    jitFailure(stage, value.takeError());
+  return std::move(*value);
+}
+
+std::atomic<std::uint64_t> nextKernelNumber{0};
+
+} // namespace
+
+struct Jit::State {
+  std::unique_ptr<llvm::orc::LLJIT> lljit;
+  // Linking is quick next to compiling; serializing it keeps ORC's use simple.
+  std::mutex linkMutex;
+};
+
+Jit::Jit() : state_(std::make_shared<State>()) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  state_->lljit = unwrap("create", llvm::orc::LLJITBuilder().create());
+  llvm::orc::LLJIT& lljit = *state_->lljit;
+  lljit.getMainJITDylib().addGenerator(
+      unwrap("create", llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
+                           lljit.getDataLayout().getGlobalPrefix())));
+}
+
+Jit::~Jit() = default;
+
+std::string Jit::newSymbol() {
+  return "einjit_kernel_" + std::to_string(nextKernelNumber++);
+}
+
+std::shared_ptr<const Kernel> Jit::load(const std::string& object, const std::string& symbol,
+                                        double compileMillis) {
+  std::lock_guard<std::mutex> lock(state_->linkMutex);
+  llvm::orc::LLJIT& lljit = *state_->lljit;
+  llvm::orc::ResourceTrackerSP tracker = lljit.getMainJITDylib().createResourceTracker();
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(object, symbol);
+  if (llvm::Error error = lljit.addObjectFile(tracker, std::move(buffer)))
+    jitFailure("link", std::move(error));
+  llvm::Expected<llvm::orc::ExecutorAddr> address = lljit.lookup(symbol);
+  if (!address) {
+    llvm::consumeError(tracker->remove());
+    jitFailure("link", address.takeError());
+  }
+  std::shared_ptr<State> state = state_;
+  auto release = [state, tracker] {
+    std::lock_guard<std::mutex> lock(state->linkMutex);
+    llvm::consumeError(tracker->remove());
+  };
+  return std::make_shared<const Kernel>(address->toPtr<codegen::KernelEntry>(), object.size(),
+                                        compileMillis, release);
+}
+
+} // namespace einjit::jit

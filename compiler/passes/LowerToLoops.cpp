@@ -1,0 +1,227 @@
+// lowerToLoops: the generic schedule of a contraction as a LoopNest — output loops around
+// reduction loops, the innermost unit-stride label vectorized, and a register tile (one label
+// unrolled against two vectors of the vector label) whenever something is summed.
+#include "passes/Passes.h"
+
+#include <algorithm>
+#include <bit>
+#include <limits>
+#include <map>
+
+namespace einjit::passes {
+
+namespace {
+
+constexpr int kMaxUnroll = 8;
+
+ir::TensorAccess accessOf(const std::string& name, std::size_t source, bool conj,
+                          const std::vector<ir::Index>& indices, const TensorLayout& layout,
+                          const std::map<std::string, std::size_t>& labelIds) {
+  ir::TensorAccess access;
+  access.name = name;
+  access.source = source;
+  access.conj = conj;
+  access.strides.assign(labelIds.size(), ir::LabelStride{{}, 0});
+  for (std::size_t d = 0; d < indices.size(); ++d) {
+    if (indices[d].isZero())
+      continue;
+    std::size_t label = labelIds.at(indices[d].label);
+    access.indices.push_back(label);
+    ir::LabelStride& stride = access.strides[label];
+    stride.sourceDims.push_back(layout[d].sourceDim);
+    if (stride.known && layout[d].knownStride)
+      stride.known = *stride.known + *layout[d].knownStride;
+    else
+      stride.known = std::nullopt;
+  }
+  return access;
+}
+
+bool holds(const ir::TensorAccess& tensor, std::size_t label) {
+  return !tensor.strides[label].sourceDims.empty();
+}
+
+bool unitIn(const ir::TensorAccess& tensor, std::size_t label) {
+  return holds(tensor, label) && tensor.strides[label].known == std::optional<std::int64_t>(1);
+}
+
+class Scheduler {
+public:
+  Scheduler(const Contraction& contraction, const LoopOptions& options)
+      : contraction_(contraction), options_(options) {}
+
+  ir::LoopNest run() {
+    buildTensors();
+    std::vector<std::size_t> outputOrder = nest_.output.indices;
+    std::vector<std::size_t> summedOrder = reductionOrder();
+    chooseVector(outputOrder, summedOrder);
+    chooseTile(outputOrder, summedOrder);
+    placeLoops(outputOrder, summedOrder);
+    ir::verify(nest_);
+    return std::move(nest_);
+  }
+
+private:
+  void buildTensors() {
+    const ir::IndexProgram& program = contraction_.program;
+    nest_.dtype = program.dtype;
+    nest_.constantExtents = contraction_.constantExtents;
+    std::map<std::string, std::int64_t> extents = program.labelExtents();
+    for (const std::string& label : program.labels()) {
+      labelIds_.emplace(label, nest_.labels.size());
+      nest_.labels.push_back(ir::LoopLabel{label, extents.at(label)});
+    }
+    for (std::size_t t = 0; t < program.operands.size(); ++t) {
+      const ir::Operand& operand = program.operands[t];
+      nest_.inputs.push_back(accessOf(operand.name, contraction_.sources[t],
+                                      operand.conj && isComplex(program.dtype), operand.indices,
+                                      contraction_.operands[t], labelIds_));
+    }
+    nest_.output =
+        accessOf(program.outputName, 0, false, program.output, contraction_.output, labelIds_);
+  }
+
+  /// Summed labels, the one with the largest smallest-known-stride outermost, so that the
+  /// innermost reduction loop walks memory densely where strides are known.
+  std::vector<std::size_t> reductionOrder() const {
+    std::vector<std::size_t> summed;
+    for (const std::string& label : contraction_.program.summedLabels())
+      summed.push_back(labelIds_.at(label));
+    auto smallestStride = [&](std::size_t label) {
+      std::int64_t smallest = std::numeric_limits<std::int64_t>::max();
+      for (const ir::TensorAccess& input : nest_.inputs)
+        if (holds(input, label) && input.strides[label].known)
+          smallest = std::min(smallest, std::abs(*input.strides[label].known));
+      return smallest;
+    };
+    std::stable_sort(summed.begin(), summed.end(), [&](std::size_t a, std::size_t b) {
+      return smallestStride(a) > smallestStride(b);
+    });
+    return summed;
+  }
+
+  int unitInputs(std::size_t label) const {
+    return static_cast<int>(std::count_if(nest_.inputs.begin(), nest_.inputs.end(),
+                                          [&](const auto& input) { return unitIn(input, label); }));
+  }
+
+  /// The label with the most unit-stride inputs (at least one); ties go to the later label.
+  std::optional<std::size_t> mostUnitInputs(const std::vector<std::size_t>& labels) const {
+    std::optional<std::size_t> best;
+    for (std::size_t label : labels)
+      if (unitInputs(label) > 0 && (!best || unitInputs(label) >= unitInputs(*best)))
+        best = label;
+    return best;
+  }
+
+  void chooseVector(const std::vector<std::size_t>& outputOrder,
+                    const std::vector<std::size_t>& summedOrder) {
+    if (isComplex(nest_.dtype))
+      return;
+    int lanes = static_cast<int>(options_.vectorBits / (8 * dtypeSize(nest_.dtype)));
+    std::optional<std::size_t> unitOutput;
+    for (std::size_t label : outputOrder)
+      if (!unitOutput && unitIn(nest_.output, label))
+        unitOutput = label;
+    std::optional<std::size_t> chosen;
+    if (unitOutput && unitInputs(*unitOutput) > 0)
+      chosen = unitOutput;
+    if (!chosen)
+      chosen = mostUnitInputs(summedOrder);
+    if (!chosen)
+      chosen = unitOutput ? unitOutput : mostUnitInputs(outputOrder);
+    if (!chosen)
+      return;
+    if (nest_.constantExtents) {
+      std::uint64_t extent = static_cast<std::uint64_t>(nest_.labels[*chosen].extent);
+      lanes = std::min(lanes, static_cast<int>(std::bit_floor(std::max<std::uint64_t>(extent, 1))));
+    }
+    if (lanes < 2)
+      return;
+    vectorLabel_ = chosen;
+    lanes_ = lanes;
+    vectorIsOutput_ =
+        std::find(outputOrder.begin(), outputOrder.end(), *chosen) != outputOrder.end();
+  }
+
+  /// Two vectors per step and an unrolled partner label, sized to the register file:
+  /// rows × vectors accumulators + vectors loaded + one broadcast.
+  void chooseTile(const std::vector<std::size_t>& outputOrder,
+                  const std::vector<std::size_t>& summedOrder) {
+    if (!vectorLabel_ || summedOrder.empty())
+      return;
+    std::int64_t vectorExtent = nest_.labels[*vectorLabel_].extent;
+    vectorFactor_ = !nest_.constantExtents || vectorExtent >= 2 * lanes_ ? 2 : 1;
+    auto sharing = [&](std::size_t label) {
+      return std::count_if(nest_.inputs.begin(), nest_.inputs.end(), [&](const auto& input) {
+        return holds(input, *vectorLabel_) && !holds(input, label);
+      });
+    };
+    std::optional<std::size_t> partner;
+    for (std::size_t label : outputOrder) {
+      if (label == *vectorLabel_ || sharing(label) == 0)
+        continue;
+      if (nest_.constantExtents && nest_.labels[label].extent < 2)
+        continue;
+      if (!partner || sharing(label) >= sharing(*partner))
+        partner = label;
+    }
+    if (!partner)
+      return;
+    int registers = static_cast<int>(options_.vectorRegisters);
+    int rows = std::clamp((registers - vectorFactor_ - 1) / vectorFactor_, 1, kMaxUnroll);
+    if (nest_.constantExtents)
+      rows = static_cast<int>(std::min<std::int64_t>(rows, nest_.labels[*partner].extent));
+    if (rows < 2)
+      return;
+    unrolledLabel_ = partner;
+    rows_ = rows;
+  }
+
+  void placeLoops(const std::vector<std::size_t>& outputOrder,
+                  const std::vector<std::size_t>& summedOrder) {
+    auto loopOf = [&](std::size_t label) {
+      if (label == vectorLabel_)
+        return ir::Loop{label, ir::LoopKind::Vector, lanes_, vectorFactor_};
+      if (label == unrolledLabel_)
+        return ir::Loop{label, ir::LoopKind::Unrolled, 1, rows_};
+      return ir::Loop{label, ir::LoopKind::Serial, 1, 1};
+    };
+    // The tiled loops go innermost: the vector loop outside the unrolled one, so that the
+    // vector operand's panel stays in cache while the unrolled rows stream past it.
+    std::vector<std::size_t> tiled;
+    if (vectorLabel_ && vectorIsOutput_)
+      tiled.push_back(*vectorLabel_);
+    if (unrolledLabel_)
+      tiled.push_back(*unrolledLabel_);
+    for (std::size_t label : outputOrder)
+      if (std::find(tiled.begin(), tiled.end(), label) == tiled.end())
+        nest_.outputLoops.push_back(loopOf(label));
+    for (std::size_t label : tiled)
+      nest_.outputLoops.push_back(loopOf(label));
+    for (std::size_t label : summedOrder)
+      if (label != vectorLabel_)
+        nest_.reductionLoops.push_back(loopOf(label));
+    if (vectorLabel_ && !vectorIsOutput_)
+      nest_.reductionLoops.push_back(loopOf(*vectorLabel_));
+  }
+
+  const Contraction& contraction_;
+  const LoopOptions& options_;
+  ir::LoopNest nest_;
+  std::map<std::string, std::size_t> labelIds_;
+  std::optional<std::size_t> vectorLabel_;
+  bool vectorIsOutput_ = false;
+  int lanes_ = 1;
+  int vectorFactor_ = 1;
+  std::optional<std::size_t> unrolledLabel_;
+  int rows_ = 1;
+};
+
+} // namespace
+
+ir::LoopNest lowerToLoops(const Contraction& contraction, const LoopOptions& options) {
+  return Scheduler(contraction, options).run();
+}
+
+} // namespace einjit::passes

@@ -1,0 +1,128 @@
+// The passes that take an IndexProgram to a LoopNest (DESIGN.md §2), one free function per file,
+// and the Contraction they transform: a prologue-free IndexProgram plus, for every tensor
+// dimension, where its run-time stride comes from and whether the kernel may assume its value.
+#pragma once
+
+#include "ir/IndexProgram.h"
+#include "ir/LoopNest.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace einjit::passes {
+
+/// What a kernel may assume about one tensor's strides, per dimension of the tensor as the
+/// kernel reads it: the stride when it is fixed (0 or 1, or any value when the whole tensor is
+/// contiguous and extents are constants), nullopt when it is only known at run time.
+using StrideClass = std::vector<std::optional<std::int64_t>>;
+
+/// The class of a view's strides: every stride known when the view is row-major contiguous
+/// (dimensions of extent 1 ignored) and `contiguousKnown`; otherwise strides 0 and 1 only.
+/// Dimensions of extent 1 always read as known 0: they are never stepped.
+StrideClass strideClassOf(const Shape& shape, const Strides& strides, bool contiguousKnown);
+/// The class of a contiguous row-major tensor of `shape`.
+StrideClass contiguousStrideClass(const Shape& shape, bool contiguousKnown);
+/// "[12,?,1]".
+std::string toString(const StrideClass& strideClass);
+
+/// One dimension of a tensor under lowering: the user's dimension its stride comes from, and the
+/// stride when the kernel may assume it.
+struct DimLayout {
+  std::size_t sourceDim = 0;
+  std::optional<std::int64_t> knownStride;
+  bool operator==(const DimLayout&) const = default;
+};
+
+/// The dimensions of one tensor under lowering, parallel to its indices in the program.
+using TensorLayout = std::vector<DimLayout>;
+
+/// A contraction on its way to a LoopNest.
+struct Contraction {
+  ir::IndexProgram program;           ///< no prologues; shapes are the shapes the kernel reads
+  std::vector<std::size_t> sources;   ///< operand t is operand sources[t] of the program given
+  std::vector<TensorLayout> operands; ///< parallel to program.operands
+  TensorLayout output;                ///< parallel to program.output
+  bool constantExtents = true;        ///< the kernel may assume the extents
+  bool operator==(const Contraction&) const = default;
+};
+
+/// Wraps `program` for lowering. Prologues are the runtime's job (DESIGN choice: they run before
+/// the kernel on a contiguous copy), so the operands become the shapes after the prologues and
+/// the prologues are dropped. `operandClasses` and `outputClass` are per dimension of those
+/// shapes. Throws Error(Internal) when a class does not fit its tensor's rank.
+Contraction makeContraction(const ir::IndexProgram& program,
+                            const std::vector<StrideClass>& operandClasses,
+                            const StrideClass& outputClass, bool constantExtents);
+
+/// The statement followed by one line per tensor with its layout, e.g.
+/// "  x: a<-0 c<-1 strides [?,1]".
+std::string toString(const Contraction& contraction);
+std::ostream& operator<<(std::ostream& os, const Contraction& contraction);
+
+/// Canonical form, so that contractions that differ only in label names or in the order of two
+/// operands become equal:
+///   1. labels are renamed a, b, c, … (then A…Z, then l52, l53, …) in order of first
+///      appearance, the output first, then the operands left to right;
+///   2. for exactly two operands, both orders are renamed and the one whose text (statement,
+///      shapes, layouts, conj) sorts first is kept.
+/// Operand names are kept; `sources` follows the reordering.
+Contraction canonicalize(Contraction contraction);
+
+/// Removes every dimension of extent 1 (labels of extent 1 and literal 0s) from the operands and
+/// the output: such a dimension is only ever indexed at 0.
+Contraction dropUnitDims(Contraction contraction);
+
+/// Merges label pairs (l1, l2) that every tensor holding either of them holds exactly once as
+/// adjacent dimensions l1 l2 with known strides s1 == extent(l2) * s2. The merged label keeps
+/// l1's name, has extent extent(l1) * extent(l2) and l2's stride. Repeats until no pair folds.
+/// Needs constant extents; otherwise returns the contraction unchanged.
+Contraction foldLabels(Contraction contraction);
+
+/// GETT-style groups of the labels of a contraction. For two operands x and y: batch (output,
+/// x and y), M (output and x only), N (output and y only), K (summed, in x and y). Labels summed
+/// inside one operand only are listed per operand. With one operand or more than two, M holds
+/// every free label and N is empty; K holds labels summed across two or more operands.
+struct LabelGroups {
+  std::vector<std::string> batch;
+  std::vector<std::string> m;
+  std::vector<std::string> n;
+  std::vector<std::string> k;
+  std::vector<std::vector<std::string>> summedInOne; ///< per operand
+  bool operator==(const LabelGroups&) const = default;
+};
+/// Labels in each group in order of first appearance (IndexProgram::labels()).
+LabelGroups classifyLabels(const ir::IndexProgram& program);
+/// "batch [b] M [i] N [j] K [k]" plus "summed in x [s]" for non-empty groups.
+std::string toString(const LabelGroups& groups, const ir::IndexProgram& program);
+
+/// What the schedule needs to know about the target.
+struct LoopOptions {
+  unsigned vectorBits = 256;     ///< width of the widest vector register
+  unsigned vectorRegisters = 16; ///< vector registers available for a register tile
+};
+
+/// Builds the loop nest of a contraction:
+///   1. output loops in the output's order, reduction loops ordered by their smallest known
+///      stride (largest outermost);
+///   2. the vector label: the output label of unit output stride if some operand has unit stride
+///      along it too, else the summed label of unit stride in the most operands, else the output
+///      label of unit output stride, else an output label of unit stride in some operand;
+///      complex dtypes stay scalar; lanes = vector bits / element bits, or the largest power of
+///      two within a constant extent;
+///   3. a register tile: when something is summed, the vector loop takes two vectors per step
+///      if its extent allows, and the output label that best shares the vector loads (the one
+///      absent from the operands that hold the vector label) is unrolled by as many rows as the
+///      vector registers hold; the tiled loops move innermost of the output loops.
+ir::LoopNest lowerToLoops(const Contraction& contraction, const LoopOptions& options);
+
+/// The pass pipeline, one linear function: canonicalize, dropUnitDims, foldLabels, canonicalize,
+/// lowerToLoops. When `log` is given it receives the contraction after every pass ("(unchanged)"
+/// when a pass did nothing) and the final loop nest.
+ir::LoopNest lowerContraction(const Contraction& contraction, const LoopOptions& options,
+                              std::ostream* log = nullptr);
+
+} // namespace einjit::passes

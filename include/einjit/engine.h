@@ -1,0 +1,124 @@
+// The embedded runtime API (DESIGN.md §1): an Engine owns the JIT and its kernel cache; a Plan is
+// one contraction bound to operand shapes and a dtype, compiled to native code and run on strided
+// views. No LLVM types here.
+#pragma once
+
+#include "einjit/dtype.h"
+#include "einjit/tensor.h"
+
+#include <complex>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace einjit {
+
+struct EngineOptions {
+  /// Compiled kernels kept; the least recently used beyond this are dropped (their code is freed
+  /// once no Plan uses them).
+  std::size_t cacheCapacity = 256;
+  /// True: extents are compiled in as constants (one kernel per shape, the fastest code).
+  /// False: kernels read extents at run time and serve every shape with the same unit
+  /// dimensions and stride classes.
+  bool constantExtents = true;
+  /// Caps the vector width in bits (e.g. 256 on an AVX-512 host); 0 uses the host's widest.
+  unsigned maxVectorBits = 0;
+};
+
+/// out = alpha * contraction + beta * out. Complex dtypes use the complex values, real dtypes the
+/// real parts, integer dtypes the real parts rounded to integers. When beta is zero `out` is not
+/// read (it may hold anything, even NaN).
+struct RunOptions {
+  std::complex<double> alpha{1.0, 0.0};
+  std::complex<double> beta{0.0, 0.0};
+};
+
+/// The kernel cache's counters.
+struct EngineStatistics {
+  std::uint64_t hits = 0;      ///< kernels found in the cache (including waits for a compile)
+  std::uint64_t misses = 0;    ///< kernels compiled
+  std::uint64_t waits = 0;     ///< hits that waited for another thread's compilation
+  std::uint64_t failures = 0;  ///< compilations that failed
+  std::uint64_t evictions = 0; ///< kernels dropped to stay within the capacity
+  std::size_t entries = 0;     ///< kernels in the cache now
+  double compileMillis = 0;    ///< total milliseconds spent compiling
+};
+
+/// How far Plan::explain goes; each stage includes the ones before it.
+enum class ExplainStage {
+  Index,    ///< the IndexProgram, output shape and label groups
+  Loops,    ///< + the loop nest the kernel runs
+  LLVM,     ///< + the kernel's LLVM IR after the O3 pipeline
+  Assembly, ///< + the kernel's assembly for this machine
+};
+
+class Engine;
+
+/// A contraction compiled for fixed operand shapes and dtype. Copies share state; run() is
+/// safe to call from many threads at once.
+class Plan {
+public:
+  /// Computes the contraction into `out` (shape outputShape(), any strides that do not make it
+  /// overlap itself or an input). Views may have any strides, including 0 and negative ones; a
+  /// new stride class (e.g. a transposed view) compiles its kernel on first use. Throws
+  /// Error(Misuse) when the inputs or `out` do not fit the plan: count, dtype, rank, extents, a
+  /// null pointer, a stride array of the wrong size, or overlapping memory.
+  void run(const std::vector<TensorView>& inputs, const TensorView& out,
+           const RunOptions& options = {}) const;
+  /// Same, into a new C-order tensor.
+  Tensor run(const std::vector<TensorView>& inputs, const RunOptions& options = {}) const;
+
+  const Shape& outputShape() const;
+  DType dtype() const;
+  /// What the plan computes and how, up to `stage`.
+  std::string explain(ExplainStage stage = ExplainStage::Loops) const;
+
+  struct State;
+
+private:
+  friend class Engine;
+  friend struct EngineAccess;
+  explicit Plan(std::shared_ptr<State> state);
+  std::shared_ptr<State> state_;
+};
+
+/// Owns the JIT (code for the host CPU) and the kernel cache. Thread-safe. Plans share the
+/// engine's JIT and cache and may outlive the Engine object. With EINJIT_STATS=1 in the
+/// environment the cache statistics go to stderr once the engine and its last plan are gone.
+class Engine {
+public:
+  explicit Engine(EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// A plan for `expression` — an einsum string ("bik,bjk->bij") or a call as written in Python
+  /// ("K.batch_dot(x, y, axes=[2, 2])", "np.tensordot(a, b, axes=2)", …) — with the operands'
+  /// shapes in order. Compiles the kernel for contiguous operands now. Front-end errors are
+  /// thrown as the front end reports them.
+  Plan plan(std::string_view expression, const std::vector<Shape>& shapes, DType dtype);
+  /// A plan for an IndexProgram in its text form (declarations, prologues, statement).
+  Plan planIndexProgram(std::string_view text);
+  /// numpy.einsum(subscripts, *inputs) into `out`: lowered, compiled on first use of its shape
+  /// signature, then served from the cache.
+  void einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,
+              const TensorView& out, const RunOptions& options = {});
+  /// Same, into a new C-order tensor.
+  Tensor einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,
+                const RunOptions& options = {});
+
+  EngineStatistics statistics() const;
+  /// "x86_64-pc-linux-gnu znver4, 512-bit vectors" — what the kernels are compiled for.
+  std::string targetDescription() const;
+
+  struct Impl;
+
+private:
+  friend struct EngineAccess;
+  std::shared_ptr<Impl> impl_;
+};
+
+} // namespace einjit

@@ -1,0 +1,225 @@
+// The Engine API end to end: plans from einsum strings, calls and IndexPrograms run through the
+// JIT and agree with the reference interpreter; the cache hits across renamings, operand orders
+// and threads, evicts, and serves extent-generic kernels.
+#include "JitTestSupport.h"
+#include "TestSupport.h"
+#include "engine/EngineImpl.h"
+#include "reference/Interpreter.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <thread>
+
+namespace einjit::test {
+namespace {
+
+/// Runs `program` through the JIT and the interpreter on fresh random views and compares.
+void expectMatchesReference(Engine& engine, const ir::IndexProgram& program,
+                            const std::vector<Layout>& layouts, Layout outputLayout,
+                            const RunOptions& options = {}) {
+  std::mt19937 rng(1);
+  std::vector<OwnedView> inputs;
+  std::vector<TensorView> views;
+  for (std::size_t t = 0; t < program.operands.size(); ++t) {
+    inputs.push_back(randomView(program.dtype, program.operands[t].shape, layouts.at(t), rng));
+    views.push_back(inputs.back().view);
+  }
+  bool readsOutput = options.beta != std::complex<double>(0, 0);
+  OwnedView out = randomView(program.dtype, program.outputShape(), outputLayout, rng, !readsOutput);
+  OwnedView expected = copyOf(out);
+  Plan plan = EngineAccess::planProgram(engine, program, false);
+  plan.run(views, out.view, options);
+  reference::interpret(program, views, expected.view, {options.alpha, options.beta});
+  expectClose(out.view, expected.view, toleranceOf(program.dtype, !program.prologues.empty()),
+              toString(program));
+}
+
+TEST(Engine, GemmWithPrimeExtentsMatchesReference) {
+  Engine engine;
+  for (DType dtype : {DType::f32, DType::f64, DType::i32, DType::i64, DType::c64, DType::c128})
+    expectMatchesReference(engine, programOf("ik,kj->ij", {{37, 41}, {41, 43}}, dtype),
+                           {Layout::Contiguous, Layout::Contiguous}, Layout::Contiguous);
+}
+
+TEST(Engine, StridedViewsCompileTheirOwnKernel) {
+  Engine engine;
+  ir::IndexProgram program = programOf("bik,bkj->bij", {{3, 17, 9}, {3, 9, 23}}, DType::f32);
+  expectMatchesReference(engine, program, {Layout::Permuted, Layout::Reversed}, Layout::Padded);
+  expectMatchesReference(engine, program, {Layout::Broadcast, Layout::Contiguous},
+                         Layout::Permuted);
+  EXPECT_EQ(engine.statistics().misses, 2u);
+}
+
+TEST(Engine, AlphaAndBetaScaleAndAccumulate) {
+  Engine engine;
+  ir::IndexProgram program = programOf("ij,j->i", {{5, 7}, {7}}, DType::f64);
+  RunOptions options;
+  options.alpha = 2.0;
+  options.beta = -0.5;
+  expectMatchesReference(engine, program, {Layout::Contiguous, Layout::Contiguous},
+                         Layout::Contiguous, options);
+  ir::IndexProgram complexProgram = programOf("ij,jk->ik", {{3, 4}, {4, 5}}, DType::c128, {1});
+  options.alpha = {0.5, -1.0};
+  options.beta = {1.0, 2.0};
+  expectMatchesReference(engine, complexProgram, {Layout::Contiguous, Layout::Permuted},
+                         Layout::Contiguous, options);
+}
+
+TEST(Engine, EinsumOneShotUsesTheFrontEnd) {
+  Engine engine;
+  Tensor x = arange(DType::f32, {2, 3, 4});
+  Tensor y = arange(DType::f32, {2, 5, 4}, 1);
+  Tensor out = engine.einsum("bik,bjk->bij", {x.view(), y.view()});
+  EXPECT_EQ(out.shape(), (Shape{2, 3, 5}));
+  Tensor expected = reference::interpret(
+      programOf("bik,bjk->bij", {{2, 3, 4}, {2, 5, 4}}, DType::f32), {x.view(), y.view()});
+  expectClose(out.view(), expected.view(), 0, "bik,bjk->bij");
+  // numpy's values for the first entries: sum_k x[0,0,k] * y[0,j,k].
+  EXPECT_EQ(realValuesOf(out.view())[0], 0 * 1 + 1 * 2 + 2 * 3 + 3 * 4);
+  Tensor trace = engine.einsum("ii", {arange(DType::i64, {4, 4}).view()});
+  EXPECT_EQ(realValuesOf(trace.view()), (std::vector<double>{0 + 5 + 10 + 15}));
+}
+
+TEST(Engine, PlansFromCallTextAndIndexPrograms) {
+  Engine engine;
+  // SEMANTICS.md §9.4: Dot(axes=1, normalize=True) on x=[[1,2,2],[0,3,4]], y=[[2,0,0],[0,0,5]].
+  Plan cosine =
+      engine.plan("keras.layers.Dot(axes=1, normalize=True)([x, y])", {{2, 3}, {2, 3}}, DType::f32);
+  EXPECT_EQ(cosine.outputShape(), (Shape{2, 1}));
+  Tensor x = tensorOf(DType::f32, {2, 3}, {1, 2, 2, 0, 3, 4});
+  Tensor y = tensorOf(DType::f32, {2, 3}, {2, 0, 0, 0, 0, 5});
+  std::vector<double> values = realValuesOf(cosine.run({x.view(), y.view()}).view());
+  ASSERT_EQ(values.size(), 2u);
+  EXPECT_NEAR(values[0], 1.0 / 3.0, 1e-6);
+  EXPECT_NEAR(values[1], 0.8, 1e-6);
+  // np.outer ravels both operands.
+  Plan outer = engine.plan("np.outer(a, b)", {{2, 2}, {3}}, DType::i32);
+  Tensor a = arange(DType::i32, {2, 2}, 1);
+  Tensor b = arange(DType::i32, {3}, 1);
+  EXPECT_EQ(realValuesOf(outer.run({a.view(), b.view()}).view()),
+            (std::vector<double>{1, 2, 3, 2, 4, 6, 3, 6, 9, 4, 8, 12}));
+  Plan fromText = engine.planIndexProgram("x: f64[2,3]\ny: f64[3]\nout[i] = sum_j x[i,j] * y[j]\n");
+  EXPECT_EQ(
+      realValuesOf(
+          fromText.run({arange(DType::f64, {2, 3}).view(), arange(DType::f64, {3}).view()}).view()),
+      (std::vector<double>{5, 14}));
+}
+
+TEST(Engine, ANameUsedTwiceIsOneInput) {
+  Engine engine;
+  Plan square = engine.plan("a @ a", {{3, 3}}, DType::f64);
+  Tensor a = arange(DType::f64, {3, 3});
+  Tensor expected = reference::interpret(programOf("ij,jk->ik", {{3, 3}, {3, 3}}, DType::f64),
+                                         {a.view(), a.view()});
+  expectClose(square.run({a.view()}).view(), expected.view(), 0, "a @ a");
+  expectError(
+      [&] {
+        square.run({a.view(), a.view()});
+      },
+      ErrorKind::Misuse, {"plan.run: the plan takes 1 operand (a) but 2 inputs were passed."});
+}
+
+TEST(Engine, RenamedLabelsAndSwappedOperandsHitTheCache) {
+  Engine engine;
+  engine.plan("ik,kj->ij", {{8, 9}, {9, 10}}, DType::f32);
+  engine.plan("ab,bc->ac", {{8, 9}, {9, 10}}, DType::f32);
+  engine.plan("kj,ik->ij", {{9, 10}, {8, 9}}, DType::f32);
+  EngineStatistics statistics = engine.statistics();
+  EXPECT_EQ(statistics.misses, 1u);
+  EXPECT_EQ(statistics.hits, 2u);
+  // The swapped plan runs with its own operand order.
+  Plan swapped = engine.plan("kj,ik->ij", {{9, 10}, {8, 9}}, DType::f32);
+  Tensor y = arange(DType::f32, {9, 10});
+  Tensor x = arange(DType::f32, {8, 9}, -20);
+  Tensor expected = reference::interpret(programOf("kj,ik->ij", {{9, 10}, {8, 9}}, DType::f32),
+                                         {y.view(), x.view()});
+  expectClose(swapped.run({y.view(), x.view()}).view(), expected.view(), 0, "kj,ik->ij");
+}
+
+TEST(Engine, EightThreadsPlanningOneContractionCompileOnce) {
+  Engine engine;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&] {
+      engine.plan("bik,bkj->bij", {{4, 32, 32}, {4, 32, 32}}, DType::f32);
+    });
+  for (std::thread& thread : threads)
+    thread.join();
+  EngineStatistics statistics = engine.statistics();
+  EXPECT_EQ(statistics.misses, 1u);
+  EXPECT_EQ(statistics.hits, 7u);
+  EXPECT_GT(statistics.compileMillis, 0);
+}
+
+TEST(Engine, EvictionThenRecompile) {
+  EngineOptions options;
+  options.cacheCapacity = 1;
+  Engine engine(options);
+  Plan first = engine.plan("ij,jk->ik", {{4, 5}, {5, 6}}, DType::f64);
+  engine.plan("ij,jk->ik", {{7, 5}, {5, 6}}, DType::f64);
+  engine.plan("ij,jk->ik", {{4, 5}, {5, 6}}, DType::f64);
+  EngineStatistics statistics = engine.statistics();
+  EXPECT_EQ(statistics.misses, 3u);
+  EXPECT_EQ(statistics.evictions, 2u);
+  EXPECT_EQ(statistics.entries, 1u);
+  // A plan keeps its kernel alive through eviction.
+  Tensor x = arange(DType::f64, {4, 5});
+  Tensor y = arange(DType::f64, {5, 6});
+  Tensor expected = reference::interpret(programOf("ij,jk->ik", {{4, 5}, {5, 6}}, DType::f64),
+                                         {x.view(), y.view()});
+  expectClose(first.run({x.view(), y.view()}).view(), expected.view(), 0, "evicted plan");
+}
+
+TEST(Engine, GenericKernelsServeEveryExtent) {
+  EngineOptions options;
+  options.constantExtents = false;
+  Engine engine(options);
+  for (std::int64_t n : {3, 8, 17, 33})
+    expectMatchesReference(engine, programOf("ik,kj->ij", {{n, n + 1}, {n + 1, n + 2}}, DType::f32),
+                           {Layout::Contiguous, Layout::Contiguous}, Layout::Contiguous);
+  EXPECT_EQ(engine.statistics().misses, 1u);
+}
+
+TEST(Engine, CachedRunsDoNotCompile) {
+  Engine engine;
+  Plan plan = engine.plan("i,i->", {{1000}, {1000}}, DType::f64);
+  Tensor x = arange(DType::f64, {1000});
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(realValuesOf(plan.run({x.view(), x.view()}).view()),
+              (std::vector<double>{332833500}));
+  EXPECT_EQ(engine.statistics().misses, 1u);
+}
+
+TEST(Engine, ExplainShowsTheOrderedStages) {
+  Engine engine;
+  Plan plan = engine.plan("bik,bjk->bij", {{2, 3, 4}, {2, 5, 4}}, DType::f32);
+  std::string index = plan.explain(ExplainStage::Index);
+  EXPECT_NE(index.find("out[b,i,j] = sum_k x[b,i,k] * y[b,j,k]"), std::string::npos) << index;
+  EXPECT_NE(index.find("batch [b] M [i] N [j] K [k]"), std::string::npos) << index;
+  EXPECT_EQ(index.find("loop nest"), std::string::npos);
+  std::string loops = plan.explain(ExplainStage::Loops);
+  EXPECT_EQ(loops.rfind(index, 0), 0u);
+  EXPECT_NE(loops.find("loop nest f32"), std::string::npos) << loops;
+  std::string llvm = plan.explain(ExplainStage::LLVM);
+  EXPECT_NE(llvm.find("define void @einjit_kernel("), std::string::npos);
+  std::string assembly = plan.explain(ExplainStage::Assembly);
+  EXPECT_NE(assembly.find("einjit_kernel:"), std::string::npos);
+  EXPECT_NE(engine.targetDescription().find("-bit vectors"), std::string::npos);
+}
+
+TEST(Engine, StatisticsPrintWhenAsked) {
+  setenv("EINJIT_STATS", "1", 1);
+  testing::internal::CaptureStderr();
+  {
+    Engine engine;
+    engine.plan("ij->j", {{3, 4}}, DType::f32);
+  }
+  std::string printed = testing::internal::GetCapturedStderr();
+  unsetenv("EINJIT_STATS");
+  EXPECT_NE(printed.find("einjit: kernel cache: 0 hits (0 waited), 1 misses"), std::string::npos)
+      << printed;
+}
+
+} // namespace
+} // namespace einjit::test

@@ -1,0 +1,20 @@
+# The JIT's tests (issue 3), included from the end of tests/CMakeLists.txt; skipped when
+# EINJIT_WITH_JIT (declared in compiler/JitTargets.cmake) is off.
+if(NOT EINJIT_WITH_JIT)
+  return()
+endif()
+einjit_test(jit_tests
+  unit/jit/CodegenTest.cpp
+  unit/jit/DifferentialTest.cpp
+  unit/jit/EngineErrorTest.cpp
+  unit/jit/EngineTest.cpp
+  unit/jit/JitTestSupport.cpp
+  unit/jit/KernelCacheTest.cpp
+  unit/jit/LoopNestTest.cpp
+  unit/jit/PassesTest.cpp
+)
+target_link_libraries(jit_tests PRIVATE einjit_engine)
+
+# Not a test: S1 GFLOP/s of the JIT beside a naive loop (see the file's header).
+add_executable(jit_bench unit/jit/JitBench.cpp)
+target_link_libraries(jit_bench PRIVATE einjit_engine einjit_warnings)

@@ -1,0 +1,124 @@
+// lowerToLoops and the LoopNest printer, verifier and key: the schedule a contraction gets.
+#include "JitTestSupport.h"
+#include "TestSupport.h"
+#include "passes/Passes.h"
+
+#include <gtest/gtest.h>
+
+namespace einjit::test {
+namespace {
+
+TEST(LowerToLoops, GemmGetsARegisterTile) {
+  ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{64, 48}, {48, 40}}, DType::f32),
+                                     passes::LoopOptions{256, 16});
+  EXPECT_EQ(toString(nest), "loop nest f32\n"
+                            "  labels a=64 b=40 c=48\n"
+                            "  x[a,c] strides a=48 c=1\n"
+                            "  y[c,b] strides c=40 b=1\n"
+                            "  out[a,b] strides a=40 b=1\n"
+                            "for b in 0..40 vector 8x2 {\n"
+                            "  for a in 0..64 unrolled 6 {\n"
+                            "    acc = 0\n"
+                            "    for c in 0..48 {\n"
+                            "      acc += x[a,c] * y[c,b]\n"
+                            "    }\n"
+                            "    out[a,b] = alpha * acc + beta * out[a,b]\n"
+                            "  }\n"
+                            "}\n");
+}
+
+TEST(LowerToLoops, TileFollowsTheRegisterFile) {
+  ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{64, 48}, {48, 64}}, DType::f32),
+                                     passes::LoopOptions{512, 32});
+  ASSERT_NE(nest.vectorLoop(), nullptr);
+  EXPECT_EQ(nest.vectorLoop()->lanes, 16);
+  EXPECT_EQ(nest.vectorLoop()->factor, 2);
+  ASSERT_NE(nest.unrolledLoop(), nullptr);
+  EXPECT_EQ(nest.unrolledLoop()->factor, 8);
+}
+
+TEST(LowerToLoops, BatchedDotVectorizesTheSum) {
+  // S11 (bi,bi->b): the output is unit-stride along b but no operand is; i is.
+  ir::LoopNest nest = contiguousNest(programOf("bi,bi->b", {{100, 16}, {100, 16}}, DType::f64),
+                                     passes::LoopOptions{256, 16});
+  EXPECT_EQ(toString(nest), "loop nest f64\n"
+                            "  labels a=100 b=16\n"
+                            "  x[a,b] strides a=16 b=1\n"
+                            "  y[a,b] strides a=16 b=1\n"
+                            "  out[a] strides a=1\n"
+                            "for a in 0..100 {\n"
+                            "  acc = 0\n"
+                            "  for b in 0..16 vector 4x2 {\n"
+                            "    acc += x[a,b] * y[a,b]\n"
+                            "  }\n"
+                            "  out[a] = alpha * acc + beta * out[a]\n"
+                            "}\n");
+}
+
+TEST(LowerToLoops, SmallExtentsNarrowTheVector) {
+  ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{3, 5}, {5, 6}}, DType::f32),
+                                     passes::LoopOptions{256, 16});
+  ASSERT_NE(nest.vectorLoop(), nullptr);
+  EXPECT_EQ(nest.vectorLoop()->lanes, 4);
+  EXPECT_EQ(nest.vectorLoop()->factor, 1);
+  EXPECT_EQ(nest.unrolledLoop()->factor, 3);
+}
+
+TEST(LowerToLoops, ComplexAndUnitStrideFreeNestsStayScalar) {
+  ir::LoopNest complexNest = contiguousNest(programOf("ik,kj->ij", {{8, 8}, {8, 8}}, DType::c64));
+  EXPECT_EQ(complexNest.vectorLoop(), nullptr);
+  EXPECT_EQ(complexNest.unrolledLoop(), nullptr);
+  // Every stride unknown: nothing to vectorize along.
+  passes::Contraction transposed = contiguousContraction(programOf("ij->ji", {{8, 8}}, DType::f32));
+  for (passes::TensorLayout* layout : {&transposed.operands[0], &transposed.output})
+    for (passes::DimLayout& dim : *layout)
+      dim.knownStride = std::nullopt;
+  ir::LoopNest nest = passes::lowerContraction(transposed, passes::LoopOptions{});
+  EXPECT_EQ(nest.vectorLoop(), nullptr);
+}
+
+TEST(LowerToLoops, TransposedCopiesVectorizeTheStores) {
+  // out[a,b] = x[b,a]: no operand is unit-stride along the output's unit-stride label b, and
+  // nothing is summed, so b is vectorized for its stores and x is gathered.
+  ir::LoopNest nest =
+      contiguousNest(programOf("ij->ji", {{8, 8}}, DType::f32), passes::LoopOptions{256, 16});
+  ASSERT_NE(nest.vectorLoop(), nullptr);
+  EXPECT_EQ(nest.labels[nest.vectorLoop()->label].name, "b");
+  EXPECT_EQ(nest.inputs[0].strides[nest.vectorLoop()->label].known, std::optional<std::int64_t>(8));
+}
+
+TEST(LowerToLoops, DiagonalStridesAdd) {
+  ir::LoopNest nest = contiguousNest(programOf("iij->j", {{3, 3, 4}}, DType::f32));
+  EXPECT_EQ(nest.inputs[0].strides[1].sourceDims, (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(nest.inputs[0].strides[1].known, std::optional<std::int64_t>(16));
+}
+
+TEST(LoopNest, KeyIgnoresNamesAndGenericExtents) {
+  ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{4, 6}, {6, 8}}, DType::f32));
+  std::string key = ir::keyText(nest);
+  EXPECT_NE(key.find("in0[a,c] strides"), std::string::npos) << key;
+  EXPECT_EQ(key.find("x[a,c]"), std::string::npos) << key;
+  ir::LoopNest generic = contiguousNest(programOf("ik,kj->ij", {{4, 6}, {6, 8}}, DType::f32),
+                                        passes::LoopOptions{}, false);
+  ir::LoopNest otherShape = contiguousNest(programOf("ik,kj->ij", {{5, 7}, {7, 9}}, DType::f32),
+                                           passes::LoopOptions{}, false);
+  EXPECT_EQ(ir::keyText(generic), ir::keyText(otherShape));
+  EXPECT_NE(toString(generic), toString(otherShape));
+}
+
+TEST(LoopNest, VerifyNamesTheBrokenInvariant) {
+  ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{4, 6}, {6, 8}}, DType::f32));
+  ir::LoopNest twice = nest;
+  twice.reductionLoops.push_back(twice.reductionLoops.back());
+  expectError([&] { ir::verify(twice); }, ErrorKind::Internal, {"is looped over 2 times"});
+  ir::LoopNest unrolledSum = nest;
+  unrolledSum.reductionLoops.back().kind = ir::LoopKind::Unrolled;
+  unrolledSum.outputLoops.back().kind = ir::LoopKind::Serial;
+  expectError([&] { ir::verify(unrolledSum); }, ErrorKind::Internal, {"is a reduction loop"});
+  ir::LoopNest shortStrides = nest;
+  shortStrides.inputs[0].strides.pop_back();
+  expectError([&] { ir::verify(shortStrides); }, ErrorKind::Internal, {"x has 2 strides"});
+}
+
+} // namespace
+} // namespace einjit::test
