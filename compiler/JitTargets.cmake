@@ -1,9 +1,5 @@
-# The LLVM JIT (issue 3): passes, loop nests, LLVM code generation, ORC, and the Engine API.
-# Included at the end of compiler/CMakeLists.txt; turn it off with -DEINJIT_WITH_JIT=OFF.
-option(EINJIT_WITH_JIT "Build the LLVM JIT and the einjit::Engine API" ON)
-if(NOT EINJIT_WITH_JIT)
-  return()
-endif()
+# The LLVM JIT: passes, loop nests, LLVM code generation, ORC, and the Engine API.
+# Included at the end of compiler/CMakeLists.txt.
 
 # LoopNest is IR: it joins einjit_ir rather than making a library of its own.
 target_sources(einjit_ir PRIVATE ir/LoopNest.cpp)
@@ -39,8 +35,7 @@ target_link_libraries(einjit_jit PUBLIC einjit_codegen PRIVATE einjit::llvm)
 # The public Engine (include/einjit/engine.h).
 einjit_compiler_library(einjit_engine
   engine/Engine.cpp
-  engine/Prologues.cpp
   engine/Run.cpp
 )
-target_link_libraries(einjit_engine PUBLIC einjit_jit einjit_passes einjit_frontend)
+target_link_libraries(einjit_engine PUBLIC einjit_jit einjit_passes einjit_frontend einjit_reference)
 target_compile_definitions(einjit_engine PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")

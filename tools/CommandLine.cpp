@@ -1,5 +1,7 @@
 #include "CommandLine.h"
 
+#include "einjit/error.h"
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -63,6 +65,34 @@ double parseNumber(const std::string& text, const std::string& option) {
   if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(value))
     throw UsageError(option + " needs a finite real number, got '" + text + "'");
   return value;
+}
+
+std::int64_t parseCount(const std::string& text, const std::string& option, std::int64_t minimum) {
+  errno = 0;
+  char* end = nullptr;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno == ERANGE || value < minimum)
+    throw UsageError(option + " needs a whole number >= " + std::to_string(minimum) + ", got '" +
+                     text + "'");
+  return value;
+}
+
+DType parseDTypeOption(const std::string& text) {
+  std::optional<DType> dtype = parseDType(text);
+  if (!dtype)
+    throw UsageError("--dtype must be one of f32 f64 i32 i64 c64 c128 (or numpy's float32, ...), "
+                     "got '" +
+                     text + "'");
+  return *dtype;
+}
+
+void checkThreadsOption(const std::string& text, const std::string& command) {
+  std::int64_t threads = parseCount(text, "--threads", 1);
+  if (threads != 1)
+    throw Error(ErrorKind::Unsupported,
+                command + ": --threads " + std::to_string(threads) +
+                    ": kernels run on one thread for now (einjit::RunOptions has no thread "
+                    "count yet); use --threads 1");
 }
 
 } // namespace einjit::cli

@@ -2,6 +2,9 @@
 // usage error that makes einjit exit with status 2, and one entry point per subcommand.
 #pragma once
 
+#include "einjit/dtype.h"
+
+#include <cstdint>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -37,15 +40,27 @@ ParsedArguments parseArguments(const std::vector<std::string>& args,
 /// A real number given on the command line, or UsageError naming the option.
 double parseNumber(const std::string& text, const std::string& option);
 
+/// A whole number >= `minimum` given on the command line, or UsageError naming the option.
+std::int64_t parseCount(const std::string& text, const std::string& option, std::int64_t minimum);
+
+/// The value of --dtype, or UsageError listing the dtypes.
+DType parseDTypeOption(const std::string& text);
+
+/// The value of --threads: a count >= 1, and Error(Unsupported) for more threads than the
+/// engine runs kernels on (one, until RunOptions has a thread count).
+void checkThreadsOption(const std::string& text, const std::string& command);
+
 /// The subcommands; each returns the exit status.
 int explainCommand(const std::vector<std::string>& args);
 int runCommand(const std::vector<std::string>& args);
+int benchCommand(const std::vector<std::string>& args);
 int demoCommand(const std::vector<std::string>& args);
 
 /// The help texts (`einjit --help`, `einjit CMD --help`).
 extern const char* const kMainHelp;
 extern const char* const kExplainHelp;
 extern const char* const kRunHelp;
+extern const char* const kBenchHelp;
 extern const char* const kDemoHelp;
 
 } // namespace einjit::cli

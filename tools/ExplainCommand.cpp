@@ -1,20 +1,65 @@
-// `einjit explain EXPR --shapes S [--dtype T] [--json] [--emit=index] [--batch-dot=...]`.
+// `einjit explain EXPR --shapes S [--dtype T] [--json] [--emit=index|loops|llvm|asm]
+// [--batch-dot=...]`. The stages after `index` come from the JIT plan (Plan::explain).
 #include "CommandLine.h"
 #include "Explanation.h"
+#include "Measurement.h"
+#include "einjit/engine.h"
+#include "einjit/error.h"
 
 #include <iostream>
+#include <optional>
 
 namespace einjit::cli {
 
 namespace {
 
-DType parseDTypeOption(const std::string& text) {
-  std::optional<DType> dtype = parseDType(text);
-  if (!dtype)
-    throw UsageError("--dtype must be one of f32 f64 i32 i64 c64 c128 (or numpy's float32, ...), "
-                     "got '" +
-                     text + "'");
-  return *dtype;
+/// The --emit stages, ordered: each implies the ones before it.
+enum class EmitStage { Index, Loops, LLVM, Assembly };
+
+EmitStage parseEmitStage(const std::string& text) {
+  if (text == "index")
+    return EmitStage::Index;
+  if (text == "loops")
+    return EmitStage::Loops;
+  if (text == "llvm")
+    return EmitStage::LLVM;
+  if (text == "asm")
+    return EmitStage::Assembly;
+  throw UsageError("--emit must be one of index, loops, llvm, asm, got '" + text + "'");
+}
+
+// Plan::explain(stage) extends Plan::explain(the stage before) by one section that opens with
+// a "name (detail):" line; the section is what the longer text adds.
+EmittedStage sectionBetween(const std::string& shorter, const std::string& longer,
+                            const std::string& key) {
+  if (longer.compare(0, shorter.size(), shorter) != 0)
+    throw Error(ErrorKind::Internal,
+                "explain: Plan::explain's " + key + " stage does not extend the stage before it");
+  std::string section = longer.substr(shorter.size());
+  std::size_t lineEnd = section.find('\n');
+  std::string heading = section.substr(0, lineEnd);
+  if (!heading.empty() && heading.back() == ':')
+    heading.pop_back();
+  std::string text = lineEnd == std::string::npos ? "" : section.substr(lineEnd + 1);
+  return EmittedStage{key, heading, text};
+}
+
+std::vector<EmittedStage> compiledStages(const ir::IndexProgram& program, EmitStage last) {
+  Engine engine;
+  Plan plan = compilePlan(engine, program).plan;
+  std::vector<EmittedStage> stages;
+  std::string before = plan.explain(ExplainStage::Index);
+  const std::pair<EmitStage, ExplainStage> order[] = {
+      {EmitStage::Loops, ExplainStage::Loops},
+      {EmitStage::LLVM, ExplainStage::LLVM},
+      {EmitStage::Assembly, ExplainStage::Assembly}};
+  const char* const keys[] = {"loops", "llvm", "asm"};
+  for (std::size_t i = 0; i < std::size(order) && order[i].first <= last; ++i) {
+    std::string text = plan.explain(order[i].second);
+    stages.push_back(sectionBetween(before, text, keys[i]));
+    before = std::move(text);
+  }
+  return stages;
 }
 
 } // namespace
@@ -37,12 +82,10 @@ int explainCommand(const std::vector<std::string>& args) {
   if (!parsed.has("--shapes"))
     throw UsageError("einjit explain needs --shapes, e.g. --shapes x=2x3x4,y=2x3x4");
   ExplainOptions options;
-  if (parsed.has("--emit")) {
-    if (parsed.get("--emit") != "index")
-      throw UsageError("--emit: the stage available is 'index', got '" + parsed.get("--emit") +
-                       "'");
-    options.emitIndex = true;
-  }
+  std::optional<EmitStage> emit;
+  if (parsed.has("--emit"))
+    emit = parseEmitStage(parsed.get("--emit"));
+  options.emitIndex = emit.has_value();
   if (parsed.has("--batch-dot"))
     options.batchDot = parseBatchDotChoice(parsed.get("--batch-dot"));
   frontend::LowerOptions lowerOptions;
@@ -52,6 +95,8 @@ int explainCommand(const std::vector<std::string>& args) {
   frontend::ShapeBinding shapes = frontend::parseShapes(parsed.get("--shapes"));
   frontend::LoweredCall lowered =
       frontend::lowerCallText(parsed.positional[0], shapes, lowerOptions);
+  if (emit && *emit > EmitStage::Index)
+    options.stages = compiledStages(chosenProgram(lowered, options.batchDot), *emit);
   std::cout << (parsed.has("--json") ? explainJson(lowered, options)
                                      : explainText(lowered, options));
   return 0;

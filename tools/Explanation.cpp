@@ -128,42 +128,6 @@ std::string programBlock(const ir::IndexProgram& program, const std::string& ind
   return text;
 }
 
-std::string jsonString(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        char buffer[8];
-        std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned char>(c));
-        out += buffer;
-      } else {
-        out += c;
-      }
-    }
-  }
-  return out + "\"";
-}
-
-std::string jsonInts(const Shape& values) {
-  std::vector<std::string> parts;
-  for (std::int64_t v : values)
-    parts.push_back(std::to_string(v));
-  return "[" + support::join(parts, ", ") + "]";
-}
-
 std::string jsonStrings(const std::vector<std::string>& values) {
   std::vector<std::string> parts;
   for (const std::string& v : values)
@@ -203,6 +167,42 @@ std::vector<std::string> programMembers(const ir::IndexProgram& program) {
 }
 
 } // namespace
+
+std::string jsonString(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      if (static_cast<unsigned char>(c) < 0x20) {
+        char buffer[8];
+        std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned char>(c));
+        out += buffer;
+      } else {
+        out += c;
+      }
+    }
+  }
+  return out + "\"";
+}
+
+std::string jsonInts(const Shape& values) {
+  std::vector<std::string> parts;
+  for (std::int64_t v : values)
+    parts.push_back(std::to_string(v));
+  return "[" + support::join(parts, ", ") + "]";
+}
 
 BatchDotChoice parseBatchDotChoice(const std::string& text) {
   if (text == "current")
@@ -279,6 +279,11 @@ std::string explainText(const frontend::LoweredCall& lowered, const ExplainOptio
   }
   if (options.emitIndex)
     text += "-- index program --\n" + ir::toString(primary);
+  for (const EmittedStage& stage : options.stages) {
+    text += "-- " + stage.heading + " --\n" + stage.text;
+    if (!stage.text.empty() && stage.text.back() != '\n')
+      text += "\n";
+  }
   return text;
 }
 
@@ -312,6 +317,8 @@ std::string explainJson(const frontend::LoweredCall& lowered, const ExplainOptio
   members.push_back("\"legacy\": " + legacy);
   if (options.emitIndex)
     members.push_back("\"program\": " + jsonString(ir::toString(primary)));
+  for (const EmittedStage& stage : options.stages)
+    members.push_back(jsonString(stage.key) + ": " + jsonString(stage.text));
   return "{\n  " + support::join(members, ",\n  ") + "\n}\n";
 }
 

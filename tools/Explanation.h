@@ -6,6 +6,7 @@
 #include "frontend/CallText.h"
 
 #include <string>
+#include <vector>
 
 namespace einjit::cli {
 
@@ -15,8 +16,16 @@ enum class BatchDotChoice { Current, Legacy };
 /// Parses the value of --batch-dot ("current" or "legacy"); UsageError otherwise.
 BatchDotChoice parseBatchDotChoice(const std::string& text);
 
+/// A stage of the compiled plan that --emit asks for beyond the IndexProgram.
+struct EmittedStage {
+  std::string key;     ///< its JSON key: "loops", "llvm", "asm"
+  std::string heading; ///< its text heading: "loops (contiguous operands)", "llvm (znver4)"
+  std::string text;
+};
+
 struct ExplainOptions {
-  bool emitIndex = false; ///< also print the whole IndexProgram text
+  bool emitIndex = false;           ///< also print the whole IndexProgram text
+  std::vector<EmittedStage> stages; ///< printed after the IndexProgram, in order
   BatchDotChoice batchDot = BatchDotChoice::Current;
 };
 
@@ -32,5 +41,10 @@ std::string explainJson(const frontend::LoweredCall& lowered, const ExplainOptio
 /// The equivalent numpy expression, e.g. "np.einsum('bik,bjk->bij', a, b)", with the
 /// normalisation, ravel and conj prologues written out and np.expand_dims for unit output axes.
 std::string numpyEquivalent(const ir::IndexProgram& program);
+
+/// `text` as a JSON string literal, quotes and escapes included.
+std::string jsonString(const std::string& text);
+/// [2, 3, 4].
+std::string jsonInts(const Shape& values);
 
 } // namespace einjit::cli

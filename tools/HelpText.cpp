@@ -6,12 +6,16 @@ namespace einjit::cli {
 const char* const kMainHelp = R"(usage: einjit COMMAND [options]
 
 einjit explains and computes tensor contractions written as numpy, TensorFlow, PyTorch or Keras
-calls, or as einsum strings.
+calls, or as einsum strings. It compiles each one to native vector code with LLVM (a JIT).
 
 commands:
   explain EXPR --shapes S    what the call computes: output shape, the role of every index,
-                             the index-notation statement, the equivalent numpy einsum
-  run EXPR a.npy b.npy ...   compute the call on .npy files with the reference interpreter
+                             the index-notation statement, the equivalent numpy einsum;
+                             --emit=index|loops|llvm|asm adds the compiler's stages
+  run EXPR a.npy b.npy ...   compute the call on .npy files with the JIT (--interpret: with
+                             the reference interpreter; --check: both, compared)
+  bench EXPR --shapes S      compile once, time runs on random operands: GFLOP/s, median
+                             seconds, compile milliseconds
   demo                       the five worked questions of SEMANTICS.md section 10
 
 EXPR is an einsum string ('bij,bjk->bik', numpy rules; quotes optional) or one call as written in
@@ -27,12 +31,14 @@ tf.keras.backend. tf_keras.backend. | keras.layers. (Keras 3) | tf.keras.layers.
 (tf_keras: Dot(normalize=True) floors norms at 1e-6) | keras.ops.
 
 Run `einjit COMMAND --help` for the options of a command.
-Exit status: 0 success, 1 error in the input (message on stderr), 2 bad command line.
+Environment: EINJIT_STATS=1 prints the kernel cache's statistics on stderr at exit.
+Exit status: 0 success, 1 error in the input (message on stderr) or a failed --check,
+2 bad command line.
 )";
 
 const char* const kExplainHelp =
-    R"(usage: einjit explain EXPR --shapes S [--dtype T] [--json] [--emit=index]
-                      [--batch-dot=current|legacy]
+    R"(usage: einjit explain EXPR --shapes S [--dtype T] [--json]
+                      [--emit=index|loops|llvm|asm] [--batch-dot=current|legacy]
 
 Prints the call, the operand shapes, the output shape, every index label with its role (batch:
 kept and shared by several operands; free: kept, from one operand; contracted: summed, shared;
@@ -49,22 +55,58 @@ options:
                    out_shape, index, einsum, numpy, roles {label: role}, extents,
                    broadcast, unit_output_axes, notes, multiply_adds, batch_dot (Keras
                    calls), legacy (null, or the same facts plus differs, or {error})
-  --emit=index     also print the whole IndexProgram text (it parses back)
+  --emit=STAGE     also print the compiler's stages up to STAGE (each implies the ones
+                   before it), after the explanation; with --json each is a key:
+                     index  the whole IndexProgram text (it parses back)   "program"
+                     loops  the loop nest the kernel runs, for contiguous  "loops"
+                            operands
+                     llvm   the kernel's LLVM IR after the O3 pipeline     "llvm"
+                     asm    the kernel's assembly for this machine         "asm"
   --batch-dot=M    which Keras semantics is the primary result: current (default) or legacy
 )";
 
 const char* const kRunHelp =
     R"(usage: einjit run EXPR a.npy b.npy ... [-o out.npy] [--alpha A] [--beta B]
-                  [--batch-dot=current|legacy]
+                  [--batch-dot=current|legacy] [--interpret | --check]
+                  [--time [--repeat N]] [--threads 1]
 
-Computes EXPR with the reference interpreter. One .npy file per operand, in the order the
-operands appear in EXPR; their shapes bind the operands and they must share one dtype (f32, f64,
-i32, i64, c64, c128; C or Fortran order). Without -o the result is printed as numpy prints it.
+Computes EXPR with native code compiled for this machine (the JIT). One .npy file per operand,
+in the order the operands appear in EXPR; their shapes bind the operands and they must share one
+dtype (f32, f64, i32, i64, c64, c128; C or Fortran order). Without -o the result is printed as
+numpy prints it. Reports (--check, --time) go to stderr.
 
 options:
   -o FILE          write the result to FILE as a .npy file
   --alpha A        out = A * contraction (+ beta * out); default 1
   --beta B         accumulate into the existing -o FILE: out = alpha * contraction + B * out
+  --batch-dot=M    K.batch_dot / Dot semantics: current (default) or legacy
+  --interpret      compute with the reference interpreter instead of the JIT
+  --check          also compute with the interpreter and compare: print the max abs and rel
+                   error; exit 1 when an element differs by more than the tolerance (f32,
+                   c64: 1e-4, f64, c128: 1e-10, times the largest |element|; integers: exact)
+  --time           print the compile time and the median time of --repeat runs
+  --repeat N       runs timed by --time (default 10)
+  --threads N      threads per run; kernels run on one thread for now, so only 1
+)";
+
+const char* const kBenchHelp =
+    R"(usage: einjit bench EXPR --shapes S [--dtype T] [--threads 1] [--repeat N] [--json]
+                    [--batch-dot=current|legacy]
+
+Compiles EXPR once for the shapes, runs it on seeded random operands (values in [-1, 1),
+integers in [-3, 3]) once to warm up, then times runs: --repeat N of them, or by default as
+many as fit in about 0.25 s (at least 10, at most 1000). Prints GFLOP/s (2 flops per
+multiply-add of the contraction, whatever the dtype), the median run time in seconds and the
+compile time in milliseconds.
+
+options:
+  --shapes S       operand shapes, by position (256x256,256x256) or by name (a=..,b=..)
+  --dtype T        f32 (default), f64, i32, i64, c64, c128
+  --threads N      threads per run; kernels run on one thread for now, so only 1
+  --repeat N       timed runs, at least 10
+  --json           one JSON object: gflops, median_s, compile_ms, and call, index, dtype,
+                   shapes, out_shape, target, threads, multiply_adds, runs, plan_ms
+                   (compiling included), min_s
   --batch-dot=M    K.batch_dot / Dot semantics: current (default) or legacy
 )";
 

@@ -1,19 +1,27 @@
-// `einjit run EXPR a.npy b.npy [-o out.npy] [--alpha A] [--beta B] [--batch-dot=...]`: shapes
-// and dtype come from the files; the reference interpreter computes the result.
+// `einjit run EXPR a.npy b.npy [-o out.npy] [--alpha A] [--beta B] [--batch-dot=...]
+// [--interpret | --check] [--time [--repeat N]] [--threads 1]`: shapes and dtype come from the
+// files; the JIT computes the result (the reference interpreter with --interpret).
 #include "ArrayPrinter.h"
 #include "CommandLine.h"
 #include "Explanation.h"
+#include "Measurement.h"
+#include "ResultCheck.h"
+#include "einjit/engine.h"
 #include "einjit/error.h"
 #include "einjit/npy.h"
 #include "reference/Interpreter.h"
 #include "support/Format.h"
 
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 namespace einjit::cli {
 
 namespace {
+
+constexpr std::int64_t kDefaultRepeat = 10;
 
 // Every operand must have one dtype: einjit computes in that dtype and does not promote.
 DType commonDType(const std::vector<std::string>& paths, const std::vector<Tensor>& inputs) {
@@ -42,17 +50,71 @@ Tensor initialOutput(const std::string& path, const ir::IndexProgram& program) {
   return out;
 }
 
+// A tensor of the same layout and values: the JIT, the interpreter and the timed runs each
+// accumulate into their own copy of the initial output.
+Tensor copyOf(const Tensor& tensor) {
+  Tensor copy(tensor.dtype(), tensor.shape(), tensor.order());
+  if (tensor.byteSize() != 0)
+    std::memcpy(copy.data(), tensor.data(), tensor.byteSize());
+  return copy;
+}
+
+// Where a run writes: a copy of the initial output when beta reads it, else a fresh tensor.
+Tensor outputFor(const std::optional<Tensor>& initial, const ir::IndexProgram& program) {
+  return initial ? copyOf(*initial) : Tensor(program.dtype, program.outputShape());
+}
+
+std::string indexText(const Shape& index) {
+  std::vector<std::string> parts;
+  for (std::int64_t i : index)
+    parts.push_back(std::to_string(i));
+  return "[" + support::join(parts, ", ") + "]";
+}
+
+// Prints the comparison on stderr; false when the results differ.
+bool reportCheck(const ir::IndexProgram& program, const Tensor& computed, const Tensor& expected) {
+  CheckResult check = compareWithReference(computed.view(), expected.view());
+  std::string summary = errorSummary(check, program.dtype);
+  if (check.matches) {
+    std::cerr << "einjit: check: the JIT result matches the interpreter's: " << summary << "\n";
+    return true;
+  }
+  std::cerr << "einjit: error: check: the JIT result differs from the interpreter's at "
+            << program.outputName << indexText(check.worstIndex) << ": " << check.worstComputed
+            << " (JIT) vs " << check.worstReference << " (interpreter); " << summary << "\n";
+  return false;
+}
+
 } // namespace
 
 int runCommand(const std::vector<std::string>& args) {
-  ParsedArguments parsed = parseArguments(
-      args, {{"-o", true}, {"--alpha", true}, {"--beta", true}, {"--batch-dot", true}}, "run");
+  ParsedArguments parsed = parseArguments(args,
+                                          {{"-o", true},
+                                           {"--alpha", true},
+                                           {"--beta", true},
+                                           {"--batch-dot", true},
+                                           {"--interpret", false},
+                                           {"--check", false},
+                                           {"--time", false},
+                                           {"--repeat", true},
+                                           {"--threads", true}},
+                                          "run");
   if (parsed.help) {
     std::cout << kRunHelp;
     return 0;
   }
   if (parsed.positional.size() < 2)
     throw UsageError("einjit run takes EXPR and one .npy file per operand");
+  bool interpretOnly = parsed.has("--interpret");
+  if (interpretOnly && parsed.has("--check"))
+    throw UsageError("--check compares the JIT with the interpreter; it cannot go with "
+                     "--interpret");
+  if (parsed.has("--repeat") && !parsed.has("--time"))
+    throw UsageError("--repeat N sets how many runs --time measures; give --time too");
+  std::int64_t repeat =
+      parsed.has("--repeat") ? parseCount(parsed.get("--repeat"), "--repeat", 1) : kDefaultRepeat;
+  if (parsed.has("--threads"))
+    checkThreadsOption(parsed.get("--threads"), "run");
   BatchDotChoice choice = parsed.has("--batch-dot") ? parseBatchDotChoice(parsed.get("--batch-dot"))
                                                     : BatchDotChoice::Current;
   reference::InterpretOptions interpretOptions;
@@ -60,6 +122,7 @@ int runCommand(const std::vector<std::string>& args) {
     interpretOptions.alpha = parseNumber(parsed.get("--alpha"), "--alpha");
   if (parsed.has("--beta"))
     interpretOptions.beta = parseNumber(parsed.get("--beta"), "--beta");
+  RunOptions runOptions{interpretOptions.alpha, interpretOptions.beta};
 
   frontend::ParsedCall call = frontend::parseCall(parsed.positional[0]);
   std::vector<std::string> paths(parsed.positional.begin() + 1, parsed.positional.end());
@@ -96,17 +159,61 @@ int runCommand(const std::vector<std::string>& args) {
   for (std::size_t source : lowered.operandSources)
     views.push_back(inputs.at(source).view());
   std::string outPath = parsed.get("-o");
-  Tensor out;
-  if (interpretOptions.beta != std::complex<double>(0, 0)) {
-    out = initialOutput(outPath, program);
+  std::optional<Tensor> initial;
+  if (interpretOptions.beta != std::complex<double>(0, 0))
+    initial = initialOutput(outPath, program);
+
+  // Declared before the plan: with EINJIT_STATS=1 the engine reports once its last plan is gone.
+  std::optional<Engine> engine;
+  std::optional<CompiledPlan> compiled;
+  Tensor out = outputFor(initial, program);
+  if (interpretOnly) {
     reference::interpret(program, views, out.view(), interpretOptions);
   } else {
-    out = reference::interpret(program, views, interpretOptions);
+    engine.emplace();
+    compiled = compilePlan(*engine, program);
+    compiled->plan.run(views, out.view(), runOptions);
   }
+
+  if (parsed.has("--time")) {
+    Tensor scratch = outputFor(initial, program);
+    auto restore = [&] {
+      if (initial)
+        std::memcpy(scratch.data(), initial->data(), initial->byteSize());
+    };
+    auto runOnce = [&] {
+      if (interpretOnly)
+        reference::interpret(program, views, scratch.view(), interpretOptions);
+      else
+        compiled->plan.run(views, scratch.view(), runOptions);
+    };
+    RunTimes times = timeRuns(static_cast<std::size_t>(repeat), restore, runOnce);
+    std::string runText = "run median " + durationText(times.medianSeconds) + ", min " +
+                          durationText(times.minSeconds) + " over " + std::to_string(times.runs) +
+                          " runs";
+    if (interpretOnly) {
+      std::cerr << "einjit: time: interpreter, " << runText << "\n";
+    } else {
+      EngineStatistics statistics = engine->statistics();
+      std::cerr << "einjit: time: compile " << durationText(statistics.compileMillis / 1e3) << " ("
+                << statistics.misses << (statistics.misses == 1 ? " kernel" : " kernels")
+                << "; plan " << durationText(compiled->planMillis / 1e3) << "), " << runText
+                << "\n";
+    }
+  }
+
   if (outPath.empty())
     std::cout << formatLikeNumpy(out.view()) << "\n";
   else
     writeNpy(outPath, out.view());
+
+  if (parsed.has("--check")) {
+    Tensor expected = outputFor(initial, program);
+    reference::interpret(program, views, expected.view(), interpretOptions);
+    std::cout.flush();
+    if (!reportCheck(program, out, expected))
+      return 1;
+  }
   return 0;
 }
 

@@ -24,9 +24,11 @@ int dispatch(const std::vector<std::string>& args) {
     return explainCommand(rest);
   if (command == "run")
     return runCommand(rest);
+  if (command == "bench")
+    return benchCommand(rest);
   if (command == "demo")
     return demoCommand(rest);
-  throw UsageError("unknown command '" + command + "' (commands: explain, run, demo)");
+  throw UsageError("unknown command '" + command + "' (commands: explain, run, bench, demo)");
 }
 
 } // namespace

@@ -4,6 +4,7 @@
 #include "einjit/error.h"
 #include "frontend/CallText.h"
 #include "frontend/Frontends.h"
+#include "ir/ProgramViews.h"
 #include "support/Format.h"
 
 #include <chrono>
@@ -72,13 +73,7 @@ std::shared_ptr<const jit::Kernel> Engine::Impl::kernelFor(const ir::LoopNest& n
 Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lowered)
     : engine(std::move(engineImpl)), program(std::move(lowered)) {
   ir::verify(program);
-  for (const ir::Prologue& prologue : program.prologues)
-    if (prologue.kind == ir::PrologueKind::Normalize && isInteger(program.dtype))
-      throw Error(ErrorKind::Unsupported, "plan: normalize(" +
-                                              program.operands[prologue.operand].name +
-                                              ", axis=" + std::to_string(prologue.axis) +
-                                              ") needs a floating-point or complex dtype, not " +
-                                              std::string(dtypeName(program.dtype)) + ".");
+  ir::checkProloguesSupported(program, "plan");
   outputShape = program.outputShape();
   hasPrologue.assign(program.operands.size(), false);
   for (const ir::Prologue& prologue : program.prologues)

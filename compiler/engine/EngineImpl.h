@@ -71,13 +71,15 @@ struct Plan::State {
 /// Plans from an IndexProgram, for the engine's own code and tests.
 struct EngineAccess {
   static Plan planProgram(Engine& engine, ir::IndexProgram program, bool compileNow);
+  /// Test seam: the target the engine's kernels are compiled for. A test sets an unknown triple
+  /// to make LLVM fail deterministically and checks the failure comes back as an Error. Change
+  /// it only before the engine compiles anything.
+  static codegen::TargetDesc& target(Engine& engine) { return engine.impl_->target; }
 };
 
 /// Throws Error(Misuse) unless `inputs` and `out` fit the plan (Plan::run's contract).
 void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
               const TensorView& out);
-/// Operand t of `program` after its prologues (ravel, normalize), as a contiguous tensor.
-Tensor applyPrologues(const ir::IndexProgram& program, std::size_t t, const TensorView& view);
 /// Runs the plan (after checkRun).
 void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
              const RunOptions& options);

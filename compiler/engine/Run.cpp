@@ -1,47 +1,25 @@
-// One run of a plan: check the views against the plan, stage prologue operands, pick the kernel
-// for the views' stride classes, fill the stride table and call the kernel.
+// One run of a plan: check the views against the plan, stage prologue operands (through the
+// reference's prologue evaluation, so the JIT and the oracle agree), pick the kernel for the
+// views' stride classes, fill the stride table and call the kernel.
 #include "engine/EngineImpl.h"
 
 #include "einjit/error.h"
-#include "support/Format.h"
+#include "ir/ProgramViews.h"
+#include "reference/Interpreter.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
-#include <limits>
 
 namespace einjit {
 
 namespace {
 
-const std::string kRun = "plan.run: ";
+const ir::ViewChecker kChecker{"plan.run", "plan"};
 
 [[noreturn]] void misuse(const std::string& what) {
-  throw Error(ErrorKind::Misuse, kRun + what);
-}
-
-void checkView(const TensorView& view, const std::string& name, const Shape& expected,
-               DType dtype) {
-  if (view.dtype() != dtype)
-    misuse(name + " has dtype " + std::string(dtypeName(view.dtype())) +
-           " but the plan computes in " + std::string(dtypeName(dtype)) + ".");
-  const Shape& shape = view.shape();
-  if (shape.size() != expected.size())
-    misuse(name + " has rank " + std::to_string(shape.size()) + " (shape " + shapeToPython(shape) +
-           ") but the plan expects rank " + std::to_string(expected.size()) + " (shape " +
-           shapeToPython(expected) + ").");
-  for (std::size_t d = 0; d < shape.size(); ++d)
-    if (shape[d] != expected[d])
-      misuse(name + ".shape[" + std::to_string(d) + "] != " + std::to_string(expected[d]) + " (" +
-             std::to_string(shape[d]) + " != " + std::to_string(expected[d]) + "): " + name +
-             " has shape " + shapeToPython(shape) + " but the plan expects " +
-             shapeToPython(expected) + ".");
-  if (view.strides().size() != shape.size())
-    misuse(name + " has " + std::to_string(view.strides().size()) + " strides for rank " +
-           std::to_string(shape.size()) + ".");
-  if (view.data() == nullptr && view.elements() > 0)
-    misuse(name + " has a null data pointer but " + std::to_string(view.elements()) + " elements.");
+  kChecker.fail(what);
 }
 
 /// The bytes [first, last] a non-empty view touches.
@@ -83,11 +61,7 @@ bool overlapsItself(const TensorView& view) {
 void checkOutputMemory(const Plan::State& state, const std::vector<TensorView>& inputs,
                        const TensorView& out) {
   const std::string& name = state.program.outputName;
-  for (std::size_t d = 0; d < out.rank(); ++d)
-    if (out.strides()[d] == 0 && out.shape()[d] > 1)
-      misuse(name + ".strides[" + std::to_string(d) + "] is 0 but " + name + ".shape[" +
-             std::to_string(d) + "] is " + std::to_string(out.shape()[d]) +
-             ": the output would overlap itself.");
+  kChecker.checkOutputStrides(out, name);
   if (overlapsItself(out))
     misuse(name + " has strides " + shapeToPython(out.strides()) + " for shape " +
            shapeToPython(out.shape()) + ", which make elements of the output overlap.");
@@ -129,15 +103,11 @@ void scalarOf(std::complex<double> value, DType dtype, const char* role,
 void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
               const TensorView& out) {
   const ir::IndexProgram& program = state.program;
-  std::size_t expected = state.inputNames.size();
-  if (inputs.size() != expected)
-    misuse("the plan takes " + std::to_string(expected) + " operand" + (expected == 1 ? "" : "s") +
-           " (" + support::join(state.inputNames, ", ") + ") but " + std::to_string(inputs.size()) +
-           " input" + (inputs.size() == 1 ? " was" : "s were") + " passed.");
+  kChecker.checkInputCount(state.inputNames, inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i)
-    checkView(inputs[i], state.inputNames[i], program.operands[state.firstOperandOf[i]].shape,
-              program.dtype);
-  checkView(out, program.outputName, state.outputShape, program.dtype);
+    kChecker.checkView(inputs[i], state.inputNames[i],
+                       program.operands[state.firstOperandOf[i]].shape, program.dtype);
+  kChecker.checkView(out, program.outputName, state.outputShape, program.dtype);
   if (out.elements() > 0)
     checkOutputMemory(state, inputs, out);
 }
@@ -160,7 +130,7 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
       read.push_back(&input);
       continue;
     }
-    staged[t] = applyPrologues(program, t, input);
+    staged[t] = reference::applyPrologues(program, t, input);
     stagedViews[t] = staged[t].view();
     read.push_back(&stagedViews[t]);
   }

@@ -4,6 +4,7 @@
 #include "reference/Interpreter.h"
 
 #include "einjit/error.h"
+#include "ir/ProgramViews.h"
 #include "support/Format.h"
 
 #include <algorithm>
@@ -15,8 +16,6 @@
 namespace einjit::reference {
 
 namespace {
-
-const std::string kCall = "reference::interpret: ";
 
 /// The type a dtype accumulates in. Integers use uint64 because unsigned arithmetic wraps without
 /// undefined behaviour, and wrapping modulo 2^64 then casting back matches numpy's wrapping.
@@ -91,59 +90,21 @@ T narrow(const W& value) {
     return static_cast<T>(value);
 }
 
-[[noreturn]] void misuse(const std::string& what) {
-  throw Error(ErrorKind::Misuse, kCall + what);
-}
-
-void checkView(const TensorView& view, const std::string& name, const Shape& expected,
-               DType dtype) {
-  if (view.dtype() != dtype)
-    misuse(name + " has dtype " + std::string(dtypeName(view.dtype())) +
-           " but the program computes in " + std::string(dtypeName(dtype)) + ".");
-  const Shape& shape = view.shape();
-  if (shape.size() != expected.size())
-    misuse(name + " has rank " + std::to_string(shape.size()) + " (shape " + shapeToPython(shape) +
-           ") but the program expects rank " + std::to_string(expected.size()) + " (shape " +
-           shapeToPython(expected) + ").");
-  for (std::size_t d = 0; d < shape.size(); ++d)
-    if (shape[d] != expected[d])
-      misuse(name + ".shape[" + std::to_string(d) + "] != " + std::to_string(expected[d]) + " (" +
-             std::to_string(shape[d]) + " != " + std::to_string(expected[d]) + "): " + name +
-             " has shape " + shapeToPython(shape) + " but the program expects " +
-             shapeToPython(expected) + ".");
-  if (view.data() == nullptr && elementCount(shape) > 0)
-    misuse(name + " has a null data pointer but " + std::to_string(elementCount(shape)) +
-           " elements.");
-}
+const ir::ViewChecker kChecker{"reference::interpret", "program"};
 
 void validate(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
               const TensorView& out) {
   ir::verify(program);
-  if (inputs.size() != program.operands.size()) {
-    std::string names;
-    for (const ir::Operand& operand : program.operands)
-      names += (names.empty() ? "" : ", ") + operand.name;
-    misuse("the program takes " + std::to_string(program.operands.size()) + " operand" +
-           (program.operands.size() == 1 ? "" : "s") + " (" + names + ") but " +
-           std::to_string(inputs.size()) + " input" + (inputs.size() == 1 ? " was" : "s were") +
-           " passed.");
-  }
+  std::vector<std::string> names;
+  for (const ir::Operand& operand : program.operands)
+    names.push_back(operand.name);
+  kChecker.checkInputCount(names, inputs.size());
   for (std::size_t t = 0; t < inputs.size(); ++t)
-    checkView(inputs[t], program.operands[t].name, program.operands[t].shape, program.dtype);
-  checkView(out, program.outputName, program.outputShape(), program.dtype);
-  for (std::size_t d = 0; d < out.rank(); ++d)
-    if (out.strides()[d] == 0 && out.shape()[d] > 1)
-      misuse(program.outputName + ".strides[" + std::to_string(d) + "] is 0 but " +
-             program.outputName + ".shape[" + std::to_string(d) + "] is " +
-             std::to_string(out.shape()[d]) + ": the output would overlap itself.");
-  if (isInteger(program.dtype))
-    for (const ir::Prologue& prologue : program.prologues)
-      if (prologue.kind == ir::PrologueKind::Normalize)
-        throw Error(ErrorKind::Unsupported, kCall + "normalize(" +
-                                                program.operands[prologue.operand].name +
-                                                ", axis=" + std::to_string(prologue.axis) +
-                                                ") needs a floating-point or complex dtype, not " +
-                                                std::string(dtypeName(program.dtype)) + ".");
+    kChecker.checkView(inputs[t], program.operands[t].name, program.operands[t].shape,
+                       program.dtype);
+  kChecker.checkView(out, program.outputName, program.outputShape(), program.dtype);
+  kChecker.checkOutputStrides(out, program.outputName);
+  ir::checkProloguesSupported(program, kChecker.call);
 }
 
 /// A view copied into a contiguous C-order buffer of the wide type, with its current shape.
@@ -210,6 +171,20 @@ void normalize(Staged<W>& staged, int axis, double epsilon) {
       for (std::int64_t k = 0; k < extent; ++k)
         fibre[k * inner] /= denominator;
     }
+}
+
+/// Runs operand t's prologues, in program order, on its staged values. validate() has refused
+/// normalize on integers.
+template <class W>
+void applyProloguesOf(const ir::IndexProgram& program, std::size_t t, Staged<W>& operand) {
+  for (const ir::Prologue& prologue : program.prologues) {
+    if (prologue.operand != t)
+      continue;
+    if (prologue.kind == ir::PrologueKind::Ravel)
+      operand.shape = Shape{static_cast<std::int64_t>(operand.values.size())};
+    else if constexpr (!std::is_integral_v<W>)
+      normalize(operand, prologue.axis, prologue.epsilon);
+  }
 }
 
 /// One label's loop: its extent and its stride in each stream (operands, then the output).
@@ -322,8 +297,8 @@ W scalarOf(std::complex<double> value, const char* role) {
   } else if constexpr (std::is_integral_v<W>) {
     double rounded = std::round(value.real());
     if (!(std::abs(rounded) < 9.2e18))
-      misuse(std::string(role) + " " + support::shortestDouble(value.real()) +
-             " does not round to a 64-bit integer.");
+      kChecker.fail(std::string(role) + " " + support::shortestDouble(value.real()) +
+                    " does not round to a 64-bit integer.");
     return static_cast<W>(static_cast<std::int64_t>(rounded));
   } else {
     return static_cast<W>(value.real());
@@ -359,13 +334,8 @@ void run(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
   std::vector<Staged<W>> staged;
   for (std::size_t t = 0; t < inputs.size(); ++t)
     staged.push_back(stage<T>(inputs[t], program.operands[t].conj));
-  for (const ir::Prologue& prologue : program.prologues) {
-    Staged<W>& operand = staged[prologue.operand];
-    if (prologue.kind == ir::PrologueKind::Ravel)
-      operand.shape = Shape{static_cast<std::int64_t>(operand.values.size())};
-    else if constexpr (!std::is_integral_v<W>)
-      normalize(operand, prologue.axis, prologue.epsilon);
-  }
+  for (std::size_t t = 0; t < staged.size(); ++t)
+    applyProloguesOf(program, t, staged[t]);
 
   std::vector<std::string> summedLabels = program.summedLabels();
   std::vector<LabelLoop> summed;
@@ -410,6 +380,28 @@ void interpret(const ir::IndexProgram& program, const std::vector<TensorView>& i
                const TensorView& out, const InterpretOptions& options) {
   validate(program, inputs, out);
   visitDType(program.dtype, [&](auto zero) { run<decltype(zero)>(program, inputs, out, options); });
+}
+
+Tensor applyPrologues(const ir::IndexProgram& program, std::size_t operand,
+                      const TensorView& view) {
+  if (operand >= program.operands.size())
+    throw Error(ErrorKind::Internal, "reference::applyPrologues: operand " +
+                                         std::to_string(operand) + " of " +
+                                         std::to_string(program.operands.size()));
+  const ir::ViewChecker checker{"reference::applyPrologues", "program"};
+  const ir::Operand& declared = program.operands[operand];
+  checker.checkView(view, declared.name, declared.shape, program.dtype);
+  ir::checkProloguesSupported(program, checker.call);
+  return visitDType(program.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    Staged<typename WideOf<T>::type> staged = stage<T>(view, false);
+    applyProloguesOf(program, operand, staged);
+    Tensor result(program.dtype, staged.shape);
+    T* target = result.as<T>();
+    for (const auto& value : staged.values)
+      *target++ = narrow<T>(value);
+    return result;
+  });
 }
 
 Tensor interpret(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,

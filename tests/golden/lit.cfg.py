@@ -1,5 +1,6 @@
 # Golden tests: each .test file holds the command (RUN:) and the lines to check (CHECK:).
 import os
+import platform
 
 import lit.formats
 
@@ -13,3 +14,13 @@ config.substitutions.append(("%einjit", config.einjit))
 config.substitutions.append(("FileCheck", config.filecheck))
 config.substitutions.append(("%not", config.not_tool))
 config.environment["LC_ALL"] = "C"
+
+# The host's vector extensions, for the tests that look at generated code (REQUIRES: avx2).
+if platform.machine() in ("x86_64", "AMD64"):
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = set(cpuinfo.read().split())
+    except OSError:
+        flags = set()
+    if {"avx2", "fma"} <= flags:
+        config.available_features.add("avx2")

@@ -1,8 +1,10 @@
 // The differential test: random contractions (every dtype, ranks up to 6, extents 1, primes and
 // powers of two, diagonals, broadcast literal 0s, conj, prologues, transposed, padded, reversed
 // and zero strides, alpha and beta) run through the JIT and compared with the reference
-// interpreter. Seeded and reproducible: a failure prints its case number and program.
-// EINJIT_DIFFERENTIAL_CASES sets the number of cases per chunk (default 40, 10 chunks).
+// interpreter; each case with two or more operands runs again with its operands in another order
+// (for two operands that must be a cache hit). Seeded and reproducible: a failure prints its case
+// number and program. EINJIT_DIFFERENTIAL_CASES sets the total number of cases (default 2,000),
+// split over kChunks test cases so that ctest runs them in parallel.
 #include "JitTestSupport.h"
 #include "engine/EngineImpl.h"
 #include "reference/Interpreter.h"
@@ -11,17 +13,18 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <numeric>
 #include <sstream>
 
 namespace einjit::test {
 namespace {
 
 constexpr std::int64_t kMaxWork = 60000; ///< product of all label extents per case
-constexpr int kChunks = 10;
+constexpr int kChunks = 20;
 
-std::size_t casesPerChunk() {
+std::size_t totalCases() {
   const char* text = std::getenv("EINJIT_DIFFERENTIAL_CASES");
-  return text ? static_cast<std::size_t>(std::atoi(text)) : 40;
+  return text ? static_cast<std::size_t>(std::strtoull(text, nullptr, 10)) : 2000;
 }
 
 struct Case {
@@ -161,6 +164,74 @@ std::string describe(std::size_t number, const Case& c) {
   return os.str();
 }
 
+/// `c` with its operands (and their views and prologues) in the order `order`.
+std::pair<ir::IndexProgram, std::vector<TensorView>>
+reordered(const Case& c, const std::vector<TensorView>& views,
+          const std::vector<std::size_t>& order) {
+  ir::IndexProgram program = c.program;
+  std::vector<TensorView> reorderedViews;
+  std::vector<std::size_t> positionOf(order.size());
+  for (std::size_t position = 0; position < order.size(); ++position) {
+    program.operands[position] = c.program.operands[order[position]];
+    reorderedViews.push_back(views[order[position]]);
+    positionOf[order[position]] = position;
+  }
+  for (ir::Prologue& prologue : program.prologues)
+    prologue.operand = positionOf[prologue.operand];
+  return {program, reorderedViews};
+}
+
+/// Runs case `number` on `engine` and compares with the interpreter; false after a failure.
+bool checkCase(std::size_t number, Engine& engine) {
+  std::mt19937 rng(static_cast<unsigned>(1000 + number));
+  Case c = randomCase(rng);
+  std::string context = describe(number, c);
+  std::vector<OwnedView> inputs;
+  std::vector<TensorView> views;
+  for (std::size_t t = 0; t < c.program.operands.size(); ++t) {
+    inputs.push_back(randomView(c.program.dtype, c.program.operands[t].shape, c.layouts[t], rng));
+    views.push_back(inputs.back().view);
+  }
+  bool readsOutput = c.options.beta != std::complex<double>(0, 0);
+  OwnedView initial =
+      randomView(c.program.dtype, c.program.outputShape(), c.outputLayout, rng, !readsOutput);
+  OwnedView out = copyOf(initial);
+  OwnedView expected = copyOf(initial);
+  reference::interpret(c.program, views, expected.view, {c.options.alpha, c.options.beta});
+  double tolerance = toleranceOf(c.program.dtype, !c.program.prologues.empty());
+  try {
+    EngineAccess::planProgram(engine, c.program, false).run(views, out.view, c.options);
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << context << "\nthrew: " << error.what();
+    return false;
+  }
+  expectClose(out.view, expected.view, tolerance, context);
+  if (::testing::Test::HasFailure() || c.program.operands.size() < 2)
+    return !::testing::Test::HasFailure();
+
+  // The same contraction with its operands in another order reads the same memory.
+  std::vector<std::size_t> order(c.program.operands.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+  if (std::is_sorted(order.begin(), order.end()))
+    std::rotate(order.begin(), order.begin() + 1, order.end());
+  auto [program, reorderedViews] = reordered(c, views, order);
+  context += "\noperands reordered: " + toString(program);
+  OwnedView again = copyOf(initial);
+  std::uint64_t misses = engine.statistics().misses;
+  try {
+    EngineAccess::planProgram(engine, program, false).run(reorderedViews, again.view, c.options);
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << context << "\nthrew: " << error.what();
+    return false;
+  }
+  expectClose(again.view, expected.view, tolerance, context);
+  if (program.operands.size() == 2) {
+    EXPECT_EQ(engine.statistics().misses, misses) << context << "\nswapping compiled again";
+  }
+  return !::testing::Test::HasFailure();
+}
+
 class Differential : public ::testing::TestWithParam<int> {};
 
 TEST_P(Differential, JitMatchesInterpreter) {
@@ -170,35 +241,12 @@ TEST_P(Differential, JitMatchesInterpreter) {
   EngineOptions generic;
   generic.constantExtents = false;
   Engine engines[3] = {Engine(), Engine(narrow), Engine(generic)};
-  std::size_t count = casesPerChunk();
-  for (std::size_t i = 0; i < count; ++i) {
-    std::size_t number = static_cast<std::size_t>(GetParam()) * count + i;
-    std::mt19937 rng(static_cast<unsigned>(1000 + number));
-    Case c = randomCase(rng);
-    std::string context = describe(number, c);
-    std::vector<OwnedView> inputs;
-    std::vector<TensorView> views;
-    for (std::size_t t = 0; t < c.program.operands.size(); ++t) {
-      inputs.push_back(randomView(c.program.dtype, c.program.operands[t].shape, c.layouts[t], rng));
-      views.push_back(inputs.back().view);
-    }
-    bool readsOutput = c.options.beta != std::complex<double>(0, 0);
-    OwnedView out =
-        randomView(c.program.dtype, c.program.outputShape(), c.outputLayout, rng, !readsOutput);
-    OwnedView expected = copyOf(out);
-    try {
-      Plan plan = EngineAccess::planProgram(engines[number % 3], c.program, false);
-      plan.run(views, out.view, c.options);
-    } catch (const std::exception& error) {
-      ADD_FAILURE() << context << "\nthrew: " << error.what();
-      continue;
-    }
-    reference::interpret(c.program, views, expected.view, {c.options.alpha, c.options.beta});
-    expectClose(out.view, expected.view, toleranceOf(c.program.dtype, !c.program.prologues.empty()),
-                context);
-    if (HasFailure())
+  std::size_t total = totalCases();
+  auto chunk = static_cast<std::size_t>(GetParam());
+  for (std::size_t number = chunk * total / kChunks; number < (chunk + 1) * total / kChunks;
+       ++number)
+    if (!checkCase(number, engines[number % 3]))
       return;
-  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Chunks, Differential, ::testing::Range(0, kChunks));

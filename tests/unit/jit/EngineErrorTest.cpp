@@ -3,6 +3,7 @@
 #include "JitTestSupport.h"
 #include "TestSupport.h"
 #include "engine/EngineImpl.h"
+#include "reference/Interpreter.h"
 
 #include <gtest/gtest.h>
 
@@ -77,6 +78,24 @@ TEST_F(PlanMisuse, OutputOverlappingAnInput) {
       ErrorKind::Misuse, {"out overlaps input x"});
 }
 
+TEST_F(PlanMisuse, OutputSharingABufferWithoutOverlapIsAccepted) {
+  // x in the first 24 floats, out in the next 30 of one buffer: no element is shared.
+  Tensor buffer = tensorOf(DType::f32, {54}, std::vector<double>(54, 1.0));
+  TensorView left(buffer.data(), DType::f32, {2, 3, 4});
+  TensorView right(buffer.as<float>() + 24, DType::f32, {2, 3, 5});
+  plan.run({left, y.view()}, right);
+  Tensor expected = reference::interpret(
+      programOf("bik,bkj->bij", {{2, 3, 4}, {2, 4, 5}}, DType::f32), {left, y.view()});
+  expectClose(right, expected.view(), 0, "out beside x");
+  // One element more and they overlap.
+  TensorView touching(buffer.as<float>() + 23, DType::f32, {2, 3, 5});
+  expectError(
+      [&] {
+        plan.run({left, y.view()}, touching);
+      },
+      ErrorKind::Misuse, {"plan.run: out overlaps input x"});
+}
+
 TEST_F(PlanMisuse, OutputOverlappingItself) {
   TensorView broadcast(out.data(), DType::f32, {2, 3, 5}, {15, 0, 1});
   expectError(
@@ -131,6 +150,29 @@ TEST(EngineErrors, NormalizeNeedsFloatingPoint) {
   program.prologues.push_back(ir::Prologue{ir::PrologueKind::Normalize, 0, 1, 1e-7});
   expectError([&] { EngineAccess::planProgram(engine, program, true); }, ErrorKind::Unsupported,
               {"plan: normalize(x, axis=1) needs a floating-point or complex dtype, not i32."});
+}
+
+TEST(EngineErrors, LlvmFailuresBecomeErrorsNamingTheStage) {
+  Engine engine;
+  EngineAccess::target(engine).triple = "nonsense-unknown-nowhere";
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    expectError(
+        [&] {
+          engine.plan("ij,jk->ik", {{2, 3}, {3, 4}}, DType::f32);
+        },
+        ErrorKind::Internal, {"codegen (target)", "nonsense-unknown-nowhere"});
+    // A failure is not cached: the next request tries again and fails the same way.
+    EngineStatistics statistics = engine.statistics();
+    EXPECT_EQ(statistics.failures, static_cast<std::uint64_t>(attempt));
+    EXPECT_EQ(statistics.entries, 0u);
+  }
+  Tensor x = arange(DType::f64, {2, 3});
+  expectError([&] { engine.einsum("ij->j", {x.view()}); }, ErrorKind::Internal,
+              {"codegen (target)"});
+  // The engine recovers once the target is valid again.
+  EngineAccess::target(engine) = codegen::hostTarget();
+  EXPECT_EQ(realValuesOf(engine.einsum("ij->j", {x.view()}).view()),
+            (std::vector<double>{3, 5, 7}));
 }
 
 TEST(EngineErrors, FrontEndErrorsPassThrough) {

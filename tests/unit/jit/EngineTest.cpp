@@ -139,17 +139,34 @@ TEST(Engine, RenamedLabelsAndSwappedOperandsHitTheCache) {
 
 TEST(Engine, EightThreadsPlanningOneContractionCompileOnce) {
   Engine engine;
+  ir::IndexProgram program = programOf("bik,bkj->bij", {{4, 32, 32}, {4, 32, 32}}, DType::f32);
+  // Small integers, so that every order of summation gives the exact result.
+  std::mt19937 rng(8);
+  OwnedView x = randomView(DType::f32, {4, 32, 32}, Layout::Contiguous, rng);
+  OwnedView yStorage = randomView(DType::f32, {4, 32, 32}, Layout::Contiguous, rng);
+  // y read through a transposed view: a second stride class, so a second kernel.
+  TensorView y(yStorage.view.data(), DType::f32, {4, 32, 32}, {1024, 1, 32});
+  Tensor expected = reference::interpret(program, {x.view, y});
+  std::vector<Tensor> results(8);
   std::vector<std::thread> threads;
-  for (int i = 0; i < 8; ++i)
-    threads.emplace_back([&] {
-      engine.plan("bik,bkj->bij", {{4, 32, 32}, {4, 32, 32}}, DType::f32);
+  for (std::size_t i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      Plan plan = engine.plan("bik,bkj->bij", {{4, 32, 32}, {4, 32, 32}}, DType::f32);
+      results[i] = plan.run({x.view, y});
     });
   for (std::thread& thread : threads)
     thread.join();
+  // Eight plans, two kernels each (contiguous at plan time, transposed at run time): each
+  // kernel compiled once and served from the cache to the seven other callers.
   EngineStatistics statistics = engine.statistics();
-  EXPECT_EQ(statistics.misses, 1u);
-  EXPECT_EQ(statistics.hits, 7u);
+  EXPECT_EQ(statistics.misses, 2u);
+  EXPECT_EQ(statistics.hits, 14u);
+  EXPECT_LE(statistics.waits, statistics.hits);
+  EXPECT_EQ(statistics.entries, 2u);
+  EXPECT_EQ(statistics.failures, 0u);
   EXPECT_GT(statistics.compileMillis, 0);
+  for (const Tensor& result : results)
+    expectClose(result.view(), expected.view(), 0, "concurrent plan");
 }
 
 TEST(Engine, EvictionThenRecompile) {

@@ -1,8 +1,4 @@
-# The JIT's tests (issue 3), included from the end of tests/CMakeLists.txt; skipped when
-# EINJIT_WITH_JIT (declared in compiler/JitTargets.cmake) is off.
-if(NOT EINJIT_WITH_JIT)
-  return()
-endif()
+# The JIT's tests, included from the end of tests/CMakeLists.txt.
 einjit_test(jit_tests
   unit/jit/CodegenTest.cpp
   unit/jit/DifferentialTest.cpp
@@ -12,6 +8,7 @@ einjit_test(jit_tests
   unit/jit/KernelCacheTest.cpp
   unit/jit/LoopNestTest.cpp
   unit/jit/PassesTest.cpp
+  unit/jit/PrologueStagingTest.cpp
 )
 target_link_libraries(jit_tests PRIVATE einjit_engine)
 

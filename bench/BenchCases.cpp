@@ -1,0 +1,177 @@
+// The suite's table. Extents and ids follow BENCH.md; flop counts for S8 and S9 are those of the
+// best path, as BENCH.md counts them, while einjit may run them as one fused nest.
+#include "BenchCases.h"
+
+#include "BlasPeers.h"
+
+#include <map>
+#include <stdexcept>
+
+namespace einjit::bench {
+
+namespace {
+
+using Index = std::int64_t;
+
+/// Multiply-adds of the fused nest (the product of every label's extent) and the output's
+/// shape, read off a plain einsum string and the operand shapes.
+struct EinsumCounts {
+  double fusedMultiplyAdds = 1;
+  Shape outputShape;
+};
+
+EinsumCounts countEinsum(const std::string& expression, const std::vector<Shape>& shapes) {
+  std::size_t arrow = expression.find("->");
+  std::string inputs = expression.substr(0, arrow);
+  std::string output = expression.substr(arrow + 2);
+  std::map<char, Index> extents;
+  std::size_t operand = 0;
+  std::size_t axis = 0;
+  for (char label : inputs) {
+    if (label == ',') {
+      ++operand;
+      axis = 0;
+      continue;
+    }
+    if (operand >= shapes.size() || axis >= shapes[operand].size())
+      throw std::logic_error("bench case " + expression + ": shapes do not match the subscripts");
+    extents[label] = shapes[operand][axis++];
+  }
+  EinsumCounts counts;
+  for (const auto& [label, extent] : extents)
+    counts.fusedMultiplyAdds *= static_cast<double>(extent);
+  for (char label : output)
+    counts.outputShape.push_back(extents.at(label));
+  return counts;
+}
+
+/// A case whose flops are those of its fused nest; `bestPathMultiplyAdds` overrides them for the
+/// three-operand cases.
+BenchCase makeCase(std::string id, std::string expression, std::vector<Shape> shapes, DType dtype,
+                   Bound bound, std::string peerMapping, std::function<PeerRun()> makePeer,
+                   double bestPathMultiplyAdds = 0) {
+  EinsumCounts counts = countEinsum(expression, shapes);
+  BenchCase result;
+  double elementBytes = static_cast<double>(dtypeSize(dtype));
+  result.bytes = static_cast<double>(elementCount(counts.outputShape)) * elementBytes;
+  for (const Shape& shape : shapes)
+    result.bytes += static_cast<double>(elementCount(shape)) * elementBytes;
+  result.fusedFlops = 2 * counts.fusedMultiplyAdds;
+  result.flops = bestPathMultiplyAdds > 0 ? 2 * bestPathMultiplyAdds : result.fusedFlops;
+  result.id = std::move(id);
+  result.expression = std::move(expression);
+  result.shapes = std::move(shapes);
+  result.outputShape = std::move(counts.outputShape);
+  result.dtype = dtype;
+  result.bound = bound;
+  result.peerMapping = std::move(peerMapping);
+  result.makePeer = std::move(makePeer);
+  return result;
+}
+
+GemmMapping gemmExtents(Index batch, Index m, Index n, Index k) {
+  GemmMapping mapping;
+  mapping.batch = batch;
+  mapping.m = m;
+  mapping.n = n;
+  mapping.k = k;
+  return mapping;
+}
+
+std::string gemmName(DType dtype) {
+  return dtype == DType::f64 ? "dgemm" : "sgemm";
+}
+
+/// ik,kj->ij with M = i, N = j, K = k.
+BenchCase matmulCase(std::string id, Index m, Index n, Index k, DType dtype) {
+  GemmMapping mapping = gemmExtents(1, m, n, k);
+  return makeCase(std::move(id), "ik,kj->ij", {{m, k}, {k, n}}, dtype, Bound::Compute,
+                  gemmName(dtype), [=] { return gemmPeer(dtype, mapping); });
+}
+
+/// bik,bkj->bij as a loop of `batch` GEMMs.
+BenchCase batchedMatmulCase(std::string id, Index batch, Index size) {
+  GemmMapping mapping = gemmExtents(batch, size, size, size);
+  return makeCase(std::move(id), "bik,bkj->bij", {{batch, size, size}, {batch, size, size}},
+                  DType::f32, Bound::Compute, "loop of sgemm over b",
+                  [=] { return gemmPeer(DType::f32, mapping); });
+}
+
+std::vector<BenchCase> buildCases() {
+  std::vector<BenchCase> cases;
+  cases.push_back(matmulCase("S1", 1024, 1024, 1024, DType::f32));
+  cases.push_back(batchedMatmulCase("S2", 256, 64));
+  cases.push_back(batchedMatmulCase("B8", 10000, 8));
+  cases.push_back(batchedMatmulCase("B16", 10000, 16));
+  cases.push_back(batchedMatmulCase("B32", 10000, 32));
+  cases.push_back(batchedMatmulCase("B64", 64, 64));
+  GemmMapping attentionScores = gemmExtents(64, 128, 128, 64);
+  attentionScores.transposeB = true;
+  cases.push_back(makeCase("S3", "btf,bsf->bts", {{64, 128, 64}, {64, 128, 64}}, DType::f32,
+                           Bound::Compute, "loop of sgemm over b, B transposed",
+                           [=] { return gemmPeer(DType::f32, attentionScores); }));
+  GemmMapping attentionValues = gemmExtents(64, 128, 64, 128);
+  cases.push_back(makeCase("S4", "bts,bsf->btf", {{64, 128, 128}, {64, 128, 64}}, DType::f32,
+                           Bound::Compute, "loop of sgemm over b",
+                           [=] { return gemmPeer(DType::f32, attentionValues); }));
+  // abcd,dbef->acef: (ac) rows, (bd) contracted, (ef) columns.
+  GemmMapping transposed = gemmExtents(1, 32 * 32, 32 * 32, 24 * 24);
+  transposed.shapeA = {32, 24, 32, 24};
+  transposed.permuteA = {0, 2, 1, 3};
+  transposed.shapeB = {24, 24, 32, 32};
+  transposed.permuteB = {1, 0, 2, 3};
+  cases.push_back(makeCase("S5", "abcd,dbef->acef", {{32, 24, 32, 24}, {24, 24, 32, 32}},
+                           DType::f32, Bound::Compute, "permute A→acbd, B→bdef, sgemm",
+                           [=] { return gemmPeer(DType::f32, transposed); }));
+  // abk,ckd->abcd: (ab) rows, k contracted, (cd) columns once B is kcd.
+  GemmMapping theanoDot = gemmExtents(1, 64 * 64, 16 * 64, 256);
+  theanoDot.shapeB = {16, 256, 64};
+  theanoDot.permuteB = {1, 0, 2};
+  cases.push_back(makeCase("S6", "abk,ckd->abcd", {{64, 64, 256}, {16, 256, 64}}, DType::f32,
+                           Bound::Compute, "permute B→kcd, sgemm",
+                           [=] { return gemmPeer(DType::f32, theanoDot); }));
+  GemmMapping foldedPair = gemmExtents(1, 64 * 64, 128, 32 * 32);
+  cases.push_back(makeCase("S7", "ijkl,klm->ijm", {{64, 64, 32, 32}, {32, 32, 128}}, DType::f32,
+                           Bound::Compute, "sgemm (kl folded)",
+                           [=] { return gemmPeer(DType::f32, foldedPair); }));
+  cases.push_back(makeCase(
+      "S8", "bi,ij,bj->b", {{4096, 256}, {256, 256}, {4096, 256}}, DType::f32, Bound::Compute,
+      "sgemm (bi,ij->bj) + sdot per b", [] { return bilinearPeer(DType::f32, 4096, 256, 256); },
+      4096.0 * 256 * 256 + 4096.0 * 256));
+  cases.push_back(makeCase(
+      "S9", "ij,jk,kl->il", {{1024, 16}, {16, 1024}, {1024, 16}}, DType::f32, Bound::Compute,
+      "sgemm (jk,kl->jl) + sgemm (ij,jl->il)",
+      [] { return chainPeer(DType::f32, 1024, 16, 1024, 16); },
+      16.0 * 1024 * 16 + 1024.0 * 16 * 16));
+  GemmMapping ccsd = gemmExtents(1, 24 * 24, 24 * 24, 16 * 16);
+  cases.push_back(makeCase("S10", "abij,ijcd->abcd", {{24, 24, 16, 16}, {16, 16, 24, 24}},
+                           DType::f32, Bound::Compute, "sgemm (ab, ij, cd folded)",
+                           [=] { return gemmPeer(DType::f32, ccsd); }));
+  cases.push_back(makeCase("S11", "bi,bi->b", {{1000000, 16}, {1000000, 16}}, DType::f32,
+                           Bound::Memory, "sdot per b",
+                           [] { return rowDotPeer(DType::f32, 1000000, 16); }));
+  cases.push_back(makeCase("S12", "i,j->ij", {{4096}, {4096}}, DType::f32, Bound::Memory,
+                           "sgemm with k = 1, beta = 0",
+                           [] { return outerProductPeer(DType::f32, 4096, 4096); }));
+  for (DType dtype : {DType::f32, DType::f64}) {
+    std::string suffix = dtype == DType::f64 ? ".f64" : "";
+    for (Index n : {64, 128, 256, 512, 1024, 2048}) {
+      // S1 is G1024 in fp32.
+      if (n == 1024 && dtype == DType::f32)
+        continue;
+      cases.push_back(matmulCase("G" + std::to_string(n) + suffix, n, n, n, dtype));
+    }
+    cases.push_back(matmulCase("G4096x64x64" + suffix, 4096, 64, 64, dtype));
+    cases.push_back(matmulCase("G64x64x4096" + suffix, 64, 64, 4096, dtype));
+  }
+  return cases;
+}
+
+} // namespace
+
+const std::vector<BenchCase>& benchCases() {
+  static const std::vector<BenchCase> cases = buildCases();
+  return cases;
+}
+
+} // namespace einjit::bench

@@ -1,0 +1,180 @@
+// `einjit bench EXPR --shapes S [--dtype T] [--threads 1] [--repeat N] [--json]
+// [--batch-dot=...]`: compiles the call once, times runs on seeded random operands and reports
+// GFLOP/s (2 flops per multiply-add), the median run time and the compile time.
+#include "CommandLine.h"
+#include "Explanation.h"
+#include "Measurement.h"
+#include "einjit/engine.h"
+#include "ir/Explain.h"
+#include "support/Format.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <random>
+#include <type_traits>
+
+namespace einjit::cli {
+
+namespace {
+
+constexpr std::int64_t kMinimumRuns = 10;
+constexpr std::int64_t kMaximumAutomaticRuns = 1000;
+// Without --repeat, bench runs for about this long (and at least kMinimumRuns times).
+constexpr double kTargetSeconds = 0.25;
+constexpr std::uint64_t kSeed = 20240611;
+
+// Values in [-1, 1) (integers in [-3, 3]) keep sums of products far from overflow.
+Tensor randomTensor(DType dtype, const Shape& shape, std::mt19937_64& random) {
+  Tensor tensor(dtype, shape);
+  visitDType(dtype, [&](auto zero) {
+    using T = decltype(zero);
+    T* data = tensor.as<T>();
+    std::uniform_real_distribution<double> real(-1.0, 1.0);
+    std::uniform_int_distribution<int> integer(-3, 3);
+    for (std::int64_t i = 0; i < tensor.elements(); ++i) {
+      if constexpr (std::is_integral_v<T>)
+        data[i] = static_cast<T>(integer(random));
+      else if constexpr (std::is_floating_point_v<T>)
+        data[i] = static_cast<T>(real(random));
+      else
+        data[i] = T(static_cast<typename T::value_type>(real(random)),
+                    static_cast<typename T::value_type>(real(random)));
+    }
+  });
+  return tensor;
+}
+
+std::string number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", value);
+  return buffer;
+}
+
+struct BenchResult {
+  std::string call;
+  const ir::IndexProgram* program = nullptr;
+  std::string target;
+  std::int64_t multiplyAdds = 0;
+  CompiledPlan* compiled = nullptr;
+  RunTimes times;
+  double gflops = 0;
+};
+
+std::string resultJson(const BenchResult& result) {
+  const ir::IndexProgram& program = *result.program;
+  std::vector<std::string> shapes;
+  for (const ir::Operand& operand : program.operands)
+    shapes.push_back(jsonInts(operand.shape));
+  std::vector<std::string> members = {
+      "\"call\": " + jsonString(result.call),
+      "\"index\": " + jsonString(ir::statementText(program)),
+      "\"dtype\": " + jsonString(std::string(dtypeName(program.dtype))),
+      "\"shapes\": [" + support::join(shapes, ", ") + "]",
+      "\"out_shape\": " + jsonInts(program.outputShape()),
+      "\"target\": " + jsonString(result.target),
+      "\"threads\": 1",
+      "\"multiply_adds\": " + std::to_string(result.multiplyAdds),
+      "\"runs\": " + std::to_string(result.times.runs),
+      "\"compile_ms\": " + number(result.compiled->compileMillis),
+      "\"plan_ms\": " + number(result.compiled->planMillis),
+      "\"median_s\": " + number(result.times.medianSeconds),
+      "\"min_s\": " + number(result.times.minSeconds),
+      "\"gflops\": " + number(result.gflops),
+  };
+  return "{\n  " + support::join(members, ",\n  ") + "\n}\n";
+}
+
+std::string resultText(const BenchResult& result) {
+  const ir::IndexProgram& program = *result.program;
+  std::vector<std::string> shapes;
+  for (const ir::Operand& operand : program.operands)
+    shapes.push_back(shapeToPython(operand.shape));
+  auto line = [](const std::string& key, const std::string& value) {
+    return key + std::string(key.size() < 11 ? 11 - key.size() : 1, ' ') + value + "\n";
+  };
+  return line("call", result.call) + line("index", ir::statementText(program)) +
+         line("dtype", std::string(dtypeName(program.dtype))) +
+         line("shapes",
+              support::join(shapes, ", ") + " -> " + shapeToPython(program.outputShape())) +
+         line("target", result.target) + line("threads", "1") +
+         line("work", std::to_string(result.multiplyAdds) + " multiply-adds") +
+         line("compile", number(result.compiled->compileMillis) + " ms (plan " +
+                             number(result.compiled->planMillis) + " ms)") +
+         line("runs", std::to_string(result.times.runs)) +
+         line("median", number(result.times.medianSeconds) + " s (min " +
+                            number(result.times.minSeconds) + " s)") +
+         line("gflops", number(result.gflops) + " GFLOP/s");
+}
+
+} // namespace
+
+int benchCommand(const std::vector<std::string>& args) {
+  ParsedArguments parsed = parseArguments(args,
+                                          {{"--shapes", true},
+                                           {"--dtype", true},
+                                           {"--threads", true},
+                                           {"--repeat", true},
+                                           {"--json", false},
+                                           {"--batch-dot", true}},
+                                          "bench");
+  if (parsed.help) {
+    std::cout << kBenchHelp;
+    return 0;
+  }
+  if (parsed.positional.size() != 1)
+    throw UsageError("einjit bench takes one EXPR (quote it), got " +
+                     std::to_string(parsed.positional.size()) + " arguments");
+  if (!parsed.has("--shapes"))
+    throw UsageError("einjit bench needs --shapes, e.g. --shapes 256x256,256x256");
+  std::optional<std::int64_t> repeat;
+  if (parsed.has("--repeat"))
+    repeat = parseCount(parsed.get("--repeat"), "--repeat", kMinimumRuns);
+  if (parsed.has("--threads"))
+    checkThreadsOption(parsed.get("--threads"), "bench");
+  BatchDotChoice choice = parsed.has("--batch-dot") ? parseBatchDotChoice(parsed.get("--batch-dot"))
+                                                    : BatchDotChoice::Current;
+  frontend::LowerOptions lowerOptions;
+  if (parsed.has("--dtype"))
+    lowerOptions.dtype = parseDTypeOption(parsed.get("--dtype"));
+
+  frontend::LoweredCall lowered = frontend::lowerCallText(
+      parsed.positional[0], frontend::parseShapes(parsed.get("--shapes")), lowerOptions);
+  const ir::IndexProgram& program = chosenProgram(lowered, choice);
+
+  std::mt19937_64 random(kSeed);
+  std::vector<Tensor> inputs;
+  std::vector<TensorView> views;
+  for (const ir::Operand& operand : program.operands) {
+    inputs.push_back(randomTensor(program.dtype, operand.shape, random));
+    views.push_back(inputs.back().view());
+  }
+  Tensor out(program.dtype, program.outputShape());
+
+  Engine engine;
+  CompiledPlan compiled = compilePlan(engine, program);
+  // The first run touches the operands and the code once; it sizes the automatic run count.
+  RunTimes warmUp = timeRuns(
+      1, [] {}, [&] { compiled.plan.run(views, out.view()); });
+  std::int64_t runs = repeat.value_or(std::clamp<std::int64_t>(
+      static_cast<std::int64_t>(kTargetSeconds / std::max(warmUp.medianSeconds, 1e-9)),
+      kMinimumRuns, kMaximumAutomaticRuns));
+
+  BenchResult result;
+  result.call = lowered.call.text;
+  result.program = &program;
+  result.target = engine.targetDescription();
+  result.multiplyAdds = ir::multiplyAdds(program);
+  result.compiled = &compiled;
+  result.times = timeRuns(
+      static_cast<std::size_t>(runs), [] {}, [&] { compiled.plan.run(views, out.view()); });
+  // A run faster than the clock resolves would divide by zero; 1 ns is below any real kernel.
+  result.gflops = 2.0 * static_cast<double>(result.multiplyAdds) /
+                  std::max(result.times.medianSeconds, 1e-9) / 1e9;
+  std::cout << (parsed.has("--json") ? resultJson(result) : resultText(result));
+  return 0;
+}
+
+} // namespace einjit::cli

@@ -1,0 +1,37 @@
+// How the CLI runs a lowered program natively and times it: a JIT plan made from the program's
+// IndexProgram text (so every front-end choice, legacy Keras included, reaches the engine), and
+// the median of repeated runs.
+#pragma once
+
+#include "einjit/engine.h"
+#include "ir/IndexProgram.h"
+
+#include <cstddef>
+#include <functional>
+
+namespace einjit::cli {
+
+/// A plan compiled for contiguous operands, with what it cost.
+struct CompiledPlan {
+  Plan plan;
+  double planMillis = 0;    ///< wall time of Engine::planIndexProgram (lowering and compiling)
+  double compileMillis = 0; ///< of which the kernel cache spent compiling (0 on a cache hit)
+};
+
+/// A plan for `program` (one input per operand of the program, in its order).
+CompiledPlan compilePlan(Engine& engine, const ir::IndexProgram& program);
+
+struct RunTimes {
+  std::size_t runs = 0;
+  double medianSeconds = 0;
+  double minSeconds = 0;
+};
+
+/// Calls `prepare` (untimed) then `run` (timed), `runs` times.
+RunTimes timeRuns(std::size_t runs, const std::function<void()>& prepare,
+                  const std::function<void()>& run);
+
+/// "0.0123 ms" style text for a duration in seconds, with 3 significant digits.
+std::string durationText(double seconds);
+
+} // namespace einjit::cli
