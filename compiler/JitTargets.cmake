@@ -6,6 +6,7 @@ target_sources(einjit_ir PRIVATE ir/LoopNest.cpp)
 
 einjit_compiler_library(einjit_passes
   passes/Canonicalize.cpp
+  passes/ChoosePath.cpp
   passes/ClassifyLabels.cpp
   passes/Contraction.cpp
   passes/DropUnitDims.cpp
@@ -17,6 +18,7 @@ target_link_libraries(einjit_passes PUBLIC einjit_ir)
 
 # Only codegen/ and jit/ see LLVM headers.
 einjit_compiler_library(einjit_codegen
+  codegen/AotObject.cpp
   codegen/Codegen.cpp
   codegen/ElementOps.cpp
   codegen/EmitObject.cpp
@@ -36,6 +38,7 @@ target_link_libraries(einjit_jit PUBLIC einjit_codegen PRIVATE einjit::llvm)
 einjit_compiler_library(einjit_engine
   engine/Engine.cpp
   engine/Run.cpp
+  engine/RunPath.cpp
 )
 target_link_libraries(einjit_engine PUBLIC einjit_jit einjit_passes einjit_frontend einjit_reference)
 target_compile_definitions(einjit_engine PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")

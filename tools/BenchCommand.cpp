@@ -1,4 +1,4 @@
-// `einjit bench EXPR --shapes S [--dtype T] [--threads 1] [--repeat N] [--json]
+// `einjit bench EXPR --shapes S [--dtype T] [--threads N] [--repeat N] [--json]
 // [--batch-dot=...]`: compiles the call once, times runs on seeded random operands and reports
 // GFLOP/s (2 flops per multiply-add), the median run time and the compile time.
 #include "CommandLine.h"
@@ -61,6 +61,7 @@ struct BenchResult {
   CompiledPlan* compiled = nullptr;
   RunTimes times;
   double gflops = 0;
+  int threads = 1;
 };
 
 std::string resultJson(const BenchResult& result) {
@@ -75,7 +76,7 @@ std::string resultJson(const BenchResult& result) {
       "\"shapes\": [" + support::join(shapes, ", ") + "]",
       "\"out_shape\": " + jsonInts(program.outputShape()),
       "\"target\": " + jsonString(result.target),
-      "\"threads\": 1",
+      "\"threads\": " + std::to_string(result.threads),
       "\"multiply_adds\": " + std::to_string(result.multiplyAdds),
       "\"runs\": " + std::to_string(result.times.runs),
       "\"compile_ms\": " + number(result.compiled->compileMillis),
@@ -99,7 +100,7 @@ std::string resultText(const BenchResult& result) {
          line("dtype", std::string(dtypeName(program.dtype))) +
          line("shapes",
               support::join(shapes, ", ") + " -> " + shapeToPython(program.outputShape())) +
-         line("target", result.target) + line("threads", "1") +
+         line("target", result.target) + line("threads", std::to_string(result.threads)) +
          line("work", std::to_string(result.multiplyAdds) + " multiply-adds") +
          line("compile", number(result.compiled->compileMillis) + " ms (plan " +
                              number(result.compiled->planMillis) + " ms)") +
@@ -132,8 +133,8 @@ int benchCommand(const std::vector<std::string>& args) {
   std::optional<std::int64_t> repeat;
   if (parsed.has("--repeat"))
     repeat = parseCount(parsed.get("--repeat"), "--repeat", kMinimumRuns);
-  if (parsed.has("--threads"))
-    checkThreadsOption(parsed.get("--threads"), "bench");
+  RunOptions runOptions;
+  runOptions.threads = parsed.has("--threads") ? parseThreadsOption(parsed.get("--threads")) : 1;
   BatchDotChoice choice = parsed.has("--batch-dot") ? parseBatchDotChoice(parsed.get("--batch-dot"))
                                                     : BatchDotChoice::Current;
   frontend::LowerOptions lowerOptions;
@@ -157,7 +158,7 @@ int benchCommand(const std::vector<std::string>& args) {
   CompiledPlan compiled = compilePlan(engine, program);
   // The first run touches the operands and the code once; it sizes the automatic run count.
   RunTimes warmUp = timeRuns(
-      1, [] {}, [&] { compiled.plan.run(views, out.view()); });
+      1, [] {}, [&] { compiled.plan.run(views, out.view(), runOptions); });
   std::int64_t runs = repeat.value_or(std::clamp<std::int64_t>(
       static_cast<std::int64_t>(kTargetSeconds / std::max(warmUp.medianSeconds, 1e-9)),
       kMinimumRuns, kMaximumAutomaticRuns));
@@ -168,8 +169,10 @@ int benchCommand(const std::vector<std::string>& args) {
   result.target = engine.targetDescription();
   result.multiplyAdds = ir::multiplyAdds(program);
   result.compiled = &compiled;
+  result.threads = runOptions.threads;
   result.times = timeRuns(
-      static_cast<std::size_t>(runs), [] {}, [&] { compiled.plan.run(views, out.view()); });
+      static_cast<std::size_t>(runs), [] {},
+      [&] { compiled.plan.run(views, out.view(), runOptions); });
   // A run faster than the clock resolves would divide by zero; 1 ns is below any real kernel.
   result.gflops = 2.0 * static_cast<double>(result.multiplyAdds) /
                   std::max(result.times.medianSeconds, 1e-9) / 1e9;

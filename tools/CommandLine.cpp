@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 namespace einjit::cli {
 
@@ -86,13 +87,11 @@ DType parseDTypeOption(const std::string& text) {
   return *dtype;
 }
 
-void checkThreadsOption(const std::string& text, const std::string& command) {
+int parseThreadsOption(const std::string& text) {
   std::int64_t threads = parseCount(text, "--threads", 1);
-  if (threads != 1)
-    throw Error(ErrorKind::Unsupported,
-                command + ": --threads " + std::to_string(threads) +
-                    ": kernels run on one thread for now (einjit::RunOptions has no thread "
-                    "count yet); use --threads 1");
+  if (threads > std::numeric_limits<int>::max())
+    throw UsageError("--threads needs a whole number >= 1 that fits an int, got '" + text + "'");
+  return static_cast<int>(threads);
 }
 
 } // namespace einjit::cli

@@ -46,15 +46,15 @@ std::int64_t parseCount(const std::string& text, const std::string& option, std:
 /// The value of --dtype, or UsageError listing the dtypes.
 DType parseDTypeOption(const std::string& text);
 
-/// The value of --threads: a count >= 1, and Error(Unsupported) for more threads than the
-/// engine runs kernels on (one, until RunOptions has a thread count).
-void checkThreadsOption(const std::string& text, const std::string& command);
+/// The value of --threads (RunOptions::threads): a count >= 1, or UsageError.
+int parseThreadsOption(const std::string& text);
 
 /// The subcommands; each returns the exit status.
 int explainCommand(const std::vector<std::string>& args);
 int runCommand(const std::vector<std::string>& args);
 int benchCommand(const std::vector<std::string>& args);
 int demoCommand(const std::vector<std::string>& args);
+int compileCommand(const std::vector<std::string>& args);
 
 /// The help texts (`einjit --help`, `einjit CMD --help`).
 extern const char* const kMainHelp;
@@ -62,5 +62,6 @@ extern const char* const kExplainHelp;
 extern const char* const kRunHelp;
 extern const char* const kBenchHelp;
 extern const char* const kDemoHelp;
+extern const char* const kCompileHelp;
 
 } // namespace einjit::cli

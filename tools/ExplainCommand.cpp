@@ -1,4 +1,4 @@
-// `einjit explain EXPR --shapes S [--dtype T] [--json] [--emit=index|loops|llvm|asm]
+// `einjit explain EXPR --shapes S [--dtype T] [--json] [--emit=index|path|loops|llvm|asm]
 // [--batch-dot=...]`. The stages after `index` come from the JIT plan (Plan::explain).
 #include "CommandLine.h"
 #include "Explanation.h"
@@ -14,18 +14,20 @@ namespace einjit::cli {
 namespace {
 
 /// The --emit stages, ordered: each implies the ones before it.
-enum class EmitStage { Index, Loops, LLVM, Assembly };
+enum class EmitStage { Index, Path, Loops, LLVM, Assembly };
 
 EmitStage parseEmitStage(const std::string& text) {
   if (text == "index")
     return EmitStage::Index;
+  if (text == "path")
+    return EmitStage::Path;
   if (text == "loops")
     return EmitStage::Loops;
   if (text == "llvm")
     return EmitStage::LLVM;
   if (text == "asm")
     return EmitStage::Assembly;
-  throw UsageError("--emit must be one of index, loops, llvm, asm, got '" + text + "'");
+  throw UsageError("--emit must be one of index, path, loops, llvm, asm, got '" + text + "'");
 }
 
 // Plan::explain(stage) extends Plan::explain(the stage before) by one section that opens with
@@ -50,13 +52,16 @@ std::vector<EmittedStage> compiledStages(const ir::IndexProgram& program, EmitSt
   std::vector<EmittedStage> stages;
   std::string before = plan.explain(ExplainStage::Index);
   const std::pair<EmitStage, ExplainStage> order[] = {
+      {EmitStage::Path, ExplainStage::Path},
       {EmitStage::Loops, ExplainStage::Loops},
       {EmitStage::LLVM, ExplainStage::LLVM},
       {EmitStage::Assembly, ExplainStage::Assembly}};
-  const char* const keys[] = {"loops", "llvm", "asm"};
+  const char* const keys[] = {"path", "loops", "llvm", "asm"};
   for (std::size_t i = 0; i < std::size(order) && order[i].first <= last; ++i) {
     std::string text = plan.explain(order[i].second);
-    stages.push_back(sectionBetween(before, text, keys[i]));
+    // Plans of fewer than three operands have no path section.
+    if (text.size() > before.size())
+      stages.push_back(sectionBetween(before, text, keys[i]));
     before = std::move(text);
   }
   return stages;

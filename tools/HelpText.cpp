@@ -11,12 +11,15 @@ calls, or as einsum strings. It compiles each one to native vector code with LLV
 commands:
   explain EXPR --shapes S    what the call computes: output shape, the role of every index,
                              the index-notation statement, the equivalent numpy einsum;
-                             --emit=index|loops|llvm|asm adds the compiler's stages
+                             --emit=index|path|loops|llvm|asm adds the compiler's stages
   run EXPR a.npy b.npy ...   compute the call on .npy files with the JIT (--interpret: with
                              the reference interpreter; --check: both, compared)
   bench EXPR --shapes S      compile once, time runs on random operands: GFLOP/s, median
                              seconds, compile milliseconds
   demo                       the five worked questions of SEMANTICS.md section 10
+  compile EXPR --shapes S --name NAME -o DIR
+                             compile ahead of time into DIR/NAME.o and DIR/NAME.h: a C
+                             entry point that links with no LLVM and no einjit library
 
 EXPR is an einsum string ('bij,bjk->bik', numpy rules; quotes optional) or one call as written in
 Python; operands are plain names:
@@ -38,7 +41,7 @@ Exit status: 0 success, 1 error in the input (message on stderr) or a failed --c
 
 const char* const kExplainHelp =
     R"(usage: einjit explain EXPR --shapes S [--dtype T] [--json]
-                      [--emit=index|loops|llvm|asm] [--batch-dot=current|legacy]
+                      [--emit=index|path|loops|llvm|asm] [--batch-dot=current|legacy]
 
 Prints the call, the operand shapes, the output shape, every index label with its role (batch:
 kept and shared by several operands; free: kept, from one operand; contracted: summed, shared;
@@ -58,6 +61,8 @@ options:
   --emit=STAGE     also print the compiler's stages up to STAGE (each implies the ones
                    before it), after the explanation; with --json each is a key:
                      index  the whole IndexProgram text (it parses back)   "program"
+                     path   the pairwise contraction path of 3+ operands    "path"
+                            and the multiply-adds that chose it
                      loops  the loop nest the kernel runs, for contiguous  "loops"
                             operands
                      llvm   the kernel's LLVM IR after the O3 pipeline     "llvm"
@@ -68,7 +73,7 @@ options:
 const char* const kRunHelp =
     R"(usage: einjit run EXPR a.npy b.npy ... [-o out.npy] [--alpha A] [--beta B]
                   [--batch-dot=current|legacy] [--interpret | --check]
-                  [--time [--repeat N]] [--threads 1]
+                  [--time [--repeat N]] [--threads N]
 
 Computes EXPR with native code compiled for this machine (the JIT). One .npy file per operand,
 in the order the operands appear in EXPR; their shapes bind the operands and they must share one
@@ -86,11 +91,12 @@ options:
                    c64: 1e-4, f64, c128: 1e-10, times the largest |element|; integers: exact)
   --time           print the compile time and the median time of --repeat runs
   --repeat N       runs timed by --time (default 10)
-  --threads N      threads per run; kernels run on one thread for now, so only 1
+  --threads N      threads per run (default 1); large kernels split their outermost output
+                   loop across them, with the same result for every count
 )";
 
 const char* const kBenchHelp =
-    R"(usage: einjit bench EXPR --shapes S [--dtype T] [--threads 1] [--repeat N] [--json]
+    R"(usage: einjit bench EXPR --shapes S [--dtype T] [--threads N] [--repeat N] [--json]
                     [--batch-dot=current|legacy]
 
 Compiles EXPR once for the shapes, runs it on seeded random operands (values in [-1, 1),
@@ -102,7 +108,8 @@ compile time in milliseconds.
 options:
   --shapes S       operand shapes, by position (256x256,256x256) or by name (a=..,b=..)
   --dtype T        f32 (default), f64, i32, i64, c64, c128
-  --threads N      threads per run; kernels run on one thread for now, so only 1
+  --threads N      threads per run (default 1); large kernels split their outermost output
+                   loop across them, with the same result for every count
   --repeat N       timed runs, at least 10
   --json           one JSON object: gflops, median_s, compile_ms, and call, index, dtype,
                    shapes, out_shape, target, threads, multiply_adds, runs, plan_ms
@@ -117,6 +124,36 @@ Explains and computes, on numpy-style arange data, the five questions of SEMANTI
 (2, 3, 4) x (7, 4, 5) and the (3, 4, 5, 2) x (2, 5, 3, 7) error; (c) K.batch_dot on
 (9, 8, 7, 4, 2) x (9, 8, 7, 2, 5), current against legacy Keras; (d) keras.layers.dot with
 axes=(2, 1); (e) the attention calls and tf.tensordot.
+)";
+
+const char* const kCompileHelp =
+    R"(usage: einjit compile EXPR --shapes S [--dtype T] --name NAME -o DIR [--target CPU]
+       einjit compile --manifest FILE --name LIB -o DIR [--target CPU]
+
+Compiles contractions ahead of time into DIR/NAME.o (a relocatable object) and DIR/NAME.h (its C
+header). Each entry point is
+  void NAME(const T* x, const T* y, ..., T* out, T alpha, T beta);
+with one pointer per distinct operand (in the order the call names them), then the output.
+Every array is contiguous row-major with exactly the compiled shapes; out = alpha * result +
+beta * out, out not read when beta == 0. NAME_strided is the same on strided arrays: each
+pointer is followed by a const int64_t* of its strides in elements, one per dimension. Complex
+dtypes take alpha and beta as pointers to (real, imaginary). The code is single-threaded and
+needs only libc and libm at link time. The header documents each entry point: shapes, dtype, the
+index-notation statement and the einsum.
+Calls that normalize an operand (keras.layers.Dot(normalize=True)) are refused: that prologue
+runs in the einjit runtime. Calls that ravel one (np.outer) get no NAME_strided.
+
+options:
+  --shapes S       operand shapes, as for explain (2x3x4,2x4x5 or x=2x3x4,y=2x4x5)
+  --dtype T        f32 (default), f64, i32, i64, c64, c128
+  --name NAME      the entry points (NAME, NAME_strided) and the file names (a C identifier);
+                   with --manifest the library's file names
+  -o DIR           output directory (created if missing)
+  --target CPU     compile for a named CPU (x86-64-v3, haswell, znver3, ...) instead of this
+                   machine's; an unknown name is an error
+  --manifest FILE  several entry points in one object: one per line, 'NAME SHAPES DTYPE EXPR'
+                   (EXPR is the rest of the line); blank lines and lines starting with # are
+                   skipped
 )";
 
 } // namespace einjit::cli

@@ -1,5 +1,5 @@
 // `einjit run EXPR a.npy b.npy [-o out.npy] [--alpha A] [--beta B] [--batch-dot=...]
-// [--interpret | --check] [--time [--repeat N]] [--threads 1]`: shapes and dtype come from the
+// [--interpret | --check] [--time [--repeat N]] [--threads N]`: shapes and dtype come from the
 // files; the JIT computes the result (the reference interpreter with --interpret).
 #include "ArrayPrinter.h"
 #include "CommandLine.h"
@@ -113,8 +113,6 @@ int runCommand(const std::vector<std::string>& args) {
     throw UsageError("--repeat N sets how many runs --time measures; give --time too");
   std::int64_t repeat =
       parsed.has("--repeat") ? parseCount(parsed.get("--repeat"), "--repeat", 1) : kDefaultRepeat;
-  if (parsed.has("--threads"))
-    checkThreadsOption(parsed.get("--threads"), "run");
   BatchDotChoice choice = parsed.has("--batch-dot") ? parseBatchDotChoice(parsed.get("--batch-dot"))
                                                     : BatchDotChoice::Current;
   reference::InterpretOptions interpretOptions;
@@ -123,6 +121,7 @@ int runCommand(const std::vector<std::string>& args) {
   if (parsed.has("--beta"))
     interpretOptions.beta = parseNumber(parsed.get("--beta"), "--beta");
   RunOptions runOptions{interpretOptions.alpha, interpretOptions.beta};
+  runOptions.threads = parsed.has("--threads") ? parseThreadsOption(parsed.get("--threads")) : 1;
 
   frontend::ParsedCall call = frontend::parseCall(parsed.positional[0]);
   std::vector<std::string> paths(parsed.positional.begin() + 1, parsed.positional.end());

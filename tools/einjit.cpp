@@ -28,7 +28,10 @@ int dispatch(const std::vector<std::string>& args) {
     return benchCommand(rest);
   if (command == "demo")
     return demoCommand(rest);
-  throw UsageError("unknown command '" + command + "' (commands: explain, run, bench, demo)");
+  if (command == "compile")
+    return compileCommand(rest);
+  throw UsageError("unknown command '" + command +
+                   "' (commands: explain, run, bench, demo, compile)");
 }
 
 } // namespace

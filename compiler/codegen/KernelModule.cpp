@@ -15,12 +15,18 @@
 //     known 0 (or absent label) is one scalar load broadcast; any other stride is gathered lane
 //     by lane (stored lane by lane for the output).
 //   * Floating-point accumulation uses llvm.fma in the dtype itself; integers wrap.
+//   * A parallel outermost loop moves the loop nest into `<symbol>.chunk(ctx, lo, hi)`, which
+//     runs that loop over [lo, hi) only; the kernel stores its five arguments in ctx and calls
+//     einjit_rt_parallel_for (runtime/ThreadPool.h) with chunks of whole steps. Each chunk owns
+//     distinct output elements and every element is computed as on one thread, so the results
+//     are bitwise identical for any thread count.
 #include "codegen/ElementOps.h"
 #include "codegen/LLVMCodegen.h"
 
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <tuple>
@@ -50,21 +56,27 @@ public:
     if (vector_ && ops_.isComplex())
       codegenFailure("build", "complex kernels are scalar; the loop nest vectorizes " +
                                   nest_.labels[vector_->label].name);
+    if (!nest_.outputLoops.empty() && nest_.outputLoops.front().parallel) {
+      llvm::Function* chunk = buildChunkFunction(symbol + ".chunk");
+      buildParallelEntry(symbol, chunk);
+      return;
+    }
     createFunction(symbol);
-    loadArguments();
+    loadArguments(kernelArguments());
     emitOutputLoops(0, Tile{});
     builder_.CreateRetVoid();
   }
 
 private:
+  static constexpr unsigned kKernelArguments = 5;
+  using KernelArguments = std::array<llvm::Value*, kKernelArguments>;
+
   void createFunction(const std::string& symbol) {
     llvm::Type* pointer = builder_.getPtrTy();
-    auto* type = llvm::FunctionType::get(builder_.getVoidTy(),
-                                         {pointer, pointer, pointer, pointer, pointer}, false);
+    auto* type = llvm::FunctionType::get(
+        builder_.getVoidTy(), std::vector<llvm::Type*>(kKernelArguments, pointer), false);
     function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, module_);
-    function_->addFnAttr(llvm::Attribute::NoUnwind);
-    function_->addFnAttr("target-cpu", machine_.getTargetCPU());
-    function_->addFnAttr("target-features", machine_.getTargetFeatureString());
+    addTargetAttributes(*function_);
     // Every argument points at an array the runtime owns for the call: nothing else aliases it.
     for (llvm::Argument& argument : function_->args()) {
       argument.addAttr(llvm::Attribute::NoAlias);
@@ -72,6 +84,72 @@ private:
       argument.addAttr(llvm::Attribute::NoCapture);
     }
     builder_.SetInsertPoint(llvm::BasicBlock::Create(module_.getContext(), "entry", function_));
+  }
+
+  void addTargetAttributes(llvm::Function& function) const {
+    function.addFnAttr(llvm::Attribute::NoUnwind);
+    function.addFnAttr("target-cpu", machine_.getTargetCPU());
+    function.addFnAttr("target-features", machine_.getTargetFeatureString());
+  }
+
+  KernelArguments kernelArguments() const {
+    KernelArguments arguments{};
+    for (unsigned a = 0; a < kKernelArguments; ++a)
+      arguments[a] = function_->getArg(a);
+    return arguments;
+  }
+
+  /// void chunk(ctx, lo, hi): the loop nest with the parallel loop over [lo, hi); ctx holds the
+  /// kernel's five arguments.
+  llvm::Function* buildChunkFunction(const std::string& name) {
+    llvm::Type* i64 = builder_.getInt64Ty();
+    auto* type =
+        llvm::FunctionType::get(builder_.getVoidTy(), {builder_.getPtrTy(), i64, i64}, false);
+    function_ = llvm::Function::Create(type, llvm::Function::InternalLinkage, name, module_);
+    addTargetAttributes(*function_);
+    builder_.SetInsertPoint(llvm::BasicBlock::Create(module_.getContext(), "entry", function_));
+    KernelArguments arguments{};
+    for (unsigned a = 0; a < kKernelArguments; ++a)
+      arguments[a] = builder_.CreateLoad(
+          builder_.getPtrTy(),
+          builder_.CreateConstGEP1_64(builder_.getPtrTy(), function_->getArg(0), a));
+    loadArguments(arguments);
+    parallelRange_ = {function_->getArg(1), function_->getArg(2)};
+    emitOutputLoops(0, Tile{});
+    builder_.CreateRetVoid();
+    return function_;
+  }
+
+  /// The kernel itself: einjit_rt_parallel_for(0, extent, step, work per index, chunk, ctx).
+  void buildParallelEntry(const std::string& symbol, llvm::Function* chunk) {
+    createFunction(symbol);
+    llvm::Type* pointer = builder_.getPtrTy();
+    llvm::Type* i64 = builder_.getInt64Ty();
+    llvm::Value* context =
+        builder_.CreateAlloca(llvm::ArrayType::get(pointer, kKernelArguments), nullptr, "ctx");
+    KernelArguments arguments = kernelArguments();
+    for (unsigned a = 0; a < kKernelArguments; ++a)
+      builder_.CreateStore(arguments[a], builder_.CreateConstGEP1_64(pointer, context, a));
+    const ir::Loop& parallel = nest_.outputLoops.front();
+    auto extentOf = [&](std::size_t label) -> llvm::Value* {
+      if (nest_.constantExtents)
+        return builder_.getInt64(nest_.labels[label].extent);
+      return builder_.CreateLoad(i64, builder_.CreateConstGEP1_64(i64, arguments[2], label));
+    };
+    llvm::Value* workPerIndex = builder_.getInt64(1);
+    for (std::size_t label = 0; label < nest_.labels.size(); ++label)
+      if (label != parallel.label)
+        workPerIndex = builder_.CreateMul(workPerIndex, extentOf(label));
+    auto* runtimeType = llvm::FunctionType::get(builder_.getVoidTy(),
+                                                {i64, i64, i64, i64, pointer, pointer}, false);
+    llvm::FunctionCallee parallelFor =
+        module_.getOrInsertFunction("einjit_rt_parallel_for", runtimeType);
+    if (auto* declaration = llvm::dyn_cast<llvm::Function>(parallelFor.getCallee()))
+      declaration->addFnAttr(llvm::Attribute::NoUnwind);
+    builder_.CreateCall(parallelFor,
+                        {builder_.getInt64(0), extentOf(parallel.label),
+                         builder_.getInt64(parallel.step()), workPerIndex, chunk, context});
+    builder_.CreateRetVoid();
   }
 
   const ir::TensorAccess& tensor(std::size_t t) const {
@@ -82,10 +160,10 @@ private:
     return !tensor.strides[label].sourceDims.empty();
   }
 
-  void loadArguments() {
-    llvm::Value* data = function_->getArg(0);
-    llvm::Value* strides = function_->getArg(1);
-    llvm::Value* extents = function_->getArg(2);
+  void loadArguments(const KernelArguments& arguments) {
+    llvm::Value* data = arguments[0];
+    llvm::Value* strides = arguments[1];
+    llvm::Value* extents = arguments[2];
     llvm::Type* i64 = builder_.getInt64Ty();
     std::size_t labels = nest_.labels.size();
     for (std::size_t t = 0; t <= nest_.inputs.size(); ++t) {
@@ -105,8 +183,8 @@ private:
           nest_.constantExtents
               ? static_cast<llvm::Value*>(builder_.getInt64(nest_.labels[l].extent))
               : builder_.CreateLoad(i64, builder_.CreateConstGEP1_64(i64, extents, l)));
-    alpha_ = ops_.loadScalar(function_->getArg(3));
-    beta_ = ops_.loadScalar(function_->getArg(4));
+    alpha_ = ops_.loadScalar(arguments[3]);
+    beta_ = ops_.loadScalar(arguments[4]);
     betaIsZero_ = ops_.isZero(beta_);
     index_.assign(labels, nullptr);
   }
@@ -144,12 +222,14 @@ private:
     builder_.SetInsertPoint(exit);
   }
 
-  /// Runs `label` from 0 to its extent in consecutive pieces, the i-th with step steps[i] for as
-  /// long as whole steps fit (the last piece reaches the extent).
+  /// Runs `label` from 0 to its extent (the parallel label: from lo to hi, both multiples of
+  /// every step but hi == extent) in consecutive pieces, the i-th with step steps[i] for as
+  /// long as whole steps fit (the last piece reaches the end).
   void emitPieces(std::size_t label, const std::vector<std::int64_t>& steps,
                   const std::function<void(std::size_t piece)>& body) {
-    llvm::Value* extent = extents_[label];
-    llvm::Value* begin = builder_.getInt64(0);
+    bool parallel = parallelRange_.first && label == nest_.outputLoops.front().label;
+    llvm::Value* extent = parallel ? parallelRange_.second : extents_[label];
+    llvm::Value* begin = parallel ? parallelRange_.first : builder_.getInt64(0);
     for (std::size_t piece = 0; piece < steps.size(); ++piece) {
       std::int64_t step = steps[piece];
       llvm::Value* end =
@@ -373,6 +453,8 @@ private:
   llvm::Value* betaIsZero_ = nullptr;
   std::vector<llvm::Value*> index_;
   std::map<int, std::vector<Slot>> slots_;
+  /// lo and hi of the chunk function, null outside it.
+  std::pair<llvm::Value*, llvm::Value*> parallelRange_{nullptr, nullptr};
 };
 
 } // namespace

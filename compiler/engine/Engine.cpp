@@ -68,6 +68,33 @@ std::shared_ptr<const jit::Kernel> Engine::Impl::kernelFor(const ir::LoopNest& n
   });
 }
 
+std::shared_ptr<Plan::State> Engine::Impl::einsumPlan(const std::string& key) const {
+  std::lock_guard<std::mutex> lock(einsumMutex_);
+  auto found = einsumPlans_.find(key);
+  if (found == einsumPlans_.end())
+    return nullptr;
+  einsumRecency_.splice(einsumRecency_.begin(), einsumRecency_, found->second);
+  return found->second->second;
+}
+
+void Engine::Impl::rememberEinsumPlan(const std::string& key, std::shared_ptr<Plan::State> state) {
+  std::lock_guard<std::mutex> lock(einsumMutex_);
+  if (einsumPlans_.count(key))
+    return; // another thread planned the same call first
+  einsumRecency_.emplace_front(key, std::move(state));
+  einsumPlans_.emplace(key, einsumRecency_.begin());
+  while (einsumRecency_.size() > std::max<std::size_t>(options.cacheCapacity, 1)) {
+    einsumPlans_.erase(einsumRecency_.back().first);
+    einsumRecency_.pop_back();
+  }
+}
+
+void Engine::Impl::forgetEinsumPlans() {
+  std::lock_guard<std::mutex> lock(einsumMutex_);
+  einsumPlans_.clear();
+  einsumRecency_.clear();
+}
+
 // ---- Plan::State --------------------------------------------------------------------------------
 
 Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lowered)
@@ -81,6 +108,12 @@ Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lo
   for (std::size_t t = 0; t < program.operands.size(); ++t)
     readShapes.push_back(program.operandShape(t));
   anyPrologue = !program.prologues.empty();
+  if (program.operands.size() >= 3 && engine->options.contractionPaths) {
+    path = passes::choosePath(program);
+    if (path.beatsFused())
+      for (const passes::PathStep& step : path.steps)
+        stepStates.push_back(std::make_shared<State>(engine, step.program));
+  }
   std::vector<std::string> names;
   std::vector<std::size_t> identity;
   for (std::size_t t = 0; t < program.operands.size(); ++t) {
@@ -142,6 +175,15 @@ std::vector<passes::StrideClass> Plan::State::contiguousClasses() const {
   return classes;
 }
 
+void Plan::State::compileContiguous() const {
+  if (stepStates.empty()) {
+    prepared(contiguousClasses());
+    return;
+  }
+  for (const std::shared_ptr<State>& step : stepStates)
+    step->compileContiguous();
+}
+
 // ---- Plan ---------------------------------------------------------------------------------------
 
 Plan::Plan(std::shared_ptr<State> state) : state_(std::move(state)) {}
@@ -174,17 +216,44 @@ std::string Plan::explain(ExplainStage stage) const {
   os << "groups: " << passes::toString(passes::classifyLabels(program), program) << "\n";
   if (stage == ExplainStage::Index)
     return os.str();
-  std::shared_ptr<const PreparedKernel> prepared = state.prepared(state.contiguousClasses());
-  os << "loops (contiguous operands):\n" << prepared->nest;
+  // Only three or more operands have a path to choose.
+  if (!state.path.steps.empty())
+    os << "path (" << program.operands.size() << " operands):\n" << passes::toString(state.path);
+  if (stage == ExplainStage::Path)
+    return os.str();
+  // A path plan shows every step's kernel, in order.
+  std::vector<const State*> kernelStates;
+  if (state.stepStates.empty())
+    kernelStates.push_back(&state);
+  for (const std::shared_ptr<State>& step : state.stepStates)
+    kernelStates.push_back(step.get());
+  std::vector<std::shared_ptr<const PreparedKernel>> prepared;
+  for (const State* kernelState : kernelStates)
+    prepared.push_back(kernelState->prepared(kernelState->contiguousClasses()));
+  auto stepHeading = [&](std::size_t k) {
+    if (kernelStates.size() > 1)
+      os << "-- step " << k << ": " << ir::statementText(kernelStates[k]->program) << "\n";
+  };
+  os << "loops (contiguous operands):\n";
+  for (std::size_t k = 0; k < prepared.size(); ++k) {
+    stepHeading(k);
+    os << prepared[k]->nest;
+  }
   if (stage == ExplainStage::Loops)
     return os.str();
   const codegen::TargetDesc& target = state.engine->target;
-  os << "llvm (" << target.cpu << "):\n"
-     << codegen::emitLLVMIR(prepared->nest, target, "einjit_kernel", true);
+  os << "llvm (" << target.cpu << "):\n";
+  for (std::size_t k = 0; k < prepared.size(); ++k) {
+    stepHeading(k);
+    os << codegen::emitLLVMIR(prepared[k]->nest, target, "einjit_kernel", true);
+  }
   if (stage == ExplainStage::LLVM)
     return os.str();
-  os << "asm (" << target.cpu << "):\n"
-     << codegen::emitAssembly(prepared->nest, target, "einjit_kernel");
+  os << "asm (" << target.cpu << "):\n";
+  for (std::size_t k = 0; k < prepared.size(); ++k) {
+    stepHeading(k);
+    os << codegen::emitAssembly(prepared[k]->nest, target, "einjit_kernel");
+  }
   return os.str();
 }
 
@@ -193,13 +262,16 @@ std::string Plan::explain(ExplainStage stage) const {
 Plan EngineAccess::planProgram(Engine& engine, ir::IndexProgram program, bool compileNow) {
   auto state = std::make_shared<Plan::State>(engine.impl_, std::move(program));
   if (compileNow)
-    state->prepared(state->contiguousClasses());
+    state->compileContiguous();
   return Plan(std::move(state));
 }
 
 Engine::Engine(EngineOptions options) : impl_(std::make_shared<Impl>(options)) {}
 
-Engine::~Engine() = default;
+// The einsum plans hold the Impl; dropping them lets the Impl go with the last user's plan.
+Engine::~Engine() {
+  impl_->forgetEinsumPlans();
+}
 
 Plan Engine::plan(std::string_view expression, const std::vector<Shape>& shapes, DType dtype) {
   frontend::ShapeBinding binding;
@@ -211,7 +283,7 @@ Plan Engine::plan(std::string_view expression, const std::vector<Shape>& shapes,
   auto state = std::make_shared<Plan::State>(impl_, std::move(lowered.program));
   if (!lowered.operandSources.empty())
     state->bindInputs(frontend::distinctOperandNames(lowered.call), lowered.operandSources);
-  state->prepared(state->contiguousClasses());
+  state->compileContiguous();
   return Plan(std::move(state));
 }
 
@@ -221,35 +293,65 @@ Plan Engine::planIndexProgram(std::string_view text) {
 
 namespace {
 
-ir::IndexProgram einsumProgram(std::string_view subscripts, const std::vector<TensorView>& inputs) {
+/// Throws unless the inputs can be one einsum call's operands: at least one, one dtype.
+void checkEinsumInputs(const std::vector<TensorView>& inputs) {
   if (inputs.empty())
     throw Error(ErrorKind::Arity, "einsum: at least one operand is needed.");
-  std::vector<std::string> names = frontend::defaultOperandNames(inputs.size());
-  std::vector<frontend::Arg> args;
-  for (std::size_t t = 0; t < inputs.size(); ++t) {
-    if (inputs[t].dtype() != inputs[0].dtype())
+  for (std::size_t t = 1; t < inputs.size(); ++t)
+    if (inputs[t].dtype() != inputs[0].dtype()) {
+      std::vector<std::string> names = frontend::defaultOperandNames(inputs.size());
       throw Error(ErrorKind::Misuse, "einsum: operand " + names[t] + " has dtype " +
                                          std::string(dtypeName(inputs[t].dtype())) + " but " +
                                          names[0] + " has " +
                                          std::string(dtypeName(inputs[0].dtype())) +
                                          "; einjit does not promote dtypes.");
+    }
+}
+
+ir::IndexProgram einsumProgram(std::string_view subscripts, const std::vector<TensorView>& inputs) {
+  std::vector<std::string> names = frontend::defaultOperandNames(inputs.size());
+  std::vector<frontend::Arg> args;
+  for (std::size_t t = 0; t < inputs.size(); ++t)
     args.push_back(frontend::Arg{names[t], inputs[t].shape()});
-  }
   return frontend::einsum(subscripts, args, inputs[0].dtype());
+}
+
+/// What decides an einsum plan: the subscripts, the dtype and every operand's shape. Strides
+/// are not part of it: a plan compiles a kernel per stride class itself.
+std::string einsumKey(std::string_view subscripts, const std::vector<TensorView>& inputs) {
+  std::string key(subscripts);
+  key += '\0';
+  key += static_cast<char>(inputs[0].dtype());
+  for (const TensorView& input : inputs) {
+    auto rank = static_cast<std::int64_t>(input.rank());
+    key.append(reinterpret_cast<const char*>(&rank), sizeof rank);
+    key.append(reinterpret_cast<const char*>(input.shape().data()),
+               input.rank() * sizeof(std::int64_t));
+  }
+  return key;
 }
 
 } // namespace
 
+Plan EngineAccess::einsumPlan(Engine& engine, std::string_view subscripts,
+                              const std::vector<TensorView>& inputs) {
+  checkEinsumInputs(inputs);
+  std::string key = einsumKey(subscripts, inputs);
+  if (std::shared_ptr<Plan::State> state = engine.impl_->einsumPlan(key))
+    return Plan(std::move(state));
+  Plan plan = planProgram(engine, einsumProgram(subscripts, inputs), false);
+  engine.impl_->rememberEinsumPlan(key, plan.state_);
+  return plan;
+}
+
 void Engine::einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,
                     const TensorView& out, const RunOptions& options) {
-  Plan plan = EngineAccess::planProgram(*this, einsumProgram(subscripts, inputs), false);
-  plan.run(inputs, out, options);
+  EngineAccess::einsumPlan(*this, subscripts, inputs).run(inputs, out, options);
 }
 
 Tensor Engine::einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,
                       const RunOptions& options) {
-  Plan plan = EngineAccess::planProgram(*this, einsumProgram(subscripts, inputs), false);
-  return plan.run(inputs, options);
+  return EngineAccess::einsumPlan(*this, subscripts, inputs).run(inputs, options);
 }
 
 EngineStatistics Engine::statistics() const {

@@ -10,8 +10,10 @@
 #include "jit/KernelCache.h"
 #include "passes/Passes.h"
 
+#include <list>
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 namespace einjit {
 
@@ -31,6 +33,19 @@ struct Engine::Impl {
   passes::LoopOptions loopOptions;
   jit::Jit jit;
   jit::KernelCache cache;
+
+  /// Engine::einsum's plans by call signature (einsumKey), so a repeated call skips the front
+  /// end and the passes. Bounded by options.cacheCapacity, least recently used dropped first.
+  std::shared_ptr<Plan::State> einsumPlan(const std::string& key) const;
+  void rememberEinsumPlan(const std::string& key, std::shared_ptr<Plan::State> state);
+  /// Drops the einsum plans (they hold this Impl: the Engine's destructor breaks the cycle).
+  void forgetEinsumPlans();
+
+private:
+  using EinsumEntry = std::pair<std::string, std::shared_ptr<Plan::State>>;
+  mutable std::mutex einsumMutex_;
+  mutable std::list<EinsumEntry> einsumRecency_; ///< most recently used first
+  std::unordered_map<std::string, std::list<EinsumEntry>::iterator> einsumPlans_;
 };
 
 /// A loop nest compiled for one combination of stride classes.
@@ -49,6 +64,8 @@ struct Plan::State {
   std::shared_ptr<const PreparedKernel> prepared(std::vector<passes::StrideClass> classes) const;
   /// The classes of contiguous operands and output.
   std::vector<passes::StrideClass> contiguousClasses() const;
+  /// Compiles the kernels contiguous operands run: the fused nest's, or every path step's.
+  void compileContiguous() const;
 
   /// Lets run() take one tensor per distinct operand name (`a @ a` takes one): program operand
   /// t reads input operandInputs[t]. The default is one input per operand.
@@ -63,6 +80,10 @@ struct Plan::State {
   std::vector<Shape> readShapes; ///< operand shapes after the prologues
   std::vector<bool> hasPrologue; ///< per operand
   bool anyPrologue = false;
+  /// For three or more operands, the pairwise path choosePath found; it runs when stepStates is
+  /// not empty (the path beat the fused nest), one prologue-free binary plan per step.
+  passes::ContractionPath path;
+  std::vector<std::shared_ptr<State>> stepStates;
   mutable std::mutex mutex;
   /// Few per plan (usually one), so a scan beats a map keyed by text.
   mutable std::vector<std::shared_ptr<const PreparedKernel>> kernels;
@@ -71,6 +92,10 @@ struct Plan::State {
 /// Plans from an IndexProgram, for the engine's own code and tests.
 struct EngineAccess {
   static Plan planProgram(Engine& engine, ir::IndexProgram program, bool compileNow);
+  /// Engine::einsum's plan: from the engine's einsum cache, or lowered (not yet compiled) and
+  /// remembered there.
+  static Plan einsumPlan(Engine& engine, std::string_view subscripts,
+                         const std::vector<TensorView>& inputs);
   /// Test seam: the target the engine's kernels are compiled for. A test sets an unknown triple
   /// to make LLVM fail deterministically and checks the failure comes back as an Error. Change
   /// it only before the engine compiles anything.
@@ -83,5 +108,9 @@ void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
 /// Runs the plan (after checkRun).
 void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
              const RunOptions& options);
+/// Runs a path plan's steps on its operands as the statement reads them (prologues applied):
+/// temporaries for all but the last step, which writes `out` with alpha and beta.
+void runPath(const Plan::State& state, const std::vector<const TensorView*>& operands,
+             const TensorView& out, const RunOptions& options);
 
 } // namespace einjit

@@ -3,6 +3,7 @@
 // views' stride classes, fill the stride table and call the kernel.
 #include "engine/EngineImpl.h"
 
+#include "ThreadPool.h"
 #include "einjit/error.h"
 #include "ir/ProgramViews.h"
 #include "reference/Interpreter.h"
@@ -114,6 +115,9 @@ void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
 
 void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
              const RunOptions& options) {
+  if (options.threads < 0)
+    misuse("threads " + std::to_string(options.threads) +
+           " is negative; use 0 for every hardware thread or a count >= 1.");
   if (out.elements() == 0)
     return;
   const ir::IndexProgram& program = state.program;
@@ -133,6 +137,10 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
     staged[t] = reference::applyPrologues(program, t, input);
     stagedViews[t] = staged[t].view();
     read.push_back(&stagedViews[t]);
+  }
+  if (!state.stepStates.empty()) {
+    runPath(state, read, out, options);
+    return;
   }
   std::vector<passes::StrideClass> classes;
   classes.reserve(operands + 1);
@@ -162,6 +170,7 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
   alignas(16) std::array<std::byte, 16> beta{};
   scalarOf(options.alpha, program.dtype, "alpha", alpha);
   scalarOf(options.beta, program.dtype, "beta", beta);
+  runtime::ThreadCountScope threads(options.threads);
   prepared->kernel->entry()(data.data(), strides.data(), prepared->extents.data(), alpha.data(),
                             beta.data());
 }

@@ -4,7 +4,7 @@
 //     x[a,c] strides a=16 c=1
 //     y[c,b] strides c=? b=1
 //     out[a,b] strides a=32 b=1
-//   for a in 0..64 unrolled 6 {
+//   for a in 0..64 unrolled 6 {          ("parallel" after the kind when threads split it)
 //     for b in 0..32 vector 8x2 {
 //       acc = 0
 //       for c in 0..16 {
@@ -96,6 +96,8 @@ std::string loopHeader(const LoopNest& nest, const Loop& loop, const PrintStyle&
     text += " vector " + std::to_string(loop.lanes) + "x" + std::to_string(loop.factor);
   else if (loop.kind == LoopKind::Unrolled)
     text += " unrolled " + std::to_string(loop.factor);
+  if (loop.parallel)
+    text += " parallel";
   return text + " {\n";
 }
 
@@ -206,6 +208,11 @@ void verify(const LoopNest& nest) {
   }
   if (vectorLoops > 1 || unrolledLoops > 1)
     broken("more than one vector or unrolled loop");
+  for (const std::vector<Loop>* group : {&nest.outputLoops, &nest.reductionLoops})
+    for (const Loop& loop : *group)
+      if (loop.parallel && &loop != nest.outputLoops.data())
+        broken("parallel loop over " + nest.labels[loop.label].name +
+               " is not the outermost output loop");
   for (const TensorAccess& input : nest.inputs)
     verifyTensor(nest, input);
   verifyTensor(nest, nest.output);

@@ -38,7 +38,12 @@ struct Loop {
   LoopKind kind = LoopKind::Serial;
   int lanes = 1;  ///< Vector: elements per vector
   int factor = 1; ///< Vector: vectors per iteration; Unrolled: indices per iteration
+  /// Its iterations are split across threads in chunks of whole steps (only the outermost
+  /// output loop; the kernel calls einjit_rt_parallel_for, which may still use one thread).
+  bool parallel = false;
   bool operator==(const Loop&) const = default;
+  /// Indices one full iteration covers: lanes × factor for a vector loop, factor otherwise.
+  std::int64_t step() const { return kind == LoopKind::Vector ? lanes * factor : factor; }
 };
 
 /// The stride of one tensor along one label, in elements.
@@ -96,8 +101,8 @@ std::ostream& operator<<(std::ostream& os, const LoopNest& nest);
 std::string keyText(const LoopNest& nest);
 /// Checks the invariants code generation relies on (every label looped once, at most one
 /// vector and one unrolled loop, the unrolled loop an output loop, output loops exactly the
-/// output labels, strides sized to the labels). Throws Error(Internal) naming the broken
-/// invariant.
+/// output labels, strides sized to the labels, only the outermost output loop parallel). Throws
+/// Error(Internal) naming the broken invariant.
 void verify(const LoopNest& nest);
 
 } // namespace einjit::ir

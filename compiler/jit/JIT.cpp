@@ -2,8 +2,10 @@
 // ResourceTracker, removed when the kernel dies, so that evicted kernels free their code.
 #include "jit/Jit.h"
 
+#include "ThreadPool.h"
 #include "einjit/error.h"
 
+#include <llvm/ExecutionEngine/Orc/Core.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/Support/Error.h>
@@ -46,6 +48,14 @@ Jit::Jit() : state_(std::make_shared<State>()) {
   lljit.getMainJITDylib().addGenerator(
       unwrap("create", llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
                            lljit.getDataLayout().getGlobalPrefix())));
+  // The runtime is linked statically, so the process's dynamic symbol table may not list it:
+  // give parallel kernels its address directly.
+  llvm::orc::SymbolMap runtime;
+  runtime[lljit.mangleAndIntern("einjit_rt_parallel_for")] =
+      llvm::orc::ExecutorSymbolDef(llvm::orc::ExecutorAddr::fromPtr(&einjit_rt_parallel_for),
+                                   llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+  if (llvm::Error error = lljit.getMainJITDylib().define(llvm::orc::absoluteSymbols(runtime)))
+    jitFailure("create", std::move(error));
 }
 
 Jit::~Jit() = default;

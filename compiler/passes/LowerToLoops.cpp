@@ -1,7 +1,10 @@
 // lowerToLoops: the generic schedule of a contraction as a LoopNest — output loops around
 // reduction loops, the innermost unit-stride label vectorized, and a register tile (one label
-// unrolled against two vectors of the vector label) whenever something is summed.
+// unrolled against two vectors of the vector label) whenever something is summed, and the
+// outermost output loop split across threads when the work is large enough.
 #include "passes/Passes.h"
+
+#include "ThreadPool.h"
 
 #include <algorithm>
 #include <bit>
@@ -57,6 +60,7 @@ public:
     chooseVector(outputOrder, summedOrder);
     chooseTile(outputOrder, summedOrder);
     placeLoops(outputOrder, summedOrder);
+    markParallel();
     ir::verify(nest_);
     return std::move(nest_);
   }
@@ -204,6 +208,23 @@ private:
         nest_.reductionLoops.push_back(loopOf(label));
     if (vectorLabel_ && !vectorIsOutput_)
       nest_.reductionLoops.push_back(loopOf(*vectorLabel_));
+  }
+
+  /// The outermost output loop runs in parallel when the kernel's work gives at least two
+  /// threads kMinWorkPerThread each and the loop has two whole steps to share. Only with
+  /// constant extents: otherwise the work is unknown here. The thread count is a run-time
+  /// argument, so one compiled kernel serves every count.
+  void markParallel() {
+    if (!nest_.constantExtents || nest_.outputLoops.empty())
+      return;
+    // In double: a product of large extents must not overflow.
+    double work = 1;
+    for (const ir::LoopLabel& label : nest_.labels)
+      work *= static_cast<double>(label.extent);
+    ir::Loop& outer = nest_.outputLoops.front();
+    std::int64_t steps = nest_.labels[outer.label].extent / outer.step();
+    if (steps >= 2 && work >= 2.0 * static_cast<double>(runtime::kMinWorkPerThread))
+      outer.parallel = true;
   }
 
   const Contraction& contraction_;

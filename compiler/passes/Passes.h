@@ -116,7 +116,9 @@ struct LoopOptions {
 ///   3. a register tile: when something is summed, the vector loop takes two vectors per step
 ///      if its extent allows, and the output label that best shares the vector loads (the one
 ///      absent from the operands that hold the vector label) is unrolled by as many rows as the
-///      vector registers hold; the tiled loops move innermost of the output loops.
+///      vector registers hold; the tiled loops move innermost of the output loops;
+///   4. with constant extents, the outermost output loop is parallel when the product of all
+///      extents is at least twice runtime::kMinWorkPerThread and it has two whole steps.
 ir::LoopNest lowerToLoops(const Contraction& contraction, const LoopOptions& options);
 
 /// The pass pipeline, one linear function: canonicalize, dropUnitDims, foldLabels, canonicalize,
@@ -124,5 +126,39 @@ ir::LoopNest lowerToLoops(const Contraction& contraction, const LoopOptions& opt
 /// when a pass did nothing) and the final loop nest.
 ir::LoopNest lowerContraction(const Contraction& contraction, const LoopOptions& options,
                               std::ostream* log = nullptr);
+
+/// One pairwise contraction of a path: a prologue-free binary program whose operands are
+/// original operands (as the statement reads them, after their prologues) or temporaries made
+/// by earlier steps.
+struct PathStep {
+  ir::IndexProgram program;
+  /// Per operand of `program`: the value it reads, an original operand t < n (the program's
+  /// operand count) or n + k, the temporary step k writes.
+  std::vector<std::size_t> reads;
+  std::int64_t multiplyAdds = 0; ///< iterations of the step's loop nest
+};
+
+/// The pairwise contractions chosen for a program of three or more operands. The last step
+/// writes the program's output; every temporary is a contiguous tensor of its program's shape.
+struct ContractionPath {
+  std::vector<PathStep> steps;
+  std::int64_t multiplyAdds = 0; ///< the steps' sum
+  /// What one fused loop nest over every label costs: iterations times (operands - 1), as it
+  /// multiplies that many factors per iteration. Saturates at the int64 maximum.
+  std::int64_t fusedMultiplyAdds = 0;
+  /// True when the steps cost fewer multiply-adds than the fused nest (never for an empty path).
+  bool beatsFused() const { return !steps.empty() && multiplyAdds < fusedMultiplyAdds; }
+};
+
+/// The order of pairwise contractions of `program` that minimises total multiply-adds: exact
+/// dynamic programming over operand subsets for up to eight operands, greedy (cheapest next
+/// pair) beyond. An intermediate keeps the labels that other operands or the output still need,
+/// so an outer (broadcast) product is a candidate like any other pair. Conj stays on its
+/// operand; literal 0 indices stay on the original operands. Returns an empty path for fewer
+/// than three operands.
+ContractionPath choosePath(const ir::IndexProgram& program);
+/// One line per step ("t0[j,l] = sum_k x1[j,k] * x2[k,l]   262144 multiply-adds") and the total
+/// beside the fused nest's count.
+std::string toString(const ContractionPath& path);
 
 } // namespace einjit::passes

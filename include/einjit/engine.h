@@ -26,6 +26,10 @@ struct EngineOptions {
   bool constantExtents = true;
   /// Caps the vector width in bits (e.g. 256 on an AVX-512 host); 0 uses the host's widest.
   unsigned maxVectorBits = 0;
+  /// True: a contraction of three or more operands runs as the cheapest sequence of pairwise
+  /// contractions (through temporaries) when that needs fewer multiply-adds than one fused loop
+  /// nest. False: always one fused nest.
+  bool contractionPaths = true;
 };
 
 /// out = alpha * contraction + beta * out. Complex dtypes use the complex values, real dtypes the
@@ -34,6 +38,11 @@ struct EngineOptions {
 struct RunOptions {
   std::complex<double> alpha{1.0, 0.0};
   std::complex<double> beta{0.0, 0.0};
+  /// Threads a run may use: 0 means std::thread::hardware_concurrency(), 1 runs on the calling
+  /// thread only. Large kernels split their outermost output loop across up to this many
+  /// threads (each owns distinct output elements, so results do not depend on the count);
+  /// small ones use one thread whatever the count. Negative counts are Error(Misuse).
+  int threads = 0;
 };
 
 /// The kernel cache's counters.
@@ -50,6 +59,7 @@ struct EngineStatistics {
 /// How far Plan::explain goes; each stage includes the ones before it.
 enum class ExplainStage {
   Index,    ///< the IndexProgram, output shape and label groups
+  Path,     ///< + the pairwise contraction path (3+ operands) and the costs that chose it
   Loops,    ///< + the loop nest the kernel runs
   LLVM,     ///< + the kernel's LLVM IR after the O3 pipeline
   Assembly, ///< + the kernel's assembly for this machine

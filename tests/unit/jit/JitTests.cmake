@@ -8,7 +8,9 @@ einjit_test(jit_tests
   unit/jit/KernelCacheTest.cpp
   unit/jit/LoopNestTest.cpp
   unit/jit/PassesTest.cpp
+  unit/jit/PathTest.cpp
   unit/jit/PrologueStagingTest.cpp
+  unit/jit/ThreadsTest.cpp
 )
 target_link_libraries(jit_tests PRIVATE einjit_engine)
 

@@ -1,0 +1,179 @@
+// Ahead-of-time objects: every kernel module linked into one, the kernels made internal, and a
+// C entry point per kernel that packs the data pointers and alpha/beta the way the kernel ABI
+// (Codegen.h) wants them. After O3 the kernels are inlined into their entry points.
+#include "codegen/AotObject.h"
+#include "codegen/LLVMCodegen.h"
+
+#include "einjit/error.h"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Linker/Linker.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/TargetParser/Host.h>
+
+namespace einjit::codegen {
+
+namespace {
+
+llvm::Type* elementType(DType dtype, llvm::LLVMContext& context) {
+  switch (dtype) {
+  case DType::f32:
+  case DType::c64:
+    return llvm::Type::getFloatTy(context);
+  case DType::f64:
+  case DType::c128:
+    return llvm::Type::getDoubleTy(context);
+  case DType::i32:
+    return llvm::Type::getInt32Ty(context);
+  case DType::i64:
+    return llvm::Type::getInt64Ty(context);
+  }
+  codegenFailure("aot", "unknown dtype");
+}
+
+// A contiguous entry point passes no stride table and no entry point passes extents: a nest that
+// read them would read through the null pointers the entry point passes instead.
+void checkSelfContained(const AotEntryPoint& entry) {
+  auto fail = [&](const std::string& what) {
+    codegenFailure("aot", "entry point " + entry.name + ": " + what);
+  };
+  if (!entry.nest.constantExtents)
+    fail("the kernel reads its extents at run time");
+  for (const ir::Loop& loop : entry.nest.outputLoops)
+    if (loop.parallel)
+      fail("a parallel loop would need einjit's thread pool at link time");
+  if (entry.inputOfTensor.size() != entry.nest.inputs.size())
+    fail("input bindings do not match the kernel's inputs");
+  for (std::size_t input : entry.inputOfTensor)
+    if (input >= entry.inputCount)
+      fail("a kernel input reads a parameter that does not exist");
+  auto checkTensor = [&](const ir::TensorAccess& tensor) {
+    for (const ir::LabelStride& stride : tensor.strides)
+      if (!stride.known && (!entry.strided || stride.sourceDims.empty()))
+        fail("tensor " + tensor.name + " has a stride the entry point cannot supply");
+  };
+  for (const ir::TensorAccess& tensor : entry.nest.inputs)
+    checkTensor(tensor);
+  checkTensor(entry.nest.output);
+}
+
+void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::Module& module,
+                     const llvm::TargetMachine& machine) {
+  llvm::LLVMContext& context = module.getContext();
+  llvm::IRBuilder<> builder(context);
+  bool complex = isComplex(entry.nest.dtype);
+  llvm::Type* element = elementType(entry.nest.dtype, context);
+  llvm::Type* pointer = builder.getPtrTy();
+  llvm::Type* scalar = complex ? pointer : element;
+  // Per tensor parameter: data pointer, then (strided) its stride array.
+  unsigned perTensor = entry.strided ? 2 : 1;
+  std::vector<llvm::Type*> parameters((entry.inputCount + 1) * perTensor, pointer);
+  parameters.push_back(scalar);
+  parameters.push_back(scalar);
+  auto* type = llvm::FunctionType::get(builder.getVoidTy(), parameters, false);
+  auto* function =
+      llvm::Function::Create(type, llvm::Function::ExternalLinkage, entry.name, module);
+  function->addFnAttr(llvm::Attribute::NoUnwind);
+  function->addFnAttr("target-cpu", machine.getTargetCPU());
+  function->addFnAttr("target-features", machine.getTargetFeatureString());
+  builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", function));
+
+  const std::vector<ir::TensorAccess>& inputs = entry.nest.inputs;
+  std::size_t tensors = inputs.size() + 1;
+  auto parameterOf = [&](std::size_t t) {
+    return static_cast<unsigned>((t < inputs.size() ? entry.inputOfTensor[t] : entry.inputCount) *
+                                 perTensor);
+  };
+  auto* dataType = llvm::ArrayType::get(pointer, tensors);
+  llvm::Value* data = builder.CreateAlloca(dataType);
+  for (std::size_t t = 0; t < tensors; ++t)
+    builder.CreateStore(function->getArg(parameterOf(t)),
+                        builder.CreateConstGEP2_64(dataType, data, 0, t));
+  llvm::Value* strideTable = llvm::ConstantPointerNull::get(llvm::PointerType::get(context, 0));
+  if (entry.strided) {
+    // The kernel's table is per label: the sum of the tensor's strides along every dimension
+    // the label indexes (two for a diagonal). Known entries are never read and stay unset.
+    std::size_t labels = entry.nest.labels.size();
+    llvm::Type* i64 = builder.getInt64Ty();
+    auto* tableType = llvm::ArrayType::get(i64, tensors * labels);
+    strideTable = builder.CreateAlloca(tableType);
+    for (std::size_t t = 0; t < tensors; ++t) {
+      const ir::TensorAccess& tensor = t < inputs.size() ? inputs[t] : entry.nest.output;
+      llvm::Value* userStrides = function->getArg(parameterOf(t) + 1);
+      for (std::size_t l = 0; l < labels; ++l) {
+        const ir::LabelStride& stride = tensor.strides[l];
+        if (stride.known)
+          continue;
+        llvm::Value* sum = builder.getInt64(0);
+        for (std::size_t dim : stride.sourceDims)
+          sum = builder.CreateAdd(
+              sum, builder.CreateLoad(i64, builder.CreateConstGEP1_64(i64, userStrides, dim)));
+        builder.CreateStore(sum,
+                            builder.CreateConstGEP2_64(tableType, strideTable, 0, t * labels + l));
+      }
+    }
+  }
+  auto scalarPointer = [&](unsigned argument) -> llvm::Value* {
+    llvm::Value* value = function->getArg(argument);
+    if (complex)
+      return value;
+    llvm::Value* slot = builder.CreateAlloca(element);
+    builder.CreateStore(value, slot);
+    return slot;
+  };
+  auto alphaArgument = static_cast<unsigned>((entry.inputCount + 1) * perTensor);
+  llvm::Value* alpha = scalarPointer(alphaArgument);
+  llvm::Value* beta = scalarPointer(alphaArgument + 1);
+  llvm::Value* none = llvm::ConstantPointerNull::get(llvm::PointerType::get(context, 0));
+  builder.CreateCall(&kernel, {data, strideTable, none, alpha, beta});
+  builder.CreateRetVoid();
+}
+
+} // namespace
+
+TargetDesc aotTarget(const std::string& cpu, const std::string& call) {
+  if (cpu == "host")
+    return hostTarget();
+  initializeNativeTarget();
+  std::string triple = llvm::sys::getProcessTriple();
+  std::string error;
+  const llvm::Target* found = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!found)
+    codegenFailure("target", "no LLVM target for triple '" + triple + "': " + error);
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(found->createMCSubtargetInfo(triple, "", ""));
+  if (!subtarget || cpu.empty() || !subtarget->isCPUStringValid(cpu))
+    throw Error(ErrorKind::Argument,
+                call + ": --target: LLVM does not know the CPU '" + cpu + "' for " + triple +
+                    " (e.g. x86-64-v3, haswell, znver3, or 'host'; 'llc -mcpu=help' lists them)");
+  return namedTarget(cpu, triple);
+}
+
+std::string compileAotObject(const std::vector<AotEntryPoint>& entries, const TargetDesc& target) {
+  for (const AotEntryPoint& entry : entries)
+    checkSelfContained(entry);
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target);
+  auto module = std::make_unique<llvm::Module>("einjit.aot", context);
+  module->setTargetTriple(machine->getTargetTriple().str());
+  module->setDataLayout(machine->createDataLayout());
+  for (const AotEntryPoint& entry : entries) {
+    std::string kernelSymbol = entry.name + ".einjit_kernel";
+    if (llvm::Linker::linkModules(*module,
+                                  buildKernelModule(entry.nest, context, *machine, kernelSymbol)))
+      codegenFailure("link", "cannot link the kernel of " + entry.name);
+    llvm::Function* kernel = module->getFunction(kernelSymbol);
+    kernel->setLinkage(llvm::GlobalValue::InternalLinkage);
+    buildEntryPoint(entry, *kernel, *module, *machine);
+  }
+  std::string problems;
+  llvm::raw_string_ostream stream(problems);
+  if (llvm::verifyModule(*module, &stream))
+    codegenFailure("verify", "the ahead-of-time module is invalid: " + problems);
+  optimizeModule(*module, *machine);
+  return emitMachineCode(*module, *machine, llvm::CodeGenFileType::ObjectFile);
+}
+
+} // namespace einjit::codegen

@@ -1,0 +1,82 @@
+// A C++ program using two kernels compiled ahead of time: a Gram matrix that reads one operand
+// twice (int32), contiguous and through its strided entry point on a transposed copy, np.outer
+// (which ravels an operand), and a complex matrix-vector product with complex alpha and beta.
+// Prints "NAME v0 v1 ..." (complex as real, imaginary pairs) for the test suite. Operand element k
+// of operand o is (3k + 5o) mod 7 - 3, imaginary part (5k + o) mod 5 - 2; the output starts at (k
+// mod 4) - 1.5 + 1i where beta reads it.
+#include "gram_i32.h"
+#include "matvec_c64.h"
+#include "outer_f64.h"
+
+#include <complex>
+#include <cstdint>
+#include <cstdio>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+double realPart(int operand, int k) {
+  return (k * 3 + operand * 5) % 7 - 3;
+}
+
+double imaginaryPart(int operand, int k) {
+  return (k * 5 + operand) % 5 - 2;
+}
+
+template <typename T>
+void printValues(const char* name, const std::vector<T>& values) {
+  std::printf("%s", name);
+  for (const T& value : values) {
+    if constexpr (std::is_same_v<T, std::complex<float>>)
+      std::printf(" %.9g %.9g", value.real(), value.imag());
+    else if constexpr (std::is_floating_point_v<T>)
+      std::printf(" %.17g", value);
+    else
+      std::printf(" %lld", static_cast<long long>(value));
+  }
+  std::printf("\n");
+}
+
+} // namespace
+
+int main() {
+  std::vector<std::int32_t> a(3 * 4), gram(3 * 3, -7);
+  for (int k = 0; k < 3 * 4; ++k)
+    a[k] = static_cast<std::int32_t>(realPart(0, k));
+  gram_i32(a.data(), gram.data(), 3, 0);
+  printValues("gram_i32", gram);
+
+  // Again from a copy of `a` stored transposed: element [i][j] at aTransposed[j * 3 + i].
+  std::vector<std::int32_t> aTransposed(4 * 3), gramAgain(3 * 3, -7);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 4; ++j)
+      aTransposed[j * 3 + i] = a[i * 4 + j];
+  const std::int64_t aStrides[2] = {1, 3}, gramStrides[2] = {3, 1};
+  gram_i32_strided(aTransposed.data(), aStrides, gramAgain.data(), gramStrides, 3, 0);
+  printValues("gram_i32_strided", gramAgain);
+
+  // np.outer ravels p: the contiguous 2x2 array is read as its 4 elements.
+  std::vector<double> p(2 * 2), q(3), outer(4 * 3);
+  for (int k = 0; k < 2 * 2; ++k)
+    p[k] = realPart(0, k);
+  for (int k = 0; k < 3; ++k)
+    q[k] = realPart(1, k);
+  outer_f64(p.data(), q.data(), outer.data(), 1.0, 0.0);
+  printValues("outer_f64", outer);
+
+  std::vector<std::complex<float>> m(3 * 2), v(2), out(3);
+  for (int k = 0; k < 3 * 2; ++k)
+    m[k] = {float(realPart(0, k)), float(imaginaryPart(0, k))};
+  for (int k = 0; k < 2; ++k)
+    v[k] = {float(realPart(1, k)), float(imaginaryPart(1, k))};
+  for (int k = 0; k < 3; ++k)
+    out[k] = {float(k % 4 - 1.5), 1.0f};
+  const float alpha[2] = {1.0f, 1.0f};
+  const float beta[2] = {0.5f, -1.0f};
+  // std::complex<float> is laid out as float[2], the header's interleaved pairs.
+  matvec_c64(reinterpret_cast<const float*>(m.data()), reinterpret_cast<const float*>(v.data()),
+             reinterpret_cast<float*>(out.data()), alpha, beta);
+  printValues("matvec_c64", out);
+  return 0;
+}

@@ -1,0 +1,92 @@
+// The thread pool parallel kernels run on, and the C entry point generated code calls to split
+// its outermost output loop across threads. No LLVM here: kernels compiled ahead of time link it
+// too.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace einjit::runtime {
+
+/// Multiply-adds a thread must get before a second thread is worth waking: waking a worker and
+/// joining it costs some microseconds, and 2^18 multiply-adds take ~30-100 µs on one core, so
+/// below this the extra thread would spend as long starting as computing.
+inline constexpr std::int64_t kMinWorkPerThread = std::int64_t{1} << 18;
+
+/// A fixed set of workers sharing one queue of chunks. Safe to use from many threads at once;
+/// a thread waiting for its own chunks runs queued chunks meanwhile, so nested and concurrent
+/// parallel loops cannot deadlock. Joins the workers on destruction.
+class ThreadPool {
+public:
+  /// Starts `workers` threads (0 is allowed: every chunk then runs on the calling thread).
+  explicit ThreadPool(unsigned workers);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  unsigned workers() const { return static_cast<unsigned>(workers_.size()); }
+
+  /// Calls body(lo, hi) on consecutive chunks covering [begin, end) exactly once: at most
+  /// `threads` chunks of nearly equal size, each boundary a multiple of `grain` from `begin`
+  /// (the last chunk ends at `end`). The caller runs the first chunk. Returns when every chunk
+  /// is done, then rethrows the first exception a chunk threw.
+  void parallelFor(std::int64_t begin, std::int64_t end, std::int64_t grain, int threads,
+                   const std::function<void(std::int64_t, std::int64_t)>& body);
+
+private:
+  struct Job;
+  struct Chunk {
+    Job* job = nullptr;
+    std::int64_t lo = 0;
+    std::int64_t hi = 0;
+  };
+
+  void workerLoop();
+  static void runChunk(const Chunk& chunk);
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Chunk> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+/// std::thread::hardware_concurrency(), at least 1.
+unsigned hardwareThreads();
+
+/// The process's pool: hardwareThreads() - 1 workers beside the calling thread.
+ThreadPool& sharedPool();
+
+/// Threads the parallel loops of kernels called on this thread may use (1 unless a
+/// ThreadCountScope says otherwise).
+int currentThreadCount();
+
+/// Sets currentThreadCount() for the calling thread while it lives: 0 means hardwareThreads().
+class ThreadCountScope {
+public:
+  explicit ThreadCountScope(int threads);
+  ~ThreadCountScope();
+  ThreadCountScope(const ThreadCountScope&) = delete;
+  ThreadCountScope& operator=(const ThreadCountScope&) = delete;
+
+private:
+  int previous_;
+};
+
+} // namespace einjit::runtime
+
+extern "C" {
+/// The call a parallel kernel makes for its outermost output loop: runs body(ctx, lo, hi) over
+/// [begin, end) on the shared pool with chunk boundaries multiple of `grain`, using at most
+/// currentThreadCount() threads and no more than gives each thread kMinWorkPerThread, given
+/// `workPerIteration` multiply-adds per index. The body must not throw.
+void einjit_rt_parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain,
+                            std::int64_t workPerIteration,
+                            void (*body)(void* ctx, std::int64_t lo, std::int64_t hi),
+                            void* ctx) noexcept;
+}

@@ -1,0 +1,207 @@
+// The ahead-of-time examples (examples/aot): each program's printed results against the reference
+// interpreter on the same operands, and the link-time claims of `einjit compile` — the objects
+// reference only libc symbols and the programs load no LLVM or einjit library.
+#include "TestSupport.h"
+#include "frontend/CallText.h"
+#include "reference/Interpreter.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <complex>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+
+namespace einjit {
+namespace {
+
+/// A kernel as examples/aot/CMakeLists.txt compiles it, and the alpha/beta its program passes.
+struct ExampleKernel {
+  std::string name;
+  std::string expression;
+  std::string shapes;
+  DType dtype;
+  std::complex<double> alpha;
+  std::complex<double> beta;
+};
+
+const std::vector<ExampleKernel>& exampleKernels() {
+  static const std::vector<ExampleKernel> kernels = {
+      {"matmul_f32", "np.matmul(a, b)", "a=2x3,b=3x4", DType::f32, 2.0, 0.5},
+      // The same kernel's strided entry point, on reversed and transposed copies (main.c).
+      {"matmul_f32_strided", "np.matmul(a, b)", "a=2x3,b=3x4", DType::f32, 2.0, 0.5},
+      {"batch_dot_f64", "K.batch_dot(x, y, axes=[2, 1])", "x=2x3x4,y=2x4x2", DType::f64, 1.0, 0.0},
+      {"gram_i32", "np.einsum('ij,kj->ik', a, a)", "a=3x4", DType::i32, 3.0, 0.0},
+      {"gram_i32_strided", "np.einsum('ij,kj->ik', a, a)", "a=3x4", DType::i32, 3.0, 0.0},
+      {"outer_f64", "np.outer(p, q)", "p=2x2,q=3", DType::f64, 1.0, 0.0},
+      {"matvec_c64",
+       "np.einsum('ij,j->i', m, v)",
+       "m=3x2,v=2",
+       DType::c64,
+       {1.0, 1.0},
+       {0.5, -1.0}},
+  };
+  return kernels;
+}
+
+std::string commandOutput(const std::string& command) {
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+  if (!pipe)
+    return "";
+  std::string output;
+  char buffer[4096];
+  while (std::size_t read = std::fread(buffer, 1, sizeof buffer, pipe.get()))
+    output.append(buffer, read);
+  return output;
+}
+
+/// "NAME v0 v1 ..." lines of an example program, by name.
+std::map<std::string, std::vector<double>> printedResults(const std::string& program) {
+  std::map<std::string, std::vector<double>> results;
+  std::istringstream lines(commandOutput(program));
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string name;
+    words >> name;
+    double value;
+    while (words >> value)
+      results[name].push_back(value);
+  }
+  return results;
+}
+
+/// The operands and initial output the example programs build (see examples/aot/main.c).
+Tensor exampleOperand(DType dtype, const Shape& shape, int operand) {
+  Tensor tensor(dtype, shape);
+  for (std::int64_t k = 0; k < tensor.elements(); ++k) {
+    double re = static_cast<double>((k * 3 + operand * 5) % 7 - 3);
+    double im = static_cast<double>((k * 5 + operand) % 5 - 2);
+    if (dtype == DType::f32)
+      tensor.as<float>()[k] = static_cast<float>(re);
+    else if (dtype == DType::f64)
+      tensor.as<double>()[k] = re;
+    else if (dtype == DType::i32)
+      tensor.as<std::int32_t>()[k] = static_cast<std::int32_t>(re);
+    else if (dtype == DType::c64)
+      tensor.as<std::complex<float>>()[k] = {static_cast<float>(re), static_cast<float>(im)};
+    else
+      ADD_FAILURE() << "no example fills " << dtypeName(dtype);
+  }
+  return tensor;
+}
+
+Tensor initialOutput(DType dtype, const Shape& shape) {
+  Tensor tensor(dtype, shape);
+  for (std::int64_t k = 0; k < tensor.elements(); ++k) {
+    double value = static_cast<double>(k % 4) - 1.5;
+    if (dtype == DType::f32)
+      tensor.as<float>()[k] = static_cast<float>(value);
+    else if (dtype == DType::c64)
+      tensor.as<std::complex<float>>()[k] = {static_cast<float>(value), 1.0f};
+    else if (dtype != DType::f64 && dtype != DType::i32)
+      ADD_FAILURE() << "no example accumulates into " << dtypeName(dtype);
+  }
+  return tensor;
+}
+
+/// What the interpreter computes for `kernel`, flattened like the programs print it.
+std::vector<double> expectedResult(const ExampleKernel& kernel) {
+  frontend::LowerOptions options;
+  options.dtype = kernel.dtype;
+  frontend::LoweredCall lowered =
+      frontend::lowerCallText(kernel.expression, frontend::parseShapes(kernel.shapes), options);
+  const ir::IndexProgram& program = lowered.program;
+  std::vector<Tensor> distinct;
+  std::vector<TensorView> views;
+  for (std::size_t t = 0; t < program.operands.size(); ++t) {
+    std::size_t source = lowered.operandSources.empty() ? t : lowered.operandSources[t];
+    if (source == distinct.size())
+      distinct.push_back(
+          exampleOperand(kernel.dtype, program.operands[t].shape, static_cast<int>(source)));
+    views.push_back(distinct[source].view());
+  }
+  Tensor out = initialOutput(kernel.dtype, program.outputShape());
+  reference::InterpretOptions interpretOptions;
+  interpretOptions.alpha = kernel.alpha;
+  interpretOptions.beta = kernel.beta;
+  reference::interpret(program, views, out.view(), interpretOptions);
+  std::vector<double> flat;
+  for (const std::complex<double>& value : test::valuesOf(out.view())) {
+    flat.push_back(value.real());
+    if (isComplex(kernel.dtype))
+      flat.push_back(value.imag());
+  }
+  return flat;
+}
+
+void expectProgramMatchesInterpreter(const std::string& program,
+                                     const std::vector<std::string>& kernels) {
+  std::map<std::string, std::vector<double>> printed = printedResults(program);
+  for (const ExampleKernel& kernel : exampleKernels()) {
+    if (std::find(kernels.begin(), kernels.end(), kernel.name) == kernels.end())
+      continue;
+    SCOPED_TRACE(kernel.name);
+    ASSERT_EQ(printed.count(kernel.name), 1u) << program << " printed no line for it";
+    std::vector<double> expected = expectedResult(kernel);
+    const std::vector<double>& actual = printed[kernel.name];
+    ASSERT_EQ(actual.size(), expected.size());
+    // Small integers throughout: every dtype computes them exactly.
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      EXPECT_EQ(actual[i], expected[i]) << "element " << i;
+  }
+}
+
+TEST(AotExample, CProgramMatchesInterpreter) {
+  expectProgramMatchesInterpreter(EINJIT_AOT_EXAMPLE_C,
+                                  {"matmul_f32", "matmul_f32_strided", "batch_dot_f64"});
+}
+
+TEST(AotExample, CppProgramMatchesInterpreter) {
+  expectProgramMatchesInterpreter(EINJIT_AOT_EXAMPLE_CPP,
+                                  {"gram_i32", "gram_i32_strided", "outer_f64", "matvec_c64"});
+}
+
+TEST(AotExample, ObjectsReferenceOnlyLibcSymbols) {
+  // What LLVM may call: loops it turns into library calls, and libm's fma on CPUs without FMA
+  // instructions (batch_dot_f64 is compiled for x86-64-v2); nothing of LLVM or einjit.
+  const std::set<std::string> libc = {"memset", "memcpy", "memmove", "fma", "fmaf"};
+  for (const ExampleKernel& kernel : exampleKernels()) {
+    if (kernel.name.ends_with("_strided"))
+      continue; // an entry point of its contiguous kernel's object
+    std::string object =
+        std::string(EINJIT_AOT_OBJECT_DIR) + "/" + kernel.name + "/" + kernel.name + ".o";
+    std::string defined = commandOutput("nm --defined-only -g " + object);
+    EXPECT_NE(defined.find(" T " + kernel.name + "\n"), std::string::npos) << defined;
+    // A call that ravels an operand (np.outer) has no strided entry point.
+    bool strided = kernel.expression.find("outer") == std::string::npos;
+    EXPECT_EQ(defined.find(" T " + kernel.name + "_strided\n") != std::string::npos, strided)
+        << defined;
+    std::istringstream undefined(commandOutput("nm -u " + object));
+    std::string kind, symbol;
+    while (undefined >> kind >> symbol)
+      EXPECT_TRUE(libc.count(symbol)) << object << " needs " << symbol;
+  }
+}
+
+TEST(AotExample, ProgramsLoadNoLlvmOrEinjitLibrary) {
+  for (const std::string program : {EINJIT_AOT_EXAMPLE_C, EINJIT_AOT_EXAMPLE_CPP}) {
+    std::string dynamic = commandOutput("readelf -d " + program);
+    ASSERT_NE(dynamic.find("(NEEDED)"), std::string::npos) << program << ": " << dynamic;
+    std::istringstream lines(dynamic);
+    std::string line;
+    while (std::getline(lines, line))
+      if (line.find("(NEEDED)") != std::string::npos) {
+        EXPECT_EQ(line.find("LLVM"), std::string::npos) << program << ": " << line;
+        EXPECT_EQ(line.find("einjit"), std::string::npos) << program << ": " << line;
+      }
+    std::string loaded = commandOutput("ldd " + program);
+    EXPECT_EQ(loaded.find("LLVM"), std::string::npos) << loaded;
+  }
+}
+
+} // namespace
+} // namespace einjit

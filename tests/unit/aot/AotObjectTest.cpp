@@ -1,0 +1,112 @@
+// codegen's ahead-of-time half without the CLI: the named-CPU target check and the object's
+// refusal of kernels its entry points cannot feed.
+#include "codegen/AotObject.h"
+#include "TestSupport.h"
+#include "frontend/CallText.h"
+#include "passes/Passes.h"
+
+#include <gtest/gtest.h>
+
+namespace einjit {
+namespace {
+
+/// The nest of `expression` with every stride known (contiguous) or, when `runtimeStrides`,
+/// none known; extents constant unless `runtimeExtents`.
+ir::LoopNest nestOf(const std::string& expression, const std::string& shapes,
+                    bool runtimeStrides = false, bool runtimeExtents = false) {
+  ir::IndexProgram program =
+      frontend::lowerCallText(expression, frontend::parseShapes(shapes)).program;
+  auto strideClass = [&](const Shape& shape) {
+    passes::StrideClass strides = passes::contiguousStrideClass(shape, !runtimeExtents);
+    if (runtimeStrides)
+      for (std::size_t d = 0; d < shape.size(); ++d)
+        if (shape[d] != 1)
+          strides[d].reset();
+    return strides;
+  };
+  std::vector<passes::StrideClass> classes;
+  for (std::size_t t = 0; t < program.operands.size(); ++t)
+    classes.push_back(strideClass(program.operandShape(t)));
+  passes::Contraction contraction = passes::makeContraction(
+      program, classes, strideClass(program.outputShape()), !runtimeExtents);
+  return passes::lowerContraction(contraction, passes::LoopOptions{});
+}
+
+// The tests name x86 CPUs; elsewhere LLVM rightly refuses them.
+constexpr bool kX86Host =
+#if defined(__x86_64__) || defined(_M_X64)
+    true;
+#else
+    false;
+#endif
+
+codegen::AotEntryPoint entryOf(const std::string& name, ir::LoopNest nest, bool strided = false) {
+  codegen::AotEntryPoint entry;
+  entry.name = name;
+  entry.strided = strided;
+  entry.inputCount = nest.inputs.size();
+  for (const ir::TensorAccess& input : nest.inputs)
+    entry.inputOfTensor.push_back(input.source);
+  entry.nest = std::move(nest);
+  return entry;
+}
+
+TEST(AotObject, NamedCpuIsCheckedAgainstLlvm) {
+  if (!kX86Host)
+    GTEST_SKIP() << "x86 CPU names";
+  codegen::TargetDesc haswell = codegen::aotTarget("haswell", "compile");
+  EXPECT_EQ(haswell.cpu, "haswell");
+  EXPECT_EQ(haswell.vectorBits, 256u);
+  Error error =
+      test::expectError([] { codegen::aotTarget("pentium9000", "compile"); }, ErrorKind::Argument,
+                        {"compile: --target: LLVM does not know the CPU 'pentium9000'"});
+  EXPECT_EQ(error.message().rfind("compile: ", 0), 0u);
+  test::expectError([] { codegen::aotTarget("", "compile"); }, ErrorKind::Argument,
+                    {"does not know the CPU ''"});
+}
+
+TEST(AotObject, ObjectIsElfWithEveryEntryPoint) {
+  if (!kX86Host)
+    GTEST_SKIP() << "x86 CPU names";
+  codegen::TargetDesc target = codegen::aotTarget("x86-64-v3", "compile");
+  std::string object =
+      codegen::compileAotObject({entryOf("first", nestOf("ij,jk->ik", "2x3,3x4")),
+                                 entryOf("second", nestOf("ij,jk->ik", "2x3,3x4", true), true)},
+                                target);
+  ASSERT_GT(object.size(), 4u);
+  EXPECT_EQ(object.substr(0, 4), "\x7f"
+                                 "ELF");
+  EXPECT_NE(object.find("first"), std::string::npos);
+  EXPECT_NE(object.find("second"), std::string::npos);
+  // The kernels are internal to the entry points.
+  EXPECT_EQ(object.find("einjit_kernel"), std::string::npos);
+}
+
+TEST(AotObject, RefusesKernelsTheEntryPointCannotFeed) {
+  if (!kX86Host)
+    GTEST_SKIP() << "x86 CPU names";
+  codegen::TargetDesc target = codegen::aotTarget("x86-64-v3", "compile");
+  test::expectError(
+      [&] {
+        codegen::compileAotObject(
+            {entryOf("runtime_strides", nestOf("ij,jk->ik", "2x3,3x4", true))}, target);
+      },
+      ErrorKind::Internal, {"runtime_strides", "stride the entry point cannot supply"});
+  test::expectError(
+      [&] {
+        codegen::compileAotObject(
+            {entryOf("runtime_extents", nestOf("ij,jk->ik", "2x3,3x4", true, true), true)}, target);
+      },
+      ErrorKind::Internal, {"runtime_extents", "reads its extents at run time"});
+  codegen::AotEntryPoint parallel = entryOf("parallel", nestOf("ij,jk->ik", "2x3,3x4"));
+  parallel.nest.outputLoops.front().parallel = true;
+  test::expectError([&] { codegen::compileAotObject({parallel}, target); }, ErrorKind::Internal,
+                    {"parallel", "thread pool"});
+  codegen::AotEntryPoint unbound = entryOf("unbound", nestOf("ij,jk->ik", "2x3,3x4"));
+  unbound.inputCount = 1;
+  test::expectError([&] { codegen::compileAotObject({unbound}, target); }, ErrorKind::Internal,
+                    {"unbound", "parameter that does not exist"});
+}
+
+} // namespace
+} // namespace einjit

@@ -1,0 +1,126 @@
+// The header of an ahead-of-time library. It has to be valid C89-style C and C++ at once, and
+// readable on its own: the comment above each entry point is the only documentation a user of
+// the object gets.
+#include "AotHeader.h"
+
+#include "ir/Explain.h"
+#include "support/Format.h"
+
+#include <cctype>
+#include <sstream>
+
+namespace einjit::cli {
+
+namespace {
+
+std::string cElementType(DType dtype) {
+  switch (dtype) {
+  case DType::f32:
+  case DType::c64:
+    return "float";
+  case DType::f64:
+  case DType::c128:
+    return "double";
+  case DType::i32:
+    return "int32_t";
+  case DType::i64:
+    return "int64_t";
+  }
+  return "void";
+}
+
+// Call text goes into a C comment: a "*/" in it would end the comment early.
+std::string commentSafe(std::string text) {
+  for (std::size_t at = text.find("*/"); at != std::string::npos; at = text.find("*/", at))
+    text.replace(at, 2, "* /");
+  return text;
+}
+
+std::string shapeText(const Shape& shape) {
+  if (shape.empty())
+    return "scalar";
+  std::vector<std::string> parts;
+  for (std::int64_t extent : shape)
+    parts.push_back(std::to_string(extent));
+  return "[" + support::join(parts, "][") + "]";
+}
+
+std::int64_t elementCount(const Shape& shape) {
+  std::int64_t count = 1;
+  for (std::int64_t extent : shape)
+    count *= extent;
+  return count;
+}
+
+std::string guardOf(const std::string& library) {
+  std::string guard = "EINJIT_AOT_";
+  for (char c : library)
+    guard += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return guard + "_H";
+}
+
+void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
+  const ir::IndexProgram& program = entry.program;
+  bool complex = isComplex(program.dtype);
+  std::string element = cElementType(program.dtype);
+  std::string units = complex ? " (interleaved real, imaginary pairs)" : "";
+  os << "/* " << entry.name << ": " << commentSafe(entry.call) << "\n";
+  os << " *   index notation: " << commentSafe(ir::statementText(program)) << "\n";
+  os << " *   einsum:         " << ir::equivalentEinsum(program).subscripts << "\n";
+  os << " *   dtype " << dtypeName(program.dtype) << ": elements are " << element << units << ".\n";
+  os << " *   Every array is contiguous, row-major (C order), with exactly these extents:\n";
+  for (std::size_t i = 0; i < entry.inputNames.size(); ++i)
+    os << " *     " << entry.inputNames[i] << " " << shapeText(entry.inputShapes[i]) << "  ("
+       << elementCount(entry.inputShapes[i]) << " elements, read only)\n";
+  Shape outShape = program.outputShape();
+  os << " *     out " << shapeText(outShape) << "  (" << elementCount(outShape)
+     << " elements, written)\n";
+  os << " *   Computes out = alpha * result + beta * out; when beta == 0, out is not read (it may\n"
+        " *   hold anything). out must not overlap an input.\n";
+  if (complex)
+    os << " *   alpha and beta point at two " << element << "s: real, imaginary.\n";
+  os << " *   Single-threaded; reentrant (no global state), so threads may call it on separate\n"
+        " *   outputs at once. Needs no einjit or LLVM library at link time. */\n";
+  std::string scalar = complex ? "const " + element + "* " : element + " ";
+  os << "void " << entry.name << "(";
+  for (const std::string& name : entry.inputNames)
+    os << "const " << element << "* " << name << ", ";
+  os << element << "* out, " << scalar << "alpha, " << scalar << "beta);\n\n";
+
+  if (!entry.hasStridedEntry) {
+    os << "/* No " << entry.name << "_strided: the call ravels an operand, which only a "
+       << "contiguous array\n * allows without a copy. */\n\n";
+    return;
+  }
+  os << "/* " << entry.name << "_strided: the same on strided arrays: after each array, its "
+     << "strides in\n"
+        " * elements, one per dimension (any sign; 0 repeats an input; out must not overlap "
+        "itself). */\n";
+  os << "void " << entry.name << "_strided(";
+  for (const std::string& name : entry.inputNames)
+    os << "const " << element << "* " << name << ", const int64_t* " << name << "_strides, ";
+  os << element << "* out, const int64_t* out_strides, " << scalar << "alpha, " << scalar
+     << "beta);\n\n";
+}
+
+} // namespace
+
+std::string aotHeaderText(const std::string& library, const std::vector<AotHeaderEntry>& entries,
+                          const codegen::TargetDesc& target) {
+  std::ostringstream os;
+  std::string guard = guardOf(library);
+  os << "/* " << library << ".h: contraction kernels compiled ahead of time by `einjit compile`\n"
+     << " * for " << target.triple << ", CPU " << target.cpu
+     << " (run them only on CPUs with its instruction set).\n"
+     << " * Link " << library
+     << ".o into the program; it needs libc and libm (for fma on CPUs without\n"
+     << " * FMA instructions), no einjit or LLVM library. */\n";
+  os << "#ifndef " << guard << "\n#define " << guard << "\n\n#include <stdint.h>\n\n";
+  os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
+  for (const AotHeaderEntry& entry : entries)
+    writeEntry(os, entry);
+  os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
+  return os.str();
+}
+
+} // namespace einjit::cli

@@ -1,0 +1,273 @@
+// `einjit compile EXPR --shapes S [--dtype T] --name NAME -o DIR [--target CPU]` and
+// `einjit compile --manifest FILE --name LIB -o DIR [--target CPU]`: kernels compiled ahead of
+// time into DIR/NAME.o (entry points NAME and NAME_strided) and a documented C header DIR/NAME.h.
+#include "AotHeader.h"
+#include "CommandLine.h"
+#include "codegen/AotObject.h"
+#include "einjit/error.h"
+#include "frontend/CallText.h"
+#include "passes/Passes.h"
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <set>
+#include <sstream>
+
+namespace einjit::cli {
+
+namespace {
+
+/// One kernel to compile, from the command line or a manifest line.
+struct KernelRequest {
+  std::string name;
+  std::string expression;
+  std::string shapes;
+  DType dtype = DType::f32;
+  std::string origin; ///< "FILE:LINE: " for manifest lines, so errors point at the line
+};
+
+bool isCIdentifier(const std::string& text) {
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0])))
+    return false;
+  for (char c : text)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_')
+      return false;
+  return true;
+}
+
+// Operand names become C parameter names; these would not compile or would clash.
+std::string parameterName(const std::string& operand) {
+  static const std::set<std::string> reserved = {
+      "out",   "alpha", "beta",   "auto",     "char",  "const",  "double",   "float", "int",
+      "long",  "short", "signed", "unsigned", "void",  "static", "register", "if",    "for",
+      "while", "do",    "return", "struct",   "union", "enum",   "new",      "delete"};
+  return reserved.count(operand) ? operand + "_in" : operand;
+}
+
+std::string checkedName(const std::string& name, const std::string& origin) {
+  if (!isCIdentifier(name))
+    throw Error(ErrorKind::Argument,
+                "compile: " + origin + "the name '" + name +
+                    "' is not a C identifier (letters, digits and _, not starting with a digit)");
+  return name;
+}
+
+// A manifest line: NAME SHAPES DTYPE EXPR..., '#' starts a comment line.
+std::vector<KernelRequest> readManifest(const std::string& path) {
+  std::ifstream file(path);
+  if (!file)
+    throw Error(ErrorKind::Io, "compile: cannot read the manifest " + path);
+  std::vector<KernelRequest> requests;
+  std::string line;
+  for (int number = 1; std::getline(file, line); ++number) {
+    std::istringstream words(line);
+    KernelRequest request;
+    std::string dtype;
+    if (!(words >> request.name) || request.name[0] == '#')
+      continue;
+    request.origin = path + ":" + std::to_string(number) + ": ";
+    words >> request.shapes >> dtype;
+    std::getline(words >> std::ws, request.expression);
+    if (request.expression.empty())
+      throw Error(ErrorKind::Syntax, "compile: " + request.origin +
+                                         "expected 'NAME SHAPES DTYPE EXPR', got '" + line + "'");
+    std::optional<DType> parsed = parseDType(dtype);
+    if (!parsed)
+      throw Error(ErrorKind::Argument, "compile: " + request.origin + "unknown dtype '" + dtype +
+                                           "' (f32, f64, i32, i64, c64, c128)");
+    request.dtype = *parsed;
+    checkedName(request.name, request.origin);
+    requests.push_back(std::move(request));
+  }
+  if (requests.empty())
+    throw Error(ErrorKind::Argument, "compile: the manifest " + path + " names no kernel");
+  return requests;
+}
+
+struct CompiledRequest {
+  AotHeaderEntry header;
+  codegen::AotEntryPoint entry;        ///< contiguous operands: every stride compiled in
+  codegen::AotEntryPoint stridedEntry; ///< NAME_strided: strides passed at run time (no ravel)
+};
+
+// Strides the strided entry point may assume: only that extent-1 dimensions are never stepped.
+passes::StrideClass runtimeStrideClass(const Shape& shape) {
+  passes::StrideClass strideClass;
+  for (std::int64_t extent : shape)
+    strideClass.push_back(extent == 1 ? std::optional<std::int64_t>(0) : std::nullopt);
+  return strideClass;
+}
+
+codegen::AotEntryPoint entryPoint(const std::string& name, const ir::IndexProgram& program,
+                                  const std::vector<std::size_t>& sources, std::size_t inputs,
+                                  bool strided, const codegen::TargetDesc& target) {
+  auto strideClass = [&](const Shape& shape) {
+    return strided ? runtimeStrideClass(shape) : passes::contiguousStrideClass(shape, true);
+  };
+  std::vector<passes::StrideClass> classes;
+  for (std::size_t t = 0; t < program.operands.size(); ++t)
+    classes.push_back(strideClass(program.operandShape(t)));
+  passes::Contraction contraction =
+      passes::makeContraction(program, classes, strideClass(program.outputShape()), true);
+  codegen::AotEntryPoint entry;
+  entry.name = name;
+  entry.strided = strided;
+  entry.nest = passes::lowerContraction(
+      contraction, passes::LoopOptions{target.vectorBits, target.vectorRegisters});
+  // The objects are single-threaded: a parallel loop would call into einjit's thread pool.
+  for (ir::Loop& loop : entry.nest.outputLoops)
+    loop.parallel = false;
+  entry.inputCount = inputs;
+  for (const ir::TensorAccess& input : entry.nest.inputs)
+    entry.inputOfTensor.push_back(sources[input.source]);
+  return entry;
+}
+
+CompiledRequest lowerRequest(const KernelRequest& request, const codegen::TargetDesc& target) {
+  frontend::LowerOptions options;
+  options.dtype = request.dtype;
+  frontend::LoweredCall lowered;
+  try {
+    lowered =
+        frontend::lowerCallText(request.expression, frontend::parseShapes(request.shapes), options);
+  } catch (const Error& error) {
+    // A manifest line's error must say which line; the caret still points into EXPR.
+    if (request.origin.empty())
+      throw;
+    std::string message = request.origin + error.message();
+    if (!error.source().empty() && error.span())
+      throw Error(error.kind(), message, error.source(), *error.span());
+    throw Error(error.kind(), message);
+  }
+  const ir::IndexProgram& program = lowered.program;
+  // A ravel of a contiguous C-order array is the same memory read as 1-D: the contiguous entry
+  // point needs no code for it. Normalizing needs a pass over the operand that the runtime does.
+  bool ravels = false;
+  for (const ir::Prologue& prologue : program.prologues) {
+    if (prologue.kind == ir::PrologueKind::Ravel) {
+      ravels = true;
+      continue;
+    }
+    throw Error(ErrorKind::Unsupported,
+                "compile: " + request.origin + request.name + ": '" + request.expression +
+                    "' L2-normalizes operand " + program.operands[prologue.operand].name +
+                    " before the contraction; einjit runs that prologue in its runtime and "
+                    "cannot compile it ahead of time (use the JIT: einjit run, or Engine)");
+  }
+  CompiledRequest compiled;
+  std::vector<std::string> names = frontend::distinctOperandNames(lowered.call);
+  std::vector<std::size_t> sources = lowered.operandSources;
+  if (sources.empty()) {
+    names.clear();
+    for (std::size_t t = 0; t < program.operands.size(); ++t) {
+      names.push_back(program.operands[t].name);
+      sources.push_back(t);
+    }
+  }
+  compiled.header.name = request.name;
+  compiled.header.call = request.expression;
+  compiled.header.program = program;
+  compiled.header.inputShapes.resize(names.size());
+  for (std::size_t t = sources.size(); t-- > 0;)
+    compiled.header.inputShapes[sources[t]] = program.operands[t].shape;
+  for (const std::string& name : names)
+    compiled.header.inputNames.push_back(parameterName(name));
+
+  compiled.entry = entryPoint(request.name, program, sources, names.size(), false, target);
+  // The strided entry point's strides are per dimension of the user's array, which a ravel
+  // merges: only a contiguous array can be read flattened without a copy.
+  compiled.header.hasStridedEntry = !ravels;
+  if (!ravels)
+    compiled.stridedEntry =
+        entryPoint(request.name + "_strided", program, sources, names.size(), true, target);
+  return compiled;
+}
+
+void writeFile(const std::filesystem::path& path, const std::string& contents) {
+  std::ofstream file(path, std::ios::binary);
+  file << contents;
+  file.close();
+  if (!file)
+    throw Error(ErrorKind::Io, "compile: cannot write " + path.string());
+}
+
+} // namespace
+
+int compileCommand(const std::vector<std::string>& args) {
+  ParsedArguments parsed = parseArguments(args,
+                                          {{"--shapes", true},
+                                           {"--dtype", true},
+                                           {"--name", true},
+                                           {"-o", true},
+                                           {"--target", true},
+                                           {"--manifest", true}},
+                                          "compile");
+  if (parsed.help) {
+    std::cout << kCompileHelp;
+    return 0;
+  }
+  if (!parsed.has("--name"))
+    throw UsageError("einjit compile needs --name NAME (the entry point, and the file names "
+                     "NAME.o and NAME.h)");
+  if (!parsed.has("-o"))
+    throw UsageError("einjit compile needs -o DIR (where NAME.o and NAME.h go)");
+  std::string library = checkedName(parsed.get("--name"), "--name: ");
+  std::vector<KernelRequest> requests;
+  if (parsed.has("--manifest")) {
+    if (!parsed.positional.empty() || parsed.has("--shapes") || parsed.has("--dtype"))
+      throw UsageError("einjit compile --manifest takes no EXPR, --shapes or --dtype (each "
+                       "manifest line has its own)");
+    requests = readManifest(parsed.get("--manifest"));
+  } else {
+    if (parsed.positional.size() != 1)
+      throw UsageError("einjit compile takes one EXPR (quote it), got " +
+                       std::to_string(parsed.positional.size()) + " arguments");
+    if (!parsed.has("--shapes"))
+      throw UsageError("einjit compile needs --shapes, e.g. --shapes x=2x3x4,y=2x4x5");
+    KernelRequest request;
+    request.name = library;
+    request.expression = parsed.positional[0];
+    request.shapes = parsed.get("--shapes");
+    if (parsed.has("--dtype"))
+      request.dtype = parseDTypeOption(parsed.get("--dtype"));
+    requests.push_back(std::move(request));
+  }
+  std::set<std::string> seen;
+  for (const KernelRequest& request : requests)
+    if (!seen.insert(request.name).second || !seen.insert(request.name + "_strided").second)
+      throw Error(ErrorKind::Argument, "compile: " + request.origin + "the name " + request.name +
+                                           " is used twice (each name also defines NAME_strided)");
+
+  codegen::TargetDesc target = parsed.has("--target")
+                                   ? codegen::aotTarget(parsed.get("--target"), "compile")
+                                   : codegen::hostTarget();
+  std::vector<AotHeaderEntry> headers;
+  std::vector<codegen::AotEntryPoint> entries;
+  for (const KernelRequest& request : requests) {
+    CompiledRequest compiled = lowerRequest(request, target);
+    headers.push_back(std::move(compiled.header));
+    entries.push_back(std::move(compiled.entry));
+    if (compiled.header.hasStridedEntry)
+      entries.push_back(std::move(compiled.stridedEntry));
+  }
+  std::string object = codegen::compileAotObject(entries, target);
+
+  std::filesystem::path directory = parsed.get("-o");
+  std::error_code error;
+  std::filesystem::create_directories(directory, error);
+  if (error)
+    throw Error(ErrorKind::Io, "compile: cannot create the directory " + directory.string() + ": " +
+                                   error.message());
+  writeFile(directory / (library + ".o"), object);
+  writeFile(directory / (library + ".h"), aotHeaderText(library, headers, target));
+  std::cout << "einjit: wrote " << (directory / (library + ".o")).string() << " and "
+            << (directory / (library + ".h")).string() << " (" << entries.size()
+            << (entries.size() == 1 ? " entry point" : " entry points") << ", " << target.cpu
+            << ")\n";
+  return 0;
+}
+
+} // namespace einjit::cli
