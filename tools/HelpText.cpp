@@ -102,8 +102,8 @@ const char* const kBenchHelp =
 Compiles EXPR once for the shapes, runs it on seeded random operands (values in [-1, 1),
 integers in [-3, 3]) once to warm up, then times runs: --repeat N of them, or by default as
 many as fit in about 0.25 s (at least 10, at most 1000). Prints GFLOP/s (2 flops per
-multiply-add of the contraction, whatever the dtype), the median run time in seconds and the
-compile time in milliseconds.
+multiply-add of the contraction, or of its best path for three or more operands, whatever the
+dtype), the median run time in seconds and the compile time in milliseconds.
 
 options:
   --shapes S       operand shapes, by position (256x256,256x256) or by name (a=..,b=..)
