@@ -293,14 +293,14 @@ Plan Engine::planIndexProgram(std::string_view text) {
 
 namespace {
 
-/// Throws unless the inputs can be one einsum call's operands: at least one, one dtype.
-void checkEinsumInputs(const std::vector<TensorView>& inputs) {
+/// Throws unless the inputs can be one call's operands: at least one, one dtype.
+void checkEinsumInputs(const std::vector<TensorView>& inputs, const std::string& who = "einsum") {
   if (inputs.empty())
-    throw Error(ErrorKind::Arity, "einsum: at least one operand is needed.");
+    throw Error(ErrorKind::Arity, who + ": at least one operand is needed.");
   for (std::size_t t = 1; t < inputs.size(); ++t)
     if (inputs[t].dtype() != inputs[0].dtype()) {
       std::vector<std::string> names = frontend::defaultOperandNames(inputs.size());
-      throw Error(ErrorKind::Misuse, "einsum: operand " + names[t] + " has dtype " +
+      throw Error(ErrorKind::Misuse, who + ": operand " + names[t] + " has dtype " +
                                          std::string(dtypeName(inputs[t].dtype())) + " but " +
                                          names[0] + " has " +
                                          std::string(dtypeName(inputs[0].dtype())) +
@@ -342,6 +342,38 @@ Plan EngineAccess::einsumPlan(Engine& engine, std::string_view subscripts,
   Plan plan = planProgram(engine, einsumProgram(subscripts, inputs), false);
   engine.impl_->rememberEinsumPlan(key, plan.state_);
   return plan;
+}
+
+Plan EngineAccess::callPlan(Engine& engine, std::string_view expression,
+                            const std::vector<TensorView>& inputs) {
+  checkEinsumInputs(inputs, std::string(expression));
+  // The prefix keeps call plans apart from einsum plans of the same text ("ij,jk"): a
+  // subscripts string never holds a colon.
+  std::string key = "call:" + einsumKey(expression, inputs);
+  if (std::shared_ptr<Plan::State> state = engine.impl_->einsumPlan(key))
+    return Plan(std::move(state));
+  frontend::ShapeBinding binding;
+  for (const TensorView& input : inputs)
+    binding.positional.push_back(input.shape());
+  frontend::LowerOptions options;
+  options.dtype = inputs[0].dtype();
+  frontend::LoweredCall lowered =
+      frontend::lowerCallText(std::string(expression), binding, options);
+  auto state = std::make_shared<Plan::State>(engine.impl_, std::move(lowered.program));
+  if (!lowered.operandSources.empty())
+    state->bindInputs(frontend::distinctOperandNames(lowered.call), lowered.operandSources);
+  engine.impl_->rememberEinsumPlan(key, state);
+  return Plan(std::move(state));
+}
+
+void Engine::call(std::string_view expression, const std::vector<TensorView>& inputs,
+                  const TensorView& out, const RunOptions& options) {
+  EngineAccess::callPlan(*this, expression, inputs).run(inputs, out, options);
+}
+
+Tensor Engine::call(std::string_view expression, const std::vector<TensorView>& inputs,
+                    const RunOptions& options) {
+  return EngineAccess::callPlan(*this, expression, inputs).run(inputs, options);
 }
 
 void Engine::einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,

@@ -96,6 +96,9 @@ struct EngineAccess {
   /// remembered there.
   static Plan einsumPlan(Engine& engine, std::string_view subscripts,
                          const std::vector<TensorView>& inputs);
+  /// Engine::call's plan: the same cache, keyed by the call text, the dtype and the shapes.
+  static Plan callPlan(Engine& engine, std::string_view expression,
+                       const std::vector<TensorView>& inputs);
   /// Test seam: the target the engine's kernels are compiled for. A test sets an unknown triple
   /// to make LLVM fail deterministically and checks the failure comes back as an Error. Change
   /// it only before the engine compiles anything.

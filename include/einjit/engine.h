@@ -120,6 +120,16 @@ public:
   Tensor einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,
                 const RunOptions& options = {});
 
+  /// The one-shot form of any call the CLI takes ("K.batch_dot(x, y, axes=[1, 1])", "a @ b",
+  /// "keras.layers.Dot(axes=2)([x, y])", "np.tensordot(a, b, axes=2)", …): the views bind by
+  /// position to the call's distinct operand names and give the shapes and dtype. Lowered and
+  /// compiled on first use of its shape signature, then served from the cache like einsum.
+  void call(std::string_view expression, const std::vector<TensorView>& inputs,
+            const TensorView& out, const RunOptions& options = {});
+  /// Same, into a new C-order tensor.
+  Tensor call(std::string_view expression, const std::vector<TensorView>& inputs,
+              const RunOptions& options = {});
+
   EngineStatistics statistics() const;
   /// "x86_64-pc-linux-gnu znver4, 512-bit vectors" — what the kernels are compiled for.
   std::string targetDescription() const;

@@ -81,6 +81,40 @@ TEST(Engine, EinsumOneShotUsesTheFrontEnd) {
   EXPECT_EQ(realValuesOf(trace.view()), (std::vector<double>{0 + 5 + 10 + 15}));
 }
 
+TEST(Engine, CallOneShotTakesAnyFrontEndCallAndCachesItsPlan) {
+  Engine engine;
+  // SEMANTICS.md §10(d): dot([x1, x2], axes=(2, 1)) on arange(16).reshape(2, 2, 4) and
+  // [[1, 2, 3, 4], [1, 2, 3, 4]] gives [[20, 60], [100, 140]].
+  Tensor x1 = arange(DType::f32, {2, 2, 4});
+  Tensor x2 = tensorOf(DType::f32, {2, 4}, {1, 2, 3, 4, 1, 2, 3, 4});
+  Tensor out = engine.call("keras.layers.dot([x1, x2], axes=(2, 1))", {x1.view(), x2.view()});
+  EXPECT_EQ(out.shape(), (Shape{2, 2}));
+  EXPECT_EQ(realValuesOf(out.view()), (std::vector<double>{20, 60, 100, 140}));
+
+  // The current K.batch_dot semantics (§8.3), into a caller's view, with alpha.
+  Tensor x = arange(DType::f64, {2, 3, 4});
+  Tensor y = arange(DType::f64, {2, 4, 5}, 1);
+  Tensor result(DType::f64, {2, 3, 5});
+  engine.call("K.batch_dot(x, y, axes=[2, 1])", {x.view(), y.view()}, result.view(),
+              {.alpha = 2.0});
+  Tensor expected =
+      reference::interpret(programOf("bik,bkj->bij", {{2, 3, 4}, {2, 4, 5}}, DType::f64),
+                           {x.view(), y.view()}, {.alpha = 2.0});
+  expectClose(result.view(), expected.view(), 0, "K.batch_dot");
+
+  // A repeated call compiles nothing new; a name used twice binds one view.
+  std::uint64_t misses = engine.statistics().misses;
+  engine.call("K.batch_dot(x, y, axes=[2, 1])", {x.view(), y.view()}, result.view());
+  EXPECT_EQ(engine.statistics().misses, misses);
+  Tensor square = engine.call("a @ a", {arange(DType::i64, {2, 2}).view()});
+  EXPECT_EQ(realValuesOf(square.view()), (std::vector<double>{2, 3, 6, 11}));
+
+  test::expectError([&] { engine.call("np.dot(a, b)", {x.view()}); }, ErrorKind::Arity,
+                    {"takes 2 operands (a, b) but 1 shape was given"});
+  test::expectError([&] { engine.call("np.dot(a, b)", {}); }, ErrorKind::Arity,
+                    {"np.dot(a, b): at least one operand is needed"});
+}
+
 TEST(Engine, PlansFromCallTextAndIndexPrograms) {
   Engine engine;
   // SEMANTICS.md §9.4: Dot(axes=1, normalize=True) on x=[[1,2,2],[0,3,4]], y=[[2,0,0],[0,0,5]].
