@@ -2,6 +2,7 @@
 // C entry point per kernel that packs the data pointers and alpha/beta the way the kernel ABI
 // (Codegen.h) wants them. After O3 the kernels are inlined into their entry points.
 #include "codegen/AotObject.h"
+#include "codegen/ElementOps.h"
 #include "codegen/LLVMCodegen.h"
 
 #include "einjit/error.h"
@@ -17,22 +18,6 @@
 namespace einjit::codegen {
 
 namespace {
-
-llvm::Type* elementType(DType dtype, llvm::LLVMContext& context) {
-  switch (dtype) {
-  case DType::f32:
-  case DType::c64:
-    return llvm::Type::getFloatTy(context);
-  case DType::f64:
-  case DType::c128:
-    return llvm::Type::getDoubleTy(context);
-  case DType::i32:
-    return llvm::Type::getInt32Ty(context);
-  case DType::i64:
-    return llvm::Type::getInt64Ty(context);
-  }
-  codegenFailure("aot", "unknown dtype");
-}
 
 // A contiguous entry point passes no stride table and no entry point passes extents: a nest that
 // read them would read through the null pointers the entry point passes instead.
@@ -65,7 +50,7 @@ void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::M
   llvm::LLVMContext& context = module.getContext();
   llvm::IRBuilder<> builder(context);
   bool complex = isComplex(entry.nest.dtype);
-  llvm::Type* element = elementType(entry.nest.dtype, context);
+  llvm::Type* element = componentTypeOf(context, entry.nest.dtype);
   llvm::Type* pointer = builder.getPtrTy();
   llvm::Type* scalar = complex ? pointer : element;
   // Per tensor parameter: data pointer, then (strided) its stride array.

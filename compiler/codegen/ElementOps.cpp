@@ -4,9 +4,7 @@
 
 namespace einjit::codegen {
 
-namespace {
-
-llvm::Type* componentOf(llvm::LLVMContext& context, DType dtype) {
+llvm::Type* componentTypeOf(llvm::LLVMContext& context, DType dtype) {
   switch (dtype) {
   case DType::f32:
   case DType::c64:
@@ -22,11 +20,9 @@ llvm::Type* componentOf(llvm::LLVMContext& context, DType dtype) {
   return llvm::Type::getFloatTy(context);
 }
 
-} // namespace
-
 ElementOps::ElementOps(llvm::IRBuilder<>& builder, DType dtype)
     : builder_(builder), dtype_(dtype), complex_(einjit::isComplex(dtype)),
-      floating_(!isInteger(dtype)), component_(componentOf(builder.getContext(), dtype)),
+      floating_(!isInteger(dtype)), component_(componentTypeOf(builder.getContext(), dtype)),
       align_(dtypeSize(dtype) / (einjit::isComplex(dtype) ? 2 : 1)) {}
 
 llvm::Type* ElementOps::typeOf(int lanes) const {

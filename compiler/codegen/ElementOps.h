@@ -9,6 +9,10 @@
 
 namespace einjit::codegen {
 
+/// The LLVM type of one component of a dtype: float for f32 and c64, double for f64 and c128,
+/// i32, i64.
+llvm::Type* componentTypeOf(llvm::LLVMContext& context, DType dtype);
+
 /// A value of the dtype: `lanes` elements in one vector, or a scalar when lanes == 1. Complex
 /// values (always scalar) carry an imaginary part.
 struct Element {
