@@ -1,11 +1,13 @@
 // Replays the conformance data (README.md here): every call recorded from numpy, torch,
-// TensorFlow, tf-keras and Keras 3 is lowered from its call text by einjit's front ends and run by
-// the reference interpreter. Shapes must match exactly and values within the dtype's tolerance;
+// TensorFlow, tf-keras and Keras 3 is lowered from its call text by einjit's front ends and run
+// both by the reference interpreter and as JIT-compiled code. Shapes must match exactly and values
+// within the dtype's tolerance;
 // a call the library refused must be refused with an einjit::Error that is not Internal, and so
 // must the cases deviations.txt lists, which einjit refuses on purpose.
 
 #include "ConformanceData.h"
 #include "TestSupport.h"
+#include "einjit/engine.h"
 
 #include "frontend/CallText.h"
 #include "reference/Interpreter.h"
@@ -115,27 +117,19 @@ void expectDeliberateRefusal(const ConformanceCase& recorded, const Deviation& d
   }
 }
 
-void expectValues(const ConformanceCase& recorded, const ir::IndexProgram& program,
-                  const std::vector<Tensor>& inputs) {
-  std::vector<TensorView> views, magnitudeViews;
-  std::vector<Tensor> magnitudes;
-  for (std::size_t t = 0; t < inputs.size(); ++t) {
-    views.push_back(inputs[t].view());
-    magnitudes.push_back(magnitudeTensorOf(recorded.inputs[t]));
-  }
-  for (const Tensor& magnitude : magnitudes)
-    magnitudeViews.push_back(magnitude.view());
-  Tensor result, bound;
-  try {
-    result = reference::interpret(program, views);
-    bound = reference::interpret(program, magnitudeViews);
-  } catch (const Error& error) {
-    FAIL() << describe(recorded) << "\nthe reference interpreter refused\n"
-           << ir::toString(program) << error.what();
-  }
+// One engine per test process: every case also runs as JIT-compiled native code.
+Engine& sharedEngine() {
+  static Engine engine;
+  return engine;
+}
+
+// Compares `result` (computed by `who`) with the library's output, element by element, within
+// the dtype's tolerance of the magnitude bound.
+void expectMatchesRecorded(const ConformanceCase& recorded, const ir::IndexProgram& program,
+                           const Tensor& result, const Tensor& bound, const std::string& who) {
   const RecordedArray& expected = *recorded.output;
   ASSERT_EQ(shapeToPython(result.shape()), shapeToPython(expected.shape))
-      << describe(recorded) << "\n"
+      << who << ": " << describe(recorded) << "\n"
       << ir::toString(program);
   double tolerance = std::max(relativeTolerance(expected.dtype), relativeTolerance(program.dtype));
   std::vector<std::complex<double>> got = test::valuesOf(result.view());
@@ -151,12 +145,39 @@ void expectValues(const ConformanceCase& recorded, const ir::IndexProgram& progr
       continue;
     ++mismatches;
     if (reported++ < 5)
-      details << "\n  element " << i << ": einjit " << got[i] << ", library " << expected.values[i]
-              << ", |difference| " << difference << " > " << allowed;
+      details << "\n  element " << i << ": " << who << " " << got[i] << ", library "
+              << expected.values[i] << ", |difference| " << difference << " > " << allowed;
   }
-  EXPECT_EQ(mismatches, 0u) << describe(recorded) << "\n"
+  EXPECT_EQ(mismatches, 0u) << who << ": " << describe(recorded) << "\n"
                             << ir::toString(program) << mismatches << " of " << got.size()
                             << " elements differ:" << details.str();
+}
+
+void expectValues(const ConformanceCase& recorded, const ir::IndexProgram& program,
+                  const std::vector<Tensor>& inputs) {
+  std::vector<TensorView> views, magnitudeViews;
+  std::vector<Tensor> magnitudes;
+  for (std::size_t t = 0; t < inputs.size(); ++t) {
+    views.push_back(inputs[t].view());
+    magnitudes.push_back(magnitudeTensorOf(recorded.inputs[t]));
+  }
+  for (const Tensor& magnitude : magnitudes)
+    magnitudeViews.push_back(magnitude.view());
+  Tensor interpreted, bound, compiled;
+  try {
+    interpreted = reference::interpret(program, views);
+    bound = reference::interpret(program, magnitudeViews);
+  } catch (const Error& error) {
+    FAIL() << describe(recorded) << "\nthe reference interpreter refused\n"
+           << ir::toString(program) << error.what();
+  }
+  expectMatchesRecorded(recorded, program, interpreted, bound, "interpreter");
+  try {
+    compiled = sharedEngine().planIndexProgram(ir::toString(program)).run(views);
+  } catch (const Error& error) {
+    FAIL() << describe(recorded) << "\nthe JIT refused\n" << ir::toString(program) << error.what();
+  }
+  expectMatchesRecorded(recorded, program, compiled, bound, "JIT");
 }
 
 class ConformanceTest : public ::testing::TestWithParam<ConformanceCase> {};
