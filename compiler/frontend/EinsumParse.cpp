@@ -76,6 +76,30 @@ void rejectNonAscii(std::string_view text) {
   }
 }
 
+// The part of a term's grammar input and output terms share: at column i (not a letter) either
+// an ellipsis, recorded in `term` and skipped (i moves to its last dot), a space, or an error.
+// `where` names the term in the stray-dot message ("operand 0 (x)", "the output").
+void readNonLetter(std::string_view text, std::size_t& i, std::size_t end, EinsumTerm& term,
+                   const std::string& where) {
+  char c = text[i];
+  if (c == '.') {
+    if (term.ellipsis || i + 2 >= end || text[i + 1] != '.' || text[i + 2] != '.')
+      fail(ErrorKind::Syntax,
+           "einsum: einstein sum subscripts string contains a '.' that is not part of an "
+           "ellipsis ('...') in " +
+               where,
+           text, einsumDotSpan(text, i, end));
+    term.ellipsis = term.labels.size();
+    term.ellipsisColumn = i;
+    i += 2;
+  } else if (c != ' ') {
+    fail(ErrorKind::Syntax,
+         "einsum: invalid subscript '" + printable(c) +
+             "' in einstein sum subscripts string, subscripts must be letters",
+         text, {i, i + 1});
+  }
+}
+
 EinsumTerm parseNumpyInputTerm(std::string_view text, std::size_t begin, std::size_t end,
                                const std::vector<Arg>& operands, std::size_t index) {
   const Arg& operand = operands[index];
@@ -92,21 +116,8 @@ EinsumTerm parseNumpyInputTerm(std::string_view text, std::size_t begin, std::si
              text, {i, i + 1});
       term.labels += c;
       term.columns.push_back(i);
-    } else if (c == '.') {
-      if (term.ellipsis || i + 2 >= end || text[i + 1] != '.' || text[i + 2] != '.')
-        fail(ErrorKind::Syntax,
-             "einsum: einstein sum subscripts string contains a '.' that is not part of an "
-             "ellipsis ('...') in " +
-                 einsumOperandText(operands, index),
-             text, einsumDotSpan(text, i, end));
-      term.ellipsis = term.labels.size();
-      term.ellipsisColumn = i;
-      i += 2;
-    } else if (c != ' ') {
-      fail(ErrorKind::Syntax,
-           "einsum: invalid subscript '" + printable(c) +
-               "' in einstein sum subscripts string, subscripts must be letters",
-           text, {i, i + 1});
+    } else {
+      readNonLetter(text, i, end, term, einsumOperandText(operands, index));
     }
   }
   if (!term.ellipsis && term.labels.size() != rank)
@@ -142,20 +153,8 @@ EinsumTerm parseNumpyOutputTerm(std::string_view text, std::size_t begin,
              text, {i, i + 1});
       term.labels += c;
       term.columns.push_back(i);
-    } else if (c == '.') {
-      if (term.ellipsis || i + 2 >= end || text[i + 1] != '.' || text[i + 2] != '.')
-        fail(ErrorKind::Syntax,
-             "einsum: einstein sum subscripts string contains a '.' that is not part of an "
-             "ellipsis ('...') in the output",
-             text, einsumDotSpan(text, i, end));
-      term.ellipsis = term.labels.size();
-      term.ellipsisColumn = i;
-      i += 2;
-    } else if (c != ' ') {
-      fail(ErrorKind::Syntax,
-           "einsum: invalid subscript '" + printable(c) +
-               "' in einstein sum subscripts string, subscripts must be letters",
-           text, {i, i + 1});
+    } else {
+      readNonLetter(text, i, end, term, "the output");
     }
   }
   if (term.ellipsis)
