@@ -2,7 +2,7 @@
 # Included at the end of compiler/CMakeLists.txt.
 
 # LoopNest is IR: it joins einjit_ir rather than making a library of its own.
-target_sources(einjit_ir PRIVATE ir/LoopNest.cpp)
+target_sources(einjit_ir PRIVATE ir/LoopNest.cpp ir/PackedGemm.cpp)
 
 einjit_compiler_library(einjit_passes
   passes/Canonicalize.cpp
@@ -13,6 +13,7 @@ einjit_compiler_library(einjit_passes
   passes/FoldLabels.cpp
   passes/LowerToLoops.cpp
   passes/Pipeline.cpp
+  passes/SchedulePacked.cpp
 )
 target_link_libraries(einjit_passes PUBLIC einjit_ir)
 
@@ -24,6 +25,7 @@ einjit_compiler_library(einjit_codegen
   codegen/EmitObject.cpp
   codegen/KernelModule.cpp
   codegen/OptPipeline.cpp
+  codegen/PackedKernel.cpp
   codegen/Target.cpp
 )
 target_link_libraries(einjit_codegen PUBLIC einjit_ir PRIVATE einjit::llvm)

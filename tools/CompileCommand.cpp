@@ -116,7 +116,8 @@ codegen::AotEntryPoint entryPoint(const std::string& name, const ir::IndexProgra
   entry.name = name;
   entry.strided = strided;
   entry.nest = passes::lowerContraction(
-      contraction, passes::LoopOptions{target.vectorBits, target.vectorRegisters});
+      contraction, passes::LoopOptions{target.vectorBits, target.vectorRegisters,
+                                       support::CacheSizes{}, std::nullopt});
   // The objects are single-threaded: a parallel loop would call into einjit's thread pool.
   for (ir::Loop& loop : entry.nest.outputLoops)
     loop.parallel = false;

@@ -467,7 +467,10 @@ std::unique_ptr<llvm::Module> buildKernelModule(const ir::LoopNest& nest,
   auto module = std::make_unique<llvm::Module>("einjit." + symbol, context);
   module->setTargetTriple(machine.getTargetTriple().str());
   module->setDataLayout(machine.createDataLayout());
-  KernelBuilder(nest, *module, machine).build(symbol);
+  if (nest.packed)
+    buildPackedKernel(nest, *module, machine, symbol);
+  else
+    KernelBuilder(nest, *module, machine).build(symbol);
   std::string problems;
   llvm::raw_string_ostream stream(problems);
   if (llvm::verifyModule(*module, &stream))

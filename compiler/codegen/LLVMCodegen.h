@@ -24,6 +24,9 @@ std::unique_ptr<llvm::Module> buildKernelModule(const ir::LoopNest& nest,
                                                 llvm::LLVMContext& context,
                                                 const llvm::TargetMachine& machine,
                                                 const std::string& symbol);
+/// The packed strategy's kernel (nest.packed set) into `module`.
+void buildPackedKernel(const ir::LoopNest& nest, llvm::Module& module,
+                       const llvm::TargetMachine& machine, const std::string& symbol);
 /// Runs the new pass manager's O3 module pipeline, tuned by `machine`.
 void optimizeModule(llvm::Module& module, llvm::TargetMachine& machine);
 /// Object file or assembly text of `module`.

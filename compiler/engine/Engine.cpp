@@ -23,6 +23,18 @@ codegen::TargetDesc cappedHostTarget(const EngineOptions& options) {
   return target;
 }
 
+std::optional<ir::Strategy> forcedStrategy(Strategy strategy) {
+  switch (strategy) {
+  case Strategy::Auto:
+    return std::nullopt;
+  case Strategy::Direct:
+    return ir::Strategy::Direct;
+  case Strategy::Packed:
+    return ir::Strategy::Packed;
+  }
+  return std::nullopt;
+}
+
 bool statisticsRequested() {
   const char* value = std::getenv("EINJIT_STATS");
   return value && std::string(value) == "1";
@@ -35,7 +47,9 @@ bool statisticsRequested() {
 Engine::Impl::Impl(const EngineOptions& engineOptions)
     : options(engineOptions),
       target(cappedHostTarget(engineOptions)), loopOptions{target.vectorBits,
-                                                           target.vectorRegisters},
+                                                           target.vectorRegisters,
+                                                           support::hostCacheSizes(),
+                                                           forcedStrategy(engineOptions.strategy)},
       cache(engineOptions.cacheCapacity) {}
 
 Engine::Impl::~Impl() {

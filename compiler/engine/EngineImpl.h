@@ -103,6 +103,9 @@ struct EngineAccess {
   /// to make LLVM fail deterministically and checks the failure comes back as an Error. Change
   /// it only before the engine compiles anything.
   static codegen::TargetDesc& target(Engine& engine) { return engine.impl_->target; }
+  /// Test seam: the schedule's options (e.g. tiny cache sizes, so that small shapes run every
+  /// blocking loop of the packed strategy). Change them only before the engine compiles.
+  static passes::LoopOptions& loopOptions(Engine& engine) { return engine.impl_->loopOptions; }
 };
 
 /// Throws Error(Misuse) unless `inputs` and `out` fit the plan (Plan::run's contract).

@@ -110,6 +110,8 @@ std::string print(const LoopNest& nest, const PrintStyle& style) {
   for (const TensorAccess& input : nest.inputs)
     os << strideLine(nest, input, style);
   os << strideLine(nest, nest.output, style);
+  if (nest.packed)
+    return os.str() + packedText(nest, style.positionalNames, style.extents);
 
   std::size_t depth = 0;
   auto indent = [&] { return std::string(2 * depth, ' '); };
@@ -179,6 +181,13 @@ std::string keyText(const LoopNest& nest) {
 void verify(const LoopNest& nest) {
   if (nest.inputs.empty())
     broken("no inputs");
+  if (nest.packed) {
+    for (const TensorAccess& input : nest.inputs)
+      verifyTensor(nest, input);
+    verifyTensor(nest, nest.output);
+    verifyPacked(nest);
+    return;
+  }
   std::vector<int> looped(nest.labels.size(), 0);
   int vectorLoops = 0;
   int unrolledLoops = 0;

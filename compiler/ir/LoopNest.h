@@ -4,6 +4,7 @@
 #pragma once
 
 #include "einjit/dtype.h"
+#include "ir/PackedGemm.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -19,6 +20,14 @@ struct LoopLabel {
   std::string name;
   std::int64_t extent = 0;
   bool operator==(const LoopLabel&) const = default;
+};
+
+/// How a kernel is organized (DESIGN.md §2, schedule).
+enum class Strategy {
+  Direct,    ///< loops straight over the tensors with a register tile
+  Small,     ///< direct, fully unrolled, one thread
+  Streaming, ///< one pass over memory
+  Packed,    ///< BLIS-style blocking with packed panels (PackedGemm)
 };
 
 /// How a loop walks its label.
@@ -83,6 +92,9 @@ struct LoopNest {
   TensorAccess output;
   std::vector<Loop> outputLoops;
   std::vector<Loop> reductionLoops;
+  /// Set for the packed strategy: the kernel runs these blocked loops, and outputLoops and
+  /// reductionLoops are empty.
+  std::optional<PackedGemm> packed;
 
   /// The vectorized loop, if any.
   const Loop* vectorLoop() const;

@@ -2,6 +2,7 @@
 // ResourceTracker, removed when the kernel dies, so that evicted kernels free their code.
 #include "jit/Jit.h"
 
+#include "Scratch.h"
 #include "ThreadPool.h"
 #include "einjit/error.h"
 
@@ -49,10 +50,13 @@ Jit::Jit() : state_(std::make_shared<State>()) {
       unwrap("create", llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
                            lljit.getDataLayout().getGlobalPrefix())));
   // The runtime is linked statically, so the process's dynamic symbol table may not list it:
-  // give parallel kernels its address directly.
+  // give kernels the addresses of its entry points directly.
   llvm::orc::SymbolMap runtime;
   runtime[lljit.mangleAndIntern("einjit_rt_parallel_for")] =
       llvm::orc::ExecutorSymbolDef(llvm::orc::ExecutorAddr::fromPtr(&einjit_rt_parallel_for),
+                                   llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+  runtime[lljit.mangleAndIntern("einjit_rt_scratch")] =
+      llvm::orc::ExecutorSymbolDef(llvm::orc::ExecutorAddr::fromPtr(&einjit_rt_scratch),
                                    llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
   if (llvm::Error error = lljit.getMainJITDylib().define(llvm::orc::absoluteSymbols(runtime)))
     jitFailure("create", std::move(error));

@@ -5,6 +5,7 @@
 
 #include "ir/IndexProgram.h"
 #include "ir/LoopNest.h"
+#include "support/CacheSizes.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -101,8 +102,10 @@ std::string toString(const LabelGroups& groups, const ir::IndexProgram& program)
 
 /// What the schedule needs to know about the target.
 struct LoopOptions {
-  unsigned vectorBits = 256;     ///< width of the widest vector register
-  unsigned vectorRegisters = 16; ///< vector registers available for a register tile
+  unsigned vectorBits = 256;            ///< width of the widest vector register
+  unsigned vectorRegisters = 16;        ///< vector registers available for a register tile
+  support::CacheSizes caches;           ///< for the packed strategy's block sizes
+  std::optional<ir::Strategy> strategy; ///< forced; nullopt = choose
 };
 
 /// Builds the loop nest of a contraction:
@@ -120,6 +123,29 @@ struct LoopOptions {
 ///   4. with constant extents, the outermost output loop is parallel when the product of all
 ///      extents is at least twice runtime::kMinWorkPerThread and it has two whole steps.
 ir::LoopNest lowerToLoops(const Contraction& contraction, const LoopOptions& options);
+
+/// The packed (GETT/BLIS) schedule of a two-input nest, or why it does not apply.
+struct PackedChoice {
+  std::optional<ir::PackedGemm> gemm;
+  std::string reason; ///< why not, when gemm is empty
+};
+/// Applies to real floating-point nests with constant extents whose labels all fall into batch
+/// / M / N / K with M, N and K non-empty. A holds M, B holds N, chosen so that the output's
+/// unit-stride label is in N (the micro-kernel's vectors run along N); groups are ordered by
+/// the output's strides (K by A's), largest outermost. The micro-tile takes two vectors of the
+/// widest width (one when N is narrower) and as many rows as the remaining registers allow, at
+/// most 12; KC fits a B micro-panel in the L1, MC an A block in half the L2, NC a B block in a
+/// quarter of the L3, each split into equal blocks. Parallel over batch × NR-column units above
+/// the work cutoff.
+PackedChoice schedulePacked(const ir::LoopNest& nest, const LoopOptions& options);
+/// Why the packed schedule `gemm` should beat the direct nest `direct` (the cost figures, as
+/// text), or nullopt when it should not. Packing costs a copy of A and B per block, so it pays
+/// when each batch point has at least 2^20 multiply-adds and M and N span two micro-tiles, and
+/// the direct nest is slow on its own: it vectorizes a summed label, reads an operand with a
+/// gather along its vector label, or its summed loops stride through more than 2 × L2 of one
+/// operand per output tile (cache and TLB misses that packing turns into one sequential copy).
+std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::PackedGemm& gemm,
+                                         const LoopOptions& options);
 
 /// The pass pipeline, one linear function: canonicalize, dropUnitDims, foldLabels, canonicalize,
 /// lowerToLoops. When `log` is given it receives the contraction after every pass ("(unchanged)"

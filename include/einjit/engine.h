@@ -16,6 +16,14 @@
 
 namespace einjit {
 
+/// How kernels are organized (`einjit explain --emit=loops` shows the choice and why).
+enum class Strategy {
+  Auto,   ///< chosen per contraction from its cost figures
+  Direct, ///< loops straight over the tensors with a register tile
+  Packed, ///< BLIS-style: packed panels, an MR x NR micro-kernel, cache blocks (real floats,
+          ///< two operands with M, N and K labels; others fall back to Direct)
+};
+
 struct EngineOptions {
   /// Compiled kernels kept; the least recently used beyond this are dropped (their code is freed
   /// once no Plan uses them).
@@ -30,6 +38,8 @@ struct EngineOptions {
   /// contractions (through temporaries) when that needs fewer multiply-adds than one fused loop
   /// nest. False: always one fused nest.
   bool contractionPaths = true;
+  /// Forces a strategy for every kernel (tests, comparisons); Auto chooses.
+  Strategy strategy = Strategy::Auto;
 };
 
 /// out = alpha * contraction + beta * out. Complex dtypes use the complex values, real dtypes the

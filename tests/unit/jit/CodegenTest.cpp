@@ -13,7 +13,7 @@ namespace {
 ir::LoopNest nestFor(const std::string& spec, const std::vector<Shape>& shapes, DType dtype,
                      const codegen::TargetDesc& target) {
   return contiguousNest(programOf(spec, shapes, dtype),
-                        passes::LoopOptions{target.vectorBits, target.vectorRegisters});
+                        passes::LoopOptions{target.vectorBits, target.vectorRegisters, {}, {}});
 }
 
 bool contains(const std::string& text, const std::string& needle) {
@@ -75,7 +75,7 @@ TEST(Codegen, ComplexKernelsAreScalarAndConjugate) {
   codegen::TargetDesc haswell = codegen::namedTarget("haswell");
   ir::LoopNest nest =
       contiguousNest(programOf("ik,kj->ij", {{4, 4}, {4, 4}}, DType::c64, {0}),
-                     passes::LoopOptions{haswell.vectorBits, haswell.vectorRegisters});
+                     passes::LoopOptions{haswell.vectorBits, haswell.vectorRegisters, {}, {}});
   std::string ir = codegen::emitLLVMIR(nest, haswell, "k", false);
   EXPECT_FALSE(contains(ir, "x float>")) << ir;
   EXPECT_TRUE(contains(ir, "fneg float")) << ir;

@@ -7,6 +7,7 @@ einjit_test(jit_tests
   unit/jit/JitTestSupport.cpp
   unit/jit/KernelCacheTest.cpp
   unit/jit/LoopNestTest.cpp
+  unit/jit/PackedTest.cpp
   unit/jit/PassesTest.cpp
   unit/jit/PathTest.cpp
   unit/jit/PrologueStagingTest.cpp

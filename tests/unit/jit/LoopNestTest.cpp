@@ -10,7 +10,7 @@ namespace {
 
 TEST(LowerToLoops, GemmGetsARegisterTile) {
   ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{64, 48}, {48, 40}}, DType::f32),
-                                     passes::LoopOptions{256, 16});
+                                     passes::LoopOptions{256, 16, {}, {}});
   EXPECT_EQ(toString(nest), "loop nest f32\n"
                             "  labels a=64 b=40 c=48\n"
                             "  x[a,c] strides a=48 c=1\n"
@@ -29,7 +29,7 @@ TEST(LowerToLoops, GemmGetsARegisterTile) {
 
 TEST(LowerToLoops, TileFollowsTheRegisterFile) {
   ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{64, 48}, {48, 64}}, DType::f32),
-                                     passes::LoopOptions{512, 32});
+                                     passes::LoopOptions{512, 32, {}, {}});
   ASSERT_NE(nest.vectorLoop(), nullptr);
   EXPECT_EQ(nest.vectorLoop()->lanes, 16);
   EXPECT_EQ(nest.vectorLoop()->factor, 2);
@@ -40,7 +40,7 @@ TEST(LowerToLoops, TileFollowsTheRegisterFile) {
 TEST(LowerToLoops, BatchedDotVectorizesTheSum) {
   // S11 (bi,bi->b): the output is unit-stride along b but no operand is; i is.
   ir::LoopNest nest = contiguousNest(programOf("bi,bi->b", {{100, 16}, {100, 16}}, DType::f64),
-                                     passes::LoopOptions{256, 16});
+                                     passes::LoopOptions{256, 16, {}, {}});
   EXPECT_EQ(toString(nest), "loop nest f64\n"
                             "  labels a=100 b=16\n"
                             "  x[a,b] strides a=16 b=1\n"
@@ -57,7 +57,7 @@ TEST(LowerToLoops, BatchedDotVectorizesTheSum) {
 
 TEST(LowerToLoops, SmallExtentsNarrowTheVector) {
   ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{3, 5}, {5, 6}}, DType::f32),
-                                     passes::LoopOptions{256, 16});
+                                     passes::LoopOptions{256, 16, {}, {}});
   ASSERT_NE(nest.vectorLoop(), nullptr);
   EXPECT_EQ(nest.vectorLoop()->lanes, 4);
   EXPECT_EQ(nest.vectorLoop()->factor, 1);
@@ -80,8 +80,8 @@ TEST(LowerToLoops, ComplexAndUnitStrideFreeNestsStayScalar) {
 TEST(LowerToLoops, TransposedCopiesVectorizeTheStores) {
   // out[a,b] = x[b,a]: no operand is unit-stride along the output's unit-stride label b, and
   // nothing is summed, so b is vectorized for its stores and x is gathered.
-  ir::LoopNest nest =
-      contiguousNest(programOf("ij->ji", {{8, 8}}, DType::f32), passes::LoopOptions{256, 16});
+  ir::LoopNest nest = contiguousNest(programOf("ij->ji", {{8, 8}}, DType::f32),
+                                     passes::LoopOptions{256, 16, {}, {}});
   ASSERT_NE(nest.vectorLoop(), nullptr);
   EXPECT_EQ(nest.labels[nest.vectorLoop()->label].name, "b");
   EXPECT_EQ(nest.inputs[0].strides[nest.vectorLoop()->label].known, std::optional<std::int64_t>(8));

@@ -178,19 +178,19 @@ TEST(ThreadPool, EntryPointKeepsEachThreadAboveTheCutoff) {
 
 TEST(ParallelLoops, MarkedAboveTheCutoffOnly) {
   ir::LoopNest large = contiguousNest(programOf("ik,kj->ij", {{256, 256}, {256, 256}}, DType::f32),
-                                      passes::LoopOptions{256, 16});
+                                      passes::LoopOptions{256, 16, {}, {}});
   ASSERT_FALSE(large.outputLoops.empty());
   EXPECT_TRUE(large.outputLoops.front().parallel);
   EXPECT_NE(toString(large).find("for b in 0..256 vector 8x2 parallel {\n"), std::string::npos)
       << toString(large);
   // 64^3 multiply-adds are less than two threads' minimum.
   ir::LoopNest small = contiguousNest(programOf("ik,kj->ij", {{64, 64}, {64, 64}}, DType::f32),
-                                      passes::LoopOptions{256, 16});
+                                      passes::LoopOptions{256, 16, {}, {}});
   EXPECT_EQ(toString(small).find("parallel"), std::string::npos) << toString(small);
   // Extents unknown when compiling: the work is unknown too.
   ir::LoopNest generic =
       contiguousNest(programOf("ik,kj->ij", {{256, 256}, {256, 256}}, DType::f32),
-                     passes::LoopOptions{256, 16}, false);
+                     passes::LoopOptions{256, 16, {}, {}}, false);
   EXPECT_EQ(toString(generic).find("parallel"), std::string::npos) << toString(generic);
   // A batched product splits its batch loop.
   ir::LoopNest batched =

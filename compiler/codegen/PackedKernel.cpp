@@ -1,0 +1,551 @@
+// The packed strategy's kernel (ir/PackedGemm.h) as LLVM IR, with the KernelEntry ABI.
+//
+// The kernel's contract:
+//   * Work is split into units, one per batch point and NR output columns; `<symbol>.units(ctx,
+//     lo, hi)` runs units [lo, hi), the entry calls it once or through einjit_rt_parallel_for.
+//     Each unit writes only its own output columns, and every output element is summed in the
+//     same order whatever the split, so results do not depend on the thread count.
+//   * Scratch memory (runtime/Scratch.h, per thread) holds six offset tables — for every index
+//     of a group, its tensor offset: A and C along M, B and C along N, A and B along K — then
+//     the packed A block and the packed B block. If the scratch allocation fails the units do
+//     nothing (the runtime counts the failure and reports it).
+//   * Packing copies A[ic.., pc..] into MR-row micro-panels (k-major, MR values per k) and
+//     B[pc.., jc..] into NR-column micro-panels (NR values per k), zero beyond the edges, so the
+//     micro-kernel always computes a full MR × NR tile; any stride or permutation of A and B is
+//     folded into the offset tables the copies read through.
+//   * The micro-kernel keeps MR × vectors accumulators in registers: per k it loads the B row's
+//     vectors and broadcasts MR values of A into llvm.fma.
+//   * The tile is stored as alpha * acc + beta * out on the first K block (out not read when
+//     beta is zero) and added to out on later ones. A full tile whose columns are consecutive in
+//     out (the innermost N label has stride 1 and the tile does not cross its end) is stored
+//     with vector loads and stores; any other tile goes through a stack copy, element by element.
+#include "codegen/ElementOps.h"
+#include "codegen/LLVMCodegen.h"
+
+#include <llvm/IR/Verifier.h>
+
+#include <array>
+#include <functional>
+
+namespace einjit::codegen {
+
+namespace {
+
+constexpr unsigned kKernelArguments = 5;
+constexpr std::int64_t kBufferAlignment = 64;
+
+std::int64_t alignUp(std::int64_t value) {
+  return (value + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+}
+
+class PackedKernelBuilder {
+public:
+  PackedKernelBuilder(const ir::LoopNest& nest, llvm::Module& module,
+                      const llvm::TargetMachine& machine)
+      : nest_(nest), gemm_(*nest.packed), module_(module), machine_(machine),
+        builder_(module.getContext()), ops_(builder_, nest.dtype),
+        size_(static_cast<std::int64_t>(dtypeSize(nest.dtype))), m_(ir::groupExtent(nest, gemm_.m)),
+        n_(ir::groupExtent(nest, gemm_.n)), k_(ir::groupExtent(nest, gemm_.k)),
+        batch_(ir::groupExtent(nest, gemm_.batch)), nr_(gemm_.nr()), tiles_((n_ + nr_ - 1) / nr_) {}
+
+  void build(const std::string& symbol) {
+    llvm::Function* units = buildUnitsFunction(symbol + ".units");
+    buildEntry(symbol, units);
+  }
+
+private:
+  // ---- functions -------------------------------------------------------------------------
+
+  llvm::Type* i64() { return builder_.getInt64Ty(); }
+  llvm::Value* constant(std::int64_t value) { return builder_.getInt64(value); }
+
+  void addTargetAttributes(llvm::Function& function) const {
+    function.addFnAttr(llvm::Attribute::NoUnwind);
+    function.addFnAttr("target-cpu", machine_.getTargetCPU());
+    function.addFnAttr("target-features", machine_.getTargetFeatureString());
+  }
+
+  void startFunction(llvm::Function* function) {
+    function_ = function;
+    addTargetAttributes(*function);
+    builder_.SetInsertPoint(llvm::BasicBlock::Create(module_.getContext(), "entry", function));
+  }
+
+  /// The KernelEntry: stores its arguments in a context and runs every unit.
+  void buildEntry(const std::string& symbol, llvm::Function* units) {
+    llvm::Type* pointer = builder_.getPtrTy();
+    auto* type = llvm::FunctionType::get(
+        builder_.getVoidTy(), std::vector<llvm::Type*>(kKernelArguments, pointer), false);
+    auto* entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, module_);
+    for (llvm::Argument& argument : entry->args()) {
+      argument.addAttr(llvm::Attribute::NoAlias);
+      argument.addAttr(llvm::Attribute::ReadOnly);
+      argument.addAttr(llvm::Attribute::NoCapture);
+    }
+    startFunction(entry);
+    llvm::Value* context =
+        builder_.CreateAlloca(llvm::ArrayType::get(pointer, kKernelArguments), nullptr, "ctx");
+    for (unsigned a = 0; a < kKernelArguments; ++a)
+      builder_.CreateStore(entry->getArg(a), builder_.CreateConstGEP1_64(pointer, context, a));
+    llvm::Value* unitCount = constant(batch_ * tiles_);
+    if (gemm_.parallel) {
+      auto* runtimeType = llvm::FunctionType::get(
+          builder_.getVoidTy(), {i64(), i64(), i64(), i64(), pointer, pointer}, false);
+      llvm::FunctionCallee parallelFor =
+          module_.getOrInsertFunction("einjit_rt_parallel_for", runtimeType);
+      if (auto* declaration = llvm::dyn_cast<llvm::Function>(parallelFor.getCallee()))
+        declaration->addFnAttr(llvm::Attribute::NoUnwind);
+      builder_.CreateCall(parallelFor, {constant(0), unitCount, constant(1),
+                                        constant(m_ * k_ * nr_), units, context});
+    } else {
+      builder_.CreateCall(units, {context, constant(0), unitCount});
+    }
+    builder_.CreateRetVoid();
+  }
+
+  /// void units(ctx, lo, hi).
+  llvm::Function* buildUnitsFunction(const std::string& name) {
+    llvm::Type* pointer = builder_.getPtrTy();
+    auto* type = llvm::FunctionType::get(builder_.getVoidTy(), {pointer, i64(), i64()}, false);
+    auto* function = llvm::Function::Create(type, llvm::Function::InternalLinkage, name, module_);
+    startFunction(function);
+    std::array<llvm::Value*, kKernelArguments> arguments{};
+    for (unsigned a = 0; a < kKernelArguments; ++a)
+      arguments[a] = builder_.CreateLoad(
+          pointer, builder_.CreateConstGEP1_64(pointer, function->getArg(0), a));
+    loadArguments(arguments);
+
+    auto* ready = llvm::BasicBlock::Create(module_.getContext(), "scratch.ready", function);
+    auto* failed = llvm::BasicBlock::Create(module_.getContext(), "scratch.failed", function);
+    llvm::Value* scratch = allocateScratch();
+    builder_.CreateCondBr(builder_.CreateIsNull(scratch), failed, ready);
+    builder_.SetInsertPoint(failed);
+    builder_.CreateRetVoid();
+    builder_.SetInsertPoint(ready);
+    carveScratch(scratch);
+    fillTables();
+
+    llvm::Value* lo = function->getArg(1);
+    llvm::Value* hi = function->getArg(2);
+    llvm::Value* tiles = constant(tiles_);
+    llvm::Value* firstBatch = builder_.CreateUDiv(lo, tiles);
+    llvm::Value* endBatch =
+        builder_.CreateUDiv(builder_.CreateAdd(hi, constant(tiles_ - 1)), tiles);
+    emitLoop(firstBatch, endBatch, 1, [&](llvm::Value* point) {
+      llvm::Value* start = builder_.CreateMul(point, tiles);
+      llvm::Value* t0 = maxOf(builder_.CreateSub(lo, start), constant(0));
+      llvm::Value* t1 = minOf(builder_.CreateSub(hi, start), tiles);
+      llvm::Value* nLo = builder_.CreateMul(t0, constant(nr_));
+      llvm::Value* nHi = minOf(builder_.CreateMul(t1, constant(nr_)), constant(n_));
+      emitBatchPoint(point, nLo, nHi);
+    });
+    builder_.CreateRetVoid();
+    return function;
+  }
+
+  // ---- arguments, scratch, tables --------------------------------------------------------
+
+  const ir::TensorAccess& tensor(std::size_t t) const {
+    return t < nest_.inputs.size() ? nest_.inputs[t] : nest_.output;
+  }
+
+  void loadArguments(const std::array<llvm::Value*, kKernelArguments>& arguments) {
+    llvm::Type* pointer = builder_.getPtrTy();
+    std::size_t labels = nest_.labels.size();
+    for (std::size_t t = 0; t <= nest_.inputs.size(); ++t) {
+      bases_.push_back(
+          builder_.CreateLoad(pointer, builder_.CreateConstGEP1_64(pointer, arguments[0], t)));
+      std::vector<llvm::Value*> row;
+      for (std::size_t l = 0; l < labels; ++l) {
+        const ir::LabelStride& stride = tensor(t).strides[l];
+        row.push_back(stride.known
+                          ? constant(*stride.known)
+                          : builder_.CreateLoad(i64(), builder_.CreateConstGEP1_64(
+                                                           i64(), arguments[1], t * labels + l)));
+      }
+      strides_.push_back(std::move(row));
+    }
+    alpha_ = ops_.loadScalar(arguments[3]);
+    beta_ = ops_.loadScalar(arguments[4]);
+    betaIsZero_ = ops_.isZero(beta_);
+  }
+
+  std::size_t outputTensor() const { return nest_.inputs.size(); }
+
+  /// Bytes of the six offset tables, then the A block, then the B block.
+  std::int64_t tableBytes() const { return alignUp(16 * (m_ + n_ + k_)); }
+  std::int64_t aBlockBytes() const { return alignUp(gemm_.mc * gemm_.kc * size_); }
+  std::int64_t bBlockBytes() const { return alignUp(gemm_.nc * gemm_.kc * size_); }
+
+  llvm::Value* allocateScratch() {
+    llvm::Type* pointer = builder_.getPtrTy();
+    auto* type = llvm::FunctionType::get(pointer, {i64()}, false);
+    llvm::FunctionCallee scratch = module_.getOrInsertFunction("einjit_rt_scratch", type);
+    if (auto* declaration = llvm::dyn_cast<llvm::Function>(scratch.getCallee()))
+      declaration->addFnAttr(llvm::Attribute::NoUnwind);
+    return builder_.CreateCall(scratch, {constant(tableBytes() + aBlockBytes() + bBlockBytes())});
+  }
+
+  void carveScratch(llvm::Value* scratch) {
+    auto at = [&](std::int64_t bytes) {
+      return builder_.CreateConstGEP1_64(builder_.getInt8Ty(), scratch, bytes);
+    };
+    std::int64_t offset = 0;
+    for (std::int64_t entries : {m_, m_, n_, n_, k_, k_}) {
+      tables_.push_back(at(offset));
+      offset += 8 * entries;
+    }
+    aBlock_ = at(tableBytes());
+    bBlock_ = at(tableBytes() + aBlockBytes());
+  }
+
+  enum Table { AM, CM, BN, CN, AK, BK };
+
+  /// table[i] = Σ digit_l(i) · stride(tensor, l) over the group's labels, i decomposed with the
+  /// innermost label fastest.
+  llvm::Value* offsetOf(llvm::Value* index, const std::vector<std::size_t>& labels,
+                        std::size_t tensorIndex) {
+    llvm::Value* offset = constant(0);
+    llvm::Value* rest = index;
+    for (auto label = labels.rbegin(); label != labels.rend(); ++label) {
+      llvm::Value* extent = constant(nest_.labels[*label].extent);
+      llvm::Value* digit = label + 1 == labels.rend() ? rest : builder_.CreateURem(rest, extent);
+      offset = builder_.CreateAdd(offset, builder_.CreateMul(digit, strides_[tensorIndex][*label]));
+      if (label + 1 != labels.rend())
+        rest = builder_.CreateUDiv(rest, extent);
+    }
+    return offset;
+  }
+
+  void fillTables() {
+    struct Fill {
+      Table table;
+      const std::vector<std::size_t>* labels;
+      std::size_t tensorIndex;
+      std::int64_t extent;
+    };
+    for (const Fill& fill :
+         {Fill{AM, &gemm_.m, gemm_.a, m_}, Fill{CM, &gemm_.m, outputTensor(), m_},
+          Fill{BN, &gemm_.n, gemm_.b, n_}, Fill{CN, &gemm_.n, outputTensor(), n_},
+          Fill{AK, &gemm_.k, gemm_.a, k_}, Fill{BK, &gemm_.k, gemm_.b, k_}})
+      emitLoop(constant(0), constant(fill.extent), 1, [&](llvm::Value* index) {
+        builder_.CreateStore(offsetOf(index, *fill.labels, fill.tensorIndex),
+                             builder_.CreateGEP(i64(), tables_[fill.table], index));
+      });
+  }
+
+  llvm::Value* tableAt(Table table, llvm::Value* index) {
+    return builder_.CreateLoad(i64(), builder_.CreateGEP(i64(), tables_[table], index));
+  }
+
+  // ---- the BLIS loops ---------------------------------------------------------------------
+
+  /// Output columns [nLo, nHi) of one batch point.
+  void emitBatchPoint(llvm::Value* point, llvm::Value* nLo, llvm::Value* nHi) {
+    llvm::Value* aBase = builder_.CreateGEP(ops_.componentType(), bases_[gemm_.a],
+                                            offsetOf(point, gemm_.batch, gemm_.a));
+    llvm::Value* bBase = builder_.CreateGEP(ops_.componentType(), bases_[gemm_.b],
+                                            offsetOf(point, gemm_.batch, gemm_.b));
+    llvm::Value* cBase = builder_.CreateGEP(ops_.componentType(), bases_[outputTensor()],
+                                            offsetOf(point, gemm_.batch, outputTensor()));
+    emitLoop(nLo, nHi, gemm_.nc, [&](llvm::Value* jc) {
+      llvm::Value* nc = minOf(builder_.CreateSub(nHi, jc), constant(gemm_.nc));
+      emitLoop(constant(0), constant(k_), gemm_.kc, [&](llvm::Value* pc) {
+        llvm::Value* kc = minOf(builder_.CreateSub(constant(k_), pc), constant(gemm_.kc));
+        llvm::Value* first = builder_.CreateICmpEQ(pc, constant(0));
+        packB(bBase, jc, nc, pc, kc);
+        emitLoop(constant(0), constant(m_), gemm_.mc, [&](llvm::Value* ic) {
+          llvm::Value* mc = minOf(builder_.CreateSub(constant(m_), ic), constant(gemm_.mc));
+          packA(aBase, ic, mc, pc, kc);
+          emitLoop(constant(0), nc, nr_, [&](llvm::Value* jr) {
+            llvm::Value* bPanel =
+                builder_.CreateGEP(ops_.componentType(), bBlock_, builder_.CreateMul(jr, kc));
+            emitLoop(constant(0), mc, gemm_.mr, [&](llvm::Value* ir) {
+              llvm::Value* aPanel =
+                  builder_.CreateGEP(ops_.componentType(), aBlock_, builder_.CreateMul(ir, kc));
+              emitMicroKernel(aPanel, bPanel, kc);
+              emitStore(cBase, builder_.CreateAdd(ic, ir),
+                        minOf(builder_.CreateSub(mc, ir), constant(gemm_.mr)),
+                        builder_.CreateAdd(jc, jr),
+                        minOf(builder_.CreateSub(nc, jr), constant(nr_)), first);
+            });
+          });
+        });
+      });
+    });
+  }
+
+  /// Where one operand's packing reads: its base, the offset tables of its rows (M for A, N
+  /// for B) and of K, and the labels of its row group.
+  struct PackSource {
+    llvm::Value* base;
+    Table rows;
+    Table columns;
+    std::size_t tensor;
+    const std::vector<std::size_t>* rowLabels;
+  };
+
+  bool unitInnermost(std::size_t tensorIndex, const std::vector<std::size_t>& labels) const {
+    return tensor(tensorIndex).strides[labels.back()].known == std::optional<std::int64_t>(1);
+  }
+
+  /// True when indices [start, start + count) of a group whose innermost label has unit stride
+  /// stay within one run of that label, so that their offsets are consecutive.
+  llvm::Value* withinRun(llvm::Value* start, llvm::Value* count, std::size_t innermost) {
+    llvm::Value* extent = constant(nest_.labels[innermost].extent);
+    return builder_.CreateICmpSLE(builder_.CreateAdd(builder_.CreateURem(start, extent), count),
+                                  extent);
+  }
+
+  /// Copies the group's rows [begin, begin + valid) by kc K indices from pc into micro-panels
+  /// of `width` rows, panel[p][k][w] for row p·width + w, rows past `valid` zero. When the rows
+  /// are consecutive in memory, a full panel copies one `width`-wide vector per k; otherwise
+  /// row by row along K, consecutive K offsets read without the table.
+  void pack(const PackSource& source, llvm::Value* begin, llvm::Value* valid, llvm::Value* pc,
+            llvm::Value* kc, std::int64_t width, llvm::Value* block) {
+    llvm::Value* panels =
+        builder_.CreateUDiv(builder_.CreateAdd(valid, constant(width - 1)), constant(width));
+    llvm::Value* last = builder_.CreateSub(valid, constant(1));
+    llvm::Value* kConsecutive = unitInnermost(source.tensor, gemm_.k)
+                                    ? withinRun(pc, kc, gemm_.k.back())
+                                    : builder_.getFalse();
+    llvm::Value* kBase = tableAt(source.columns, pc);
+    auto packRow = [&](llvm::Value* row) {
+      llvm::Value* panel = builder_.CreateUDiv(row, constant(width));
+      llvm::Value* lane = builder_.CreateURem(row, constant(width));
+      llvm::Value* first = builder_.CreateAdd(
+          builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width)), lane);
+      // Padding rows read a real element (the last row) and store zero.
+      llvm::Value* isValid = builder_.CreateICmpSLT(row, valid);
+      llvm::Value* rowOffset = tableAt(source.rows, builder_.CreateAdd(begin, minOf(row, last)));
+      emitIf(kConsecutive, [&](bool consecutive) {
+        emitLoop(constant(0), kc, 1, [&](llvm::Value* k) {
+          llvm::Value* column = consecutive ? builder_.CreateAdd(kBase, k)
+                                            : tableAt(source.columns, builder_.CreateAdd(pc, k));
+          Element value = ops_.load(source.base, builder_.CreateAdd(rowOffset, column), 1, nullptr);
+          value.re = builder_.CreateSelect(isValid, value.re, ops_.zero(1).re);
+          ops_.store(value, block,
+                     builder_.CreateAdd(first, builder_.CreateMul(k, constant(width))), 1, nullptr);
+        });
+      });
+    };
+    bool rowsMayBeConsecutive = unitInnermost(source.tensor, *source.rowLabels);
+    emitLoop(constant(0), panels, 1, [&](llvm::Value* panel) {
+      llvm::Value* firstRow = builder_.CreateMul(panel, constant(width));
+      llvm::Value* whole = builder_.getFalse();
+      if (rowsMayBeConsecutive)
+        whole = builder_.CreateAnd(
+            builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid),
+            withinRun(builder_.CreateAdd(begin, firstRow), constant(width),
+                      source.rowLabels->back()));
+      emitIf(whole, [&](bool vectors) {
+        if (!vectors) {
+          emitLoop(firstRow, builder_.CreateAdd(firstRow, constant(width)), 1, packRow);
+          return;
+        }
+        llvm::Value* rowBase = tableAt(source.rows, builder_.CreateAdd(begin, firstRow));
+        llvm::Value* panelBase = builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width));
+        emitLoop(constant(0), kc, 1, [&](llvm::Value* k) {
+          llvm::Value* column = tableAt(source.columns, builder_.CreateAdd(pc, k));
+          Element row = ops_.load(source.base, builder_.CreateAdd(rowBase, column),
+                                  static_cast<int>(width), nullptr);
+          ops_.store(row, block,
+                     builder_.CreateAdd(panelBase, builder_.CreateMul(k, constant(width))),
+                     static_cast<int>(width), nullptr);
+        });
+      });
+    });
+  }
+
+  void packA(llvm::Value* aBase, llvm::Value* ic, llvm::Value* mc, llvm::Value* pc,
+             llvm::Value* kc) {
+    pack(PackSource{aBase, AM, AK, gemm_.a, &gemm_.m}, ic, mc, pc, kc, gemm_.mr, aBlock_);
+  }
+
+  void packB(llvm::Value* bBase, llvm::Value* jc, llvm::Value* nc, llvm::Value* pc,
+             llvm::Value* kc) {
+    pack(PackSource{bBase, BN, BK, gemm_.b, &gemm_.n}, jc, nc, pc, kc, nr_, bBlock_);
+  }
+
+  // ---- micro-kernel and store -------------------------------------------------------------
+
+  Slot accumulator(int row, int vector) {
+    std::size_t index = static_cast<std::size_t>(row * gemm_.vectors + vector);
+    if (accumulators_.empty())
+      for (int s = 0; s < gemm_.mr * gemm_.vectors; ++s)
+        accumulators_.push_back(ops_.allocateSlot(gemm_.lanes));
+    return accumulators_[index];
+  }
+
+  void emitMicroKernel(llvm::Value* aPanel, llvm::Value* bPanel, llvm::Value* kc) {
+    for (int row = 0; row < gemm_.mr; ++row)
+      for (int vector = 0; vector < gemm_.vectors; ++vector)
+        ops_.write(accumulator(row, vector), ops_.zero(gemm_.lanes));
+    emitLoop(constant(0), kc, 1, [&](llvm::Value* k) {
+      std::vector<Element> b;
+      llvm::Value* bRow = builder_.CreateMul(k, constant(nr_));
+      for (int vector = 0; vector < gemm_.vectors; ++vector)
+        b.push_back(ops_.load(bPanel, builder_.CreateAdd(bRow, constant(vector * gemm_.lanes)),
+                              gemm_.lanes, nullptr));
+      llvm::Value* aRow = builder_.CreateMul(k, constant(gemm_.mr));
+      for (int row = 0; row < gemm_.mr; ++row) {
+        Element a = ops_.broadcast(
+            ops_.load(aPanel, builder_.CreateAdd(aRow, constant(row)), 1, nullptr), gemm_.lanes);
+        for (int vector = 0; vector < gemm_.vectors; ++vector) {
+          Slot slot = accumulator(row, vector);
+          ops_.write(slot, ops_.multiplyAdd(a, b[vector], ops_.read(slot)));
+        }
+      }
+    });
+  }
+
+  /// out = alpha * value (`plain`: the first K block with beta zero, out not read), else
+  /// out = alpha * value + betaHere * out, at out + offset.
+  void storeOne(Element value, llvm::Value* cBase, llvm::Value* offset, int lanes, bool plain,
+                llvm::Value* betaHere) {
+    value = ops_.multiply(ops_.broadcast(alpha_, lanes), value);
+    if (!plain) {
+      Element old = ops_.load(cBase, offset, lanes, nullptr);
+      value = ops_.multiplyAdd(ops_.broadcast(Element{betaHere}, lanes), old, value);
+    }
+    ops_.store(value, cBase, offset, lanes, nullptr);
+  }
+
+  /// body(true) where `condition` holds, body(false) elsewhere.
+  void emitIf(llvm::Value* condition, const std::function<void(bool)>& body) {
+    if (auto* known = llvm::dyn_cast<llvm::ConstantInt>(condition)) {
+      body(known->isOne());
+      return;
+    }
+    auto* yes = llvm::BasicBlock::Create(module_.getContext(), "plain", function_);
+    auto* no = llvm::BasicBlock::Create(module_.getContext(), "update", function_);
+    auto* done = llvm::BasicBlock::Create(module_.getContext(), "joined", function_);
+    builder_.CreateCondBr(condition, yes, no);
+    builder_.SetInsertPoint(yes);
+    body(true);
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(no);
+    body(false);
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
+  }
+
+  /// The tile of rows [m0, m0 + mv) and columns [n0, n0 + nv).
+  void emitStore(llvm::Value* cBase, llvm::Value* m0, llvm::Value* mv, llvm::Value* n0,
+                 llvm::Value* nv, llvm::Value* first) {
+    llvm::Value* overwrite = builder_.CreateAnd(first, betaIsZero_);
+    llvm::Value* betaHere =
+        builder_.CreateSelect(first, beta_.re, llvm::ConstantFP::get(ops_.componentType(), 1.0));
+    llvm::Value* columnBase = tableAt(CN, n0);
+    llvm::Value* full = builder_.CreateAnd(builder_.CreateICmpEQ(mv, constant(gemm_.mr)),
+                                           builder_.CreateICmpEQ(nv, constant(nr_)));
+    llvm::Value* consecutive = builder_.getFalse();
+    std::size_t innermost = gemm_.n.back();
+    if (nest_.output.strides[innermost].known == std::optional<std::int64_t>(1)) {
+      std::int64_t extent = nest_.labels[innermost].extent;
+      consecutive = builder_.CreateICmpSLE(
+          builder_.CreateAdd(builder_.CreateURem(n0, constant(extent)), constant(nr_)),
+          constant(extent));
+    }
+    auto* vectorPath = llvm::BasicBlock::Create(module_.getContext(), "tile.vector", function_);
+    auto* elementPath = llvm::BasicBlock::Create(module_.getContext(), "tile.elements", function_);
+    auto* done = llvm::BasicBlock::Create(module_.getContext(), "tile.done", function_);
+    builder_.CreateCondBr(builder_.CreateAnd(full, consecutive), vectorPath, elementPath);
+
+    builder_.SetInsertPoint(vectorPath);
+    emitIf(overwrite, [&](bool plain) {
+      for (int row = 0; row < gemm_.mr; ++row) {
+        llvm::Value* rowOffset =
+            builder_.CreateAdd(tableAt(CM, builder_.CreateAdd(m0, constant(row))), columnBase);
+        for (int vector = 0; vector < gemm_.vectors; ++vector)
+          storeOne(ops_.read(accumulator(row, vector)), cBase,
+                   builder_.CreateAdd(rowOffset, constant(vector * gemm_.lanes)), gemm_.lanes,
+                   plain, betaHere);
+      }
+    });
+    builder_.CreateBr(done);
+
+    builder_.SetInsertPoint(elementPath);
+    if (!tile_) {
+      llvm::IRBuilder<> entry(&function_->getEntryBlock(), function_->getEntryBlock().begin());
+      tile_ = entry.CreateAlloca(ops_.componentType(), constant(gemm_.mr * nr_), "tile");
+    }
+    for (int row = 0; row < gemm_.mr; ++row)
+      for (int vector = 0; vector < gemm_.vectors; ++vector)
+        ops_.store(ops_.read(accumulator(row, vector)), tile_,
+                   constant(row * nr_ + vector * gemm_.lanes), gemm_.lanes, nullptr);
+    emitLoop(constant(0), mv, 1, [&](llvm::Value* row) {
+      llvm::Value* rowOffset = tableAt(CM, builder_.CreateAdd(m0, row));
+      emitLoop(constant(0), nv, 1, [&](llvm::Value* column) {
+        Element value = ops_.load(
+            tile_, builder_.CreateAdd(builder_.CreateMul(row, constant(nr_)), column), 1, nullptr);
+        llvm::Value* offset =
+            builder_.CreateAdd(rowOffset, tableAt(CN, builder_.CreateAdd(n0, column)));
+        emitIf(overwrite, [&](bool plain) { storeOne(value, cBase, offset, 1, plain, betaHere); });
+      });
+    });
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
+  }
+
+  // ---- loops and arithmetic ----------------------------------------------------------------
+
+  llvm::Value* minOf(llvm::Value* x, llvm::Value* y) {
+    return builder_.CreateSelect(builder_.CreateICmpSLT(x, y), x, y);
+  }
+  llvm::Value* maxOf(llvm::Value* x, llvm::Value* y) {
+    return builder_.CreateSelect(builder_.CreateICmpSGT(x, y), x, y);
+  }
+
+  /// for (iv = begin; iv < end; iv += step) body(iv).
+  void emitLoop(llvm::Value* begin, llvm::Value* end, std::int64_t step,
+                const std::function<void(llvm::Value*)>& body) {
+    llvm::LLVMContext& context = module_.getContext();
+    llvm::BasicBlock* preheader = builder_.GetInsertBlock();
+    auto* header = llvm::BasicBlock::Create(context, "loop", function_);
+    auto* bodyBlock = llvm::BasicBlock::Create(context, "body", function_);
+    auto* exit = llvm::BasicBlock::Create(context, "exit", function_);
+    builder_.CreateBr(header);
+    builder_.SetInsertPoint(header);
+    llvm::PHINode* iv = builder_.CreatePHI(i64(), 2);
+    iv->addIncoming(begin, preheader);
+    builder_.CreateCondBr(builder_.CreateICmpSLT(iv, end), bodyBlock, exit);
+    builder_.SetInsertPoint(bodyBlock);
+    body(iv);
+    llvm::Value* next = builder_.CreateAdd(iv, constant(step), "", false, true);
+    iv->addIncoming(next, builder_.GetInsertBlock());
+    builder_.CreateBr(header);
+    builder_.SetInsertPoint(exit);
+  }
+
+  const ir::LoopNest& nest_;
+  const ir::PackedGemm& gemm_;
+  llvm::Module& module_;
+  const llvm::TargetMachine& machine_;
+  llvm::IRBuilder<> builder_;
+  ElementOps ops_;
+  std::int64_t size_;
+  std::int64_t m_, n_, k_, batch_;
+  std::int64_t nr_;
+  std::int64_t tiles_; ///< NR-column units per batch point
+  llvm::Function* function_ = nullptr;
+  std::vector<llvm::Value*> bases_;
+  std::vector<std::vector<llvm::Value*>> strides_;
+  Element alpha_;
+  Element beta_;
+  llvm::Value* betaIsZero_ = nullptr;
+  std::vector<llvm::Value*> tables_;
+  llvm::Value* aBlock_ = nullptr;
+  llvm::Value* bBlock_ = nullptr;
+  std::vector<Slot> accumulators_;
+  llvm::Value* tile_ = nullptr;
+};
+
+} // namespace
+
+void buildPackedKernel(const ir::LoopNest& nest, llvm::Module& module,
+                       const llvm::TargetMachine& machine, const std::string& symbol) {
+  PackedKernelBuilder(nest, module, machine).build(symbol);
+}
+
+} // namespace einjit::codegen

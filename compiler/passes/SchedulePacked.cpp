@@ -1,0 +1,161 @@
+// schedulePacked: the GETT/BLIS schedule of a binary contraction (ir/PackedGemm.h) — label
+// groups, which input packs as A and which as B, the micro-tile from the register file, and the
+// cache blocks from the cache sizes.
+#include "passes/Passes.h"
+
+#include "ThreadPool.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace einjit::passes {
+
+namespace {
+
+bool holds(const ir::TensorAccess& tensor, std::size_t label) {
+  return !tensor.strides[label].sourceDims.empty();
+}
+
+/// Largest |stride| outermost; a stride known only at run time counts as the largest.
+void orderByStride(std::vector<std::size_t>& labels, const ir::TensorAccess& tensor) {
+  auto key = [&](std::size_t label) {
+    const std::optional<std::int64_t>& known = tensor.strides[label].known;
+    return known ? std::abs(*known) : std::numeric_limits<std::int64_t>::max();
+  };
+  std::stable_sort(labels.begin(), labels.end(),
+                   [&](std::size_t x, std::size_t y) { return key(x) > key(y); });
+}
+
+std::int64_t roundUp(std::int64_t value, std::int64_t multiple) {
+  return (value + multiple - 1) / multiple * multiple;
+}
+
+/// floor(bytes / perIndex) rounded down to a multiple of `multiple`, within [multiple, limit]
+/// where limit is `extent` rounded up to `multiple`.
+std::int64_t blockFor(std::size_t bytes, std::int64_t perIndex, std::int64_t multiple,
+                      std::int64_t extent) {
+  std::int64_t fit = static_cast<std::int64_t>(bytes) / std::max<std::int64_t>(perIndex, 1);
+  fit = std::max(fit / multiple * multiple, multiple);
+  // Equal blocks: 1024 in blocks of at most 1022 become 2 × 512, not 1022 + 2.
+  std::int64_t blocks = (extent + fit - 1) / fit;
+  return std::min(fit, roundUp((extent + blocks - 1) / blocks, multiple));
+}
+
+PackedChoice notPacked(std::string reason) {
+  return PackedChoice{std::nullopt, std::move(reason)};
+}
+
+} // namespace
+
+PackedChoice schedulePacked(const ir::LoopNest& nest, const LoopOptions& options) {
+  if (nest.inputs.size() != 2)
+    return notPacked(std::to_string(nest.inputs.size()) + " inputs (packing needs two)");
+  if (nest.dtype != DType::f32 && nest.dtype != DType::f64)
+    return notPacked("dtype " + std::string(dtypeName(nest.dtype)) +
+                     " (packing is for f32 and f64)");
+  if (!nest.constantExtents)
+    return notPacked("extents known only at run time");
+  const ir::TensorAccess& x = nest.inputs[0];
+  const ir::TensorAccess& y = nest.inputs[1];
+  const ir::TensorAccess& out = nest.output;
+  ir::PackedGemm gemm;
+  std::vector<std::size_t> xFree;
+  std::vector<std::size_t> yFree;
+  for (std::size_t label = 0; label < nest.labels.size(); ++label) {
+    if (nest.labels[label].extent < 1)
+      return notPacked("label " + nest.labels[label].name + " has extent 0");
+    bool inX = holds(x, label);
+    bool inY = holds(y, label);
+    bool inOut = holds(out, label);
+    if (inX && inY)
+      (inOut ? gemm.batch : gemm.k).push_back(label);
+    else if (inOut && inX)
+      xFree.push_back(label);
+    else if (inOut && inY)
+      yFree.push_back(label);
+    else
+      return notPacked("label " + nest.labels[label].name + " is summed in one operand only");
+  }
+  if (gemm.k.empty())
+    return notPacked("nothing is summed across the operands");
+  if (xFree.empty() || yFree.empty())
+    return notPacked("one operand has no free label (a matrix-vector shape)");
+  // The micro-kernel's vectors run along N: give N the output's unit-stride label.
+  bool yIsB = true;
+  for (std::size_t label : xFree)
+    if (out.strides[label].known == std::optional<std::int64_t>(1))
+      yIsB = false;
+  gemm.a = yIsB ? 0 : 1;
+  gemm.b = yIsB ? 1 : 0;
+  gemm.m = yIsB ? xFree : yFree;
+  gemm.n = yIsB ? yFree : xFree;
+  orderByStride(gemm.batch, out);
+  orderByStride(gemm.m, out);
+  orderByStride(gemm.n, out);
+  orderByStride(gemm.k, nest.inputs[gemm.a]);
+
+  std::int64_t size = static_cast<std::int64_t>(dtypeSize(nest.dtype));
+  std::int64_t m = ir::groupExtent(nest, gemm.m);
+  std::int64_t n = ir::groupExtent(nest, gemm.n);
+  std::int64_t k = ir::groupExtent(nest, gemm.k);
+  gemm.lanes = std::max(1, static_cast<int>(options.vectorBits / (8 * size)));
+  gemm.vectors = n >= 2 * gemm.lanes ? 2 : 1;
+  // Accumulators mr × vectors, plus the B vectors and one broadcast A element.
+  int registers = static_cast<int>(options.vectorRegisters);
+  gemm.mr = std::clamp((registers - gemm.vectors - 1) / gemm.vectors, 1, 12);
+  std::int64_t nr = gemm.nr();
+  gemm.kc = std::clamp<std::int64_t>(static_cast<std::int64_t>(options.caches.l1d) / (nr * size),
+                                     16, 512);
+  // Equal K pieces: 130 with a block of 128 packs as 65 + 65, not 128 + 2.
+  std::int64_t pieces = (k + gemm.kc - 1) / gemm.kc;
+  gemm.kc = (k + pieces - 1) / pieces;
+  gemm.mc = blockFor(options.caches.l2 / 2, gemm.kc * size, gemm.mr, m);
+  gemm.nc = blockFor(options.caches.l3 / 4, gemm.kc * size, nr, n);
+
+  double work = static_cast<double>(ir::groupExtent(nest, gemm.batch)) * static_cast<double>(m) *
+                static_cast<double>(n) * static_cast<double>(k);
+  std::int64_t units = ir::groupExtent(nest, gemm.batch) * ((n + nr - 1) / nr);
+  gemm.parallel = units >= 2 && work >= 2.0 * static_cast<double>(runtime::kMinWorkPerThread);
+  return PackedChoice{gemm, ""};
+}
+
+std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::PackedGemm& gemm,
+                                         const LoopOptions& options) {
+  std::int64_t m = ir::groupExtent(direct, gemm.m);
+  std::int64_t n = ir::groupExtent(direct, gemm.n);
+  std::int64_t k = ir::groupExtent(direct, gemm.k);
+  double perPoint = static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+  if (perPoint < static_cast<double>(std::int64_t{1} << 20) || m < 2 * gemm.mr || n < 2 * gemm.nr())
+    return std::nullopt;
+  if (const ir::Loop* vector = direct.vectorLoop()) {
+    bool summed = std::any_of(direct.reductionLoops.begin(), direct.reductionLoops.end(),
+                              [&](const ir::Loop& loop) { return &loop == vector; });
+    if (summed)
+      return "the direct nest vectorizes the summed label " + direct.labels[vector->label].name +
+             " (a horizontal sum per output element)";
+    for (const ir::TensorAccess& input : direct.inputs) {
+      const ir::LabelStride& stride = input.strides[vector->label];
+      if (!stride.sourceDims.empty() && stride.known != std::optional<std::int64_t>(1))
+        return input.name + " is gathered along " + direct.labels[vector->label].name +
+               " (stride " + (stride.known ? std::to_string(*stride.known) : "?") +
+               ") in the direct nest";
+    }
+  }
+  std::int64_t size = static_cast<std::int64_t>(dtypeSize(direct.dtype));
+  for (const ir::TensorAccess& input : direct.inputs) {
+    double span = 0;
+    for (const ir::Loop& loop : direct.reductionLoops) {
+      const ir::LabelStride& stride = input.strides[loop.label];
+      if (!stride.sourceDims.empty() && stride.known)
+        span += static_cast<double>(std::abs(*stride.known)) *
+                static_cast<double>(direct.labels[loop.label].extent) * static_cast<double>(size);
+    }
+    if (span > 2.0 * static_cast<double>(options.caches.l2))
+      return "the direct nest strides through " +
+             std::to_string(static_cast<std::int64_t>(span) >> 20) + " MiB of " + input.name +
+             " per output tile (> 2 x L2 " + std::to_string(options.caches.l2 >> 10) + " KiB)";
+  }
+  return std::nullopt;
+}
+
+} // namespace einjit::passes
