@@ -3,6 +3,7 @@
 // views' stride classes, fill the stride table and call the kernel.
 #include "engine/EngineImpl.h"
 
+#include "Scratch.h"
 #include "ThreadPool.h"
 #include "einjit/error.h"
 #include "ir/ProgramViews.h"
@@ -171,8 +172,14 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
   scalarOf(options.alpha, program.dtype, "alpha", alpha);
   scalarOf(options.beta, program.dtype, "beta", beta);
   runtime::ThreadCountScope threads(options.threads);
+  std::uint64_t scratchFailures = einjit_rt_scratch_failures();
   prepared->kernel->entry()(data.data(), strides.data(), prepared->extents.data(), alpha.data(),
                             beta.data());
+  // A packed kernel that could not get its buffers skipped its work (kernels cannot throw).
+  if (nest.packed && einjit_rt_scratch_failures() != scratchFailures)
+    throw Error(ErrorKind::Internal,
+                "out of memory: the packed kernel's buffers could not be allocated; the output "
+                "was not written");
 }
 
 } // namespace einjit
