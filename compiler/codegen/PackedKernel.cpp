@@ -310,7 +310,8 @@ private:
                                     ? withinRun(pc, kc, gemm_.k.back())
                                     : builder_.getFalse();
     llvm::Value* kBase = tableAt(source.columns, pc);
-    auto packRow = [&](llvm::Value* row) {
+    // Row by row along K, from kFrom.
+    auto packRow = [&](llvm::Value* row, llvm::Value* kFrom) {
       llvm::Value* panel = builder_.CreateUDiv(row, constant(width));
       llvm::Value* lane = builder_.CreateURem(row, constant(width));
       llvm::Value* first = builder_.CreateAdd(
@@ -319,7 +320,7 @@ private:
       llvm::Value* isValid = builder_.CreateICmpSLT(row, valid);
       llvm::Value* rowOffset = tableAt(source.rows, builder_.CreateAdd(begin, minOf(row, last)));
       emitIf(kConsecutive, [&](bool consecutive) {
-        emitLoop(constant(0), kc, 1, [&](llvm::Value* k) {
+        emitLoop(kFrom, kc, 1, [&](llvm::Value* k) {
           llvm::Value* column = consecutive ? builder_.CreateAdd(kBase, k)
                                             : tableAt(source.columns, builder_.CreateAdd(pc, k));
           Element value = ops_.load(source.base, builder_.CreateAdd(rowOffset, column), 1, nullptr);
@@ -340,7 +341,25 @@ private:
                       source.rowLabels->back()));
       emitIf(whole, [&](bool vectors) {
         if (!vectors) {
-          emitLoop(firstRow, builder_.CreateAdd(firstRow, constant(width)), 1, packRow);
+          // Rows apart in memory but K consecutive (a transposed operand): blocks of lanes × lanes
+          // transposed in registers, then the K remainder row by row.
+          llvm::Value* kFrom = constant(0);
+          if (unitInnermost(source.tensor, gemm_.k) && gemm_.lanes >= 2) {
+            llvm::Value* transposable = builder_.CreateAnd(
+                kConsecutive,
+                builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid));
+            llvm::Value* blocked =
+                builder_.CreateSub(kc, builder_.CreateURem(kc, constant(gemm_.lanes)));
+            kFrom = builder_.CreateSelect(transposable, blocked, constant(0));
+            emitIf(transposable, [&](bool transpose) {
+              if (transpose)
+                packTransposed(source, builder_.CreateAdd(begin, firstRow), kBase, blocked, width,
+                               block,
+                               builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width)));
+            });
+          }
+          emitLoop(firstRow, builder_.CreateAdd(firstRow, constant(width)), 1,
+                   [&](llvm::Value* row) { packRow(row, kFrom); });
           return;
         }
         llvm::Value* rowBase = tableAt(source.rows, builder_.CreateAdd(begin, firstRow));
@@ -355,6 +374,68 @@ private:
         });
       });
     });
+  }
+
+  /// K indices [0, blocked) of one whole panel whose rows start at group index `firstRow`, K
+  /// consecutive from kBase: per group of `lanes` rows and `lanes` K indices, one vector load
+  /// per row and a transpose by shuffles (log2(lanes) rounds, each swapping one bit of the row
+  /// and lane indices), then one store per K index.
+  void packTransposed(const PackSource& source, llvm::Value* firstRow, llvm::Value* kBase,
+                      llvm::Value* blocked, std::int64_t width, llvm::Value* block,
+                      llvm::Value* panelBase) {
+    int lanes = gemm_.lanes;
+    std::vector<llvm::Value*> rowOffsets;
+    for (std::int64_t w = 0; w < width; ++w)
+      rowOffsets.push_back(tableAt(source.rows, builder_.CreateAdd(firstRow, constant(w))));
+    emitLoop(constant(0), blocked, lanes, [&](llvm::Value* k0) {
+      llvm::Value* column = builder_.CreateAdd(kBase, k0);
+      for (std::int64_t group = 0; group * lanes < width; ++group) {
+        std::int64_t count = std::min<std::int64_t>(lanes, width - group * lanes);
+        std::vector<llvm::Value*> rows;
+        for (int r = 0; r < lanes; ++r) {
+          std::int64_t row = group * lanes + std::min<std::int64_t>(r, count - 1);
+          rows.push_back(
+              ops_.load(source.base, builder_.CreateAdd(rowOffsets[row], column), lanes, nullptr)
+                  .re);
+        }
+        transposeInPlace(rows);
+        for (int k = 0; k < lanes; ++k) {
+          llvm::Value* destination = builder_.CreateAdd(
+              panelBase, builder_.CreateAdd(builder_.CreateMul(builder_.CreateAdd(k0, constant(k)),
+                                                               constant(width)),
+                                            constant(group * lanes)));
+          llvm::Value* value = rows[k];
+          if (count < lanes) {
+            std::vector<int> first(static_cast<std::size_t>(count));
+            for (std::int64_t lane = 0; lane < count; ++lane)
+              first[static_cast<std::size_t>(lane)] = static_cast<int>(lane);
+            value = builder_.CreateShuffleVector(value, first);
+          }
+          ops_.store(Element{value}, block, destination, static_cast<int>(count), nullptr);
+        }
+      }
+    });
+  }
+
+  /// rows[i][j] becomes rows[j][i] for a square block of `rows.size()` (a power of two) vectors.
+  void transposeInPlace(std::vector<llvm::Value*>& rows) {
+    int size = static_cast<int>(rows.size());
+    for (int bit = 1; bit < size; bit <<= 1) {
+      std::vector<int> low(static_cast<std::size_t>(size));
+      std::vector<int> high(static_cast<std::size_t>(size));
+      for (int j = 0; j < size; ++j) {
+        low[static_cast<std::size_t>(j)] = (j & bit) ? size + j - bit : j;
+        high[static_cast<std::size_t>(j)] = (j & bit) ? size + j : j + bit;
+      }
+      for (int w = 0; w < size; ++w) {
+        if (w & bit)
+          continue;
+        llvm::Value* first = rows[static_cast<std::size_t>(w)];
+        llvm::Value* second = rows[static_cast<std::size_t>(w + bit)];
+        rows[static_cast<std::size_t>(w)] = builder_.CreateShuffleVector(first, second, low);
+        rows[static_cast<std::size_t>(w + bit)] = builder_.CreateShuffleVector(first, second, high);
+      }
+    }
   }
 
   void packA(llvm::Value* aBase, llvm::Value* ic, llvm::Value* mc, llvm::Value* pc,
@@ -439,20 +520,22 @@ private:
     llvm::Value* columnBase = tableAt(CN, n0);
     llvm::Value* full = builder_.CreateAnd(builder_.CreateICmpEQ(mv, constant(gemm_.mr)),
                                            builder_.CreateICmpEQ(nv, constant(nr_)));
+    // The tile's columns are consecutive in out when N's innermost label has unit stride and
+    // the tile does not cross the end of one run of it.
     llvm::Value* consecutive = builder_.getFalse();
     std::size_t innermost = gemm_.n.back();
     if (nest_.output.strides[innermost].known == std::optional<std::int64_t>(1)) {
       std::int64_t extent = nest_.labels[innermost].extent;
       consecutive = builder_.CreateICmpSLE(
-          builder_.CreateAdd(builder_.CreateURem(n0, constant(extent)), constant(nr_)),
-          constant(extent));
+          builder_.CreateAdd(builder_.CreateURem(n0, constant(extent)), nv), constant(extent));
     }
-    auto* vectorPath = llvm::BasicBlock::Create(module_.getContext(), "tile.vector", function_);
-    auto* elementPath = llvm::BasicBlock::Create(module_.getContext(), "tile.elements", function_);
+    auto* registers = llvm::BasicBlock::Create(module_.getContext(), "tile.registers", function_);
+    auto* spilled = llvm::BasicBlock::Create(module_.getContext(), "tile.spilled", function_);
     auto* done = llvm::BasicBlock::Create(module_.getContext(), "tile.done", function_);
-    builder_.CreateCondBr(builder_.CreateAnd(full, consecutive), vectorPath, elementPath);
+    builder_.CreateCondBr(builder_.CreateAnd(full, consecutive), registers, spilled);
 
-    builder_.SetInsertPoint(vectorPath);
+    // A whole tile: straight from the accumulators.
+    builder_.SetInsertPoint(registers);
     emitIf(overwrite, [&](bool plain) {
       for (int row = 0; row < gemm_.mr; ++row) {
         llvm::Value* rowOffset =
@@ -465,7 +548,9 @@ private:
     });
     builder_.CreateBr(done);
 
-    builder_.SetInsertPoint(elementPath);
+    // An edge tile: through a stack copy, row by row, with masked vectors when the columns are
+    // consecutive and element by element otherwise.
+    builder_.SetInsertPoint(spilled);
     if (!tile_) {
       llvm::IRBuilder<> entry(&function_->getEntryBlock(), function_->getEntryBlock().begin());
       tile_ = entry.CreateAlloca(ops_.componentType(), constant(gemm_.mr * nr_), "tile");
@@ -474,18 +559,54 @@ private:
       for (int vector = 0; vector < gemm_.vectors; ++vector)
         ops_.store(ops_.read(accumulator(row, vector)), tile_,
                    constant(row * nr_ + vector * gemm_.lanes), gemm_.lanes, nullptr);
-    emitLoop(constant(0), mv, 1, [&](llvm::Value* row) {
-      llvm::Value* rowOffset = tableAt(CM, builder_.CreateAdd(m0, row));
-      emitLoop(constant(0), nv, 1, [&](llvm::Value* column) {
-        Element value = ops_.load(
-            tile_, builder_.CreateAdd(builder_.CreateMul(row, constant(nr_)), column), 1, nullptr);
-        llvm::Value* offset =
-            builder_.CreateAdd(rowOffset, tableAt(CN, builder_.CreateAdd(n0, column)));
-        emitIf(overwrite, [&](bool plain) { storeOne(value, cBase, offset, 1, plain, betaHere); });
+    emitIf(consecutive, [&](bool vectors) {
+      emitLoop(constant(0), mv, 1, [&](llvm::Value* row) {
+        llvm::Value* rowOffset = tableAt(CM, builder_.CreateAdd(m0, row));
+        llvm::Value* tileRow = builder_.CreateMul(row, constant(nr_));
+        if (vectors) {
+          emitIf(overwrite, [&](bool plain) {
+            for (int vector = 0; vector < gemm_.vectors; ++vector)
+              storeMasked(cBase,
+                          builder_.CreateAdd(builder_.CreateAdd(rowOffset, columnBase),
+                                             constant(vector * gemm_.lanes)),
+                          builder_.CreateAdd(tileRow, constant(vector * gemm_.lanes)),
+                          builder_.CreateSub(nv, constant(vector * gemm_.lanes)), plain, betaHere);
+          });
+          return;
+        }
+        emitLoop(constant(0), nv, 1, [&](llvm::Value* column) {
+          Element value = ops_.load(tile_, builder_.CreateAdd(tileRow, column), 1, nullptr);
+          llvm::Value* offset =
+              builder_.CreateAdd(rowOffset, tableAt(CN, builder_.CreateAdd(n0, column)));
+          emitIf(overwrite,
+                 [&](bool plain) { storeOne(value, cBase, offset, 1, plain, betaHere); });
+        });
       });
     });
     builder_.CreateBr(done);
     builder_.SetInsertPoint(done);
+  }
+
+  /// storeOne for the first `count` lanes of the tile's vector at `tileOffset` (none when
+  /// count <= 0): masked loads and stores touch no other element of out.
+  void storeMasked(llvm::Value* cBase, llvm::Value* offset, llvm::Value* tileOffset,
+                   llvm::Value* count, bool plain, llvm::Value* betaHere) {
+    int lanes = gemm_.lanes;
+    std::vector<llvm::Constant*> laneIndices;
+    for (int lane = 0; lane < lanes; ++lane)
+      laneIndices.push_back(builder_.getInt64(lane));
+    llvm::Value* mask = builder_.CreateICmpSLT(llvm::ConstantVector::get(laneIndices),
+                                               builder_.CreateVectorSplat(lanes, count));
+    llvm::Type* type = ops_.typeOf(lanes);
+    llvm::Align align(static_cast<std::uint64_t>(size_));
+    llvm::Value* pointer = builder_.CreateGEP(ops_.componentType(), cBase, offset);
+    Element value = ops_.load(tile_, tileOffset, lanes, nullptr);
+    value = ops_.multiply(ops_.broadcast(alpha_, lanes), value);
+    if (!plain) {
+      Element old{builder_.CreateMaskedLoad(type, pointer, align, mask)};
+      value = ops_.multiplyAdd(ops_.broadcast(Element{betaHere}, lanes), old, value);
+    }
+    builder_.CreateMaskedStore(value.re, pointer, align, mask);
   }
 
   // ---- loops and arithmetic ----------------------------------------------------------------

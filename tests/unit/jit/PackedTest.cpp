@@ -225,7 +225,10 @@ TEST(PackedKernel, EdgeTilesAndEveryBlockLoopMatchTheInterpreter) {
 }
 
 TEST(PackedKernel, HostCacheBlocksMatchTheInterpreter) {
+  // K blocks of 150 and 70: A (and, in the second case, B) are K-contiguous, so whole panels
+  // pack through the in-register transpose, K remainders row by row.
   expectPackedMatchesReference({{"ik,kj->ij", {{130, 300}, {300, 70}}},
+                                {"btf,bsf->bts", {{2, 40, 70}, {2, 50, 70}}},
                                 {"bik,bkj->bij", {{2, 64, 64}, {2, 64, 64}}, DType::f64}},
                                support::hostCacheSizes());
 }
