@@ -344,7 +344,8 @@ private:
           // Rows apart in memory but K consecutive (a transposed operand): blocks of lanes × lanes
           // transposed in registers, then the K remainder row by row.
           llvm::Value* kFrom = constant(0);
-          if (unitInnermost(source.tensor, gemm_.k) && gemm_.lanes >= 2) {
+          if (unitInnermost(source.tensor, gemm_.k) && gemm_.lanes >= 2 &&
+              width % gemm_.lanes == 0) {
             llvm::Value* transposable = builder_.CreateAnd(
                 kConsecutive,
                 builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid));
@@ -462,22 +463,26 @@ private:
     for (int row = 0; row < gemm_.mr; ++row)
       for (int vector = 0; vector < gemm_.vectors; ++vector)
         ops_.write(accumulator(row, vector), ops_.zero(gemm_.lanes));
-    emitLoop(constant(0), kc, 1, [&](llvm::Value* k) {
-      std::vector<Element> b;
-      llvm::Value* bRow = builder_.CreateMul(k, constant(nr_));
-      for (int vector = 0; vector < gemm_.vectors; ++vector)
-        b.push_back(ops_.load(bPanel, builder_.CreateAdd(bRow, constant(vector * gemm_.lanes)),
-                              gemm_.lanes, nullptr));
-      llvm::Value* aRow = builder_.CreateMul(k, constant(gemm_.mr));
-      for (int row = 0; row < gemm_.mr; ++row) {
-        Element a = ops_.broadcast(
-            ops_.load(aPanel, builder_.CreateAdd(aRow, constant(row)), 1, nullptr), gemm_.lanes);
-        for (int vector = 0; vector < gemm_.vectors; ++vector) {
-          Slot slot = accumulator(row, vector);
-          ops_.write(slot, ops_.multiplyAdd(a, b[vector], ops_.read(slot)));
-        }
-      }
-    });
+    emitLoop(
+        constant(0), kc, 1,
+        [&](llvm::Value* k) {
+          std::vector<Element> b;
+          llvm::Value* bRow = builder_.CreateMul(k, constant(nr_));
+          for (int vector = 0; vector < gemm_.vectors; ++vector)
+            b.push_back(ops_.load(bPanel, builder_.CreateAdd(bRow, constant(vector * gemm_.lanes)),
+                                  gemm_.lanes, nullptr));
+          llvm::Value* aRow = builder_.CreateMul(k, constant(gemm_.mr));
+          for (int row = 0; row < gemm_.mr; ++row) {
+            Element a = ops_.broadcast(
+                ops_.load(aPanel, builder_.CreateAdd(aRow, constant(row)), 1, nullptr),
+                gemm_.lanes);
+            for (int vector = 0; vector < gemm_.vectors; ++vector) {
+              Slot slot = accumulator(row, vector);
+              ops_.write(slot, ops_.multiplyAdd(a, b[vector], ops_.read(slot)));
+            }
+          }
+        },
+        false);
   }
 
   /// out = alpha * value (`plain`: the first K block with beta zero, out not read), else
@@ -620,7 +625,7 @@ private:
 
   /// for (iv = begin; iv < end; iv += step) body(iv).
   void emitLoop(llvm::Value* begin, llvm::Value* end, std::int64_t step,
-                const std::function<void(llvm::Value*)>& body) {
+                const std::function<void(llvm::Value*)>& body, bool asWritten = true) {
     llvm::LLVMContext& context = module_.getContext();
     llvm::BasicBlock* preheader = builder_.GetInsertBlock();
     auto* header = llvm::BasicBlock::Create(context, "loop", function_);
@@ -635,8 +640,26 @@ private:
     body(iv);
     llvm::Value* next = builder_.CreateAdd(iv, constant(step), "", false, true);
     iv->addIncoming(next, builder_.GetInsertBlock());
-    builder_.CreateBr(header);
+    llvm::BranchInst* latch = builder_.CreateBr(header);
+    if (asWritten)
+      latch->setMetadata(llvm::LLVMContext::MD_loop, loopAsWritten());
     builder_.SetInsertPoint(exit);
+  }
+
+  /// Loop metadata that keeps LLVM from vectorizing or unrolling a loop: the vectors are
+  /// explicit already, and the copies and stores would only grow (and slow the compile).
+  llvm::MDNode* loopAsWritten() {
+    llvm::LLVMContext& context = module_.getContext();
+    auto flag = [&](const char* name, llvm::Metadata* value) {
+      return llvm::MDNode::get(context, {llvm::MDString::get(context, name), value});
+    };
+    llvm::Metadata* no = llvm::ConstantAsMetadata::get(builder_.getFalse());
+    llvm::SmallVector<llvm::Metadata*, 4> operands{
+        nullptr, flag("llvm.loop.vectorize.enable", no),
+        llvm::MDNode::get(context, {llvm::MDString::get(context, "llvm.loop.unroll.disable")})};
+    llvm::MDNode* node = llvm::MDNode::getDistinct(context, operands);
+    node->replaceOperandWith(0, node);
+    return node;
   }
 
   const ir::LoopNest& nest_;

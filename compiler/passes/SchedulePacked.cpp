@@ -150,10 +150,10 @@ std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::P
         span += static_cast<double>(std::abs(*stride.known)) *
                 static_cast<double>(direct.labels[loop.label].extent) * static_cast<double>(size);
     }
-    if (span > 2.0 * static_cast<double>(options.caches.l2))
+    if (span > 4.0 * static_cast<double>(options.caches.l2))
       return "the direct nest strides through " +
              std::to_string(static_cast<std::int64_t>(span) >> 20) + " MiB of " + input.name +
-             " per output tile (> 2 x L2 " + std::to_string(options.caches.l2 >> 10) + " KiB)";
+             " per output tile (> 4 x L2 " + std::to_string(options.caches.l2 >> 10) + " KiB)";
   }
   return std::nullopt;
 }
