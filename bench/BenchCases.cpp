@@ -2,8 +2,6 @@
 // best path, as BENCH.md counts them, while einjit may run them as one fused nest.
 #include "BenchCases.h"
 
-#include "BlasPeers.h"
-
 #include <map>
 #include <stdexcept>
 
@@ -45,11 +43,33 @@ EinsumCounts countEinsum(const std::string& expression, const std::vector<Shape>
   return counts;
 }
 
+/// How the peers compute a case: the recipe, its GEMM mapping or extents, and the words for it.
+struct PeerRecipe {
+  Recipe recipe = Recipe::Gemm;
+  GemmMapping gemm;
+  std::vector<Index> extents;
+  std::string mapping;
+};
+
+PeerRecipe gemmRecipe(GemmMapping gemm, std::string mapping) {
+  PeerRecipe result;
+  result.gemm = std::move(gemm);
+  result.mapping = std::move(mapping);
+  return result;
+}
+
+PeerRecipe otherRecipe(Recipe recipe, std::vector<Index> extents, std::string mapping) {
+  PeerRecipe result;
+  result.recipe = recipe;
+  result.extents = std::move(extents);
+  result.mapping = std::move(mapping);
+  return result;
+}
+
 /// A case whose flops are those of its fused nest; `bestPathMultiplyAdds` overrides them for the
 /// three-operand cases.
 BenchCase makeCase(std::string id, std::string expression, std::vector<Shape> shapes, DType dtype,
-                   Bound bound, std::string peerMapping, std::function<PeerRun()> makePeer,
-                   double bestPathMultiplyAdds = 0) {
+                   Bound bound, PeerRecipe peerRecipe, double bestPathMultiplyAdds = 0) {
   EinsumCounts counts = countEinsum(expression, shapes);
   BenchCase result;
   double elementBytes = static_cast<double>(dtypeSize(dtype));
@@ -64,8 +84,10 @@ BenchCase makeCase(std::string id, std::string expression, std::vector<Shape> sh
   result.outputShape = std::move(counts.outputShape);
   result.dtype = dtype;
   result.bound = bound;
-  result.peerMapping = std::move(peerMapping);
-  result.makePeer = std::move(makePeer);
+  result.recipe = peerRecipe.recipe;
+  result.gemm = std::move(peerRecipe.gemm);
+  result.extents = std::move(peerRecipe.extents);
+  result.mapping = std::move(peerRecipe.mapping);
   return result;
 }
 
@@ -84,17 +106,15 @@ std::string gemmName(DType dtype) {
 
 /// ik,kj->ij with M = i, N = j, K = k.
 BenchCase matmulCase(std::string id, Index m, Index n, Index k, DType dtype) {
-  GemmMapping mapping = gemmExtents(1, m, n, k);
   return makeCase(std::move(id), "ik,kj->ij", {{m, k}, {k, n}}, dtype, Bound::Compute,
-                  gemmName(dtype), [=] { return gemmPeer(dtype, mapping); });
+                  gemmRecipe(gemmExtents(1, m, n, k), "one " + gemmName(dtype)));
 }
 
 /// bik,bkj->bij as a loop of `batch` GEMMs.
 BenchCase batchedMatmulCase(std::string id, Index batch, Index size) {
-  GemmMapping mapping = gemmExtents(batch, size, size, size);
   return makeCase(std::move(id), "bik,bkj->bij", {{batch, size, size}, {batch, size, size}},
-                  DType::f32, Bound::Compute, "loop of sgemm over b",
-                  [=] { return gemmPeer(DType::f32, mapping); });
+                  DType::f32, Bound::Compute,
+                  gemmRecipe(gemmExtents(batch, size, size, size), "loop of sgemm over b"));
 }
 
 std::vector<BenchCase> buildCases() {
@@ -108,51 +128,43 @@ std::vector<BenchCase> buildCases() {
   GemmMapping attentionScores = gemmExtents(64, 128, 128, 64);
   attentionScores.transposeB = true;
   cases.push_back(makeCase("S3", "btf,bsf->bts", {{64, 128, 64}, {64, 128, 64}}, DType::f32,
-                           Bound::Compute, "loop of sgemm over b, B transposed",
-                           [=] { return gemmPeer(DType::f32, attentionScores); }));
-  GemmMapping attentionValues = gemmExtents(64, 128, 64, 128);
+                           Bound::Compute,
+                           gemmRecipe(attentionScores, "loop of sgemm over b, B transposed")));
   cases.push_back(makeCase("S4", "bts,bsf->btf", {{64, 128, 128}, {64, 128, 64}}, DType::f32,
-                           Bound::Compute, "loop of sgemm over b",
-                           [=] { return gemmPeer(DType::f32, attentionValues); }));
+                           Bound::Compute,
+                           gemmRecipe(gemmExtents(64, 128, 64, 128), "loop of sgemm over b")));
   // abcd,dbef->acef: (ac) rows, (bd) contracted, (ef) columns.
   GemmMapping transposed = gemmExtents(1, 32 * 32, 32 * 32, 24 * 24);
-  transposed.shapeA = {32, 24, 32, 24};
   transposed.permuteA = {0, 2, 1, 3};
-  transposed.shapeB = {24, 24, 32, 32};
   transposed.permuteB = {1, 0, 2, 3};
   cases.push_back(makeCase("S5", "abcd,dbef->acef", {{32, 24, 32, 24}, {24, 24, 32, 32}},
-                           DType::f32, Bound::Compute, "permute A→acbd, B→bdef, sgemm",
-                           [=] { return gemmPeer(DType::f32, transposed); }));
+                           DType::f32, Bound::Compute,
+                           gemmRecipe(transposed, "permute A→acbd, B→bdef, one sgemm")));
   // abk,ckd->abcd: (ab) rows, k contracted, (cd) columns once B is kcd.
   GemmMapping theanoDot = gemmExtents(1, 64 * 64, 16 * 64, 256);
-  theanoDot.shapeB = {16, 256, 64};
   theanoDot.permuteB = {1, 0, 2};
   cases.push_back(makeCase("S6", "abk,ckd->abcd", {{64, 64, 256}, {16, 256, 64}}, DType::f32,
-                           Bound::Compute, "permute B→kcd, sgemm",
-                           [=] { return gemmPeer(DType::f32, theanoDot); }));
-  GemmMapping foldedPair = gemmExtents(1, 64 * 64, 128, 32 * 32);
-  cases.push_back(makeCase("S7", "ijkl,klm->ijm", {{64, 64, 32, 32}, {32, 32, 128}}, DType::f32,
-                           Bound::Compute, "sgemm (kl folded)",
-                           [=] { return gemmPeer(DType::f32, foldedPair); }));
+                           Bound::Compute, gemmRecipe(theanoDot, "permute B→kcd, one sgemm")));
+  cases.push_back(
+      makeCase("S7", "ijkl,klm->ijm", {{64, 64, 32, 32}, {32, 32, 128}}, DType::f32, Bound::Compute,
+               gemmRecipe(gemmExtents(1, 64 * 64, 128, 32 * 32), "one sgemm (kl folded)")));
   cases.push_back(makeCase(
       "S8", "bi,ij,bj->b", {{4096, 256}, {256, 256}, {4096, 256}}, DType::f32, Bound::Compute,
-      "sgemm (bi,ij->bj) + sdot per b", [] { return bilinearPeer(DType::f32, 4096, 256, 256); },
+      otherRecipe(Recipe::Bilinear, {4096, 256, 256}, "sgemm (bi,ij->bj) + sdot per b"),
       4096.0 * 256 * 256 + 4096.0 * 256));
   cases.push_back(makeCase(
       "S9", "ij,jk,kl->il", {{1024, 16}, {16, 1024}, {1024, 16}}, DType::f32, Bound::Compute,
-      "sgemm (jk,kl->jl) + sgemm (ij,jl->il)",
-      [] { return chainPeer(DType::f32, 1024, 16, 1024, 16); },
+      otherRecipe(Recipe::Chain, {1024, 16, 1024, 16}, "sgemm (jk,kl->jl) + sgemm (ij,jl->il)"),
       16.0 * 1024 * 16 + 1024.0 * 16 * 16));
-  GemmMapping ccsd = gemmExtents(1, 24 * 24, 24 * 24, 16 * 16);
-  cases.push_back(makeCase("S10", "abij,ijcd->abcd", {{24, 24, 16, 16}, {16, 16, 24, 24}},
-                           DType::f32, Bound::Compute, "sgemm (ab, ij, cd folded)",
-                           [=] { return gemmPeer(DType::f32, ccsd); }));
+  cases.push_back(makeCase(
+      "S10", "abij,ijcd->abcd", {{24, 24, 16, 16}, {16, 16, 24, 24}}, DType::f32, Bound::Compute,
+      gemmRecipe(gemmExtents(1, 24 * 24, 24 * 24, 16 * 16), "one sgemm (ab, ij, cd folded)")));
   cases.push_back(makeCase("S11", "bi,bi->b", {{1000000, 16}, {1000000, 16}}, DType::f32,
-                           Bound::Memory, "sdot per b",
-                           [] { return rowDotPeer(DType::f32, 1000000, 16); }));
-  cases.push_back(makeCase("S12", "i,j->ij", {{4096}, {4096}}, DType::f32, Bound::Memory,
-                           "sgemm with k = 1, beta = 0",
-                           [] { return outerProductPeer(DType::f32, 4096, 4096); }));
+                           Bound::Memory,
+                           otherRecipe(Recipe::RowDot, {1000000, 16}, "sdot per b")));
+  cases.push_back(
+      makeCase("S12", "i,j->ij", {{4096}, {4096}}, DType::f32, Bound::Memory,
+               otherRecipe(Recipe::OuterProduct, {4096, 4096}, "sgemm with k = 1, beta = 0")));
   for (DType dtype : {DType::f32, DType::f64}) {
     std::string suffix = dtype == DType::f64 ? ".f64" : "";
     for (Index n : {64, 128, 256, 512, 1024, 2048}) {

@@ -33,7 +33,10 @@ void coldCompile(benchmark::State& state, const CompileCase& compileCase) {
   double jitMillis = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    auto engine = std::make_unique<Engine>();
+    // The persistent cache would turn every iteration after the first into a disk load.
+    EngineOptions options;
+    options.persistentCache = false;
+    auto engine = std::make_unique<Engine>(options);
     state.ResumeTiming();
     try {
       Plan plan = engine->plan(compileCase.expression, compileCase.shapes, DType::f32);

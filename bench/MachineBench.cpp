@@ -1,11 +1,14 @@
 // The machine's ceilings, measured in the same run as the suite (BENCH.md): a tight FMA loop for
 // peak GFLOP/s (AVX2 and, where the CPU has it, AVX-512; fp32 and fp64) and STREAM-style triad
-// and read loops for memory bandwidth. Registered only for instruction sets the CPU supports.
+// and read loops for memory bandwidth. Registered only for instruction sets the CPU supports, at
+// every thread count of the run: with more than one thread, an OpenMP team runs the same loop
+// on each thread (FMA) or on its share of the arrays (bandwidth).
 #include "BenchRegistry.h"
 
 #include <immintrin.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace einjit::bench {
@@ -88,19 +91,29 @@ __attribute__((noinline, target("avx512f"))) double fmaLoopAvx512F64(std::int64_
   return _mm512_cvtsd_f64(sum);
 }
 
+// With a team, each call runs this many times longer, so the fork and join cost under 1 %.
+constexpr std::int64_t kTeamStepsScale = 64;
+
 template <class Value>
 void peakFma(benchmark::State& state, Value (*loop)(std::int64_t, Value, Value), int chains,
-             int lanes) {
+             int lanes, int threads) {
   // Opaque to the optimizer, so the loop cannot be folded at compile time.
-  std::int64_t steps = kFmaSteps;
+  std::int64_t steps = threads > 1 ? kFmaSteps * kTeamStepsScale : kFmaSteps;
   Value scale = Value(0.999);
   Value shift = Value(0.001);
   benchmark::DoNotOptimize(steps);
   benchmark::DoNotOptimize(scale);
   benchmark::DoNotOptimize(shift);
-  for (auto _ : state)
-    benchmark::DoNotOptimize(loop(steps, scale, shift));
-  double flopsPerCall = 2.0 * static_cast<double>(kFmaSteps) * chains * lanes;
+  if (threads == 1) {
+    for (auto _ : state)
+      benchmark::DoNotOptimize(loop(steps, scale, shift));
+  } else {
+    for (auto _ : state) {
+#pragma omp parallel num_threads(threads)
+      benchmark::DoNotOptimize(loop(steps, scale, shift));
+    }
+  }
+  double flopsPerCall = 2.0 * static_cast<double>(steps) * chains * lanes * threads;
   state.counters["FLOPS"] =
       benchmark::Counter(flopsPerCall, benchmark::Counter::kIsIterationInvariantRate);
 }
@@ -108,17 +121,24 @@ void peakFma(benchmark::State& state, Value (*loop)(std::int64_t, Value, Value),
 // 2^24 doubles per array: 128 MiB each, far beyond any last-level cache here.
 constexpr std::size_t kStreamElements = std::size_t{1} << 24;
 
-void triad(benchmark::State& state) {
+void triad(benchmark::State& state, int threads) {
   std::vector<double> a(kStreamElements, 0.0);
   std::vector<double> b(kStreamElements, 1.0);
   std::vector<double> c(kStreamElements, 2.0);
   double scalar = 3.0;
+  auto count = static_cast<std::int64_t>(kStreamElements);
   for (auto _ : state) {
     double* target = a.data();
     const double* first = b.data();
     const double* second = c.data();
-    for (std::size_t e = 0; e < kStreamElements; ++e)
-      target[e] = first[e] + scalar * second[e];
+    if (threads == 1) {
+      for (std::int64_t e = 0; e < count; ++e)
+        target[e] = first[e] + scalar * second[e];
+    } else {
+#pragma omp parallel for num_threads(threads) schedule(static)
+      for (std::int64_t e = 0; e < count; ++e)
+        target[e] = first[e] + scalar * second[e];
+    }
     benchmark::ClobberMemory();
   }
   if (a[kStreamElements - 1] != 7.0)
@@ -128,15 +148,30 @@ void triad(benchmark::State& state) {
                           static_cast<std::int64_t>(3 * kStreamElements * sizeof(double)));
 }
 
-void readSum(benchmark::State& state) {
+/// Σ a[begin, end) with four partial sums, so the loop is bound by loads, not by add latency.
+double sumRange(const double* a, std::int64_t begin, std::int64_t end) {
+  double sums[4] = {0, 0, 0, 0};
+  for (std::int64_t e = begin; e < end; e += 4)
+    for (std::int64_t lane = 0; lane < 4; ++lane)
+      sums[lane] += a[e + lane];
+  return sums[0] + sums[1] + sums[2] + sums[3];
+}
+
+void readSum(benchmark::State& state, int threads) {
   std::vector<double> a(kStreamElements, 1.0);
+  auto count = static_cast<std::int64_t>(kStreamElements);
   for (auto _ : state) {
-    // Four partial sums so the loop is bound by loads, not by the add latency.
-    double sums[4] = {0, 0, 0, 0};
-    for (std::size_t e = 0; e < kStreamElements; e += 4)
-      for (std::size_t lane = 0; lane < 4; ++lane)
-        sums[lane] += a[e + lane];
-    double total = sums[0] + sums[1] + sums[2] + sums[3];
+    double total = 0;
+    if (threads == 1) {
+      total = sumRange(a.data(), 0, count);
+    } else {
+      // Equal shares, each a multiple of four elements (the count is a power of two).
+      std::int64_t share = count / threads / 4 * 4;
+#pragma omp parallel for num_threads(threads) reduction(+ : total)
+      for (int thread = 0; thread < threads; ++thread)
+        total += sumRange(a.data(), thread * share,
+                          thread == threads - 1 ? count : (thread + 1) * share);
+    }
     benchmark::DoNotOptimize(total);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
@@ -145,28 +180,38 @@ void readSum(benchmark::State& state) {
 
 } // namespace
 
-void registerMachineBenchmarks() {
+void registerMachineBenchmarks(const std::vector<int>& threadCounts) {
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    withSuiteSettings(benchmark::RegisterBenchmark("peak_fma/f32/avx2", [](benchmark::State& s) {
-      peakFma(s, fmaLoopAvx2F32, kAvx2Chains, 8);
-    }));
-    withSuiteSettings(benchmark::RegisterBenchmark("peak_fma/f64/avx2", [](benchmark::State& s) {
-      peakFma(s, fmaLoopAvx2F64, kAvx2Chains, 4);
-    }));
+  bool hasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  bool hasAvx512 = __builtin_cpu_supports("avx512f");
+  for (int threads : threadCounts) {
+    std::string suffix = "/t" + std::to_string(threads);
+    auto fma = [&](const char* name, auto loop, int chains, int lanes) {
+      withThreadSettings(
+          benchmark::RegisterBenchmark(
+              (std::string("peak_fma/") + name + suffix).c_str(),
+              [=](benchmark::State& s) { peakFma(s, loop, chains, lanes, threads); }),
+          threads);
+    };
+    if (hasAvx2) {
+      fma("f32/avx2", fmaLoopAvx2F32, kAvx2Chains, 8);
+      fma("f64/avx2", fmaLoopAvx2F64, kAvx2Chains, 4);
+    }
+    if (hasAvx512) {
+      fma("f32/avx512", fmaLoopAvx512F32, kAvx512Chains, 16);
+      fma("f64/avx512", fmaLoopAvx512F64, kAvx512Chains, 8);
+    }
+    withThreadSettings(
+        benchmark::RegisterBenchmark(("bandwidth/triad" + suffix).c_str(),
+                                     [=](benchmark::State& s) { triad(s, threads); }),
+        threads)
+        ->Unit(benchmark::kMillisecond);
+    withThreadSettings(
+        benchmark::RegisterBenchmark(("bandwidth/read" + suffix).c_str(),
+                                     [=](benchmark::State& s) { readSum(s, threads); }),
+        threads)
+        ->Unit(benchmark::kMillisecond);
   }
-  if (__builtin_cpu_supports("avx512f")) {
-    withSuiteSettings(benchmark::RegisterBenchmark("peak_fma/f32/avx512", [](benchmark::State& s) {
-      peakFma(s, fmaLoopAvx512F32, kAvx512Chains, 16);
-    }));
-    withSuiteSettings(benchmark::RegisterBenchmark("peak_fma/f64/avx512", [](benchmark::State& s) {
-      peakFma(s, fmaLoopAvx512F64, kAvx512Chains, 8);
-    }));
-  }
-  withSuiteSettings(benchmark::RegisterBenchmark("bandwidth/triad", triad))
-      ->Unit(benchmark::kMillisecond);
-  withSuiteSettings(benchmark::RegisterBenchmark("bandwidth/read", readSum))
-      ->Unit(benchmark::kMillisecond);
 }
 
 } // namespace einjit::bench

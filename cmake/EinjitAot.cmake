@@ -1,13 +1,17 @@
 # einjit_add_kernel: compiles a contraction ahead of time with `einjit compile` at build time and
-# adds the object and the directory of its header to a target. The linked program needs no LLVM
-# and no einjit library.
+# adds the object and the directory of its header to a target. The linked program needs no LLVM.
 #
-#   einjit_add_kernel(TARGET NAME EXPR expr SHAPES shapes [DTYPE dtype] [CPU cpu])
+#   einjit_add_kernel(TARGET NAME EXPR expr SHAPES shapes [DTYPE dtype] [CPU cpu]
+#                     [SINGLE_THREADED])
 #
-# NAME is the C entry point and the header's name (#include "NAME.h"). The einjit tool is the
-# EINJIT_EXECUTABLE variable when set, else the `einjit` target of this build.
+# NAME is the C entry point and the header's name (#include "NAME.h"). By default the entry
+# points take a last `int threads` argument and a kernel with enough work splits across
+# einjit_rt's thread pool, so the target links einjit::rt (a static library: a kernel that never
+# splits pulls nothing from it). SINGLE_THREADED compiles without threads and links nothing but
+# the object. The einjit tool is the EINJIT_EXECUTABLE variable when set (the installed package
+# sets it), else the `einjit` target of this build.
 function(einjit_add_kernel target name)
-  cmake_parse_arguments(PARSE_ARGV 2 EINJIT_KERNEL "" "EXPR;SHAPES;DTYPE;CPU" "")
+  cmake_parse_arguments(PARSE_ARGV 2 EINJIT_KERNEL "SINGLE_THREADED" "EXPR;SHAPES;DTYPE;CPU" "")
   if(EINJIT_KERNEL_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "einjit_add_kernel(${name}): unexpected arguments "
                         "${EINJIT_KERNEL_UNPARSED_ARGUMENTS}")
@@ -27,15 +31,21 @@ function(einjit_add_kernel target name)
   else()
     message(FATAL_ERROR "einjit_add_kernel(${name}): set EINJIT_EXECUTABLE to the einjit tool")
   endif()
-  set(cpu_option)
+  set(options)
   if(EINJIT_KERNEL_CPU)
-    set(cpu_option --target ${EINJIT_KERNEL_CPU})
+    list(APPEND options --target ${EINJIT_KERNEL_CPU})
+  endif()
+  if(EINJIT_KERNEL_SINGLE_THREADED)
+    list(APPEND options --single-threaded)
+  elseif(NOT TARGET einjit::rt)
+    message(FATAL_ERROR "einjit_add_kernel(${name}): a threaded kernel links einjit::rt: "
+                        "find_package(einjit CONFIG) first, or add SINGLE_THREADED")
   endif()
   set(directory ${CMAKE_CURRENT_BINARY_DIR}/einjit_aot/${name})
   add_custom_command(
     OUTPUT ${directory}/${name}.o ${directory}/${name}.h
     COMMAND ${tool} compile ${EINJIT_KERNEL_EXPR} --shapes ${EINJIT_KERNEL_SHAPES}
-            --dtype ${EINJIT_KERNEL_DTYPE} --name ${name} -o ${directory} ${cpu_option}
+            --dtype ${EINJIT_KERNEL_DTYPE} --name ${name} -o ${directory} ${options}
     DEPENDS ${tool_dependency}
     COMMENT "einjit compile ${name}: ${EINJIT_KERNEL_EXPR}"
     VERBATIM)
@@ -43,6 +53,9 @@ function(einjit_add_kernel target name)
                                                                  GENERATED TRUE)
   target_sources(${target} PRIVATE ${directory}/${name}.o ${directory}/${name}.h)
   target_include_directories(${target} PRIVATE ${directory})
+  if(NOT EINJIT_KERNEL_SINGLE_THREADED)
+    target_link_libraries(${target} PRIVATE einjit::rt)
+  endif()
   # On CPUs without FMA instructions LLVM calls libm's fma.
   if(UNIX AND NOT APPLE)
     target_link_libraries(${target} PRIVATE m)

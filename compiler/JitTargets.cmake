@@ -7,6 +7,7 @@ target_sources(einjit_ir PRIVATE ir/LoopNest.cpp ir/PackedGemm.cpp)
 einjit_compiler_library(einjit_passes
   passes/Canonicalize.cpp
   passes/ChoosePath.cpp
+  passes/ChooseStrategy.cpp
   passes/ClassifyLabels.cpp
   passes/Contraction.cpp
   passes/DropUnitDims.cpp
@@ -20,6 +21,7 @@ target_link_libraries(einjit_passes PUBLIC einjit_ir)
 # Only codegen/ and jit/ see LLVM headers.
 einjit_compiler_library(einjit_codegen
   codegen/AotObject.cpp
+  codegen/AotPrologue.cpp
   codegen/Codegen.cpp
   codegen/ElementOps.cpp
   codegen/EmitObject.cpp
@@ -31,6 +33,7 @@ einjit_compiler_library(einjit_codegen
 target_link_libraries(einjit_codegen PUBLIC einjit_ir PRIVATE einjit::llvm)
 
 einjit_compiler_library(einjit_jit
+  jit/DiskCache.cpp
   jit/JIT.cpp
   jit/KernelCache.cpp
 )

@@ -8,7 +8,7 @@ mode=${1:-demo}
 cd "$(dirname "$0")/.."
 
 packages=(cmake make g++ python3 llvm-19-dev llvm-19-tools libgtest-dev libgmock-dev
-  libbenchmark-dev zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev)
+  libbenchmark-dev zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev pkgconf)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

@@ -59,6 +59,13 @@ std::string guardOf(const std::string& library) {
   return guard + "_H";
 }
 
+std::string scratchMacro(const std::string& name) {
+  std::string macro;
+  for (char c : name)
+    macro += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return macro + "_SCRATCH_ELEMENTS";
+}
+
 void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
   const ir::IndexProgram& program = entry.program;
   bool complex = isComplex(program.dtype);
@@ -79,13 +86,37 @@ void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
         " *   hold anything). out must not overlap an input.\n";
   if (complex)
     os << " *   alpha and beta point at two " << element << "s: real, imaginary.\n";
-  os << " *   Single-threaded; reentrant (no global state), so threads may call it on separate\n"
-        " *   outputs at once. Needs no einjit or LLVM library at link time. */\n";
+  for (const AotHeaderEntry::Normalized& input : entry.normalized)
+    os << " *   " << input.name << " is first L2-normalized along its axis " << input.axis
+       << ": each fibre\n *     divided by max(sqrt(sum of |x|^2), "
+       << support::shortestDouble(input.epsilon) << ") (Keras Dot(normalize=True)).\n";
+  if (!entry.normalized.empty())
+    os << " *   scratch receives the normalized copies (the inputs are not modified): at least\n"
+       << " *   " << scratchMacro(entry.name) << " " << element << "s, aligned for " << element
+       << ", overlapping no array; its\n *   contents are not needed before or after the call.\n";
+  if (!entry.threaded)
+    os << " *   Single-threaded; reentrant (no global state), so threads may call it on separate\n"
+          " *   outputs at once. Needs no einjit or LLVM library at link time. */\n";
+  else if (entry.parallel)
+    os << " *   Splits its outermost output loop across at most `threads` threads of einjit_rt's\n"
+          " *   pool (fewer when the work is small); the result does not depend on threads.\n"
+          " *   Reentrant: threads may call it on separate outputs at once. */\n";
+  else
+    os << " *   Runs on the calling thread at these shapes (too little work to split): threads\n"
+          " *   is ignored. Reentrant: threads may call it on separate outputs at once. */\n";
   std::string scalar = complex ? "const " + element + "* " : element + " ";
+  auto trailing = [&] {
+    std::string text = entry.normalized.empty() ? "" : element + "* scratch, ";
+    text += scalar + "alpha, " + scalar + "beta";
+    return entry.threaded ? text + ", int threads" : text;
+  };
+  if (!entry.normalized.empty())
+    os << "#define " << scratchMacro(entry.name) << " " << entry.scratchElements * (complex ? 2 : 1)
+       << "\n";
   os << "void " << entry.name << "(";
   for (const std::string& name : entry.inputNames)
     os << "const " << element << "* " << name << ", ";
-  os << element << "* out, " << scalar << "alpha, " << scalar << "beta);\n\n";
+  os << element << "* out, " << trailing() << ");\n\n";
 
   if (!entry.hasStridedEntry) {
     os << "/* No " << entry.name << "_strided: the call ravels an operand, which only a "
@@ -99,8 +130,7 @@ void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
   os << "void " << entry.name << "_strided(";
   for (const std::string& name : entry.inputNames)
     os << "const " << element << "* " << name << ", const int64_t* " << name << "_strides, ";
-  os << element << "* out, const int64_t* out_strides, " << scalar << "alpha, " << scalar
-     << "beta);\n\n";
+  os << element << "* out, const int64_t* out_strides, " << trailing() << ");\n\n";
 }
 
 } // namespace
@@ -109,12 +139,35 @@ std::string aotHeaderText(const std::string& library, const std::vector<AotHeade
                           const codegen::TargetDesc& target) {
   std::ostringstream os;
   std::string guard = guardOf(library);
+  bool threaded = !entries.empty() && entries.front().threaded;
+  bool anyParallel = false;
+  for (const AotHeaderEntry& entry : entries)
+    anyParallel = anyParallel || entry.parallel;
   os << "/* " << library << ".h: contraction kernels compiled ahead of time by `einjit compile`\n"
      << " * for " << target.triple << ", CPU " << target.cpu
-     << " (run them only on CPUs with its instruction set).\n"
-     << " * Link " << library
-     << ".o into the program; it needs libc and libm (for fma on CPUs without\n"
-     << " * FMA instructions), no einjit or LLVM library. */\n";
+     << " (run them only on CPUs with its instruction set).\n";
+  if (!threaded) {
+    os << " * Link " << library
+       << ".o into the program; it needs libc and libm (for fma on CPUs without\n"
+       << " * FMA instructions), no einjit or LLVM library. Single-threaded (--single-threaded).\n"
+       << " */\n";
+  } else {
+    os << " * Link " << library << ".o and einjit_rt (libeinjit_rt.a: CMake einjit::rt, or\n"
+       << " * `pkg-config --libs einjit_rt`; it brings the C++ standard library and threads) into\n"
+       << " * the program, with libc and libm; no LLVM library.\n"
+       << " * Threading: every entry point takes a last argument `int threads`, the threads it "
+          "may\n"
+       << " * use: 1 runs on the calling thread only, 0 (or less) uses every hardware thread.\n"
+       << " * Kernels that split run their outermost output loop on einjit_rt's process-wide pool\n"
+       << " * (hardware threads - 1 workers, started on first use, beside the calling thread),\n"
+       << " * giving each thread at least 2^18 multiply-adds. Each output element is computed\n"
+       << " * the same way on any thread, so results are bitwise identical for every thread "
+          "count.\n"
+       << (anyParallel ? ""
+                       : " * At these shapes no kernel here splits: threads is ignored and the\n"
+                         " * object calls nothing in einjit_rt.\n")
+       << " */\n";
+  }
   os << "#ifndef " << guard << "\n#define " << guard << "\n\n#include <stdint.h>\n\n";
   os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   for (const AotHeaderEntry& entry : entries)

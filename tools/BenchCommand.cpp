@@ -1,6 +1,6 @@
 // `einjit bench EXPR --shapes S [--dtype T] [--threads N] [--repeat N] [--json]
-// [--batch-dot=...]`: compiles the call once, times runs on seeded random operands and reports
-// GFLOP/s (2 flops per multiply-add), the median run time and the compile time.
+// [--batch-dot=...] [--strategy=...]`: compiles the call once, times runs on seeded random operands
+// and reports GFLOP/s (2 flops per multiply-add), the median run time and the compile time.
 #include "CommandLine.h"
 #include "Explanation.h"
 #include "Measurement.h"
@@ -127,7 +127,8 @@ int benchCommand(const std::vector<std::string>& args) {
                                            {"--threads", true},
                                            {"--repeat", true},
                                            {"--json", false},
-                                           {"--batch-dot", true}},
+                                           {"--batch-dot", true},
+                                           {"--strategy", true}},
                                           "bench");
   if (parsed.help) {
     std::cout << kBenchHelp;
@@ -145,6 +146,7 @@ int benchCommand(const std::vector<std::string>& args) {
   runOptions.threads = parsed.has("--threads") ? parseThreadsOption(parsed.get("--threads")) : 1;
   BatchDotChoice choice = parsed.has("--batch-dot") ? parseBatchDotChoice(parsed.get("--batch-dot"))
                                                     : BatchDotChoice::Current;
+  EngineOptions engineOptions = engineOptionsFrom(parsed);
   frontend::LowerOptions lowerOptions;
   if (parsed.has("--dtype"))
     lowerOptions.dtype = parseDTypeOption(parsed.get("--dtype"));
@@ -162,7 +164,7 @@ int benchCommand(const std::vector<std::string>& args) {
   }
   Tensor out(program.dtype, program.outputShape());
 
-  Engine engine;
+  Engine engine(engineOptions);
   CompiledPlan compiled = compilePlan(engine, program);
   // The first run touches the operands and the code once; it sizes the automatic run count.
   RunTimes warmUp = timeRuns(

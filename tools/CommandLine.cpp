@@ -87,6 +87,28 @@ DType parseDTypeOption(const std::string& text) {
   return *dtype;
 }
 
+Strategy parseStrategyOption(const std::string& text) {
+  if (text == "auto")
+    return Strategy::Auto;
+  if (text == "direct")
+    return Strategy::Direct;
+  if (text == "small")
+    return Strategy::Small;
+  if (text == "streaming")
+    return Strategy::Streaming;
+  if (text == "packed")
+    return Strategy::Packed;
+  throw UsageError("--strategy must be one of auto, direct, small, streaming, packed, got '" +
+                   text + "'");
+}
+
+EngineOptions engineOptionsFrom(const ParsedArguments& parsed) {
+  EngineOptions options;
+  if (parsed.has("--strategy"))
+    options.strategy = parseStrategyOption(parsed.get("--strategy"));
+  return options;
+}
+
 int parseThreadsOption(const std::string& text) {
   std::int64_t threads = parseCount(text, "--threads", 1);
   if (threads > std::numeric_limits<int>::max())

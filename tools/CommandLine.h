@@ -3,6 +3,7 @@
 #pragma once
 
 #include "einjit/dtype.h"
+#include "einjit/engine.h"
 
 #include <cstdint>
 #include <map>
@@ -49,12 +50,20 @@ DType parseDTypeOption(const std::string& text);
 /// The value of --threads (RunOptions::threads): a count >= 1, or UsageError.
 int parseThreadsOption(const std::string& text);
 
+/// The value of --strategy (EngineOptions::strategy): auto, direct, small or streaming, or
+/// UsageError listing them.
+Strategy parseStrategyOption(const std::string& text);
+
+/// Engine options from the flags every compiling subcommand shares (--strategy).
+EngineOptions engineOptionsFrom(const ParsedArguments& parsed);
+
 /// The subcommands; each returns the exit status.
 int explainCommand(const std::vector<std::string>& args);
 int runCommand(const std::vector<std::string>& args);
 int benchCommand(const std::vector<std::string>& args);
 int demoCommand(const std::vector<std::string>& args);
 int compileCommand(const std::vector<std::string>& args);
+int cacheCommand(const std::vector<std::string>& args);
 
 /// The help texts (`einjit --help`, `einjit CMD --help`).
 extern const char* const kMainHelp;
@@ -63,5 +72,6 @@ extern const char* const kRunHelp;
 extern const char* const kBenchHelp;
 extern const char* const kDemoHelp;
 extern const char* const kCompileHelp;
+extern const char* const kCacheHelp;
 
 } // namespace einjit::cli

@@ -1,6 +1,7 @@
-// `einjit compile EXPR --shapes S [--dtype T] --name NAME -o DIR [--target CPU]` and
-// `einjit compile --manifest FILE --name LIB -o DIR [--target CPU]`: kernels compiled ahead of
-// time into DIR/NAME.o (entry points NAME and NAME_strided) and a documented C header DIR/NAME.h.
+// `einjit compile EXPR --shapes S [--dtype T] --name NAME -o DIR [--target CPU]
+// [--single-threaded]` and `einjit compile --manifest FILE --name LIB -o DIR [...]`: kernels
+// compiled ahead of time into DIR/NAME.o (entry points NAME and NAME_strided) and a documented C
+// header DIR/NAME.h.
 #include "AotHeader.h"
 #include "CommandLine.h"
 #include "codegen/AotObject.h"
@@ -45,6 +46,13 @@ std::string parameterName(const std::string& operand) {
       "long",  "short", "signed", "unsigned", "void",  "static", "register", "if",    "for",
       "while", "do",    "return", "struct",   "union", "enum",   "new",      "delete"};
   return reserved.count(operand) ? operand + "_in" : operand;
+}
+
+std::int64_t elementCount(const Shape& shape) {
+  std::int64_t count = 1;
+  for (std::int64_t extent : shape)
+    count *= extent;
+  return count;
 }
 
 std::string checkedName(const std::string& name, const std::string& origin) {
@@ -101,33 +109,57 @@ passes::StrideClass runtimeStrideClass(const Shape& shape) {
   return strideClass;
 }
 
+/// What the entry points of one request share: the program's parameters and prologues.
+struct EntryShape {
+  std::vector<std::size_t> sources; ///< per program operand: the input parameter it reads
+  std::size_t inputs = 0;           ///< distinct input parameters
+  std::vector<codegen::AotNormalize> normalized;
+  std::vector<std::optional<std::size_t>> normalizedOfOperand; ///< per program operand
+  bool threaded = true;
+};
+
 codegen::AotEntryPoint entryPoint(const std::string& name, const ir::IndexProgram& program,
-                                  const std::vector<std::size_t>& sources, std::size_t inputs,
-                                  bool strided, const codegen::TargetDesc& target) {
-  auto strideClass = [&](const Shape& shape) {
-    return strided ? runtimeStrideClass(shape) : passes::contiguousStrideClass(shape, true);
+                                  const EntryShape& shape, bool strided,
+                                  const codegen::TargetDesc& target) {
+  // A normalized operand is read from its contiguous copy in the scratch buffer.
+  auto strideClass = [&](const Shape& extents, bool copy) {
+    return strided && !copy ? runtimeStrideClass(extents)
+                            : passes::contiguousStrideClass(extents, true);
   };
   std::vector<passes::StrideClass> classes;
   for (std::size_t t = 0; t < program.operands.size(); ++t)
-    classes.push_back(strideClass(program.operandShape(t)));
+    classes.push_back(
+        strideClass(program.operandShape(t), shape.normalizedOfOperand[t].has_value()));
   passes::Contraction contraction =
-      passes::makeContraction(program, classes, strideClass(program.outputShape()), true);
+      passes::makeContraction(program, classes, strideClass(program.outputShape(), false), true);
+  passes::LoopOptions loopOptions;
+  loopOptions.vectorBits = target.vectorBits;
+  loopOptions.vectorRegisters = target.vectorRegisters;
   codegen::AotEntryPoint entry;
   entry.name = name;
   entry.strided = strided;
-  entry.nest = passes::lowerContraction(
-      contraction, passes::LoopOptions{target.vectorBits, target.vectorRegisters,
-                                       support::CacheSizes{}, std::nullopt});
-  // The objects are single-threaded: a parallel loop would call into einjit's thread pool.
-  for (ir::Loop& loop : entry.nest.outputLoops)
-    loop.parallel = false;
-  entry.inputCount = inputs;
-  for (const ir::TensorAccess& input : entry.nest.inputs)
-    entry.inputOfTensor.push_back(sources[input.source]);
+  entry.threaded = shape.threaded;
+  entry.nest = passes::lowerContraction(contraction, loopOptions);
+  // A single-threaded object links nothing: no thread pool, and no packed kernel (whose panels
+  // live in einjit_rt's scratch memory).
+  if (!shape.threaded && entry.nest.packed) {
+    loopOptions.strategy = ir::Strategy::Direct;
+    entry.nest = passes::lowerContraction(contraction, loopOptions);
+  }
+  if (!shape.threaded)
+    for (ir::Loop& loop : entry.nest.outputLoops)
+      loop.parallel = false;
+  entry.inputCount = shape.inputs;
+  entry.normalized = shape.normalized;
+  for (const ir::TensorAccess& input : entry.nest.inputs) {
+    entry.inputOfTensor.push_back(shape.sources[input.source]);
+    entry.normalizedOfTensor.push_back(shape.normalizedOfOperand[input.source]);
+  }
   return entry;
 }
 
-CompiledRequest lowerRequest(const KernelRequest& request, const codegen::TargetDesc& target) {
+CompiledRequest lowerRequest(const KernelRequest& request, const codegen::TargetDesc& target,
+                             bool threaded) {
   frontend::LowerOptions options;
   options.dtype = request.dtype;
   frontend::LoweredCall lowered;
@@ -144,46 +176,69 @@ CompiledRequest lowerRequest(const KernelRequest& request, const codegen::Target
     throw Error(error.kind(), message);
   }
   const ir::IndexProgram& program = lowered.program;
+  CompiledRequest compiled;
+  std::vector<std::string> names = frontend::distinctOperandNames(lowered.call);
+  EntryShape shape;
+  shape.threaded = threaded;
+  shape.sources = lowered.operandSources;
+  if (shape.sources.empty()) {
+    names.clear();
+    for (std::size_t t = 0; t < program.operands.size(); ++t) {
+      names.push_back(program.operands[t].name);
+      shape.sources.push_back(t);
+    }
+  }
+  shape.inputs = names.size();
   // A ravel of a contiguous C-order array is the same memory read as 1-D: the contiguous entry
-  // point needs no code for it. Normalizing needs a pass over the operand that the runtime does.
+  // point needs no code for it. A normalize runs in the entry point, into the caller's scratch.
   bool ravels = false;
+  shape.normalizedOfOperand.resize(program.operands.size());
   for (const ir::Prologue& prologue : program.prologues) {
     if (prologue.kind == ir::PrologueKind::Ravel) {
       ravels = true;
       continue;
     }
-    throw Error(ErrorKind::Unsupported,
-                "compile: " + request.origin + request.name + ": '" + request.expression +
-                    "' L2-normalizes operand " + program.operands[prologue.operand].name +
-                    " before the contraction; einjit runs that prologue in its runtime and "
-                    "cannot compile it ahead of time (use the JIT: einjit run, or Engine)");
+    if (shape.normalizedOfOperand[prologue.operand])
+      throw Error(ErrorKind::Unsupported,
+                  "compile: " + request.origin + request.name + ": operand " +
+                      program.operands[prologue.operand].name + " is normalized twice");
+    codegen::AotNormalize normalize;
+    normalize.input = shape.sources[prologue.operand];
+    normalize.shape = program.operands[prologue.operand].shape;
+    normalize.axis = prologue.axis;
+    normalize.epsilon = prologue.epsilon;
+    for (const codegen::AotNormalize& before : shape.normalized)
+      normalize.scratchOffset += elementCount(before.shape);
+    shape.normalizedOfOperand[prologue.operand] = shape.normalized.size();
+    shape.normalized.push_back(normalize);
+    compiled.header.normalized.push_back(
+        {parameterName(names[normalize.input]), prologue.axis, prologue.epsilon});
   }
-  CompiledRequest compiled;
-  std::vector<std::string> names = frontend::distinctOperandNames(lowered.call);
-  std::vector<std::size_t> sources = lowered.operandSources;
-  if (sources.empty()) {
-    names.clear();
-    for (std::size_t t = 0; t < program.operands.size(); ++t) {
-      names.push_back(program.operands[t].name);
-      sources.push_back(t);
-    }
-  }
+  if (ravels && !shape.normalized.empty())
+    throw Error(ErrorKind::Unsupported, "compile: " + request.origin + request.name + ": '" +
+                                            request.expression +
+                                            "' both ravels and normalizes operands");
   compiled.header.name = request.name;
   compiled.header.call = request.expression;
   compiled.header.program = program;
   compiled.header.inputShapes.resize(names.size());
-  for (std::size_t t = sources.size(); t-- > 0;)
-    compiled.header.inputShapes[sources[t]] = program.operands[t].shape;
+  for (std::size_t t = shape.sources.size(); t-- > 0;)
+    compiled.header.inputShapes[shape.sources[t]] = program.operands[t].shape;
   for (const std::string& name : names)
     compiled.header.inputNames.push_back(parameterName(name));
 
-  compiled.entry = entryPoint(request.name, program, sources, names.size(), false, target);
+  compiled.entry = entryPoint(request.name, program, shape, false, target);
+  compiled.header.scratchElements = codegen::aotScratchElements(compiled.entry);
+  compiled.header.threaded = threaded;
+  compiled.header.parallel = compiled.entry.nest.runsInParallel();
   // The strided entry point's strides are per dimension of the user's array, which a ravel
   // merges: only a contiguous array can be read flattened without a copy.
   compiled.header.hasStridedEntry = !ravels;
-  if (!ravels)
-    compiled.stridedEntry =
-        entryPoint(request.name + "_strided", program, sources, names.size(), true, target);
+  if (!ravels) {
+    compiled.stridedEntry = entryPoint(request.name + "_strided", program, shape, true, target);
+    compiled.header.parallel =
+        compiled.header.parallel || compiled.stridedEntry.nest.runsInParallel();
+  }
   return compiled;
 }
 
@@ -204,7 +259,8 @@ int compileCommand(const std::vector<std::string>& args) {
                                            {"--name", true},
                                            {"-o", true},
                                            {"--target", true},
-                                           {"--manifest", true}},
+                                           {"--manifest", true},
+                                           {"--single-threaded", false}},
                                           "compile");
   if (parsed.help) {
     std::cout << kCompileHelp;
@@ -245,10 +301,11 @@ int compileCommand(const std::vector<std::string>& args) {
   codegen::TargetDesc target = parsed.has("--target")
                                    ? codegen::aotTarget(parsed.get("--target"), "compile")
                                    : codegen::hostTarget();
+  bool threaded = !parsed.has("--single-threaded");
   std::vector<AotHeaderEntry> headers;
   std::vector<codegen::AotEntryPoint> entries;
   for (const KernelRequest& request : requests) {
-    CompiledRequest compiled = lowerRequest(request, target);
+    CompiledRequest compiled = lowerRequest(request, target, threaded);
     headers.push_back(std::move(compiled.header));
     entries.push_back(std::move(compiled.entry));
     if (compiled.header.hasStridedEntry)
@@ -267,7 +324,7 @@ int compileCommand(const std::vector<std::string>& args) {
   std::cout << "einjit: wrote " << (directory / (library + ".o")).string() << " and "
             << (directory / (library + ".h")).string() << " (" << entries.size()
             << (entries.size() == 1 ? " entry point" : " entry points") << ", " << target.cpu
-            << ")\n";
+            << (threaded ? ", threaded: link einjit_rt" : ", single-threaded") << ")\n";
   return 0;
 }
 

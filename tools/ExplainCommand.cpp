@@ -1,5 +1,6 @@
 // `einjit explain EXPR --shapes S [--dtype T] [--json] [--emit=index|path|loops|llvm|asm]
-// [--batch-dot=...]`. The stages after `index` come from the JIT plan (Plan::explain).
+// [--batch-dot=...] [--strategy=...]`. The stages after `index` come from the JIT plan
+// (Plan::explain).
 #include "CommandLine.h"
 #include "Explanation.h"
 #include "Measurement.h"
@@ -46,8 +47,9 @@ EmittedStage sectionBetween(const std::string& shorter, const std::string& longe
   return EmittedStage{key, heading, text};
 }
 
-std::vector<EmittedStage> compiledStages(const ir::IndexProgram& program, EmitStage last) {
-  Engine engine;
+std::vector<EmittedStage> compiledStages(const ir::IndexProgram& program, EmitStage last,
+                                         const EngineOptions& engineOptions) {
+  Engine engine(engineOptions);
   Plan plan = compilePlan(engine, program).plan;
   std::vector<EmittedStage> stages;
   std::string before = plan.explain(ExplainStage::Index);
@@ -75,7 +77,8 @@ int explainCommand(const std::vector<std::string>& args) {
                                            {"--dtype", true},
                                            {"--json", false},
                                            {"--emit", true},
-                                           {"--batch-dot", true}},
+                                           {"--batch-dot", true},
+                                           {"--strategy", true}},
                                           "explain");
   if (parsed.help) {
     std::cout << kExplainHelp;
@@ -93,6 +96,7 @@ int explainCommand(const std::vector<std::string>& args) {
   options.emitIndex = emit.has_value();
   if (parsed.has("--batch-dot"))
     options.batchDot = parseBatchDotChoice(parsed.get("--batch-dot"));
+  EngineOptions engineOptions = engineOptionsFrom(parsed);
   frontend::LowerOptions lowerOptions;
   if (parsed.has("--dtype"))
     lowerOptions.dtype = parseDTypeOption(parsed.get("--dtype"));
@@ -101,7 +105,7 @@ int explainCommand(const std::vector<std::string>& args) {
   frontend::LoweredCall lowered =
       frontend::lowerCallText(parsed.positional[0], shapes, lowerOptions);
   if (emit && *emit > EmitStage::Index)
-    options.stages = compiledStages(chosenProgram(lowered, options.batchDot), *emit);
+    options.stages = compiledStages(chosenProgram(lowered, options.batchDot), *emit, engineOptions);
   std::cout << (parsed.has("--json") ? explainJson(lowered, options)
                                      : explainText(lowered, options));
   return 0;

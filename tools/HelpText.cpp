@@ -20,6 +20,8 @@ commands:
   compile EXPR --shapes S --name NAME -o DIR
                              compile ahead of time into DIR/NAME.o and DIR/NAME.h: a C
                              entry point that links with no LLVM and no einjit library
+  cache stats|list|clear      the persistent kernel cache: its directory, entries and
+                             bytes; one line per entry; delete the entries
 
 EXPR is an einsum string ('bij,bjk->bik', numpy rules; quotes optional) or one call as written in
 Python; operands are plain names:
@@ -35,6 +37,8 @@ tf.keras.backend. tf_keras.backend. | keras.layers. (Keras 3) | tf.keras.layers.
 
 Run `einjit COMMAND --help` for the options of a command.
 Environment: EINJIT_STATS=1 prints the kernel cache's statistics on stderr at exit.
+EINJIT_CACHE_DIR=DIR keeps compiled kernels in DIR for later runs (default
+$XDG_CACHE_HOME/einjit, else ~/.cache/einjit); EINJIT_CACHE_DIR=off keeps them in memory only.
 Exit status: 0 success, 1 error in the input (message on stderr) or a failed --check,
 2 bad command line.
 )";
@@ -42,6 +46,7 @@ Exit status: 0 success, 1 error in the input (message on stderr) or a failed --c
 const char* const kExplainHelp =
     R"(usage: einjit explain EXPR --shapes S [--dtype T] [--json]
                       [--emit=index|path|loops|llvm|asm] [--batch-dot=current|legacy]
+                      [--strategy=auto|direct|small|streaming|packed]
 
 Prints the call, the operand shapes, the output shape, every index label with its role (batch:
 kept and shared by several operands; free: kept, from one operand; contracted: summed, shared;
@@ -68,12 +73,18 @@ options:
                      llvm   the kernel's LLVM IR after the O3 pipeline     "llvm"
                      asm    the kernel's assembly for this machine         "asm"
   --batch-dot=M    which Keras semantics is the primary result: current (default) or legacy
+  --strategy=S     the kernels' schedule: auto (default: chosen from the cost figures that
+                   --emit=loops prints), direct, small (tiny products: one thread, unrolled
+                   sums), streaming (memory-bound: wide stores, non-temporal when large) or
+                   packed (BLIS-style: packed panels, a register micro-kernel, cache blocks;
+                   f32/f64 contractions with M, N and K labels, others stay direct)
 )";
 
 const char* const kRunHelp =
     R"(usage: einjit run EXPR a.npy b.npy ... [-o out.npy] [--alpha A] [--beta B]
                   [--batch-dot=current|legacy] [--interpret | --check]
                   [--time [--repeat N]] [--threads N]
+                  [--strategy=auto|direct|small|streaming|packed]
 
 Computes EXPR with native code compiled for this machine (the JIT). One .npy file per operand,
 in the order the operands appear in EXPR; their shapes bind the operands and they must share one
@@ -93,11 +104,13 @@ options:
   --repeat N       runs timed by --time (default 10)
   --threads N      threads per run (default 1); large kernels split their outermost output
                    loop across them, with the same result for every count
+  --strategy=S     the kernels' schedule: auto (default), direct, small, streaming or packed;
+                   every strategy computes the same values
 )";
 
 const char* const kBenchHelp =
     R"(usage: einjit bench EXPR --shapes S [--dtype T] [--threads N] [--repeat N] [--json]
-                    [--batch-dot=current|legacy]
+                    [--batch-dot=current|legacy] [--strategy=auto|direct|small|streaming|packed]
 
 Compiles EXPR once for the shapes, runs it on seeded random operands (values in [-1, 1),
 integers in [-3, 3]) once to warm up, then times runs: --repeat N of them, or by default as
@@ -115,6 +128,8 @@ options:
                    shapes, out_shape, target, threads, multiply_adds, runs, plan_ms
                    (compiling included), min_s
   --batch-dot=M    K.batch_dot / Dot semantics: current (default) or legacy
+  --strategy=S     the kernels' schedule: auto (default), direct, small, streaming or packed,
+                   to compare them on the same shapes
 )";
 
 const char* const kDemoHelp = R"(usage: einjit demo
@@ -128,32 +143,63 @@ axes=(2, 1); (e) the attention calls and tf.tensordot.
 
 const char* const kCompileHelp =
     R"(usage: einjit compile EXPR --shapes S [--dtype T] --name NAME -o DIR [--target CPU]
-       einjit compile --manifest FILE --name LIB -o DIR [--target CPU]
+                      [--single-threaded]
+       einjit compile --manifest FILE --name LIB -o DIR [--target CPU] [--single-threaded]
 
 Compiles contractions ahead of time into DIR/NAME.o (a relocatable object) and DIR/NAME.h (its C
 header). Each entry point is
-  void NAME(const T* x, const T* y, ..., T* out, T alpha, T beta);
+  void NAME(const T* x, const T* y, ..., T* out, T alpha, T beta, int threads);
 with one pointer per distinct operand (in the order the call names them), then the output.
 Every array is contiguous row-major with exactly the compiled shapes; out = alpha * result +
 beta * out, out not read when beta == 0. NAME_strided is the same on strided arrays: each
 pointer is followed by a const int64_t* of its strides in elements, one per dimension. Complex
-dtypes take alpha and beta as pointers to (real, imaginary). The code is single-threaded and
-needs only libc and libm at link time. The header documents each entry point: shapes, dtype, the
-index-notation statement and the einsum.
-Calls that normalize an operand (keras.layers.Dot(normalize=True)) are refused: that prologue
-runs in the einjit runtime. Calls that ravel one (np.outer) get no NAME_strided.
+dtypes take alpha and beta as pointers to (real, imaginary). The header documents each entry
+point: shapes, dtype, the index-notation statement, the einsum and the threading.
+
+Threads: by default a kernel whose work is large enough splits its outermost output loop across
+`threads` threads of einjit_rt's pool (1: the calling thread only; 0 or less: every hardware
+thread); the results do not depend on the thread count. Link the program with einjit_rt (never
+LLVM). --single-threaded drops the threads argument and the pool: the object then needs only
+libc and libm.
+
+Calls that normalize an operand (keras.layers.Dot(normalize=True)) take a scratch buffer after
+out, `T* scratch`, of at least NAME_SCRATCH_ELEMENTS elements of T (a macro in the header): the
+entry point writes the normalized copies there. Calls that ravel one (np.outer) get no
+NAME_strided.
 
 options:
-  --shapes S       operand shapes, as for explain (2x3x4,2x4x5 or x=2x3x4,y=2x4x5)
-  --dtype T        f32 (default), f64, i32, i64, c64, c128
-  --name NAME      the entry points (NAME, NAME_strided) and the file names (a C identifier);
-                   with --manifest the library's file names
-  -o DIR           output directory (created if missing)
-  --target CPU     compile for a named CPU (x86-64-v3, haswell, znver3, ...) instead of this
-                   machine's; an unknown name is an error
-  --manifest FILE  several entry points in one object: one per line, 'NAME SHAPES DTYPE EXPR'
-                   (EXPR is the rest of the line); blank lines and lines starting with # are
-                   skipped
+  --shapes S         operand shapes, as for explain (2x3x4,2x4x5 or x=2x3x4,y=2x4x5)
+  --dtype T          f32 (default), f64, i32, i64, c64, c128
+  --name NAME        the entry points (NAME, NAME_strided) and the file names (a C
+                     identifier); with --manifest the library's file names
+  -o DIR             output directory (created if missing)
+  --target CPU       compile for a named CPU (x86-64-v3, haswell, znver3, ...) instead of this
+                     machine's; an unknown name is an error
+  --manifest FILE    several entry points in one object: one per line, 'NAME SHAPES DTYPE EXPR'
+                     (EXPR is the rest of the line); blank lines and lines starting with # are
+                     skipped
+  --single-threaded  no threads argument, no thread pool: link nothing but the object
+)";
+
+const char* const kCacheHelp = R"(usage: einjit cache stats|list|clear [--dir D]
+
+The persistent kernel cache: every kernel the JIT compiles is also written to a directory, so
+that the next process loads it instead of compiling it again. An entry is used only when its
+checksum, format, einjit and LLVM versions, target CPU and features, full key and generated code
+(before optimization) all match; anything else is ignored and replaced. Writes are atomic, so
+processes can share the directory. Past 512 MiB of entries, the least recently used are
+deleted. The directory is $EINJIT_CACHE_DIR, else $XDG_CACHE_HOME/einjit, else
+~/.cache/einjit; EINJIT_CACHE_DIR=off turns the cache off (EngineOptions::persistentCache and
+cacheDirectory do the same for programs).
+
+actions:
+  stats            the directory, the number of entries (and of invalid ones) and their bytes
+  list             one line per entry: file, size, age, target CPU, and the kernel (dtype,
+                   tensor accesses, label extents); invalid entries say what is wrong
+  clear            delete the entries and leftover temporary files; nothing else
+
+options:
+  --dir D          this directory instead of the default
 )";
 
 } // namespace einjit::cli

@@ -1,6 +1,6 @@
 // `einjit run EXPR a.npy b.npy [-o out.npy] [--alpha A] [--beta B] [--batch-dot=...]
-// [--interpret | --check] [--time [--repeat N]] [--threads N]`: shapes and dtype come from the
-// files; the JIT computes the result (the reference interpreter with --interpret).
+// [--interpret | --check] [--time [--repeat N]] [--threads N] [--strategy=...]`: shapes and dtype
+// come from the files; the JIT computes the result (the reference interpreter with --interpret).
 #include "ArrayPrinter.h"
 #include "CommandLine.h"
 #include "Explanation.h"
@@ -97,7 +97,8 @@ int runCommand(const std::vector<std::string>& args) {
                                            {"--check", false},
                                            {"--time", false},
                                            {"--repeat", true},
-                                           {"--threads", true}},
+                                           {"--threads", true},
+                                           {"--strategy", true}},
                                           "run");
   if (parsed.help) {
     std::cout << kRunHelp;
@@ -122,6 +123,7 @@ int runCommand(const std::vector<std::string>& args) {
     interpretOptions.beta = parseNumber(parsed.get("--beta"), "--beta");
   RunOptions runOptions{interpretOptions.alpha, interpretOptions.beta};
   runOptions.threads = parsed.has("--threads") ? parseThreadsOption(parsed.get("--threads")) : 1;
+  EngineOptions engineOptions = engineOptionsFrom(parsed);
 
   frontend::ParsedCall call = frontend::parseCall(parsed.positional[0]);
   std::vector<std::string> paths(parsed.positional.begin() + 1, parsed.positional.end());
@@ -169,7 +171,7 @@ int runCommand(const std::vector<std::string>& args) {
   if (interpretOnly) {
     reference::interpret(program, views, out.view(), interpretOptions);
   } else {
-    engine.emplace();
+    engine.emplace(engineOptions);
     compiled = compilePlan(*engine, program);
     compiled->plan.run(views, out.view(), runOptions);
   }

@@ -30,8 +30,10 @@ int dispatch(const std::vector<std::string>& args) {
     return demoCommand(rest);
   if (command == "compile")
     return compileCommand(rest);
+  if (command == "cache")
+    return cacheCommand(rest);
   throw UsageError("unknown command '" + command +
-                   "' (commands: explain, run, bench, demo, compile)");
+                   "' (commands: explain, run, bench, demo, compile, cache)");
 }
 
 } // namespace

@@ -1,7 +1,11 @@
 // Ahead-of-time objects: every kernel module linked into one, the kernels made internal, and a
-// C entry point per kernel that packs the data pointers and alpha/beta the way the kernel ABI
-// (Codegen.h) wants them. After O3 the kernels are inlined into their entry points.
+// C entry point per kernel that runs its normalize prologues into the caller's scratch buffer,
+// then packs the data pointers and alpha/beta the way the kernel ABI (Codegen.h) wants them.
+// After O3 a kernel is inlined into its entry point, except a parallel one, which the entry
+// point passes to einjit_rt_call_with_threads so that its loop runs with the caller's thread
+// count.
 #include "codegen/AotObject.h"
+#include "codegen/AotPrologue.h"
 #include "codegen/ElementOps.h"
 #include "codegen/LLVMCodegen.h"
 
@@ -15,6 +19,8 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/TargetParser/Host.h>
 
+#include <algorithm>
+
 namespace einjit::codegen {
 
 namespace {
@@ -27,22 +33,54 @@ void checkSelfContained(const AotEntryPoint& entry) {
   };
   if (!entry.nest.constantExtents)
     fail("the kernel reads its extents at run time");
-  for (const ir::Loop& loop : entry.nest.outputLoops)
-    if (loop.parallel)
-      fail("a parallel loop would need einjit's thread pool at link time");
+  if (!entry.threaded && entry.nest.runsInParallel())
+    fail("a parallel loop needs a threaded entry point (einjit's thread pool at link time)");
+  if (!entry.threaded && entry.nest.packed)
+    fail("a packed kernel needs a threaded entry point (einjit_rt's scratch memory at link time)");
   if (entry.inputOfTensor.size() != entry.nest.inputs.size())
     fail("input bindings do not match the kernel's inputs");
   for (std::size_t input : entry.inputOfTensor)
     if (input >= entry.inputCount)
       fail("a kernel input reads a parameter that does not exist");
-  auto checkTensor = [&](const ir::TensorAccess& tensor) {
+  if (!entry.normalizedOfTensor.empty() &&
+      entry.normalizedOfTensor.size() != entry.nest.inputs.size())
+    fail("normalized-copy bindings do not match the kernel's inputs");
+  for (const AotNormalize& normalize : entry.normalized)
+    if (normalize.input >= entry.inputCount)
+      fail("a normalize prologue reads a parameter that does not exist");
+  auto readsCopy = [&](std::size_t t) {
+    return !entry.normalizedOfTensor.empty() && entry.normalizedOfTensor[t].has_value();
+  };
+  auto checkTensor = [&](const ir::TensorAccess& tensor, bool copy) {
+    // A normalized copy is contiguous: the caller's strides do not describe it.
     for (const ir::LabelStride& stride : tensor.strides)
-      if (!stride.known && (!entry.strided || stride.sourceDims.empty()))
+      if (!stride.known && (copy || !entry.strided || stride.sourceDims.empty()))
         fail("tensor " + tensor.name + " has a stride the entry point cannot supply");
   };
-  for (const ir::TensorAccess& tensor : entry.nest.inputs)
-    checkTensor(tensor);
-  checkTensor(entry.nest.output);
+  for (std::size_t t = 0; t < entry.nest.inputs.size(); ++t) {
+    if (readsCopy(t) && *entry.normalizedOfTensor[t] >= entry.normalized.size())
+      fail("a kernel input reads a normalized copy that does not exist");
+    checkTensor(entry.nest.inputs[t], readsCopy(t));
+  }
+  checkTensor(entry.nest.output, false);
+}
+
+bool isParallel(const ir::LoopNest& nest) {
+  return nest.runsInParallel();
+}
+
+// void einjit_rt_call_with_threads(int, kernel, data, strides, extents, alpha, beta).
+llvm::FunctionCallee threadedCall(llvm::Module& module) {
+  llvm::LLVMContext& context = module.getContext();
+  llvm::Type* pointer = llvm::PointerType::get(context, 0);
+  auto* type = llvm::FunctionType::get(
+      llvm::Type::getVoidTy(context),
+      {llvm::Type::getInt32Ty(context), pointer, pointer, pointer, pointer, pointer, pointer},
+      false);
+  llvm::FunctionCallee callee = module.getOrInsertFunction("einjit_rt_call_with_threads", type);
+  if (auto* declaration = llvm::dyn_cast<llvm::Function>(callee.getCallee()))
+    declaration->addFnAttr(llvm::Attribute::NoUnwind);
+  return callee;
 }
 
 void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::Module& module,
@@ -53,11 +91,17 @@ void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::M
   llvm::Type* element = componentTypeOf(context, entry.nest.dtype);
   llvm::Type* pointer = builder.getPtrTy();
   llvm::Type* scalar = complex ? pointer : element;
-  // Per tensor parameter: data pointer, then (strided) its stride array.
+  // Per tensor parameter: data pointer, then (strided) its stride array; then the scratch
+  // buffer, alpha, beta and the thread count, the first and last only when the entry takes them.
   unsigned perTensor = entry.strided ? 2 : 1;
+  bool scratch = !entry.normalized.empty();
   std::vector<llvm::Type*> parameters((entry.inputCount + 1) * perTensor, pointer);
+  if (scratch)
+    parameters.push_back(pointer);
   parameters.push_back(scalar);
   parameters.push_back(scalar);
+  if (entry.threaded)
+    parameters.push_back(builder.getInt32Ty());
   auto* type = llvm::FunctionType::get(builder.getVoidTy(), parameters, false);
   auto* function =
       llvm::Function::Create(type, llvm::Function::ExternalLinkage, entry.name, module);
@@ -72,11 +116,21 @@ void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::M
     return static_cast<unsigned>((t < inputs.size() ? entry.inputOfTensor[t] : entry.inputCount) *
                                  perTensor);
   };
+  auto scratchArgument = static_cast<unsigned>((entry.inputCount + 1) * perTensor);
+  std::vector<llvm::Value*> copies;
+  for (const AotNormalize& normalize : entry.normalized)
+    copies.push_back(
+        builder.CreateGEP(element, function->getArg(scratchArgument),
+                          builder.getInt64(normalize.scratchOffset * (complex ? 2 : 1))));
   auto* dataType = llvm::ArrayType::get(pointer, tensors);
   llvm::Value* data = builder.CreateAlloca(dataType);
-  for (std::size_t t = 0; t < tensors; ++t)
-    builder.CreateStore(function->getArg(parameterOf(t)),
+  for (std::size_t t = 0; t < tensors; ++t) {
+    bool readsCopy = t < inputs.size() && !entry.normalizedOfTensor.empty() &&
+                     entry.normalizedOfTensor[t].has_value();
+    builder.CreateStore(readsCopy ? copies[*entry.normalizedOfTensor[t]]
+                                  : function->getArg(parameterOf(t)),
                         builder.CreateConstGEP2_64(dataType, data, 0, t));
+  }
   llvm::Value* strideTable = llvm::ConstantPointerNull::get(llvm::PointerType::get(context, 0));
   if (entry.strided) {
     // The kernel's table is per label: the sum of the tensor's strides along every dimension
@@ -109,15 +163,36 @@ void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::M
     builder.CreateStore(value, slot);
     return slot;
   };
-  auto alphaArgument = static_cast<unsigned>((entry.inputCount + 1) * perTensor);
+  unsigned alphaArgument = scratchArgument + (scratch ? 1 : 0);
   llvm::Value* alpha = scalarPointer(alphaArgument);
   llvm::Value* beta = scalarPointer(alphaArgument + 1);
   llvm::Value* none = llvm::ConstantPointerNull::get(llvm::PointerType::get(context, 0));
-  builder.CreateCall(&kernel, {data, strideTable, none, alpha, beta});
+  // The prologues' loops come after every alloca, which stay in the entry block for SROA.
+  for (std::size_t n = 0; n < entry.normalized.size(); ++n) {
+    auto parameter = static_cast<unsigned>(entry.normalized[n].input * perTensor);
+    emitNormalize(builder, entry.nest.dtype, entry.normalized[n], function->getArg(parameter),
+                  entry.strided ? function->getArg(parameter + 1) : nullptr, copies[n]);
+  }
+  if (entry.threaded && isParallel(entry.nest))
+    builder.CreateCall(threadedCall(module), {function->getArg(alphaArgument + 2), &kernel, data,
+                                              strideTable, none, alpha, beta});
+  else
+    builder.CreateCall(&kernel, {data, strideTable, none, alpha, beta});
   builder.CreateRetVoid();
 }
 
 } // namespace
+
+std::int64_t aotScratchElements(const AotEntryPoint& entry) {
+  std::int64_t elements = 0;
+  for (const AotNormalize& normalize : entry.normalized) {
+    std::int64_t count = 1;
+    for (std::int64_t extent : normalize.shape)
+      count *= extent;
+    elements = std::max(elements, normalize.scratchOffset + count);
+  }
+  return elements;
+}
 
 TargetDesc aotTarget(const std::string& cpu, const std::string& call) {
   if (cpu == "host")

@@ -1,40 +1,70 @@
 // Ahead-of-time objects: several kernels in one relocatable object, each behind an `extern "C"`
 // entry point that takes plain data pointers and alpha/beta by value, so that the program linking
-// it needs neither LLVM nor the einjit runtime.
+// it needs no LLVM, and einjit_rt only when a kernel runs its parallel loop on the thread pool.
 #pragma once
 
 #include "codegen/Codegen.h"
+#include "einjit/tensor.h"
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace einjit::codegen {
 
+/// An input array the entry point L2-normalizes before the contraction (Keras
+/// Dot(normalize=True), SEMANTICS.md §9.4): each fibre along `axis` is divided by
+/// max(sqrt(Σ |x|²), epsilon), the sum taken in double, into a contiguous row-major copy in the
+/// caller's scratch buffer, which the kernel then reads instead of the array.
+struct AotNormalize {
+  std::size_t input = 0; ///< the input parameter whose array is normalized
+  Shape shape;           ///< that array's extents
+  int axis = 0;
+  double epsilon = 1e-7;
+  std::int64_t scratchOffset = 0; ///< where the copy starts in scratch, in elements of the dtype
+};
+
 /// One entry point of an ahead-of-time object.
 ///
-/// Its C signature is `void name(const T* in0, …, T* out, A alpha, A beta)`: one pointer per
-/// distinct input tensor, then the output; A is T for real and integer dtypes and `const T*`
-/// (two components: real, imaginary) for complex ones. Every tensor is contiguous row-major, so
-/// the nest must have every stride known. When `strided`, each pointer is followed by a
-/// `const int64_t*` of that tensor's strides in elements, one per dimension, and the nest may
-/// read any stride at run time. Extents are always constants.
+/// Its C signature is `void name(const T* in0, …, T* out, [T* scratch,] A alpha, A beta
+/// [, int threads])`: one pointer per distinct input tensor, then the output; A is T for real
+/// and integer dtypes and `const T*` (two components: real, imaginary) for complex ones. Every
+/// tensor is contiguous row-major, so the nest must have every stride known. When `strided`, each
+/// pointer is followed by a `const int64_t*` of that tensor's strides in elements, one per
+/// dimension, and the nest may read any stride at run time (but a normalized copy's strides are
+/// its own: contiguous). Extents are always constants. `scratch` exists when `normalized` is not
+/// empty. `threads` exists when `threaded`: a nest with a parallel loop then runs it on
+/// einjit_rt's pool with that many threads (<= 0: every hardware thread); without `threaded` the
+/// nest must have no parallel loop.
 struct AotEntryPoint {
   std::string name;
   ir::LoopNest nest;
   bool strided = false;
+  bool threaded = false;
   std::size_t inputCount = 0; ///< distinct input tensors the entry point takes
   /// For each of nest.inputs, the input parameter it reads (two nest inputs may read one tensor).
   std::vector<std::size_t> inputOfTensor;
+  std::vector<AotNormalize> normalized;
+  /// For each of nest.inputs, the normalized copy it reads instead of its parameter (an index
+  /// into `normalized`), or none. Empty: no input reads a copy.
+  std::vector<std::optional<std::size_t>> normalizedOfTensor;
 };
+
+/// Elements of the dtype the scratch buffer of `entry` must hold (0: it takes none).
+std::int64_t aotScratchElements(const AotEntryPoint& entry);
 
 /// The target for `cpu` on the host's triple. Throws Error(Argument, "<call>: …") naming the
 /// CPU when LLVM does not know it (rather than LLVM's warning and a generic CPU).
 TargetDesc aotTarget(const std::string& cpu, const std::string& call);
 
 /// A relocatable object defining every entry point (kernels inlined, nothing else exported),
-/// optimized for `target`. Throws Error(Internal) for a nest that reads strides or extents at
-/// run time and for LLVM failures.
+/// optimized for `target`. Its only undefined symbols are libc's (memset, memcpy, fma, …) and,
+/// when a threaded entry point's nest has a parallel loop, einjit_rt's
+/// einjit_rt_call_with_threads (runtime/ThreadedCall.h) and einjit_rt_parallel_for. Throws
+/// Error(Internal) for a nest that reads strides or extents at run time, a parallel nest in an
+/// entry point that is not threaded, and LLVM failures.
 std::string compileAotObject(const std::vector<AotEntryPoint>& entries, const TargetDesc& target);
 
 } // namespace einjit::codegen

@@ -15,6 +15,14 @@
 //     known 0 (or absent label) is one scalar load broadcast; any other stride is gathered lane
 //     by lane (stored lane by lane for the output).
 //   * Floating-point accumulation uses llvm.fma in the dtype itself; integers wrap.
+//   * A fully unrolled loop (constant bounds) is straight-line code: one copy of the body per
+//     step, its index a constant.
+//   * Non-temporal stores (LoopNest::nontemporalStores): the loop nest is emitted twice. When
+//     beta is zero, the output pointer is aligned to the vector's bytes (at most 16) and every
+//     output stride other than the vector label's keeps that alignment, every full-vector store
+//     of the output is aligned and carries !nontemporal (it bypasses the caches; x86 honours the
+//     hint only for aligned stores); the path ends with `fence seq_cst`, which orders those weakly
+//     ordered stores before the kernel returns. Otherwise the ordinary path runs.
 //   * A parallel outermost loop moves the loop nest into `<symbol>.chunk(ctx, lo, hi)`, which
 //     runs that loop over [lo, hi) only; the kernel stores its five arguments in ctx and calls
 //     einjit_rt_parallel_for (runtime/ThreadPool.h) with chunks of whole steps. Each chunk owns
@@ -26,6 +34,7 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <map>
@@ -63,7 +72,7 @@ public:
     }
     createFunction(symbol);
     loadArguments(kernelArguments());
-    emitOutputLoops(0, Tile{});
+    emitBody();
     builder_.CreateRetVoid();
   }
 
@@ -115,7 +124,7 @@ private:
           builder_.CreateConstGEP1_64(builder_.getPtrTy(), function_->getArg(0), a));
     loadArguments(arguments);
     parallelRange_ = {function_->getArg(1), function_->getArg(2)};
-    emitOutputLoops(0, Tile{});
+    emitBody();
     builder_.CreateRetVoid();
     return function_;
   }
@@ -189,18 +198,76 @@ private:
     index_.assign(labels, nullptr);
   }
 
+  /// The loop nest, once or (non-temporal stores) on two paths; see the contract above.
+  void emitBody() {
+    if (!nest_.nontemporalStores) {
+      emitOutputLoops(0, Tile{});
+      return;
+    }
+    llvm::LLVMContext& context = module_.getContext();
+    auto* streaming = llvm::BasicBlock::Create(context, "nontemporal", function_);
+    auto* cached = llvm::BasicBlock::Create(context, "cached", function_);
+    auto* done = llvm::BasicBlock::Create(context, "done", function_);
+    builder_.CreateCondBr(builder_.CreateAnd(betaIsZero_, outputAligned()), streaming, cached);
+    builder_.SetInsertPoint(streaming);
+    nontemporal_ = true;
+    emitOutputLoops(0, Tile{});
+    builder_.CreateFence(llvm::AtomicOrdering::SequentiallyConsistent);
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(cached);
+    nontemporal_ = false;
+    emitOutputLoops(0, Tile{});
+    builder_.CreateBr(done);
+    builder_.SetInsertPoint(done);
+  }
+
+  /// True when every full-vector output store lands on a vector-aligned address: the base is
+  /// aligned and each other label's stride keeps it so (the vector label's index is a multiple
+  /// of the lanes at every full vector, and its stride is 1).
+  llvm::Value* outputAligned() {
+    std::size_t out = nest_.inputs.size();
+    llvm::Type* i64 = builder_.getInt64Ty();
+    std::uint64_t bytes = nontemporalAlignment();
+    auto elements = static_cast<std::int64_t>(bytes / dtypeSize(nest_.dtype));
+    llvm::Value* aligned = builder_.CreateICmpEQ(
+        builder_.CreateAnd(builder_.CreatePtrToInt(bases_[out], i64), bytes - 1),
+        builder_.getInt64(0));
+    for (std::size_t label = 0; label < nest_.labels.size(); ++label)
+      if (label != vector_->label && holds(nest_.output, label))
+        aligned = builder_.CreateAnd(
+            aligned, builder_.CreateICmpEQ(
+                         builder_.CreateSRem(strides_[out][label], builder_.getInt64(elements)),
+                         builder_.getInt64(0)));
+    return aligned;
+  }
+
+  /// The alignment the non-temporal path needs: the vector's bytes up to 16, the alignment of
+  /// x86's narrowest vector non-temporal store, which LLVM uses for a wider vector aligned to only
+  /// 16 bytes. Allocators give 16 bytes, so ordinary tensors take the non-temporal path.
+  std::uint64_t nontemporalAlignment() const {
+    return std::min<std::uint64_t>(16, static_cast<std::uint64_t>(vector_->lanes) *
+                                           dtypeSize(nest_.dtype));
+  }
+
   /// for (iv = begin; iv < end; iv += step) body(iv), with no loop at all when the bounds are
-  /// constants that give zero or one iteration.
+  /// constants that give zero or one iteration, or when `unrollFully` and the bounds are
+  /// constants (one copy of the body per step).
   void emitLoop(llvm::Value* begin, llvm::Value* end, std::int64_t step,
-                const std::function<void(llvm::Value*)>& body) {
+                const std::function<void(llvm::Value*)>& body, bool unrollFully = false) {
     auto* constantBegin = llvm::dyn_cast<llvm::ConstantInt>(begin);
     auto* constantEnd = llvm::dyn_cast<llvm::ConstantInt>(end);
     if (constantBegin && constantEnd) {
-      std::int64_t trip = constantEnd->getSExtValue() - constantBegin->getSExtValue();
-      if (trip <= 0)
+      std::int64_t first = constantBegin->getSExtValue();
+      std::int64_t last = constantEnd->getSExtValue();
+      if (last - first <= 0)
         return;
-      if (trip <= step) {
+      if (last - first <= step) {
         body(begin);
+        return;
+      }
+      if (unrollFully) {
+        for (std::int64_t index = first; index < last; index += step)
+          body(builder_.getInt64(index));
         return;
       }
     }
@@ -226,7 +293,7 @@ private:
   /// every step but hi == extent) in consecutive pieces, the i-th with step steps[i] for as
   /// long as whole steps fit (the last piece reaches the end).
   void emitPieces(std::size_t label, const std::vector<std::int64_t>& steps,
-                  const std::function<void(std::size_t piece)>& body) {
+                  const std::function<void(std::size_t piece)>& body, bool unrollFully) {
     bool parallel = parallelRange_.first && label == nest_.outputLoops.front().label;
     llvm::Value* extent = parallel ? parallelRange_.second : extents_[label];
     llvm::Value* begin = parallel ? parallelRange_.first : builder_.getInt64(0);
@@ -236,10 +303,13 @@ private:
           piece + 1 == steps.size() || step == 1
               ? extent
               : builder_.CreateSub(extent, builder_.CreateURem(extent, builder_.getInt64(step)));
-      emitLoop(begin, end, step, [&](llvm::Value* iv) {
-        index_[label] = iv;
-        body(piece);
-      });
+      emitLoop(
+          begin, end, step,
+          [&](llvm::Value* iv) {
+            index_[label] = iv;
+            body(piece);
+          },
+          unrollFully);
       begin = end;
     }
   }
@@ -275,19 +345,25 @@ private:
   void emitLoopOf(const ir::Loop& loop, Tile tile, const std::function<void(Tile)>& body) {
     switch (loop.kind) {
     case ir::LoopKind::Serial:
-      emitPieces(loop.label, {1}, [&](std::size_t) { body(tile); });
+      emitPieces(
+          loop.label, {1}, [&](std::size_t) { body(tile); }, loop.fullUnroll);
       break;
     case ir::LoopKind::Unrolled:
-      emitPieces(loop.label, {loop.factor, 1}, [&](std::size_t piece) {
-        body(Tile{piece == 0 ? loop.factor : 1, tile.vectors, tile.lanes});
-      });
+      emitPieces(
+          loop.label, {loop.factor, 1},
+          [&](std::size_t piece) {
+            body(Tile{piece == 0 ? loop.factor : 1, tile.vectors, tile.lanes});
+          },
+          loop.fullUnroll);
       break;
     case ir::LoopKind::Vector: {
       std::vector<std::pair<std::int64_t, Tile>> pieces = vectorPieces(loop, tile);
       std::vector<std::int64_t> steps;
       for (const auto& piece : pieces)
         steps.push_back(piece.first);
-      emitPieces(loop.label, steps, [&](std::size_t piece) { body(pieces[piece].second); });
+      emitPieces(
+          loop.label, steps, [&](std::size_t piece) { body(pieces[piece].second); },
+          loop.fullUnroll);
       break;
     }
     }
@@ -415,6 +491,13 @@ private:
     for (Result& result : results)
       result.value = ops_.multiply(ops_.broadcast(alpha_, result.lanes), result.value);
 
+    if (nontemporal_) {
+      // Only reached when beta is zero (emitBody).
+      for (const Result& result : results)
+        storeOutput(result.value, offsetOf(out, result.row, result.vector, result.lanes),
+                    result.lanes, laneStride);
+      return;
+    }
     llvm::LLVMContext& context = module_.getContext();
     auto* overwrite = llvm::BasicBlock::Create(context, "store", function_);
     auto* update = llvm::BasicBlock::Create(context, "update", function_);
@@ -436,6 +519,23 @@ private:
     builder_.SetInsertPoint(done);
   }
 
+  /// On the non-temporal path, a full contiguous vector is one aligned !nontemporal store;
+  /// anything else is stored as usual.
+  void storeOutput(Element value, llvm::Value* offset, int lanes, llvm::Value* laneStride) {
+    std::size_t out = nest_.inputs.size();
+    if (lanes != vector_->lanes || laneStride) {
+      ops_.store(value, bases_[out], offset, lanes, laneStride);
+      return;
+    }
+    llvm::Value* pointer = builder_.CreateGEP(ops_.componentType(), bases_[out], offset);
+    llvm::StoreInst* store =
+        builder_.CreateAlignedStore(value.re, pointer, llvm::Align(nontemporalAlignment()));
+    llvm::LLVMContext& context = module_.getContext();
+    store->setMetadata(
+        llvm::LLVMContext::MD_nontemporal,
+        llvm::MDNode::get(context, llvm::ConstantAsMetadata::get(builder_.getInt32(1))));
+  }
+
   const ir::LoopNest& nest_;
   llvm::Module& module_;
   const llvm::TargetMachine& machine_;
@@ -453,6 +553,8 @@ private:
   llvm::Value* betaIsZero_ = nullptr;
   std::vector<llvm::Value*> index_;
   std::map<int, std::vector<Slot>> slots_;
+  /// True while emitting the non-temporal path (emitBody).
+  bool nontemporal_ = false;
   /// lo and hi of the chunk function, null outside it.
   std::pair<llvm::Value*, llvm::Value*> parallelRange_{nullptr, nullptr};
 };

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace einjit {
@@ -23,16 +24,33 @@ codegen::TargetDesc cappedHostTarget(const EngineOptions& options) {
   return target;
 }
 
-std::optional<ir::Strategy> forcedStrategy(Strategy strategy) {
-  switch (strategy) {
+std::string diskCacheDirectory(const EngineOptions& options) {
+  if (!options.persistentCache)
+    return "";
+  return options.cacheDirectory.empty() ? jit::DiskCache::defaultDirectory()
+                                        : options.cacheDirectory;
+}
+
+passes::LoopOptions loopOptionsFor(const EngineOptions& options,
+                                   const codegen::TargetDesc& target) {
+  passes::LoopOptions loops{target.vectorBits, target.vectorRegisters, support::hostCacheSizes()};
+  switch (options.strategy) {
   case Strategy::Auto:
-    return std::nullopt;
+    break;
   case Strategy::Direct:
-    return ir::Strategy::Direct;
+    loops.strategy = ir::Strategy::Direct;
+    break;
+  case Strategy::Small:
+    loops.strategy = ir::Strategy::Small;
+    break;
+  case Strategy::Streaming:
+    loops.strategy = ir::Strategy::Streaming;
+    break;
   case Strategy::Packed:
-    return ir::Strategy::Packed;
+    loops.strategy = ir::Strategy::Packed;
+    break;
   }
-  return std::nullopt;
+  return loops;
 }
 
 bool statisticsRequested() {
@@ -45,12 +63,9 @@ bool statisticsRequested() {
 // ---- Engine::Impl -------------------------------------------------------------------------------
 
 Engine::Impl::Impl(const EngineOptions& engineOptions)
-    : options(engineOptions),
-      target(cappedHostTarget(engineOptions)), loopOptions{target.vectorBits,
-                                                           target.vectorRegisters,
-                                                           support::hostCacheSizes(),
-                                                           forcedStrategy(engineOptions.strategy)},
-      cache(engineOptions.cacheCapacity) {}
+    : options(engineOptions), target(cappedHostTarget(engineOptions)),
+      loopOptions(loopOptionsFor(engineOptions, target)), cache(engineOptions.cacheCapacity),
+      disk(diskCacheDirectory(engineOptions)) {}
 
 Engine::Impl::~Impl() {
   if (!statisticsRequested())
@@ -59,7 +74,14 @@ Engine::Impl::~Impl() {
   std::cerr << "einjit: kernel cache: " << statistics.hits << " hits (" << statistics.waits
             << " waited), " << statistics.misses << " misses, " << statistics.failures
             << " failures, " << statistics.evictions << " evictions, " << statistics.entries
-            << " kernels, " << statistics.compileMillis << " ms compiling\n";
+            << " kernels, " << statistics.compileMillis << " ms compiling";
+  if (disk.enabled()) {
+    jit::DiskCacheStatistics onDisk = disk.statistics();
+    std::cerr << "; on disk: " << onDisk.hits << " loaded, " << onDisk.writes << " written, "
+              << onDisk.rejects << " rejected (" << disk.directory() << ")\n";
+  } else {
+    std::cerr << "; on disk: off\n";
+  }
 }
 
 ir::LoopNest Engine::Impl::lower(const ir::IndexProgram& program,
@@ -73,13 +95,41 @@ ir::LoopNest Engine::Impl::lower(const ir::IndexProgram& program,
 std::shared_ptr<const jit::Kernel> Engine::Impl::kernelFor(const ir::LoopNest& nest) {
   std::string key = ir::keyText(nest) + "target " + target.key() + " vector " +
                     std::to_string(target.vectorBits) + "\neinjit " EINJIT_VERSION "\n";
-  return cache.getOrCompile(key, [&] {
-    auto start = std::chrono::steady_clock::now();
-    std::string symbol = jit.newSymbol();
+  return cache.getOrCompile(key, [&] { return loadOrCompile(nest, key); });
+}
+
+std::shared_ptr<const jit::Kernel> Engine::Impl::loadOrCompile(const ir::LoopNest& nest,
+                                                               const std::string& key) {
+  auto start = std::chrono::steady_clock::now();
+  auto millis = [&] {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+  };
+  // A key's symbol is the same in every process, so that a stored object links anywhere. An
+  // evicted kernel of the same key that a plan still holds keeps that symbol taken: compile
+  // under a fresh name then, and leave the disk alone (its entry is already there).
+  std::string symbol = jit::DiskCache::symbolFor(key);
+  if (!disk.enabled() || jit.defines(symbol)) {
+    symbol = jit.newSymbol();
     std::string object = codegen::compileObject(nest, target, symbol);
-    std::chrono::duration<double, std::milli> elapsed = std::chrono::steady_clock::now() - start;
-    return jit.load(object, symbol, elapsed.count());
-  });
+    return jit.load(object, symbol, millis());
+  }
+  // The unoptimized IR is cheap next to O3 and machine code, and pins down what the code
+  // generator makes of the nest: an einjit build whose codegen changed never uses an old object.
+  jit::DiskEntryIdentity identity{
+      EINJIT_VERSION, target.key(), key,
+      jit::DiskCache::digest(codegen::emitLLVMIR(nest, target, symbol, false)), symbol};
+  if (std::optional<std::string> object = disk.load(identity)) {
+    try {
+      return jit.load(*object, symbol, millis());
+    } catch (const Error&) {
+      disk.linkFailed(); // compiled again below, and the entry overwritten
+    }
+  }
+  std::string object = codegen::compileObject(nest, target, symbol);
+  std::shared_ptr<const jit::Kernel> kernel = jit.load(object, symbol, millis());
+  disk.store(identity, object);
+  return kernel;
 }
 
 std::shared_ptr<Plan::State> Engine::Impl::einsumPlan(const std::string& key) const {
@@ -410,6 +460,10 @@ EngineStatistics Engine::statistics() const {
   statistics.evictions = cache.evictions;
   statistics.entries = cache.entries;
   statistics.compileMillis = cache.compileMillis;
+  jit::DiskCacheStatistics onDisk = impl_->disk.statistics();
+  statistics.diskHits = onDisk.hits;
+  statistics.diskWrites = onDisk.writes;
+  statistics.diskRejects = onDisk.rejects;
   return statistics;
 }
 

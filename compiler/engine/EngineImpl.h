@@ -6,6 +6,7 @@
 #include "einjit/engine.h"
 #include "ir/IndexProgram.h"
 #include "ir/LoopNest.h"
+#include "jit/DiskCache.h"
 #include "jit/Jit.h"
 #include "jit/KernelCache.h"
 #include "passes/Passes.h"
@@ -21,8 +22,12 @@ struct Engine::Impl {
   explicit Impl(const EngineOptions& options);
   ~Impl();
 
-  /// The kernel of `nest` from the cache, compiled on a miss.
+  /// The kernel of `nest` from the cache; on a miss loaded from the disk cache or compiled.
   std::shared_ptr<const jit::Kernel> kernelFor(const ir::LoopNest& nest);
+  /// The in-memory cache's miss path: a valid disk entry of `key`, else a compilation (stored
+  /// on disk for the next process).
+  std::shared_ptr<const jit::Kernel> loadOrCompile(const ir::LoopNest& nest,
+                                                   const std::string& key);
   /// The loop nest of `program` for tensors of the given stride classes.
   ir::LoopNest lower(const ir::IndexProgram& program,
                      const std::vector<passes::StrideClass>& operandClasses,
@@ -33,6 +38,7 @@ struct Engine::Impl {
   passes::LoopOptions loopOptions;
   jit::Jit jit;
   jit::KernelCache cache;
+  jit::DiskCache disk;
 
   /// Engine::einsum's plans by call signature (einsumKey), so a repeated call skips the front
   /// end and the passes. Bounded by options.cacheCapacity, least recently used dropped first.

@@ -1,6 +1,7 @@
 // One run of a plan: check the views against the plan, stage prologue operands (through the
 // reference's prologue evaluation, so the JIT and the oracle agree), pick the kernel for the
-// views' stride classes, fill the stride table and call the kernel.
+// views' stride classes, fill the stride table and call the kernel. A cached call of a small
+// rank allocates nothing: for 10,000 tiny contractions the arithmetic, not the dispatch, counts.
 #include "engine/EngineImpl.h"
 
 #include "Scratch.h"
@@ -13,12 +14,38 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 namespace einjit {
 
 namespace {
 
 const ir::ViewChecker kChecker{"plan.run", "plan"};
+
+/// `size` elements on the stack when they fit in N, on the heap otherwise.
+template <class T, std::size_t N>
+class ScratchArray {
+public:
+  explicit ScratchArray(std::size_t size) : size_(size) {
+    if (size > N)
+      heap_.resize(size);
+  }
+  T* data() { return size_ > N ? heap_.data() : inline_.data(); }
+  T* begin() { return data(); }
+  T* end() { return data() + size_; }
+  T& operator[](std::size_t i) { return data()[i]; }
+
+private:
+  std::size_t size_;
+  std::array<T, N> inline_{};
+  std::vector<T> heap_;
+};
+
+/// Ranks, operands and stride-table entries up to these stay on the stack.
+constexpr std::size_t kInlineRank = 8;
+constexpr std::size_t kInlineTensors = 8;
+constexpr std::size_t kInlineStrides = 64;
 
 [[noreturn]] void misuse(const std::string& what) {
   kChecker.fail(what);
@@ -46,13 +73,16 @@ ByteRange byteRange(const TensorView& view) {
 /// True when no two index tuples of `view` reach one element: sorted by stride, each stride
 /// must step past everything the smaller strides reach. Sufficient, not necessary.
 bool overlapsItself(const TensorView& view) {
-  std::vector<std::pair<std::int64_t, std::int64_t>> dims; // |stride|, extent
+  ScratchArray<std::pair<std::int64_t, std::int64_t>, kInlineRank> dims(
+      view.rank()); // |stride|, extent
+  std::size_t stepped = 0;
   for (std::size_t d = 0; d < view.rank(); ++d)
     if (view.shape()[d] > 1)
-      dims.emplace_back(std::abs(view.strides()[d]), view.shape()[d]);
-  std::sort(dims.begin(), dims.end());
+      dims[stepped++] = {std::abs(view.strides()[d]), view.shape()[d]};
+  std::sort(dims.begin(), dims.begin() + stepped);
   std::int64_t reach = 0;
-  for (const auto& [stride, extent] : dims) {
+  for (auto dim = dims.begin(); dim != dims.begin() + stepped; ++dim) {
+    auto [stride, extent] = *dim;
     if (stride <= reach)
       return true;
     reach += stride * (extent - 1);
@@ -100,6 +130,51 @@ void scalarOf(std::complex<double> value, DType dtype, const char* role,
   });
 }
 
+/// Whether passes::strideClassOf(view's shape, view's strides, contiguousKnown) equals
+/// `strideClass`, without building it (the same rules, read in place).
+bool hasStrideClass(const TensorView& view, const passes::StrideClass& strideClass,
+                    bool contiguousKnown) {
+  const Shape& shape = view.shape();
+  const Strides& strides = view.strides();
+  if (strideClass.size() != shape.size())
+    return false;
+  bool contiguous = contiguousKnown;
+  std::int64_t expected = 1;
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    if (shape[d] == 1)
+      continue;
+    if (strides[d] != expected)
+      contiguous = false;
+    expected *= shape[d];
+  }
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    std::optional<std::int64_t> known;
+    if (shape[d] == 1)
+      known = 0;
+    else if (contiguous || strides[d] == 0 || strides[d] == 1)
+      known = strides[d];
+    if (known != strideClass[d])
+      return false;
+  }
+  return true;
+}
+
+/// The plan's kernel already compiled for the views' stride classes, or null. Kernels stay in
+/// the plan for its lifetime, so the pointer outlives the run.
+const PreparedKernel* compiledKernelFor(const Plan::State& state, const TensorView* const* read,
+                                        std::size_t operands, const TensorView& out,
+                                        bool contiguousKnown) {
+  std::lock_guard<std::mutex> lock(state.mutex);
+  for (const std::shared_ptr<const PreparedKernel>& kernel : state.kernels) {
+    bool matches = hasStrideClass(out, kernel->classes.back(), contiguousKnown);
+    for (std::size_t t = 0; matches && t < operands; ++t)
+      matches = hasStrideClass(*read[t], kernel->classes[t], contiguousKnown);
+    if (matches)
+      return kernel.get();
+  }
+  return nullptr;
+}
+
 } // namespace
 
 void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
@@ -127,41 +202,46 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
   std::size_t operands = program.operands.size();
   std::vector<Tensor> staged(state.anyPrologue ? operands : 0);
   std::vector<TensorView> stagedViews(staged.size());
-  std::vector<const TensorView*> read;
-  read.reserve(operands);
+  ScratchArray<const TensorView*, kInlineTensors> read(operands);
   for (std::size_t t = 0; t < operands; ++t) {
     const TensorView& input = inputs[state.operandInputs[t]];
     if (!state.hasPrologue[t]) {
-      read.push_back(&input);
+      read[t] = &input;
       continue;
     }
     staged[t] = reference::applyPrologues(program, t, input);
     stagedViews[t] = staged[t].view();
-    read.push_back(&stagedViews[t]);
+    read[t] = &stagedViews[t];
   }
   if (!state.stepStates.empty()) {
-    runPath(state, read, out, options);
+    runPath(state, std::vector<const TensorView*>(read.begin(), read.end()), out, options);
     return;
   }
-  std::vector<passes::StrideClass> classes;
-  classes.reserve(operands + 1);
-  for (const TensorView* view : read)
-    classes.push_back(passes::strideClassOf(view->shape(), view->strides(), constantExtents));
-  classes.push_back(passes::strideClassOf(out.shape(), out.strides(), constantExtents));
-  std::shared_ptr<const PreparedKernel> prepared = state.prepared(std::move(classes));
+  const PreparedKernel* prepared =
+      compiledKernelFor(state, read.data(), operands, out, constantExtents);
+  std::shared_ptr<const PreparedKernel> compiled;
+  if (!prepared) {
+    std::vector<passes::StrideClass> classes;
+    classes.reserve(operands + 1);
+    for (const TensorView* view : read)
+      classes.push_back(passes::strideClassOf(view->shape(), view->strides(), constantExtents));
+    classes.push_back(passes::strideClassOf(out.shape(), out.strides(), constantExtents));
+    compiled = state.prepared(std::move(classes));
+    prepared = compiled.get();
+  }
   const ir::LoopNest& nest = prepared->nest;
 
-  std::vector<void*> data;
-  data.reserve(nest.inputs.size() + 1);
-  std::vector<std::int64_t> strides;
-  strides.reserve(nest.strideTableSize());
+  ScratchArray<void*, kInlineTensors> data(nest.inputs.size() + 1);
+  ScratchArray<std::int64_t, kInlineStrides> strides(nest.strideTableSize());
+  std::size_t tensors = 0;
+  std::size_t entries = 0;
   auto addTensor = [&](const ir::TensorAccess& access, const TensorView& view) {
-    data.push_back(view.data());
+    data[tensors++] = view.data();
     for (const ir::LabelStride& stride : access.strides) {
       std::int64_t total = 0;
       for (std::size_t dim : stride.sourceDims)
         total += view.strides()[dim];
-      strides.push_back(total);
+      strides[entries++] = total;
     }
   };
   for (const ir::TensorAccess& input : nest.inputs)

@@ -1,13 +1,14 @@
 // The LoopNest printer and verifier. The text reads top-down like the kernel:
-//   loop nest f32
+//   loop nest f32, strategy small
 //     labels a=64 b=32 c=16
 //     x[a,c] strides a=16 c=1
 //     y[c,b] strides c=? b=1
 //     out[a,b] strides a=32 b=1
+//     why: 6144 B per batch element <= L1d/2 16384 B: small   (the rationale, one line each)
 //   for a in 0..64 unrolled 6 {          ("parallel" after the kind when threads split it)
 //     for b in 0..32 vector 8x2 {
 //       acc = 0
-//       for c in 0..16 {
+//       for c in 0..16 fully unrolled {
 //         acc += x[a,c] * y[c,b]
 //       }
 //       out[a,b] = alpha * acc + beta * out[a,b]
@@ -23,6 +24,20 @@
 #include <sstream>
 
 namespace einjit::ir {
+
+std::string_view strategyName(Strategy strategy) {
+  switch (strategy) {
+  case Strategy::Direct:
+    return "direct";
+  case Strategy::Small:
+    return "small";
+  case Strategy::Streaming:
+    return "streaming";
+  case Strategy::Packed:
+    return "packed";
+  }
+  return "unknown";
+}
 
 std::string_view loopKindName(LoopKind kind) {
   switch (kind) {
@@ -57,6 +72,7 @@ namespace {
 struct PrintStyle {
   bool positionalNames = false;
   bool extents = true;
+  bool rationale = true;
 };
 
 std::string tensorName(const LoopNest& nest, const TensorAccess& tensor, const PrintStyle& style) {
@@ -96,6 +112,8 @@ std::string loopHeader(const LoopNest& nest, const Loop& loop, const PrintStyle&
     text += " vector " + std::to_string(loop.lanes) + "x" + std::to_string(loop.factor);
   else if (loop.kind == LoopKind::Unrolled)
     text += " unrolled " + std::to_string(loop.factor);
+  if (loop.fullUnroll)
+    text += " fully unrolled";
   if (loop.parallel)
     text += " parallel";
   return text + " {\n";
@@ -103,13 +121,19 @@ std::string loopHeader(const LoopNest& nest, const Loop& loop, const PrintStyle&
 
 std::string print(const LoopNest& nest, const PrintStyle& style) {
   std::ostringstream os;
-  os << "loop nest " << dtypeName(nest.dtype) << "\n  labels";
+  os << "loop nest " << dtypeName(nest.dtype) << ", strategy " << strategyName(nest.strategy)
+     << "\n  labels";
   for (const LoopLabel& label : nest.labels)
     os << " " << label.name << "=" << (style.extents ? std::to_string(label.extent) : "?");
   os << "\n";
   for (const TensorAccess& input : nest.inputs)
     os << strideLine(nest, input, style);
   os << strideLine(nest, nest.output, style);
+  if (nest.nontemporalStores)
+    os << "  stores non-temporal when beta == 0 and the output is vector-aligned\n";
+  if (style.rationale)
+    for (const std::string& line : nest.rationale)
+      os << "  why: " << line << "\n";
   if (nest.packed)
     return os.str() + packedText(nest, style.positionalNames, style.extents);
 
@@ -175,7 +199,7 @@ std::ostream& operator<<(std::ostream& os, const LoopNest& nest) {
 }
 
 std::string keyText(const LoopNest& nest) {
-  return print(nest, PrintStyle{true, nest.constantExtents});
+  return print(nest, PrintStyle{true, nest.constantExtents, false});
 }
 
 void verify(const LoopNest& nest) {
@@ -202,6 +226,13 @@ void verify(const LoopNest& nest) {
                std::to_string(loop.lanes) + " and factor " + std::to_string(loop.factor));
       if (loop.kind == LoopKind::Vector)
         ++vectorLoops;
+      if (loop.fullUnroll && (!nest.constantExtents ||
+                              nest.labels[loop.label].extent > kMaxFullUnrollTrip * loop.step()))
+        broken("loop over " + nest.labels[loop.label].name +
+               " is fully unrolled but its trip count is not a constant of at most " +
+               std::to_string(kMaxFullUnrollTrip));
+      if (loop.fullUnroll && loop.parallel)
+        broken("loop over " + nest.labels[loop.label].name + " is fully unrolled and parallel");
       if (loop.kind == LoopKind::Unrolled) {
         ++unrolledLoops;
         if (group != &nest.outputLoops)
@@ -225,6 +256,13 @@ void verify(const LoopNest& nest) {
   for (const TensorAccess& input : nest.inputs)
     verifyTensor(nest, input);
   verifyTensor(nest, nest.output);
+  if (nest.nontemporalStores) {
+    const Loop* vector = nest.vectorLoop();
+    bool outputVector = vector && std::any_of(nest.outputLoops.begin(), nest.outputLoops.end(),
+                                              [&](const Loop& loop) { return &loop == vector; });
+    if (!outputVector || nest.output.strides[vector->label].known != std::optional<std::int64_t>(1))
+      broken("non-temporal stores without a vector output loop of unit output stride");
+  }
   for (std::size_t label : nest.output.indices)
     if (std::none_of(nest.outputLoops.begin(), nest.outputLoops.end(),
                      [&](const Loop& loop) { return loop.label == label; }))

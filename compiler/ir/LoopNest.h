@@ -11,23 +11,30 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace einjit::ir {
+
+/// The family of schedule a kernel gets (DESIGN.md §2, passes/ChooseStrategy.cpp):
+enum class Strategy {
+  Direct,    ///< the general nest: output loops around reductions, a register tile, threads
+  Small,     ///< tiny (batched) products: one thread, reductions fully unrolled
+  Streaming, ///< memory-bound: one pass, wide vectors, non-temporal stores for large outputs
+  Packed,    ///< BLIS-style blocking with packed panels and a micro-kernel (LoopNest::packed)
+};
+
+/// "direct", "small", "streaming", "packed".
+std::string_view strategyName(Strategy strategy);
+
+/// Loops at most this long may be fully unrolled (Loop::fullUnroll).
+inline constexpr std::int64_t kMaxFullUnrollTrip = 64;
 
 /// One loop variable of the kernel. Labels are numbered; LoopNest::labels[i] is label i.
 struct LoopLabel {
   std::string name;
   std::int64_t extent = 0;
   bool operator==(const LoopLabel&) const = default;
-};
-
-/// How a kernel is organized (DESIGN.md §2, schedule).
-enum class Strategy {
-  Direct,    ///< loops straight over the tensors with a register tile
-  Small,     ///< direct, fully unrolled, one thread
-  Streaming, ///< one pass over memory
-  Packed,    ///< BLIS-style blocking with packed panels (PackedGemm)
 };
 
 /// How a loop walks its label.
@@ -50,6 +57,9 @@ struct Loop {
   /// Its iterations are split across threads in chunks of whole steps (only the outermost
   /// output loop; the kernel calls einjit_rt_parallel_for, which may still use one thread).
   bool parallel = false;
+  /// Emitted as straight-line code, one copy of the body per step: only with constant extents
+  /// and at most kMaxFullUnrollTrip steps.
+  bool fullUnroll = false;
   bool operator==(const Loop&) const = default;
   /// Indices one full iteration covers: lanes × factor for a vector loop, factor otherwise.
   std::int64_t step() const { return kind == LoopKind::Vector ? lanes * factor : factor; }
@@ -84,6 +94,14 @@ struct TensorAccess {
 /// (inputs + 1) × labels entries (tensor-major) and the label extents.
 struct LoopNest {
   DType dtype = DType::f32;
+  Strategy strategy = Strategy::Direct;
+  /// The cost figures that decided the strategy, one line each ("forced" when an option chose
+  /// it). Printed, but not part of keyText: it does not change the code.
+  std::vector<std::string> rationale;
+  /// When beta is zero and the output pointer and strides allow aligned vector stores, the
+  /// kernel writes the output with non-temporal stores (bypassing the caches) and ends with a
+  /// fence; otherwise with ordinary stores. Needs a vector loop over a unit-stride output label.
+  bool nontemporalStores = false;
   /// When true the extents are compiled in as constants; otherwise the kernel reads them from
   /// its extents argument and serves any extents (with the same unit dimensions).
   bool constantExtents = true;
@@ -96,6 +114,11 @@ struct LoopNest {
   /// reductionLoops are empty.
   std::optional<PackedGemm> packed;
 
+  /// True when the kernel splits work across threads (einjit_rt_parallel_for): the packed
+  /// schedule's units or the outermost output loop.
+  bool runsInParallel() const {
+    return packed ? packed->parallel : !outputLoops.empty() && outputLoops.front().parallel;
+  }
   /// The vectorized loop, if any.
   const Loop* vectorLoop() const;
   /// The unrolled loop, if any.
@@ -113,7 +136,9 @@ std::ostream& operator<<(std::ostream& os, const LoopNest& nest);
 std::string keyText(const LoopNest& nest);
 /// Checks the invariants code generation relies on (every label looped once, at most one
 /// vector and one unrolled loop, the unrolled loop an output loop, output loops exactly the
-/// output labels, strides sized to the labels, only the outermost output loop parallel). Throws
+/// output labels, strides sized to the labels, only the outermost output loop parallel, full
+/// unrolling only of short constant loops, non-temporal stores only along a vector loop of
+/// unit output stride). Throws
 /// Error(Internal) naming the broken invariant.
 void verify(const LoopNest& nest);
 

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <unordered_set>
 
 namespace einjit::jit {
 
@@ -39,6 +40,8 @@ struct Jit::State {
   std::unique_ptr<llvm::orc::LLJIT> lljit;
   // Linking is quick next to compiling; serializing it keeps ORC's use simple.
   std::mutex linkMutex;
+  /// The symbols of live kernels (guarded by linkMutex).
+  std::unordered_set<std::string> liveSymbols;
 };
 
 Jit::Jit() : state_(std::make_shared<State>()) {
@@ -68,6 +71,11 @@ std::string Jit::newSymbol() {
   return "einjit_kernel_" + std::to_string(nextKernelNumber++);
 }
 
+bool Jit::defines(const std::string& symbol) const {
+  std::lock_guard<std::mutex> lock(state_->linkMutex);
+  return state_->liveSymbols.count(symbol) != 0;
+}
+
 std::shared_ptr<const Kernel> Jit::load(const std::string& object, const std::string& symbol,
                                         double compileMillis) {
   std::lock_guard<std::mutex> lock(state_->linkMutex);
@@ -81,10 +89,12 @@ std::shared_ptr<const Kernel> Jit::load(const std::string& object, const std::st
     llvm::consumeError(tracker->remove());
     jitFailure("link", address.takeError());
   }
+  state_->liveSymbols.insert(symbol);
   std::shared_ptr<State> state = state_;
-  auto release = [state, tracker] {
+  auto release = [state, tracker, symbol] {
     std::lock_guard<std::mutex> lock(state->linkMutex);
     llvm::consumeError(tracker->remove());
+    state->liveSymbols.erase(symbol);
   };
   return std::make_shared<const Kernel>(address->toPtr<codegen::KernelEntry>(), object.size(),
                                         compileMillis, release);

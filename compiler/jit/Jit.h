@@ -21,6 +21,8 @@ public:
 
   /// A process-unique symbol name for the next kernel.
   std::string newSymbol();
+  /// Whether a live kernel of this Jit defines `symbol` (loading another would clash).
+  bool defines(const std::string& symbol) const;
   /// Links `object` (an object file for the host defining `symbol`) under a fresh resource
   /// tracker and returns the callable kernel; destroying the Kernel removes the tracker, which
   /// frees the code. The Jit's state lives until its last Kernel is gone. LLVM failures throw

@@ -1,7 +1,8 @@
-// lowerToLoops: the generic schedule of a contraction as a LoopNest — output loops around
-// reduction loops, the innermost unit-stride label vectorized, and a register tile (one label
-// unrolled against two vectors of the vector label) whenever something is summed, and the
-// outermost output loop split across threads when the work is large enough.
+// lowerToLoops: the schedule of a contraction as a LoopNest — output loops around reduction
+// loops, the innermost unit-stride label vectorized, and a register tile (one label unrolled
+// against two vectors of the vector label) whenever something is summed, and the outermost output
+// loop split across threads when the work is large enough; then what the strategy chooseStrategy
+// picked changes (Passes.h, step 5). A new strategy is one more case in applyStrategy.
 #include "passes/Passes.h"
 
 #include "ThreadPool.h"
@@ -16,6 +17,14 @@ namespace einjit::passes {
 namespace {
 
 constexpr int kMaxUnroll = 8;
+/// Streaming: vectors per step when nothing is summed (a 256-bit f32 step writes two cache
+/// lines), and rows of independent sums when a summed label is vectorized.
+constexpr int kStreamingVectors = 4;
+constexpr int kStreamingRows = 4;
+/// Small: fully unrolled sums stop at this many tile updates (FMAs of whole vectors), where the
+/// straight-line body starts to cost more in instruction fetch than the loop it replaces (B32's
+/// 8x2-vector tile over k = 32, 512 updates, measured slower unrolled than looped).
+constexpr std::int64_t kMaxUnrolledUpdates = 256;
 
 ir::TensorAccess accessOf(const std::string& name, std::size_t source, bool conj,
                           const std::vector<ir::Index>& indices, const TensorLayout& layout,
@@ -54,13 +63,20 @@ public:
       : contraction_(contraction), options_(options) {}
 
   ir::LoopNest run() {
+    StrategyChoice choice = chooseStrategy(contraction_, options_);
     buildTensors();
+    nest_.strategy = choice.strategy;
+    nest_.rationale = std::move(choice.rationale);
     std::vector<std::size_t> outputOrder = nest_.output.indices;
     std::vector<std::size_t> summedOrder = reductionOrder();
     chooseVector(outputOrder, summedOrder);
     chooseTile(outputOrder, summedOrder);
+    applyStrategy(outputOrder, summedOrder);
     placeLoops(outputOrder, summedOrder);
-    markParallel();
+    if (nest_.strategy != ir::Strategy::Small)
+      markParallel();
+    if (nest_.strategy == ir::Strategy::Small)
+      unrollReductionsFully();
     ir::verify(nest_);
     return std::move(nest_);
   }
@@ -180,6 +196,93 @@ private:
       return;
     unrolledLabel_ = partner;
     rows_ = rows;
+  }
+
+  /// The strategy's changes to the generic tile (Passes.h, lowerToLoops step 5).
+  void applyStrategy(const std::vector<std::size_t>& outputOrder,
+                     const std::vector<std::size_t>& summedOrder) {
+    switch (nest_.strategy) {
+    case ir::Strategy::Direct:
+    case ir::Strategy::Packed: // the direct tile; applyPackedStrategy replaces the loops
+      return;
+    case ir::Strategy::Small:
+      divideRows();
+      return;
+    case ir::Strategy::Streaming:
+      streamTile(outputOrder, summedOrder);
+      return;
+    }
+  }
+
+  /// Small: rows that divide their extent leave no one-row remainder, whose loads the tile would
+  /// not share; a divisor below half the rows shares too little to be worth it.
+  void divideRows() {
+    if (!unrolledLabel_ || !nest_.constantExtents)
+      return;
+    std::int64_t extent = nest_.labels[*unrolledLabel_].extent;
+    for (int rows = rows_; rows * 2 >= rows_ && rows >= 2; --rows)
+      if (extent % rows == 0) {
+        rows_ = rows;
+        return;
+      }
+  }
+
+  void streamTile(const std::vector<std::size_t>& outputOrder,
+                  const std::vector<std::size_t>& summedOrder) {
+    if (!vectorLabel_)
+      return;
+    std::int64_t vectorExtent = nest_.labels[*vectorLabel_].extent;
+    if (summedOrder.empty()) {
+      vectorFactor_ = kStreamingVectors;
+      if (nest_.constantExtents)
+        while (vectorFactor_ > 1 && vectorExtent < vectorFactor_ * lanes_)
+          vectorFactor_ /= 2;
+    } else if (!vectorIsOutput_ && !unrolledLabel_) {
+      // Independent sums of the innermost output label's consecutive rows overlap their loads.
+      for (auto label = outputOrder.rbegin(); label != outputOrder.rend(); ++label) {
+        std::int64_t extent = nest_.labels[*label].extent;
+        if (nest_.constantExtents && extent < 2)
+          continue;
+        unrolledLabel_ = *label;
+        rows_ = nest_.constantExtents
+                    ? static_cast<int>(std::min<std::int64_t>(kStreamingRows, extent))
+                    : kStreamingRows;
+        break;
+      }
+    }
+    chooseNontemporal();
+  }
+
+  /// An output larger than half the L3 is not read back from the caches before it is evicted:
+  /// storing it past them saves reading every line in first. Needs whole vectors of unit output
+  /// stride. Streaming only: measured on B32 (40 MB written between loads), non-temporal stores
+  /// mixed with the loads of a contraction ran 1.4x slower than cached ones.
+  void chooseNontemporal() {
+    double outputBytes = static_cast<double>(dtypeSize(nest_.dtype));
+    for (std::size_t label : nest_.output.indices)
+      outputBytes *= static_cast<double>(nest_.labels[label].extent);
+    nest_.nontemporalStores = nest_.constantExtents && vectorLabel_ && vectorIsOutput_ &&
+                              unitIn(nest_.output, *vectorLabel_) &&
+                              outputBytes > static_cast<double>(options_.caches.l3) / 2;
+  }
+
+  /// Small: the innermost reduction loops become straight-line code while the copies of the body
+  /// they make stay within kMaxFullUnrollTrip and the tile updates they hold within
+  /// kMaxUnrolledUpdates.
+  void unrollReductionsFully() {
+    if (!nest_.constantExtents)
+      return;
+    std::int64_t updates = static_cast<std::int64_t>(rows_) * (vectorLabel_ ? vectorFactor_ : 1);
+    std::int64_t copies = 1;
+    for (auto loop = nest_.reductionLoops.rbegin(); loop != nest_.reductionLoops.rend(); ++loop) {
+      if (loop->kind != ir::LoopKind::Serial)
+        return; // a vector sum stays a loop, and so do the loops around it
+      std::int64_t trip = nest_.labels[loop->label].extent;
+      if (copies * trip > ir::kMaxFullUnrollTrip || copies * trip * updates > kMaxUnrolledUpdates)
+        return;
+      copies *= trip;
+      loop->fullUnroll = true;
+    }
   }
 
   void placeLoops(const std::vector<std::size_t>& outputOrder,

@@ -100,15 +100,39 @@ LabelGroups classifyLabels(const ir::IndexProgram& program);
 /// "batch [b] M [i] N [j] K [k]" plus "summed in x [s]" for non-empty groups.
 std::string toString(const LabelGroups& groups, const ir::IndexProgram& program);
 
-/// What the schedule needs to know about the target.
+/// What the schedule needs to know about the target, and an optional forced strategy.
 struct LoopOptions {
-  unsigned vectorBits = 256;            ///< width of the widest vector register
-  unsigned vectorRegisters = 16;        ///< vector registers available for a register tile
-  support::CacheSizes caches;           ///< for the packed strategy's block sizes
-  std::optional<ir::Strategy> strategy; ///< forced; nullopt = choose
+  unsigned vectorBits = 256;       ///< width of the widest vector register
+  unsigned vectorRegisters = 16;   ///< vector registers available for a register tile
+  support::CacheSizes caches = {}; ///< working sets are sized against these
+  /// Forces a strategy; nullopt lets chooseStrategy pick one.
+  std::optional<ir::Strategy> strategy = std::nullopt;
 };
 
-/// Builds the loop nest of a contraction:
+/// A strategy and the cost figures that decided it, one line each.
+struct StrategyChoice {
+  ir::Strategy strategy = ir::Strategy::Direct;
+  std::vector<std::string> rationale;
+};
+
+/// Picks the schedule family of a (canonical, folded) contraction from its cost figures:
+///   1. a forced options.strategy wins ("forced");
+///   2. extents known only at run time: Direct (nothing to size against);
+///   3. figures: multiply-adds, bytes moved (each input read once, the output written once),
+///      arithmetic intensity (2 flops per multiply-add per byte), batch elements (labels in the
+///      output and every operand) and the working set of one batch element;
+///   4. Small when two or more operands contract (a summed label and a free non-batch label),
+///      one batch element's working set fits in half the L1d and every non-batch extent is at
+///      most kMaxSmallExtent: a tiny product, best fully unrolled on one thread;
+///   5. Streaming when the intensity is below 1 flop/B and the bytes moved exceed the L2: the
+///      memory bus is the limit (non-temporal stores once the output passes half the L3);
+///   6. Direct otherwise.
+StrategyChoice chooseStrategy(const Contraction& contraction, const LoopOptions& options);
+
+/// Non-batch extents above this never take the Small strategy.
+inline constexpr std::int64_t kMaxSmallExtent = 64;
+
+/// Builds the loop nest of a contraction under the strategy chooseStrategy picks:
 ///   1. output loops in the output's order, reduction loops ordered by their smallest known
 ///      stride (largest outermost);
 ///   2. the vector label: the output label of unit output stride if some operand has unit stride
@@ -121,7 +145,14 @@ struct LoopOptions {
 ///      absent from the operands that hold the vector label) is unrolled by as many rows as the
 ///      vector registers hold; the tiled loops move innermost of the output loops;
 ///   4. with constant extents, the outermost output loop is parallel when the product of all
-///      extents is at least twice runtime::kMinWorkPerThread and it has two whole steps.
+///      extents is at least twice runtime::kMinWorkPerThread and it has two whole steps;
+///   5. Small: no parallel loop; the unrolled rows divide their extent where a divisor of at
+///      least half the rows exists; the innermost reduction loops are fully unrolled while their
+///      trip counts multiply to at most kMaxFullUnrollTrip;
+///      Streaming: four vectors per step when nothing is summed; with a summed vector label and
+///      no unrolled partner the innermost output loop takes four rows, so that four
+///      independent sums overlap; non-temporal stores when the output exceeds half the L3 and
+///      the vector label is an output label of unit output stride.
 ir::LoopNest lowerToLoops(const Contraction& contraction, const LoopOptions& options);
 
 /// The packed (GETT/BLIS) schedule of a two-input nest, or why it does not apply.
@@ -146,10 +177,16 @@ PackedChoice schedulePacked(const ir::LoopNest& nest, const LoopOptions& options
 /// operand per output tile (cache and TLB misses that packing turns into one sequential copy).
 std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::PackedGemm& gemm,
                                          const LoopOptions& options);
+/// The packed strategy's pass, after lowerToLoops: a nest forced to Packed gets its packed
+/// schedule (or stays direct, the rationale saying why packing does not apply); a direct nest
+/// the strategy was not forced for becomes packed when packedBenefit says so (the benefit goes
+/// into the rationale). Other nests are returned unchanged.
+ir::LoopNest applyPackedStrategy(ir::LoopNest nest, const LoopOptions& options);
 
 /// The pass pipeline, one linear function: canonicalize, dropUnitDims, foldLabels, canonicalize,
-/// lowerToLoops. When `log` is given it receives the contraction after every pass ("(unchanged)"
-/// when a pass did nothing) and the final loop nest.
+/// lowerToLoops (which applies chooseStrategy), applyPackedStrategy. When `log` is given it
+/// receives the contraction after every pass ("(unchanged)" when a pass did nothing) and the
+/// final loop nest, whose text holds the strategy and its rationale.
 ir::LoopNest lowerContraction(const Contraction& contraction, const LoopOptions& options,
                               std::ostream* log = nullptr);
 

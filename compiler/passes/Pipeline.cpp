@@ -1,8 +1,6 @@
 // The pass pipeline as one straight line, logging the contraction after every pass.
 #include "passes/Passes.h"
 
-#include <cstdlib>
-
 namespace einjit::passes {
 
 namespace {
@@ -30,18 +28,7 @@ ir::LoopNest lowerContraction(const Contraction& contraction, const LoopOptions&
   current = logged("dropUnitDims", std::move(current), dropUnitDims, log);
   current = logged("foldLabels", std::move(current), foldLabels, log);
   current = logged("canonicalize", std::move(current), canonicalize, log);
-  ir::LoopNest nest = lowerToLoops(current, options);
-  bool forced = options.strategy == ir::Strategy::Packed ||
-                (std::getenv("EINJIT_FORCE_PACKED") && *std::getenv("EINJIT_FORCE_PACKED"));
-  if (!options.strategy || forced) {
-    PackedChoice choice = schedulePacked(nest, options);
-    if (choice.gemm && (forced || packedBenefit(nest, *choice.gemm, options))) {
-      nest.outputLoops.clear();
-      nest.reductionLoops.clear();
-      nest.packed = choice.gemm;
-      ir::verify(nest);
-    }
-  }
+  ir::LoopNest nest = applyPackedStrategy(lowerToLoops(current, options), options);
   if (log)
     *log << "-- lowerToLoops\n" << nest;
   return nest;

@@ -158,4 +158,32 @@ std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::P
   return std::nullopt;
 }
 
+ir::LoopNest applyPackedStrategy(ir::LoopNest nest, const LoopOptions& options) {
+  bool forced = nest.strategy == ir::Strategy::Packed;
+  if (!forced && (options.strategy || nest.strategy != ir::Strategy::Direct))
+    return nest;
+  PackedChoice choice = schedulePacked(nest, options);
+  std::optional<std::string> benefit;
+  if (choice.gemm && !forced)
+    benefit = packedBenefit(nest, *choice.gemm, options);
+  if (!choice.gemm && forced) {
+    nest.strategy = ir::Strategy::Direct;
+    nest.rationale.push_back("packing does not apply: " + choice.reason + ": direct");
+  }
+  if (!choice.gemm || (!forced && !benefit))
+    return nest;
+  if (benefit) {
+    // chooseStrategy's last line named the direct nest this replaces.
+    if (!nest.rationale.empty() && nest.rationale.back() == "direct")
+      nest.rationale.pop_back();
+    nest.rationale.push_back(*benefit + ": packed");
+  }
+  nest.outputLoops.clear();
+  nest.reductionLoops.clear();
+  nest.packed = choice.gemm;
+  nest.strategy = ir::Strategy::Packed;
+  ir::verify(nest);
+  return nest;
+}
+
 } // namespace einjit::passes

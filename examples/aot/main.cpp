@@ -1,9 +1,15 @@
-// A C++ program using two kernels compiled ahead of time: a Gram matrix that reads one operand
-// twice (int32), contiguous and through its strided entry point on a transposed copy, np.outer
-// (which ravels an operand), and a complex matrix-vector product with complex alpha and beta.
+// A C++ program using kernels compiled ahead of time with the default threaded signature (a last
+// `int threads` argument; at these small shapes they run on the calling thread): a Gram matrix
+// that reads one operand twice (int32), contiguous and through its strided entry point on a
+// transposed copy, np.outer (which ravels an operand), a complex matrix-vector product with
+// complex alpha and beta, and a Keras Dot(normalize=True) layer (cosine similarities), whose
+// entry point normalizes into a scratch buffer: contiguous, strided, with a zero fibre, and on
+// complex values.
 // Prints "NAME v0 v1 ..." (complex as real, imaginary pairs) for the test suite. Operand element k
 // of operand o is (3k + 5o) mod 7 - 3, imaginary part (5k + o) mod 5 - 2; the output starts at (k
 // mod 4) - 1.5 + 1i where beta reads it.
+#include "cosine_f32.h"
+#include "cosine_self_c64.h"
 #include "gram_i32.h"
 #include "matvec_c64.h"
 #include "outer_f64.h"
@@ -44,7 +50,7 @@ int main() {
   std::vector<std::int32_t> a(3 * 4), gram(3 * 3, -7);
   for (int k = 0; k < 3 * 4; ++k)
     a[k] = static_cast<std::int32_t>(realPart(0, k));
-  gram_i32(a.data(), gram.data(), 3, 0);
+  gram_i32(a.data(), gram.data(), 3, 0, 1);
   printValues("gram_i32", gram);
 
   // Again from a copy of `a` stored transposed: element [i][j] at aTransposed[j * 3 + i].
@@ -53,7 +59,7 @@ int main() {
     for (int j = 0; j < 4; ++j)
       aTransposed[j * 3 + i] = a[i * 4 + j];
   const std::int64_t aStrides[2] = {1, 3}, gramStrides[2] = {3, 1};
-  gram_i32_strided(aTransposed.data(), aStrides, gramAgain.data(), gramStrides, 3, 0);
+  gram_i32_strided(aTransposed.data(), aStrides, gramAgain.data(), gramStrides, 3, 0, 1);
   printValues("gram_i32_strided", gramAgain);
 
   // np.outer ravels p: the contiguous 2x2 array is read as its 4 elements.
@@ -62,7 +68,7 @@ int main() {
     p[k] = realPart(0, k);
   for (int k = 0; k < 3; ++k)
     q[k] = realPart(1, k);
-  outer_f64(p.data(), q.data(), outer.data(), 1.0, 0.0);
+  outer_f64(p.data(), q.data(), outer.data(), 1.0, 0.0, 0);
   printValues("outer_f64", outer);
 
   std::vector<std::complex<float>> m(3 * 2), v(2), out(3);
@@ -76,7 +82,46 @@ int main() {
   const float beta[2] = {0.5f, -1.0f};
   // std::complex<float> is laid out as float[2], the header's interleaved pairs.
   matvec_c64(reinterpret_cast<const float*>(m.data()), reinterpret_cast<const float*>(v.data()),
-             reinterpret_cast<float*>(out.data()), alpha, beta);
+             reinterpret_cast<float*>(out.data()), alpha, beta, 1);
   printValues("matvec_c64", out);
+
+  // Cosines between the rows of x (2x3x4) and of y (2x5x4), batch by batch.
+  std::vector<float> x(2 * 3 * 4), y(2 * 5 * 4), cosines(2 * 3 * 5);
+  std::vector<float> scratch(COSINE_F32_SCRATCH_ELEMENTS);
+  for (int k = 0; k < 2 * 3 * 4; ++k)
+    x[k] = float(realPart(0, k));
+  for (int k = 0; k < 2 * 5 * 4; ++k)
+    y[k] = float(realPart(1, k));
+  cosine_f32(x.data(), y.data(), cosines.data(), scratch.data(), 1.0f, 0.0f, 1);
+  printValues("cosine_f32", cosines);
+
+  // The same through the strided entry point, with x stored as [batch][k][row].
+  std::vector<float> xByColumn(2 * 4 * 3), cosinesAgain(2 * 3 * 5);
+  for (int b = 0; b < 2; ++b)
+    for (int i = 0; i < 3; ++i)
+      for (int k = 0; k < 4; ++k)
+        xByColumn[b * 12 + k * 3 + i] = x[b * 12 + i * 4 + k];
+  const std::int64_t xStrides[3] = {12, 1, 3}, yStrides[3] = {20, 4, 1},
+                     cosineStrides[3] = {15, 5, 1};
+  cosine_f32_strided(xByColumn.data(), xStrides, y.data(), yStrides, cosinesAgain.data(),
+                     cosineStrides, scratch.data(), 1.0f, 0.0f, 1);
+  printValues("cosine_f32_strided", cosinesAgain);
+
+  // A zero row has norm 0 < epsilon: its cosines are 0, not NaN.
+  for (int k = 0; k < 4; ++k)
+    x[k] = 0.0f;
+  cosine_f32(x.data(), y.data(), cosines.data(), scratch.data(), 1.0f, 0.0f, 1);
+  printValues("cosine_f32_zero_row", cosines);
+
+  // Complex, and one operand normalized twice: along axis 1 as the left operand, along axis 2 as
+  // the right one, into two copies in one scratch buffer.
+  std::vector<std::complex<float>> z(2 * 3 * 3), zCosines(2 * 3 * 3);
+  std::vector<float> zScratch(COSINE_SELF_C64_SCRATCH_ELEMENTS);
+  for (int k = 0; k < 2 * 3 * 3; ++k)
+    z[k] = {float(realPart(0, k)), float(imaginaryPart(0, k))};
+  const float one[2] = {1.0f, 0.0f}, zero[2] = {0.0f, 0.0f};
+  cosine_self_c64(reinterpret_cast<const float*>(z.data()),
+                  reinterpret_cast<float*>(zCosines.data()), zScratch.data(), one, zero, 1);
+  printValues("cosine_self_c64", zCosines);
   return 0;
 }

@@ -16,12 +16,16 @@
 
 namespace einjit {
 
-/// How kernels are organized (`einjit explain --emit=loops` shows the choice and why).
+/// The schedule family of the kernels an Engine compiles (`einjit explain --emit=loops` shows
+/// the choice and why). Auto picks one per kernel from its cost figures; the others force it,
+/// for testing and comparison: every strategy computes the same values.
 enum class Strategy {
-  Auto,   ///< chosen per contraction from its cost figures
-  Direct, ///< loops straight over the tensors with a register tile
-  Packed, ///< BLIS-style: packed panels, an MR x NR micro-kernel, cache blocks (real floats,
-          ///< two operands with M, N and K labels; others fall back to Direct)
+  Auto,      ///< chosen per kernel
+  Direct,    ///< the general loop nest with a register tile and threads
+  Small,     ///< tiny products: one thread, reductions fully unrolled
+  Streaming, ///< memory-bound: one pass, wide vectors, non-temporal stores for large outputs
+  Packed,    ///< BLIS-style: packed panels, an MR x NR micro-kernel, cache blocks (real floats,
+             ///< two operands with M, N and K labels; others fall back to direct)
 };
 
 struct EngineOptions {
@@ -38,8 +42,18 @@ struct EngineOptions {
   /// contractions (through temporaries) when that needs fewer multiply-adds than one fused loop
   /// nest. False: always one fused nest.
   bool contractionPaths = true;
-  /// Forces a strategy for every kernel (tests, comparisons); Auto chooses.
+  /// The schedule family of every kernel; Auto chooses per kernel.
   Strategy strategy = Strategy::Auto;
+  /// True: compiled kernels are also kept on disk (the persistent kernel cache), so that later
+  /// engines and processes load them instead of compiling them again. Entries are checked
+  /// (format, checksum, einjit and LLVM versions, target CPU and features, the full key, the
+  /// generated code before optimization) and rebuilt when anything differs. False: memory only.
+  bool persistentCache = true;
+  /// The persistent cache's directory, created on first use. Empty: $EINJIT_CACHE_DIR (the value
+  /// "off" turns the persistent cache off), else $XDG_CACHE_HOME/einjit, else
+  /// $HOME/.cache/einjit. A directory that cannot be created or written costs one warning on
+  /// stderr; the engine then keeps its kernels in memory only.
+  std::string cacheDirectory;
 };
 
 /// out = alpha * contraction + beta * out. Complex dtypes use the complex values, real dtypes the
@@ -57,13 +71,16 @@ struct RunOptions {
 
 /// The kernel cache's counters.
 struct EngineStatistics {
-  std::uint64_t hits = 0;      ///< kernels found in the cache (including waits for a compile)
-  std::uint64_t misses = 0;    ///< kernels compiled
-  std::uint64_t waits = 0;     ///< hits that waited for another thread's compilation
-  std::uint64_t failures = 0;  ///< compilations that failed
-  std::uint64_t evictions = 0; ///< kernels dropped to stay within the capacity
-  std::size_t entries = 0;     ///< kernels in the cache now
-  double compileMillis = 0;    ///< total milliseconds spent compiling
+  std::uint64_t hits = 0;        ///< kernels found in the cache (including waits for a compile)
+  std::uint64_t misses = 0;      ///< kernels not in memory: compiled, or loaded from disk
+  std::uint64_t waits = 0;       ///< hits that waited for another thread's compilation
+  std::uint64_t failures = 0;    ///< compilations that failed
+  std::uint64_t evictions = 0;   ///< kernels dropped to stay within the capacity
+  std::size_t entries = 0;       ///< kernels in the cache now
+  double compileMillis = 0;      ///< total milliseconds spent compiling (or loading from disk)
+  std::uint64_t diskHits = 0;    ///< misses served by the persistent cache: no compilation
+  std::uint64_t diskWrites = 0;  ///< kernels written to the persistent cache
+  std::uint64_t diskRejects = 0; ///< entries found on disk but not used (stale, corrupt, foreign)
 };
 
 /// How far Plan::explain goes; each stage includes the ones before it.
@@ -107,7 +124,8 @@ private:
 
 /// Owns the JIT (code for the host CPU) and the kernel cache. Thread-safe. Plans share the
 /// engine's JIT and cache and may outlive the Engine object. With EINJIT_STATS=1 in the
-/// environment the cache statistics go to stderr once the engine and its last plan are gone.
+/// environment the cache statistics (memory and disk) go to stderr once the engine and its last
+/// plan are gone.
 class Engine {
 public:
   explicit Engine(EngineOptions options = {});

@@ -1,5 +1,5 @@
-// codegen's ahead-of-time half without the CLI: the named-CPU target check and the object's
-// refusal of kernels its entry points cannot feed.
+// codegen's ahead-of-time half without the CLI: the named-CPU target check, the object's refusal
+// of kernels its entry points cannot feed, and what a threaded entry point calls.
 #include "codegen/AotObject.h"
 #include "TestSupport.h"
 #include "frontend/CallText.h"
@@ -106,6 +106,41 @@ TEST(AotObject, RefusesKernelsTheEntryPointCannotFeed) {
   unbound.inputCount = 1;
   test::expectError([&] { codegen::compileAotObject({unbound}, target); }, ErrorKind::Internal,
                     {"unbound", "parameter that does not exist"});
+  // A normalized copy is contiguous: a kernel reading it with run-time strides would read the
+  // caller's strides of a different array.
+  codegen::AotEntryPoint copy = entryOf("copy", nestOf("ij,jk->ik", "2x3,3x4", true), true);
+  copy.normalized.push_back({0, {2, 3}, 1, 1e-7, 0});
+  copy.normalizedOfTensor = {0, std::nullopt};
+  test::expectError([&] { codegen::compileAotObject({copy}, target); }, ErrorKind::Internal,
+                    {"copy", "stride the entry point cannot supply"});
+  codegen::AotEntryPoint missing = entryOf("missing", nestOf("ij,jk->ik", "2x3,3x4"));
+  missing.normalizedOfTensor = {0, std::nullopt};
+  test::expectError([&] { codegen::compileAotObject({missing}, target); }, ErrorKind::Internal,
+                    {"missing", "normalized copy that does not exist"});
+}
+
+TEST(AotObject, ThreadedEntryPointCallsThePoolOnlyForParallelNests) {
+  if (!kX86Host)
+    GTEST_SKIP() << "x86 CPU names";
+  codegen::TargetDesc target = codegen::aotTarget("x86-64-v3", "compile");
+  codegen::AotEntryPoint parallel = entryOf("parallel", nestOf("ij,jk->ik", "2x3,3x4"));
+  parallel.nest.outputLoops.front().parallel = true;
+  parallel.threaded = true;
+  codegen::AotEntryPoint serial = entryOf("serial", nestOf("ij,jk->ik", "2x3,3x4"));
+  serial.threaded = true;
+  std::string object = codegen::compileAotObject({serial}, target);
+  EXPECT_EQ(object.find("einjit_rt"), std::string::npos);
+  object = codegen::compileAotObject({parallel, serial}, target);
+  EXPECT_NE(object.find("einjit_rt_call_with_threads"), std::string::npos);
+  EXPECT_NE(object.find("einjit_rt_parallel_for"), std::string::npos);
+}
+
+TEST(AotObject, ScratchHoldsEveryNormalizedCopy) {
+  codegen::AotEntryPoint entry = entryOf("scratch", nestOf("ij,jk->ik", "2x3,3x4"));
+  EXPECT_EQ(codegen::aotScratchElements(entry), 0);
+  entry.normalized.push_back({0, {2, 3}, 1, 1e-7, 0});
+  entry.normalized.push_back({1, {3, 4}, 0, 1e-7, 6});
+  EXPECT_EQ(codegen::aotScratchElements(entry), 6 + 12);
 }
 
 } // namespace

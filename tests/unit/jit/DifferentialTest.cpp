@@ -2,9 +2,12 @@
 // powers of two, diagonals, broadcast literal 0s, conj, prologues, transposed, padded, reversed
 // and zero strides, alpha and beta) run through the JIT and compared with the reference
 // interpreter; each case with two or more operands runs again with its operands in another order
-// (for two operands that must be a cache hit). Seeded and reproducible: a failure prints its case
-// number and program. EINJIT_DIFFERENTIAL_CASES sets the total number of cases (default 2,000),
-// split over kChunks test cases so that ctest runs them in parallel.
+// (for two operands that must be a cache hit), and once more on an engine that forces one
+// strategy (direct, small, streaming, packed in turn with the case number; packed stays direct
+// where packing does not apply), so that every strategy's
+// code meets every layout, dtype, alpha and beta. Seeded and reproducible: a failure prints its
+// case number and program. EINJIT_DIFFERENTIAL_CASES sets the total number of cases (default
+// 2,000), split over kChunks test cases so that ctest runs them in parallel.
 #include "JitTestSupport.h"
 #include "engine/EngineImpl.h"
 #include "reference/Interpreter.h"
@@ -181,8 +184,9 @@ reordered(const Case& c, const std::vector<TensorView>& views,
   return {program, reorderedViews};
 }
 
-/// Runs case `number` on `engine` and compares with the interpreter; false after a failure.
-bool checkCase(std::size_t number, Engine& engine) {
+/// Runs case `number` on `engine`, then on `forced` (an engine forcing a strategy), and compares
+/// with the interpreter; false after a failure.
+bool checkCase(std::size_t number, Engine& engine, Engine& forced, Strategy strategy) {
   std::mt19937 rng(static_cast<unsigned>(1000 + number));
   Case c = randomCase(rng);
   std::string context = describe(number, c);
@@ -206,6 +210,20 @@ bool checkCase(std::size_t number, Engine& engine) {
     return false;
   }
   expectClose(out.view, expected.view, tolerance, context);
+  if (::testing::Test::HasFailure())
+    return false;
+
+  const char* names[] = {"auto", "direct", "small", "streaming", "packed"};
+  std::string forcedContext =
+      context + "\nforced strategy " + names[static_cast<std::size_t>(strategy)];
+  OwnedView forcedOut = copyOf(initial);
+  try {
+    EngineAccess::planProgram(forced, c.program, false).run(views, forcedOut.view, c.options);
+  } catch (const std::exception& error) {
+    ADD_FAILURE() << forcedContext << "\nthrew: " << error.what();
+    return false;
+  }
+  expectClose(forcedOut.view, expected.view, tolerance, forcedContext);
   if (::testing::Test::HasFailure() || c.program.operands.size() < 2)
     return !::testing::Test::HasFailure();
 
@@ -241,12 +259,26 @@ TEST_P(Differential, JitMatchesInterpreter) {
   EngineOptions generic;
   generic.constantExtents = false;
   Engine engines[3] = {Engine(), Engine(narrow), Engine(generic)};
+  // And one engine per forced strategy, taken in turn; the rotation is offset from the one
+  // above so that each strategy also meets extent-generic kernels' cases.
+  const Strategy strategies[4] = {Strategy::Direct, Strategy::Small, Strategy::Streaming,
+                                  Strategy::Packed};
+  auto forcing = [](Strategy strategy) {
+    EngineOptions options;
+    options.strategy = strategy;
+    options.persistentCache = false;
+    return options;
+  };
+  Engine forced[4] = {Engine(forcing(strategies[0])), Engine(forcing(strategies[1])),
+                      Engine(forcing(strategies[2])), Engine(forcing(strategies[3]))};
   std::size_t total = totalCases();
   auto chunk = static_cast<std::size_t>(GetParam());
   for (std::size_t number = chunk * total / kChunks; number < (chunk + 1) * total / kChunks;
-       ++number)
-    if (!checkCase(number, engines[number % 3]))
+       ++number) {
+    std::size_t turn = (number / 3) % 4;
+    if (!checkCase(number, engines[number % 3], forced[turn], strategies[turn]))
       return;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Chunks, Differential, ::testing::Range(0, kChunks));

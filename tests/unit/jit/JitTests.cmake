@@ -2,6 +2,7 @@
 einjit_test(jit_tests
   unit/jit/CodegenTest.cpp
   unit/jit/DifferentialTest.cpp
+  unit/jit/DiskCacheTest.cpp
   unit/jit/EngineErrorTest.cpp
   unit/jit/EngineTest.cpp
   unit/jit/JitTestSupport.cpp
@@ -11,6 +12,7 @@ einjit_test(jit_tests
   unit/jit/PassesTest.cpp
   unit/jit/PathTest.cpp
   unit/jit/PrologueStagingTest.cpp
+  unit/jit/StrategyTest.cpp
   unit/jit/ThreadsTest.cpp
 )
 target_link_libraries(jit_tests PRIVATE einjit_engine)

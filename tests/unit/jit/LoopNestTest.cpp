@@ -10,12 +10,16 @@ namespace {
 
 TEST(LowerToLoops, GemmGetsARegisterTile) {
   ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{64, 48}, {48, 40}}, DType::f32),
-                                     passes::LoopOptions{256, 16, {}, {}});
-  EXPECT_EQ(toString(nest), "loop nest f32\n"
+                                     passes::LoopOptions{256, 16});
+  EXPECT_EQ(toString(nest), "loop nest f32, strategy direct\n"
                             "  labels a=64 b=40 c=48\n"
                             "  x[a,c] strides a=48 c=1\n"
                             "  y[c,b] strides c=40 b=1\n"
                             "  out[a,b] strides a=40 b=1\n"
+                            "  why: 122880 multiply-adds, 30208 B moved: intensity 8.14 flop/B\n"
+                            "  why: per batch element (of 1): 30208 B > L1d/2 16384 B, largest "
+                            "other extent 64 <= 64\n"
+                            "  why: direct\n"
                             "for b in 0..40 vector 8x2 {\n"
                             "  for a in 0..64 unrolled 6 {\n"
                             "    acc = 0\n"
@@ -29,7 +33,7 @@ TEST(LowerToLoops, GemmGetsARegisterTile) {
 
 TEST(LowerToLoops, TileFollowsTheRegisterFile) {
   ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{64, 48}, {48, 64}}, DType::f32),
-                                     passes::LoopOptions{512, 32, {}, {}});
+                                     passes::LoopOptions{512, 32});
   ASSERT_NE(nest.vectorLoop(), nullptr);
   EXPECT_EQ(nest.vectorLoop()->lanes, 16);
   EXPECT_EQ(nest.vectorLoop()->factor, 2);
@@ -40,12 +44,14 @@ TEST(LowerToLoops, TileFollowsTheRegisterFile) {
 TEST(LowerToLoops, BatchedDotVectorizesTheSum) {
   // S11 (bi,bi->b): the output is unit-stride along b but no operand is; i is.
   ir::LoopNest nest = contiguousNest(programOf("bi,bi->b", {{100, 16}, {100, 16}}, DType::f64),
-                                     passes::LoopOptions{256, 16, {}, {}});
-  EXPECT_EQ(toString(nest), "loop nest f64\n"
+                                     passes::LoopOptions{256, 16});
+  EXPECT_EQ(toString(nest), "loop nest f64, strategy direct\n"
                             "  labels a=100 b=16\n"
                             "  x[a,b] strides a=16 b=1\n"
                             "  y[a,b] strides a=16 b=1\n"
                             "  out[a] strides a=1\n"
+                            "  why: 1600 multiply-adds, 26400 B moved: intensity 0.121 flop/B\n"
+                            "  why: direct\n"
                             "for a in 0..100 {\n"
                             "  acc = 0\n"
                             "  for b in 0..16 vector 4x2 {\n"
@@ -57,7 +63,7 @@ TEST(LowerToLoops, BatchedDotVectorizesTheSum) {
 
 TEST(LowerToLoops, SmallExtentsNarrowTheVector) {
   ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{3, 5}, {5, 6}}, DType::f32),
-                                     passes::LoopOptions{256, 16, {}, {}});
+                                     passes::LoopOptions{256, 16});
   ASSERT_NE(nest.vectorLoop(), nullptr);
   EXPECT_EQ(nest.vectorLoop()->lanes, 4);
   EXPECT_EQ(nest.vectorLoop()->factor, 1);
@@ -80,8 +86,8 @@ TEST(LowerToLoops, ComplexAndUnitStrideFreeNestsStayScalar) {
 TEST(LowerToLoops, TransposedCopiesVectorizeTheStores) {
   // out[a,b] = x[b,a]: no operand is unit-stride along the output's unit-stride label b, and
   // nothing is summed, so b is vectorized for its stores and x is gathered.
-  ir::LoopNest nest = contiguousNest(programOf("ij->ji", {{8, 8}}, DType::f32),
-                                     passes::LoopOptions{256, 16, {}, {}});
+  ir::LoopNest nest =
+      contiguousNest(programOf("ij->ji", {{8, 8}}, DType::f32), passes::LoopOptions{256, 16});
   ASSERT_NE(nest.vectorLoop(), nullptr);
   EXPECT_EQ(nest.labels[nest.vectorLoop()->label].name, "b");
   EXPECT_EQ(nest.inputs[0].strides[nest.vectorLoop()->label].known, std::optional<std::int64_t>(8));
@@ -106,6 +112,47 @@ TEST(LoopNest, KeyIgnoresNamesAndGenericExtents) {
   EXPECT_NE(toString(generic), toString(otherShape));
 }
 
+TEST(LowerToLoops, SmallPrintsItsUnrolledSum) {
+  // B8: one batch element's matrices fit the L1 many times over.
+  ir::LoopNest nest = contiguousNest(
+      programOf("bik,bkj->bij", {{1000, 8, 8}, {1000, 8, 8}}, DType::f32), passes::LoopOptions{});
+  EXPECT_EQ(toString(nest), "loop nest f32, strategy small\n"
+                            "  labels a=1000 b=8 c=8 d=8\n"
+                            "  x[a,b,d] strides a=64 b=8 d=1\n"
+                            "  y[a,d,c] strides a=64 d=8 c=1\n"
+                            "  out[a,b,c] strides a=64 b=8 c=1\n"
+                            "  why: 512000 multiply-adds, 768000 B moved: intensity 1.33 flop/B\n"
+                            "  why: per batch element (of 1000): 768 B <= L1d/2 16384 B, largest "
+                            "other extent 8 <= 64\n"
+                            "  why: tiny products: small\n"
+                            "for a in 0..1000 {\n"
+                            "  for c in 0..8 vector 8x1 {\n"
+                            "    for b in 0..8 unrolled 8 {\n"
+                            "      acc = 0\n"
+                            "      for d in 0..8 fully unrolled {\n"
+                            "        acc += x[a,b,d] * y[a,d,c]\n"
+                            "      }\n"
+                            "      out[a,b,c] = alpha * acc + beta * out[a,b,c]\n"
+                            "    }\n"
+                            "  }\n"
+                            "}\n");
+}
+
+TEST(LoopNest, KeyHoldsTheStrategyButNotTheRationale) {
+  ir::IndexProgram program = programOf("ik,kj->ij", {{4, 6}, {6, 8}}, DType::f32);
+  ir::LoopNest chosen = contiguousNest(program);
+  passes::LoopOptions forced;
+  forced.strategy = ir::Strategy::Streaming;
+  ir::LoopNest streaming = contiguousNest(program, forced);
+  EXPECT_NE(ir::keyText(chosen), ir::keyText(streaming));
+  EXPECT_NE(ir::keyText(streaming).find("strategy streaming"), std::string::npos);
+  EXPECT_EQ(ir::keyText(streaming).find("why:"), std::string::npos) << ir::keyText(streaming);
+  ir::LoopNest reworded = chosen;
+  reworded.rationale = {"another reason"};
+  EXPECT_EQ(ir::keyText(reworded), ir::keyText(chosen));
+  EXPECT_NE(toString(reworded), toString(chosen));
+}
+
 TEST(LoopNest, VerifyNamesTheBrokenInvariant) {
   ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{4, 6}, {6, 8}}, DType::f32));
   ir::LoopNest twice = nest;
@@ -118,6 +165,16 @@ TEST(LoopNest, VerifyNamesTheBrokenInvariant) {
   ir::LoopNest shortStrides = nest;
   shortStrides.inputs[0].strides.pop_back();
   expectError([&] { ir::verify(shortStrides); }, ErrorKind::Internal, {"x has 2 strides"});
+  ir::LoopNest longUnroll =
+      contiguousNest(programOf("ik,kj->ij", {{4, 100}, {100, 8}}, DType::f32));
+  longUnroll.reductionLoops.back().fullUnroll = true;
+  expectError([&] { ir::verify(longUnroll); }, ErrorKind::Internal,
+              {"is fully unrolled but its trip count"});
+  ir::LoopNest scalarNontemporal =
+      contiguousNest(programOf("bi,bi->b", {{4, 8}, {4, 8}}, DType::f32));
+  scalarNontemporal.nontemporalStores = true;
+  expectError([&] { ir::verify(scalarNontemporal); }, ErrorKind::Internal,
+              {"non-temporal stores without a vector output loop"});
 }
 
 } // namespace

@@ -119,6 +119,67 @@ TEST(ClassifyLabels, GroupsOtherOperandCounts) {
             (std::vector<std::vector<std::string>>{{"i"}}));
 }
 
+/// The strategy chooseStrategy picks for contiguous operands of `spec`, with the default caches
+/// (L1d 32 KiB, L2 1 MiB, L3 8 MiB) so that the choice does not depend on the machine.
+ir::Strategy chosen(const std::string& spec, const std::vector<Shape>& shapes,
+                    DType dtype = DType::f32, bool constantExtents = true) {
+  Contraction c =
+      passes::foldLabels(contiguousContraction(programOf(spec, shapes, dtype), constantExtents));
+  return passes::chooseStrategy(passes::canonicalize(c), passes::LoopOptions{}).strategy;
+}
+
+TEST(ChooseStrategy, TinyBatchedProductsAreSmall) {
+  EXPECT_EQ(chosen("bik,bkj->bij", {{10000, 8, 8}, {10000, 8, 8}}), ir::Strategy::Small);
+  EXPECT_EQ(chosen("bik,bkj->bij", {{10000, 16, 16}, {10000, 16, 16}}), ir::Strategy::Small);
+  EXPECT_EQ(chosen("bik,bkj->bij", {{10000, 32, 32}, {10000, 32, 32}}), ir::Strategy::Small);
+  EXPECT_EQ(chosen("ik,kj->ij", {{8, 9}, {9, 17}}), ir::Strategy::Small);
+  // B64: 48 KiB per batch element outgrows half the L1.
+  EXPECT_EQ(chosen("bik,bkj->bij", {{64, 64, 64}, {64, 64, 64}}), ir::Strategy::Direct);
+  // f64 doubles the working set: 16 KiB of 32² doubles is over L1d/2.
+  EXPECT_EQ(chosen("bik,bkj->bij", {{100, 32, 32}, {100, 32, 32}}, DType::f64),
+            ir::Strategy::Direct);
+  // A long extent is never unrolled, whatever the working set.
+  EXPECT_EQ(chosen("ik,kj->ij", {{2, 100}, {100, 2}}), ir::Strategy::Direct);
+}
+
+TEST(ChooseStrategy, LowIntensityOverLargeDataStreams) {
+  EXPECT_EQ(chosen("bi,bi->b", {{1000000, 16}, {1000000, 16}}), ir::Strategy::Streaming);
+  EXPECT_EQ(chosen("i,j->ij", {{4096}, {4096}}), ir::Strategy::Streaming);
+  EXPECT_EQ(chosen("ij,j->i", {{2048, 2048}, {2048}}), ir::Strategy::Streaming);
+  EXPECT_EQ(chosen("ij->ji", {{1024, 1024}}), ir::Strategy::Streaming);
+  // The same contractions on data that stays in the L2 are not memory-bound.
+  EXPECT_EQ(chosen("bi,bi->b", {{100, 16}, {100, 16}}), ir::Strategy::Direct);
+  EXPECT_EQ(chosen("i,j->ij", {{64}, {64}}), ir::Strategy::Direct);
+  // A big GEMM has hundreds of flops per byte.
+  EXPECT_EQ(chosen("ik,kj->ij", {{1024, 1024}, {1024, 1024}}), ir::Strategy::Direct);
+}
+
+TEST(ChooseStrategy, RuntimeExtentsAndForcedChoices) {
+  EXPECT_EQ(chosen("i,j->ij", {{4096}, {4096}}, DType::f32, false), ir::Strategy::Direct);
+  Contraction tiny = contiguousContraction(programOf("ik,kj->ij", {{8, 9}, {9, 17}}, DType::f32));
+  for (ir::Strategy strategy :
+       {ir::Strategy::Direct, ir::Strategy::Small, ir::Strategy::Streaming}) {
+    passes::LoopOptions options;
+    options.strategy = strategy;
+    passes::StrategyChoice choice = passes::chooseStrategy(tiny, options);
+    EXPECT_EQ(choice.strategy, strategy);
+    EXPECT_EQ(choice.rationale,
+              std::vector<std::string>{"forced: " + std::string(ir::strategyName(strategy))});
+    EXPECT_EQ(passes::lowerToLoops(tiny, options).strategy, strategy);
+  }
+}
+
+TEST(ChooseStrategy, RationaleNamesTheDecidingFigures) {
+  passes::StrategyChoice choice = passes::chooseStrategy(
+      contiguousContraction(programOf("i,j->ij", {{4096}, {4096}}, DType::f32)),
+      passes::LoopOptions{});
+  EXPECT_EQ(choice.rationale,
+            (std::vector<std::string>{
+                "16777216 multiply-adds, 67141632 B moved: intensity 0.5 flop/B",
+                "intensity < 1 flop/B and 67141632 B > L2 1048576 B: memory-bound: streaming",
+                "output 67108864 B > L3/2 4194304 B: non-temporal stores where aligned"}));
+}
+
 TEST(Pipeline, LogsEveryPass) {
   std::ostringstream log;
   passes::lowerContraction(

@@ -1,0 +1,157 @@
+// The suite's hand mappings onto a BLAS-like library, shared by the OpenBLAS and BLIS peers: the
+// permuting copies, the loop over batch, the three-operand paths. `Ops` supplies row-major
+// gemm(transposeB, m, n, k, a, lda, b, ldb, c, ldc) and dot(n, x, y) for float and double.
+// Scratch buffers are allocated when a peer is built, so a timed call does only what a BLAS
+// user's call would: the permuting copies and the GEMMs.
+#pragma once
+
+#include "Peers.h"
+
+#include <algorithm>
+#include <memory>
+
+namespace einjit::bench {
+
+/// Copies a row-major tensor into the row-major layout of its axes taken in `order`. The copy
+/// walks the destination in order, so when the last axis stays last the inner loop is a
+/// contiguous run.
+template <class T>
+void permuteCopy(const T* source, const Shape& shape, const std::vector<int>& order, T* target) {
+  std::size_t rank = shape.size();
+  Strides sourceStrides = rowMajorStrides(shape);
+  Shape targetShape(rank);
+  Strides walkStrides(rank);
+  for (std::size_t axis = 0; axis < rank; ++axis) {
+    targetShape[axis] = shape[static_cast<std::size_t>(order[axis])];
+    walkStrides[axis] = sourceStrides[static_cast<std::size_t>(order[axis])];
+  }
+  std::int64_t innerExtent = targetShape.back();
+  std::int64_t innerStride = walkStrides.back();
+  std::int64_t outerCount = elementCount(targetShape) / innerExtent;
+  std::vector<std::int64_t> counter(rank, 0);
+  std::int64_t sourceOffset = 0;
+  for (std::int64_t outer = 0; outer < outerCount; ++outer) {
+    const T* from = source + sourceOffset;
+    if (innerStride == 1)
+      std::copy(from, from + innerExtent, target);
+    else
+      for (std::int64_t e = 0; e < innerExtent; ++e)
+        target[e] = from[e * innerStride];
+    target += innerExtent;
+    for (std::size_t axis = rank - 1; axis-- > 0;) {
+      sourceOffset += walkStrides[axis];
+      if (++counter[axis] < targetShape[axis])
+        break;
+      sourceOffset -= walkStrides[axis] * targetShape[axis];
+      counter[axis] = 0;
+    }
+  }
+}
+
+namespace blasrecipes {
+
+using Index = std::int64_t;
+
+template <class Ops, class T>
+PeerRun gemmPeer(const BenchCase& benchCase) {
+  const GemmMapping& mapping = benchCase.gemm;
+  auto scratchA = std::make_shared<std::vector<T>>(
+      mapping.permuteA.empty() ? 0 : static_cast<std::size_t>(elementCount(benchCase.shapes[0])));
+  auto scratchB = std::make_shared<std::vector<T>>(
+      mapping.permuteB.empty() ? 0 : static_cast<std::size_t>(elementCount(benchCase.shapes[1])));
+  Shape shapeA = benchCase.shapes[0];
+  Shape shapeB = benchCase.shapes[1];
+  return [mapping, shapeA, shapeB, scratchA, scratchB](const std::vector<const void*>& inputs,
+                                                       void* out) {
+    const T* a = static_cast<const T*>(inputs[0]);
+    const T* b = static_cast<const T*>(inputs[1]);
+    if (!mapping.permuteA.empty()) {
+      permuteCopy(a, shapeA, mapping.permuteA, scratchA->data());
+      a = scratchA->data();
+    }
+    if (!mapping.permuteB.empty()) {
+      permuteCopy(b, shapeB, mapping.permuteB, scratchB->data());
+      b = scratchB->data();
+    }
+    T* c = static_cast<T*>(out);
+    Index ldb = mapping.transposeB ? mapping.k : mapping.n;
+    for (Index batch = 0; batch < mapping.batch; ++batch)
+      Ops::gemm(mapping.transposeB, mapping.m, mapping.n, mapping.k,
+                a + batch * mapping.m * mapping.k, mapping.k, b + batch * mapping.k * mapping.n,
+                ldb, c + batch * mapping.m * mapping.n, mapping.n);
+  };
+}
+
+template <class Ops, class T>
+PeerRun bilinearPeer(Index b, Index i, Index j) {
+  auto product = std::make_shared<std::vector<T>>(static_cast<std::size_t>(b * j));
+  return [=](const std::vector<const void*>& inputs, void* out) {
+    const T* left = static_cast<const T*>(inputs[0]);
+    const T* middle = static_cast<const T*>(inputs[1]);
+    const T* right = static_cast<const T*>(inputs[2]);
+    Ops::gemm(false, b, j, i, left, i, middle, j, product->data(), j);
+    T* result = static_cast<T*>(out);
+    for (Index row = 0; row < b; ++row)
+      result[row] = Ops::dot(j, product->data() + row * j, right + row * j);
+  };
+}
+
+template <class Ops, class T>
+PeerRun chainPeer(Index i, Index j, Index k, Index l) {
+  auto product = std::make_shared<std::vector<T>>(static_cast<std::size_t>(j * l));
+  return [=](const std::vector<const void*>& inputs, void* out) {
+    const T* first = static_cast<const T*>(inputs[0]);
+    const T* second = static_cast<const T*>(inputs[1]);
+    const T* third = static_cast<const T*>(inputs[2]);
+    Ops::gemm(false, j, l, k, second, k, third, l, product->data(), l);
+    Ops::gemm(false, i, l, j, first, j, product->data(), l, static_cast<T*>(out), l);
+  };
+}
+
+template <class Ops, class T>
+PeerRun rowDotPeer(Index b, Index i) {
+  return [=](const std::vector<const void*>& inputs, void* out) {
+    const T* x = static_cast<const T*>(inputs[0]);
+    const T* y = static_cast<const T*>(inputs[1]);
+    T* result = static_cast<T*>(out);
+    for (Index row = 0; row < b; ++row)
+      result[row] = Ops::dot(i, x + row * i, y + row * i);
+  };
+}
+
+template <class Ops, class T>
+PeerRun outerProductPeer(Index i, Index j) {
+  return [=](const std::vector<const void*>& inputs, void* out) {
+    Ops::gemm(false, i, j, 1, static_cast<const T*>(inputs[0]), 1, static_cast<const T*>(inputs[1]),
+              j, static_cast<T*>(out), j);
+  };
+}
+
+template <class Ops, class T>
+PeerRun recipePeer(const BenchCase& benchCase) {
+  const std::vector<Index>& e = benchCase.extents;
+  switch (benchCase.recipe) {
+  case Recipe::Gemm:
+    return gemmPeer<Ops, T>(benchCase);
+  case Recipe::Bilinear:
+    return bilinearPeer<Ops, T>(e[0], e[1], e[2]);
+  case Recipe::Chain:
+    return chainPeer<Ops, T>(e[0], e[1], e[2], e[3]);
+  case Recipe::RowDot:
+    return rowDotPeer<Ops, T>(e[0], e[1]);
+  case Recipe::OuterProduct:
+    return outerProductPeer<Ops, T>(e[0], e[1]);
+  }
+  throw PeerUnsupported("unknown recipe");
+}
+
+} // namespace blasrecipes
+
+/// The BLAS-like peer of a case in its dtype.
+template <class Ops>
+PeerRun blasRecipePeer(const BenchCase& benchCase) {
+  return benchCase.dtype == DType::f64 ? blasrecipes::recipePeer<Ops, double>(benchCase)
+                                       : blasrecipes::recipePeer<Ops, float>(benchCase);
+}
+
+} // namespace einjit::bench

@@ -1,0 +1,149 @@
+// chooseStrategy: the cost figures of a contraction and the schedule family they call for
+// (DESIGN.md §2 and §6). Each figure that decided goes into the rationale, so that
+// `einjit explain --emit=loops` shows why a kernel looks the way it does.
+#include "passes/Passes.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+
+namespace einjit::passes {
+
+namespace {
+
+/// Below this many flops per byte moved, the loads and stores bound the kernel: a multiply-add
+/// per two bytes keeps no core's FMA units busy even from L2, let alone from memory.
+constexpr double kMemoryBoundIntensity = 1.0;
+
+std::string number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3g", value);
+  return buffer;
+}
+
+std::string wholeNumber(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.0f", value);
+  return buffer;
+}
+
+std::string bytesText(double bytes) {
+  return wholeNumber(bytes) + " B";
+}
+
+/// The figures chooseStrategy decides by. Doubles: products of large extents must not overflow.
+struct CostFigures {
+  double multiplyAdds = 1;
+  double bytesMoved = 0;
+  double outputBytes = 0;
+  double intensity = 0;     ///< flops per byte moved
+  double batchElements = 1; ///< product of the batch extents
+  double bytesPerBatchElement = 0;
+  bool contracts = false; ///< two or more operands, a summed label and a free one
+  std::int64_t largestNonBatchExtent = 0;
+};
+
+CostFigures figuresOf(const ir::IndexProgram& program) {
+  CostFigures figures;
+  std::map<std::string, std::int64_t> extents = program.labelExtents();
+  auto size = static_cast<double>(dtypeSize(program.dtype));
+  for (const auto& [label, extent] : extents)
+    figures.multiplyAdds *= static_cast<double>(extent);
+  auto elements = [](const Shape& shape) {
+    double product = 1;
+    for (std::int64_t extent : shape)
+      product *= static_cast<double>(extent);
+    return product;
+  };
+  for (std::size_t t = 0; t < program.operands.size(); ++t)
+    figures.bytesMoved += elements(program.operands[t].shape) * size;
+  figures.outputBytes = elements(program.outputShape()) * size;
+  figures.bytesMoved += figures.outputBytes;
+  figures.intensity = figures.bytesMoved > 0 ? 2 * figures.multiplyAdds / figures.bytesMoved : 0.0;
+
+  // Batch labels: in the output and in every operand.
+  std::set<std::string> batch;
+  for (const ir::Index& index : program.output) {
+    if (index.isZero())
+      continue;
+    bool everywhere = program.operands.size() >= 2;
+    for (const ir::Operand& operand : program.operands)
+      everywhere = everywhere && std::find(operand.indices.begin(), operand.indices.end(), index) !=
+                                     operand.indices.end();
+    if (everywhere)
+      batch.insert(index.label);
+  }
+  bool freeLabel = false;
+  for (const auto& [label, extent] : extents) {
+    if (batch.count(label)) {
+      figures.batchElements *= static_cast<double>(extent);
+      continue;
+    }
+    figures.largestNonBatchExtent = std::max(figures.largestNonBatchExtent, extent);
+    freeLabel = freeLabel || std::find(program.output.begin(), program.output.end(),
+                                       ir::Index::of(label)) != program.output.end();
+  }
+  figures.bytesPerBatchElement =
+      figures.batchElements > 0 ? figures.bytesMoved / figures.batchElements : 0.0;
+  figures.contracts = program.operands.size() >= 2 && !program.summedLabels().empty() && freeLabel;
+  return figures;
+}
+
+/// Streaming kernels write an output past half the L3 around the caches.
+std::string outputVersusL3(const CostFigures& figures, const support::CacheSizes& caches) {
+  double halfL3 = static_cast<double>(caches.l3) / 2;
+  bool large = figures.outputBytes > halfL3;
+  return "output " + bytesText(figures.outputBytes) + (large ? " > " : " <= ") + "L3/2 " +
+         bytesText(halfL3) + (large ? ": non-temporal stores where aligned" : ": cached stores");
+}
+
+} // namespace
+
+StrategyChoice chooseStrategy(const Contraction& contraction, const LoopOptions& options) {
+  StrategyChoice choice;
+  if (options.strategy) {
+    choice.strategy = *options.strategy;
+    choice.rationale.push_back("forced: " + std::string(ir::strategyName(*options.strategy)));
+    return choice;
+  }
+  if (!contraction.constantExtents) {
+    choice.rationale.push_back("extents known only at run time: direct");
+    return choice;
+  }
+  CostFigures figures = figuresOf(contraction.program);
+  const support::CacheSizes& caches = options.caches;
+  std::vector<std::string>& why = choice.rationale;
+  why.push_back(wholeNumber(figures.multiplyAdds) + " multiply-adds, " +
+                bytesText(figures.bytesMoved) + " moved: intensity " + number(figures.intensity) +
+                " flop/B");
+
+  double halfL1 = static_cast<double>(caches.l1d) / 2;
+  if (figures.contracts) {
+    bool fitsL1 = figures.bytesPerBatchElement <= halfL1;
+    bool shortExtents = figures.largestNonBatchExtent <= kMaxSmallExtent;
+    why.push_back("per batch element (of " + wholeNumber(figures.batchElements) +
+                  "): " + bytesText(figures.bytesPerBatchElement) + (fitsL1 ? " <= " : " > ") +
+                  "L1d/2 " + bytesText(halfL1) + ", largest other extent " +
+                  std::to_string(figures.largestNonBatchExtent) + (shortExtents ? " <= " : " > ") +
+                  std::to_string(kMaxSmallExtent));
+    if (fitsL1 && shortExtents) {
+      why.push_back("tiny products: small");
+      choice.strategy = ir::Strategy::Small;
+      return choice;
+    }
+  }
+  auto l2 = static_cast<double>(caches.l2);
+  if (figures.intensity < kMemoryBoundIntensity && figures.bytesMoved > l2) {
+    why.push_back("intensity < " + number(kMemoryBoundIntensity) + " flop/B and " +
+                  bytesText(figures.bytesMoved) + " > L2 " + bytesText(l2) +
+                  ": memory-bound: streaming");
+    why.push_back(outputVersusL3(figures, caches));
+    choice.strategy = ir::Strategy::Streaming;
+    return choice;
+  }
+  why.push_back("direct");
+  return choice;
+}
+
+} // namespace einjit::passes

@@ -1,0 +1,215 @@
+// The strategies' generated code against the reference interpreter, on the paths a random case
+// rarely reaches: the Streaming kernel's non-temporal path (aligned output, beta == 0) beside its
+// cached path (unaligned output, beta != 0), with every vector remainder; and the Small kernel's
+// fully unrolled sums with odd extents, alpha and beta.
+#include "JitTestSupport.h"
+#include "codegen/Codegen.h"
+#include "engine/EngineImpl.h"
+#include "jit/Jit.h"
+#include "reference/Interpreter.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace einjit::test {
+namespace {
+
+/// Caches so small that any output passes half the L3: Streaming picks non-temporal stores.
+passes::LoopOptions tinyCaches(ir::Strategy strategy) {
+  passes::LoopOptions options;
+  options.caches = support::CacheSizes{256, 512, 1024};
+  options.strategy = strategy;
+  return options;
+}
+
+/// f32 or f64 storage for `elements` elements whose first element sits `offset` elements past a
+/// 64-byte boundary, filled with NaN (so a store that is missed shows).
+struct AlignedBuffer {
+  AlignedBuffer(DType dtype, std::int64_t elements, std::int64_t offset)
+      : bytes(static_cast<std::size_t>(elements + offset) * dtypeSize(dtype) + 64) {
+    auto address = reinterpret_cast<std::uintptr_t>(bytes.data());
+    std::size_t skip =
+        (64 - address % 64) % 64 + static_cast<std::size_t>(offset) * dtypeSize(dtype);
+    data = bytes.data() + skip;
+    for (std::int64_t i = 0; i < elements; ++i) {
+      if (dtype == DType::f32)
+        reinterpret_cast<float*>(data)[i] = std::numeric_limits<float>::quiet_NaN();
+      else
+        reinterpret_cast<double*>(data)[i] = std::numeric_limits<double>::quiet_NaN();
+    }
+  }
+  std::vector<std::byte> bytes;
+  std::byte* data = nullptr;
+};
+
+/// Compiles `nest` for the host and runs it on contiguous views, as Plan::run would.
+void runNest(const ir::LoopNest& nest, const std::vector<TensorView>& inputs, const TensorView& out,
+             const RunOptions& options) {
+  codegen::TargetDesc target = codegen::hostTarget();
+  jit::Jit jit;
+  std::string symbol = jit.newSymbol();
+  std::shared_ptr<const jit::Kernel> kernel =
+      jit.load(codegen::compileObject(nest, target, symbol), symbol, 0);
+  std::vector<void*> data;
+  std::vector<std::int64_t> strides;
+  auto addTensor = [&](const ir::TensorAccess& access, const TensorView& view) {
+    data.push_back(view.data());
+    for (const ir::LabelStride& stride : access.strides) {
+      std::int64_t total = 0;
+      for (std::size_t dim : stride.sourceDims)
+        total += view.strides()[dim];
+      strides.push_back(total);
+    }
+  };
+  for (const ir::TensorAccess& input : nest.inputs)
+    addTensor(input, inputs[input.source]);
+  addTensor(nest.output, out);
+  std::vector<std::int64_t> extents;
+  for (const ir::LoopLabel& label : nest.labels)
+    extents.push_back(label.extent);
+  double alpha64 = options.alpha.real();
+  double beta64 = options.beta.real();
+  float alpha32 = static_cast<float>(alpha64);
+  float beta32 = static_cast<float>(beta64);
+  bool f32 = nest.dtype == DType::f32;
+  kernel->entry()(data.data(), strides.data(), extents.data(),
+                  f32 ? static_cast<const void*>(&alpha32) : &alpha64,
+                  f32 ? static_cast<const void*>(&beta32) : &beta64);
+}
+
+/// Runs `program` under a streaming nest with non-temporal stores into an output `offset`
+/// elements past a 64-byte boundary, and compares with the interpreter.
+void expectStreamingMatches(const ir::IndexProgram& program, std::int64_t offset,
+                            const RunOptions& options) {
+  ir::LoopNest nest = contiguousNest(program, tinyCaches(ir::Strategy::Streaming));
+  ASSERT_TRUE(nest.nontemporalStores) << nest;
+  std::mt19937 rng(11);
+  std::vector<OwnedView> inputs;
+  std::vector<TensorView> views;
+  for (std::size_t t = 0; t < program.operands.size(); ++t) {
+    inputs.push_back(randomView(program.dtype, program.operands[t].shape, Layout::Contiguous, rng));
+    views.push_back(inputs.back().view);
+  }
+  Shape shape = program.outputShape();
+  std::int64_t elements = 1;
+  for (std::int64_t extent : shape)
+    elements *= extent;
+  AlignedBuffer buffer(program.dtype, elements, offset);
+  TensorView out(buffer.data, program.dtype, shape);
+  Tensor expected(program.dtype, shape);
+  if (options.beta != std::complex<double>(0, 0)) {
+    // beta reads the output: start both from the same finite values.
+    OwnedView initial = randomView(program.dtype, shape, Layout::Contiguous, rng);
+    std::memcpy(buffer.data, initial.storage.data(), initial.storage.byteSize());
+    std::memcpy(expected.data(), initial.storage.data(), initial.storage.byteSize());
+  }
+  reference::interpret(program, views, expected.view(), {options.alpha, options.beta});
+  runNest(nest, views, out, options);
+  expectClose(out, expected.view(), toleranceOf(program.dtype, false),
+              toString(program) + "output offset " + std::to_string(offset));
+}
+
+TEST(StreamingStrategy, NontemporalPathHasAlignedHintedStoresAndAFence) {
+  ir::LoopNest nest = contiguousNest(programOf("i,j->ij", {{5}, {44}}, DType::f32),
+                                     tinyCaches(ir::Strategy::Streaming));
+  ASSERT_TRUE(nest.nontemporalStores);
+  EXPECT_NE(toString(nest).find("stores non-temporal"), std::string::npos) << nest;
+  std::string ir = codegen::emitLLVMIR(nest, codegen::namedTarget("haswell"), "k", false);
+  EXPECT_NE(ir.find("!nontemporal"), std::string::npos) << ir;
+  EXPECT_NE(ir.find("fence seq_cst"), std::string::npos) << ir;
+}
+
+TEST(StreamingStrategy, NontemporalPathMatchesTheInterpreter) {
+  // j = 44 = 32 + 8 + 4: a four-vector step, a one-vector step and scalar remainders; the rows
+  // of 44 floats keep every row 16-byte aligned.
+  RunOptions twice;
+  twice.alpha = 2;
+  expectStreamingMatches(programOf("i,j->ij", {{5}, {44}}, DType::f32), 0, twice);
+  expectStreamingMatches(programOf("bi,j->bij", {{3, 7}, {22}}, DType::f64), 0, {});
+}
+
+TEST(StreamingStrategy, UnalignedOrBetaOutputsTakeTheCachedPath) {
+  // One element past the boundary: not aligned, so the ordinary stores run.
+  expectStreamingMatches(programOf("i,j->ij", {{5}, {44}}, DType::f32), 1, {});
+  // Rows of 37 floats: the row stride breaks the alignment of every other row.
+  expectStreamingMatches(programOf("i,j->ij", {{5}, {37}}, DType::f32), 0, {});
+  RunOptions accumulate;
+  accumulate.alpha = -1;
+  accumulate.beta = 0.5;
+  expectStreamingMatches(programOf("i,j->ij", {{5}, {44}}, DType::f32), 0, accumulate);
+}
+
+TEST(StreamingStrategy, SummedVectorsTakeRowsOfIndependentSums) {
+  // S11's shape: four output rows per step, each a vectorized sum.
+  ir::LoopNest nest = contiguousNest(programOf("bi,bi->b", {{1003, 16}, {1003, 16}}, DType::f32),
+                                     tinyCaches(ir::Strategy::Streaming));
+  ASSERT_NE(nest.unrolledLoop(), nullptr) << nest;
+  EXPECT_EQ(nest.unrolledLoop()->factor, 4);
+  EXPECT_FALSE(nest.nontemporalStores) << nest;
+}
+
+/// Runs `program` on an engine that forces `strategy`, with alpha and beta, against the
+/// interpreter, and returns the loop nest text of the plan.
+std::string expectForcedMatches(const ir::IndexProgram& program, Strategy strategy, Layout layout) {
+  EngineOptions options;
+  options.strategy = strategy;
+  options.persistentCache = false;
+  Engine engine(options);
+  std::mt19937 rng(5);
+  std::vector<OwnedView> inputs;
+  std::vector<TensorView> views;
+  for (std::size_t t = 0; t < program.operands.size(); ++t) {
+    inputs.push_back(randomView(program.dtype, program.operands[t].shape, layout, rng));
+    views.push_back(inputs.back().view);
+  }
+  OwnedView initial = randomView(program.dtype, program.outputShape(), layout, rng);
+  OwnedView out = copyOf(initial);
+  OwnedView expected = copyOf(initial);
+  RunOptions run;
+  run.alpha = 0.5;
+  run.beta = -2;
+  reference::interpret(program, views, expected.view, {run.alpha, run.beta});
+  Plan plan = EngineAccess::planProgram(engine, program, false);
+  plan.run(views, out.view, run);
+  expectClose(out.view, expected.view, toleranceOf(program.dtype, false), toString(program));
+  return plan.explain(ExplainStage::Loops);
+}
+
+TEST(SmallStrategy, FullyUnrolledSumsMatchTheInterpreter) {
+  for (DType dtype : {DType::f32, DType::f64, DType::i32}) {
+    ir::IndexProgram program = programOf("bik,bkj->bij", {{3, 7, 13}, {3, 13, 9}}, dtype);
+    std::string loops = expectForcedMatches(program, Strategy::Small, Layout::Contiguous);
+    EXPECT_NE(loops.find("strategy small"), std::string::npos) << loops;
+    EXPECT_NE(loops.find("fully unrolled"), std::string::npos) << loops;
+    EXPECT_EQ(loops.find("parallel"), std::string::npos) << loops;
+    // Transposed and padded views compile their own Small kernels.
+    expectForcedMatches(program, Strategy::Small, Layout::Permuted);
+    expectForcedMatches(program, Strategy::Small, Layout::Padded);
+  }
+}
+
+TEST(SmallStrategy, RowsDivideTheirExtent) {
+  // B16: 16 rows of two vectors; six rows would leave four one-row remainders, four divide 16.
+  ir::LoopNest nest =
+      contiguousNest(programOf("bik,bkj->bij", {{100, 16, 16}, {100, 16, 16}}, DType::f32),
+                     passes::LoopOptions{256, 16});
+  EXPECT_EQ(nest.strategy, ir::Strategy::Small) << nest;
+  ASSERT_NE(nest.unrolledLoop(), nullptr);
+  EXPECT_EQ(nest.unrolledLoop()->factor, 4) << nest;
+  ASSERT_FALSE(nest.reductionLoops.empty());
+  EXPECT_TRUE(nest.reductionLoops.back().fullUnroll) << nest;
+}
+
+TEST(ForcedStrategies, EveryStrategyComputesTheSameValues) {
+  ir::IndexProgram program = programOf("bik,bjk->bij", {{2, 5, 33}, {2, 9, 33}}, DType::f32);
+  for (Strategy strategy : {Strategy::Direct, Strategy::Small, Strategy::Streaming}) {
+    expectForcedMatches(program, strategy, Layout::Contiguous);
+    expectForcedMatches(program, strategy, Layout::Reversed);
+  }
+}
+
+} // namespace
+} // namespace einjit::test
