@@ -138,21 +138,9 @@ bool hasStrideClass(const TensorView& view, const passes::StrideClass& strideCla
   const Strides& strides = view.strides();
   if (strideClass.size() != shape.size())
     return false;
-  bool contiguous = contiguousKnown;
-  std::int64_t expected = 1;
-  for (std::size_t d = shape.size(); d-- > 0;) {
-    if (shape[d] == 1)
-      continue;
-    if (strides[d] != expected)
-      contiguous = false;
-    expected *= shape[d];
-  }
+  bool contiguous = contiguousKnown && passes::isRowMajorContiguous(shape, strides);
   for (std::size_t d = 0; d < shape.size(); ++d) {
-    std::optional<std::int64_t> known;
-    if (shape[d] == 1)
-      known = 0;
-    else if (contiguous || strides[d] == 0 || strides[d] == 1)
-      known = strides[d];
+    std::optional<std::int64_t> known = passes::dimStrideClass(shape[d], strides[d], contiguous);
     if (known != strideClass[d])
       return false;
   }

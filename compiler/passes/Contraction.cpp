@@ -8,23 +8,32 @@
 
 namespace einjit::passes {
 
-StrideClass strideClassOf(const Shape& shape, const Strides& strides, bool contiguousKnown) {
-  StrideClass result(shape.size());
-  bool contiguous = contiguousKnown;
+bool isRowMajorContiguous(const Shape& shape, const Strides& strides) {
   std::int64_t expected = 1;
   for (std::size_t d = shape.size(); d-- > 0;) {
     if (shape[d] == 1)
       continue;
     if (strides[d] != expected)
-      contiguous = false;
+      return false;
     expected *= shape[d];
   }
-  for (std::size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1)
-      result[d] = 0;
-    else if (contiguous || strides[d] == 0 || strides[d] == 1)
-      result[d] = strides[d];
-  }
+  return true;
+}
+
+std::optional<std::int64_t> dimStrideClass(std::int64_t extent, std::int64_t stride,
+                                           bool contiguous) {
+  if (extent == 1)
+    return 0;
+  if (contiguous || stride == 0 || stride == 1)
+    return stride;
+  return std::nullopt;
+}
+
+StrideClass strideClassOf(const Shape& shape, const Strides& strides, bool contiguousKnown) {
+  StrideClass result(shape.size());
+  bool contiguous = contiguousKnown && isRowMajorContiguous(shape, strides);
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    result[d] = dimStrideClass(shape[d], strides[d], contiguous);
   return result;
 }
 

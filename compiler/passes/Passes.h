@@ -25,6 +25,12 @@ using StrideClass = std::vector<std::optional<std::int64_t>>;
 /// (dimensions of extent 1 ignored) and `contiguousKnown`; otherwise strides 0 and 1 only.
 /// Dimensions of extent 1 always read as known 0: they are never stepped.
 StrideClass strideClassOf(const Shape& shape, const Strides& strides, bool contiguousKnown);
+/// True when `strides` lay `shape` out row-major and contiguous (dimensions of extent 1 ignored).
+bool isRowMajorContiguous(const Shape& shape, const Strides& strides);
+/// One dimension's entry of a stride class: 0 for extent 1, the stride when the view counts as
+/// contiguous or the stride is 0 or 1, nullopt otherwise.
+std::optional<std::int64_t> dimStrideClass(std::int64_t extent, std::int64_t stride,
+                                           bool contiguous);
 /// The class of a contiguous row-major tensor of `shape`.
 StrideClass contiguousStrideClass(const Shape& shape, bool contiguousKnown);
 /// "[12,?,1]".
