@@ -3,6 +3,7 @@
 #include "CommandLine.h"
 #include "einjit/error.h"
 #include "jit/DiskCache.h"
+#include "support/Format.h"
 
 #include <filesystem>
 #include <iostream>
@@ -41,6 +42,15 @@ std::string ageText(std::int64_t seconds) {
 std::string keySummary(const std::string& key) {
   std::istringstream lines(key);
   std::string line;
+  // `einjit compile`'s objects: "einjit compile LIB: ENTRY, ENTRY".
+  if (key.rfind("einjit compile ", 0) == 0) {
+    std::getline(lines, line);
+    std::vector<std::string> entries;
+    while (std::getline(lines, line))
+      if (line.rfind("entry ", 0) == 0)
+        entries.push_back(line.substr(6, line.find(' ', 6) - 6));
+    return key.substr(0, key.find('\n')) + ": " + support::join(entries, ", ");
+  }
   std::string dtype;
   std::string labels;
   std::vector<std::string> tensors;

@@ -7,6 +7,8 @@
 #include "codegen/AotObject.h"
 #include "einjit/error.h"
 #include "frontend/CallText.h"
+#include "ir/LoopNest.h"
+#include "jit/DiskCache.h"
 #include "passes/Passes.h"
 
 #include <cctype>
@@ -250,6 +252,34 @@ void writeFile(const std::filesystem::path& path, const std::string& contents) {
     throw Error(ErrorKind::Io, "compile: cannot write " + path.string());
 }
 
+/// The object of `entries`, from the persistent kernel cache (the runtime's, DESIGN.md §3)
+/// when it holds one compiled from the same module for the same target, else compiled and
+/// stored there. `cached` is set to the entry's key when the object came from the cache.
+std::string compileThroughCache(const std::string& library,
+                                const std::vector<codegen::AotEntryPoint>& entries,
+                                const codegen::TargetDesc& target, bool useCache,
+                                std::optional<std::string>& cached) {
+  jit::DiskCache disk(useCache ? jit::DiskCache::defaultDirectory() : std::string());
+  if (!disk.enabled())
+    return codegen::compileAotObject(entries, target);
+  // The key names the object's entry points and their loop nests; the fingerprint, the whole
+  // module before optimization, catches everything else (prologues, threading, codegen).
+  std::string key = "einjit compile " + library + "\n";
+  for (const codegen::AotEntryPoint& entry : entries)
+    key += "entry " + entry.name + (entry.threaded ? " threaded" : " single-threaded") + "\n" +
+           ir::keyText(entry.nest);
+  jit::DiskEntryIdentity identity{EINJIT_VERSION, target.key(), key,
+                                  jit::DiskCache::digest(codegen::aotModuleText(entries, target)),
+                                  entries.front().name};
+  if (std::optional<std::string> object = disk.load(identity)) {
+    cached = key;
+    return *object;
+  }
+  std::string object = codegen::compileAotObject(entries, target);
+  disk.store(identity, object);
+  return object;
+}
+
 } // namespace
 
 int compileCommand(const std::vector<std::string>& args) {
@@ -260,7 +290,8 @@ int compileCommand(const std::vector<std::string>& args) {
                                            {"-o", true},
                                            {"--target", true},
                                            {"--manifest", true},
-                                           {"--single-threaded", false}},
+                                           {"--single-threaded", false},
+                                           {"--no-cache", false}},
                                           "compile");
   if (parsed.help) {
     std::cout << kCompileHelp;
@@ -311,7 +342,9 @@ int compileCommand(const std::vector<std::string>& args) {
     if (compiled.header.hasStridedEntry)
       entries.push_back(std::move(compiled.stridedEntry));
   }
-  std::string object = codegen::compileAotObject(entries, target);
+  std::optional<std::string> cached;
+  std::string object =
+      compileThroughCache(library, entries, target, !parsed.has("--no-cache"), cached);
 
   std::filesystem::path directory = parsed.get("-o");
   std::error_code error;
@@ -324,7 +357,8 @@ int compileCommand(const std::vector<std::string>& args) {
   std::cout << "einjit: wrote " << (directory / (library + ".o")).string() << " and "
             << (directory / (library + ".h")).string() << " (" << entries.size()
             << (entries.size() == 1 ? " entry point" : " entry points") << ", " << target.cpu
-            << (threaded ? ", threaded: link einjit_rt" : ", single-threaded") << ")\n";
+            << (threaded ? ", threaded: link einjit_rt" : ", single-threaded")
+            << (cached ? ", from the kernel cache" : "") << ")\n";
   return 0;
 }
 

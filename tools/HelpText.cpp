@@ -143,8 +143,9 @@ axes=(2, 1); (e) the attention calls and tf.tensordot.
 
 const char* const kCompileHelp =
     R"(usage: einjit compile EXPR --shapes S [--dtype T] --name NAME -o DIR [--target CPU]
-                      [--single-threaded]
+                      [--single-threaded] [--no-cache]
        einjit compile --manifest FILE --name LIB -o DIR [--target CPU] [--single-threaded]
+                      [--no-cache]
 
 Compiles contractions ahead of time into DIR/NAME.o (a relocatable object) and DIR/NAME.h (its C
 header). Each entry point is
@@ -179,6 +180,10 @@ options:
                      (EXPR is the rest of the line); blank lines and lines starting with # are
                      skipped
   --single-threaded  no threads argument, no thread pool: link nothing but the object
+  --no-cache         compile even when the persistent kernel cache (see `einjit cache --help`)
+                     holds this object; without it a repeated compile of the same expressions
+                     for the same target loads the object from the cache (the summary line says
+                     "from the kernel cache")
 )";
 
 const char* const kCacheHelp = R"(usage: einjit cache stats|list|clear [--dir D]

@@ -211,27 +211,49 @@ TargetDesc aotTarget(const std::string& cpu, const std::string& call) {
   return namedTarget(cpu, triple);
 }
 
-std::string compileAotObject(const std::vector<AotEntryPoint>& entries, const TargetDesc& target) {
+namespace {
+
+/// The object's module before optimization, verified.
+std::unique_ptr<llvm::Module> buildAotModule(const std::vector<AotEntryPoint>& entries,
+                                             llvm::LLVMContext& context,
+                                             llvm::TargetMachine& machine) {
   for (const AotEntryPoint& entry : entries)
     checkSelfContained(entry);
-  llvm::LLVMContext context;
-  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target);
   auto module = std::make_unique<llvm::Module>("einjit.aot", context);
-  module->setTargetTriple(machine->getTargetTriple().str());
-  module->setDataLayout(machine->createDataLayout());
+  module->setTargetTriple(machine.getTargetTriple().str());
+  module->setDataLayout(machine.createDataLayout());
   for (const AotEntryPoint& entry : entries) {
     std::string kernelSymbol = entry.name + ".einjit_kernel";
     if (llvm::Linker::linkModules(*module,
-                                  buildKernelModule(entry.nest, context, *machine, kernelSymbol)))
+                                  buildKernelModule(entry.nest, context, machine, kernelSymbol)))
       codegenFailure("link", "cannot link the kernel of " + entry.name);
     llvm::Function* kernel = module->getFunction(kernelSymbol);
     kernel->setLinkage(llvm::GlobalValue::InternalLinkage);
-    buildEntryPoint(entry, *kernel, *module, *machine);
+    buildEntryPoint(entry, *kernel, *module, machine);
   }
   std::string problems;
   llvm::raw_string_ostream stream(problems);
   if (llvm::verifyModule(*module, &stream))
     codegenFailure("verify", "the ahead-of-time module is invalid: " + problems);
+  return module;
+}
+
+} // namespace
+
+std::string aotModuleText(const std::vector<AotEntryPoint>& entries, const TargetDesc& target) {
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target);
+  std::unique_ptr<llvm::Module> module = buildAotModule(entries, context, *machine);
+  std::string text;
+  llvm::raw_string_ostream stream(text);
+  module->print(stream, nullptr);
+  return text;
+}
+
+std::string compileAotObject(const std::vector<AotEntryPoint>& entries, const TargetDesc& target) {
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target);
+  std::unique_ptr<llvm::Module> module = buildAotModule(entries, context, *machine);
   optimizeModule(*module, *machine);
   return emitMachineCode(*module, *machine, llvm::CodeGenFileType::ObjectFile);
 }

@@ -66,5 +66,8 @@ TargetDesc aotTarget(const std::string& cpu, const std::string& call);
 /// Error(Internal) for a nest that reads strides or extents at run time, a parallel nest in an
 /// entry point that is not threaded, and LLVM failures.
 std::string compileAotObject(const std::vector<AotEntryPoint>& entries, const TargetDesc& target);
+/// The LLVM IR text of that object's module before optimization: what identifies the object in
+/// the persistent kernel cache (the same entries and target give the same object).
+std::string aotModuleText(const std::vector<AotEntryPoint>& entries, const TargetDesc& target);
 
 } // namespace einjit::codegen
