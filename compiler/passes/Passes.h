@@ -179,8 +179,9 @@ PackedChoice schedulePacked(const ir::LoopNest& nest, const LoopOptions& options
 /// text), or nullopt when it should not. Packing costs a copy of A and B per block, so it pays
 /// when each batch point has at least 2^20 multiply-adds and M and N span two micro-tiles, and
 /// the direct nest is slow on its own: it vectorizes a summed label, reads an operand with a
-/// gather along its vector label, or its summed loops stride through more than 4 × L2 of one
-/// operand per output tile (cache and TLB misses that packing turns into one sequential copy).
+/// gather along its vector label, or its summed loops stride through more than 4 × L2 (2 × L2 when
+/// several labels are summed) of one operand per output tile (cache and TLB misses that packing
+/// turns into one sequential copy).
 std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::PackedGemm& gemm,
                                          const LoopOptions& options);
 /// The packed strategy's pass, after lowerToLoops: a nest forced to Packed gets its packed

@@ -41,6 +41,16 @@ std::int64_t blockFor(std::size_t bytes, std::int64_t perIndex, std::int64_t mul
   return std::min(fit, roundUp((extent + blocks - 1) / blocks, multiple));
 }
 
+/// "16 MiB", "2.3 MiB".
+std::string spanText(double bytes) {
+  double mib = bytes / (1 << 20);
+  std::string text = std::to_string(mib);
+  std::size_t point = text.find('.');
+  return (mib >= 10 || point == std::string::npos ? text.substr(0, point)
+                                                  : text.substr(0, point + 2)) +
+         " MiB";
+}
+
 PackedChoice notPacked(std::string reason) {
   return PackedChoice{std::nullopt, std::move(reason)};
 }
@@ -150,10 +160,14 @@ std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::P
         span += static_cast<double>(std::abs(*stride.known)) *
                 static_cast<double>(direct.labels[loop.label].extent) * static_cast<double>(size);
     }
-    if (span > 4.0 * static_cast<double>(options.caches.l2))
-      return "the direct nest strides through " +
-             std::to_string(static_cast<std::int64_t>(span) >> 20) + " MiB of " + input.name +
-             " per output tile (> 4 x L2 " + std::to_string(options.caches.l2 >> 10) + " KiB)";
+    // Several summed loops (labels that could not fold: a tensor contraction's layout) walk
+    // memory less regularly than one, so their limit is lower.
+    int limit = direct.reductionLoops.size() > 1 ? 2 : 4;
+    if (span > limit * static_cast<double>(options.caches.l2))
+      return "the direct nest strides through " + spanText(span) + " of " + input.name +
+             " per output tile (> " + std::to_string(limit) + " x L2 " +
+             std::to_string(options.caches.l2 >> 10) + " KiB" +
+             (limit == 2 ? ", over several summed labels)" : ")");
   }
   return std::nullopt;
 }
