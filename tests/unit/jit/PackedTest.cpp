@@ -127,7 +127,13 @@ TEST(PackedSchedule, PaysOnlyWhenTheDirectNestIsSlowAndTheWorkIsLarge) {
       benefit("btf,bsf->bts", {{4, 128, 64}, {4, 128, 64}}, DType::f32);
   ASSERT_TRUE(scores);
   EXPECT_NE(scores->find("summed label"), std::string::npos) << *scores;
-  // Small or cache-friendly contractions stay direct.
+  // S5: two summed labels that cannot fold, 2.3 MiB of y per output tile (> 2 x L2).
+  std::optional<std::string> transposed =
+      benefit("abcd,dbef->acef", {{32, 24, 32, 24}, {24, 24, 32, 32}}, DType::f32);
+  ASSERT_TRUE(transposed);
+  EXPECT_NE(transposed->find("over several summed labels"), std::string::npos) << *transposed;
+  // Small or cache-friendly contractions stay direct (S1's 4 MiB over one label included).
+  EXPECT_FALSE(benefit("ik,kj->ij", {{1024, 1024}, {1024, 1024}}, DType::f32));
   EXPECT_FALSE(benefit("bik,bkj->bij", {{256, 64, 64}, {256, 64, 64}}, DType::f32));
   EXPECT_FALSE(benefit("ik,kj->ij", {{512, 512}, {512, 512}}, DType::f32));
 }
