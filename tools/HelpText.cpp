@@ -74,8 +74,8 @@ options:
                      asm    the kernel's assembly for this machine         "asm"
   --batch-dot=M    which Keras semantics is the primary result: current (default) or legacy
   --strategy=S     the kernels' schedule: auto (default: chosen from the cost figures that
-                   --emit=loops prints), direct, small (tiny products: one thread, unrolled
-                   sums), streaming (memory-bound: wide stores, non-temporal when large) or
+                   --emit=loops prints), direct, small (tiny products, each on one thread,
+                   unrolled sums), streaming (memory-bound: wide stores, non-temporal when large) or
                    packed (BLIS-style: packed panels, a register micro-kernel, cache blocks;
                    f32/f64 contractions with M, N and K labels, others stay direct)
 )";

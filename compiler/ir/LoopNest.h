@@ -19,7 +19,7 @@ namespace einjit::ir {
 /// The family of schedule a kernel gets (DESIGN.md §2, passes/ChooseStrategy.cpp):
 enum class Strategy {
   Direct,    ///< the general nest: output loops around reductions, a register tile, threads
-  Small,     ///< tiny (batched) products: one thread, reductions fully unrolled
+  Small,     ///< tiny (batched) products: each on one thread, reductions fully unrolled
   Streaming, ///< memory-bound: one pass, wide vectors, non-temporal stores for large outputs
   Packed,    ///< BLIS-style blocking with packed panels and a micro-kernel (LoopNest::packed)
 };

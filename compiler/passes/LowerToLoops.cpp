@@ -73,8 +73,8 @@ public:
     chooseTile(outputOrder, summedOrder);
     applyStrategy(outputOrder, summedOrder);
     placeLoops(outputOrder, summedOrder);
-    if (nest_.strategy != ir::Strategy::Small)
-      markParallel();
+    // Small kernels too: each tiny product stays on one thread, but a large batch splits.
+    markParallel();
     if (nest_.strategy == ir::Strategy::Small)
       unrollReductionsFully();
     ir::verify(nest_);

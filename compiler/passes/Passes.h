@@ -129,7 +129,7 @@ struct StrategyChoice {
 ///      output and every operand) and the working set of one batch element;
 ///   4. Small when two or more operands contract (a summed label and a free non-batch label),
 ///      one batch element's working set fits in half the L1d and every non-batch extent is at
-///      most kMaxSmallExtent: a tiny product, best fully unrolled on one thread;
+///      most kMaxSmallExtent: a tiny product, best fully unrolled, each on one thread;
 ///   5. Streaming when the intensity is below 1 flop/B and the bytes moved exceed the L2: the
 ///      memory bus is the limit (non-temporal stores once the output passes half the L3);
 ///   6. Direct otherwise.
@@ -152,7 +152,8 @@ inline constexpr std::int64_t kMaxSmallExtent = 64;
 ///      vector registers hold; the tiled loops move innermost of the output loops;
 ///   4. with constant extents, the outermost output loop is parallel when the product of all
 ///      extents is at least twice runtime::kMinWorkPerThread and it has two whole steps;
-///   5. Small: no parallel loop; the unrolled rows divide their extent where a divisor of at
+///   5. Small: the parallel loop (step 4) is the batch, each tiny product on one thread; the
+///      unrolled rows divide their extent where a divisor of at
 ///      least half the rows exists; the innermost reduction loops are fully unrolled while their
 ///      trip counts multiply to at most kMaxFullUnrollTrip;
 ///      Streaming: four vectors per step when nothing is summed; with a summed vector label and

@@ -22,7 +22,7 @@ namespace einjit {
 enum class Strategy {
   Auto,      ///< chosen per kernel
   Direct,    ///< the general loop nest with a register tile and threads
-  Small,     ///< tiny products: one thread, reductions fully unrolled
+  Small,     ///< tiny products: each on one thread, reductions fully unrolled
   Streaming, ///< memory-bound: one pass, wide vectors, non-temporal stores for large outputs
   Packed,    ///< BLIS-style: packed panels, an MR x NR micro-kernel, cache blocks (real floats,
              ///< two operands with M, N and K labels; others fall back to direct)
