@@ -23,6 +23,7 @@ einjit_compiler_library(einjit_codegen
   codegen/AotObject.cpp
   codegen/AotPrologue.cpp
   codegen/Codegen.cpp
+  codegen/CountedLoop.cpp
   codegen/ElementOps.cpp
   codegen/EmitObject.cpp
   codegen/KernelModule.cpp

@@ -271,22 +271,7 @@ private:
         return;
       }
     }
-    llvm::LLVMContext& context = module_.getContext();
-    llvm::BasicBlock* preheader = builder_.GetInsertBlock();
-    auto* header = llvm::BasicBlock::Create(context, "loop", function_);
-    auto* bodyBlock = llvm::BasicBlock::Create(context, "body", function_);
-    auto* exit = llvm::BasicBlock::Create(context, "exit", function_);
-    builder_.CreateBr(header);
-    builder_.SetInsertPoint(header);
-    llvm::PHINode* iv = builder_.CreatePHI(builder_.getInt64Ty(), 2);
-    iv->addIncoming(begin, preheader);
-    builder_.CreateCondBr(builder_.CreateICmpSLT(iv, end), bodyBlock, exit);
-    builder_.SetInsertPoint(bodyBlock);
-    body(iv);
-    llvm::Value* next = builder_.CreateAdd(iv, builder_.getInt64(step), "", false, true);
-    iv->addIncoming(next, builder_.GetInsertBlock());
-    builder_.CreateBr(header);
-    builder_.SetInsertPoint(exit);
+    emitCountedLoop(builder_, begin, end, step, body);
   }
 
   /// Runs `label` from 0 to its extent (the parallel label: from lo to hi, both multiples of

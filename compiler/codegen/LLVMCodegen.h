@@ -4,11 +4,14 @@
 
 #include "codegen/Codegen.h"
 
+#include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Support/CodeGen.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,6 +30,11 @@ std::unique_ptr<llvm::Module> buildKernelModule(const ir::LoopNest& nest,
 /// The packed strategy's kernel (nest.packed set) into `module`.
 void buildPackedKernel(const ir::LoopNest& nest, llvm::Module& module,
                        const llvm::TargetMachine& machine, const std::string& symbol);
+/// for (iv = begin; iv < end; iv += step) body(iv), emitted at `builder`'s insert point (which
+/// continues after the loop); `loopMetadata`, when given, goes on the latch (llvm.loop hints).
+void emitCountedLoop(llvm::IRBuilder<>& builder, llvm::Value* begin, llvm::Value* end,
+                     std::int64_t step, const std::function<void(llvm::Value*)>& body,
+                     llvm::MDNode* loopMetadata = nullptr);
 /// Runs the new pass manager's O3 module pipeline, tuned by `machine`.
 void optimizeModule(llvm::Module& module, llvm::TargetMachine& machine);
 /// Object file or assembly text of `module`.

@@ -626,24 +626,7 @@ private:
   /// for (iv = begin; iv < end; iv += step) body(iv).
   void emitLoop(llvm::Value* begin, llvm::Value* end, std::int64_t step,
                 const std::function<void(llvm::Value*)>& body, bool asWritten = true) {
-    llvm::LLVMContext& context = module_.getContext();
-    llvm::BasicBlock* preheader = builder_.GetInsertBlock();
-    auto* header = llvm::BasicBlock::Create(context, "loop", function_);
-    auto* bodyBlock = llvm::BasicBlock::Create(context, "body", function_);
-    auto* exit = llvm::BasicBlock::Create(context, "exit", function_);
-    builder_.CreateBr(header);
-    builder_.SetInsertPoint(header);
-    llvm::PHINode* iv = builder_.CreatePHI(i64(), 2);
-    iv->addIncoming(begin, preheader);
-    builder_.CreateCondBr(builder_.CreateICmpSLT(iv, end), bodyBlock, exit);
-    builder_.SetInsertPoint(bodyBlock);
-    body(iv);
-    llvm::Value* next = builder_.CreateAdd(iv, constant(step), "", false, true);
-    iv->addIncoming(next, builder_.GetInsertBlock());
-    llvm::BranchInst* latch = builder_.CreateBr(header);
-    if (asWritten)
-      latch->setMetadata(llvm::LLVMContext::MD_loop, loopAsWritten());
-    builder_.SetInsertPoint(exit);
+    emitCountedLoop(builder_, begin, end, step, body, asWritten ? loopAsWritten() : nullptr);
   }
 
   /// Loop metadata that keeps LLVM from vectorizing or unrolling a loop: the vectors are
