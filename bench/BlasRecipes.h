@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
+#include <vector>
 
 namespace einjit::bench {
 
@@ -48,6 +50,42 @@ void permuteCopy(const T* source, const Shape& shape, const std::vector<int>& or
   }
 }
 
+/// The operands of a GEMM mapping as the GEMM reads them: A and B copied into their permuted
+/// layouts where the mapping says so (into buffers allocated once, when the peer is built), else
+/// the inputs themselves.
+template <class T>
+class GemmOperands {
+public:
+  explicit GemmOperands(const BenchCase& benchCase)
+      : mapping_(benchCase.gemm), shapeA_(benchCase.shapes[0]), shapeB_(benchCase.shapes[1]),
+        scratchA_(std::make_shared<std::vector<T>>(
+            mapping_.permuteA.empty() ? 0 : static_cast<std::size_t>(elementCount(shapeA_)))),
+        scratchB_(std::make_shared<std::vector<T>>(
+            mapping_.permuteB.empty() ? 0 : static_cast<std::size_t>(elementCount(shapeB_)))) {}
+
+  /// A and B for one call, permuted where needed.
+  std::pair<const T*, const T*> operator()(const std::vector<const void*>& inputs) const {
+    const T* a = static_cast<const T*>(inputs[0]);
+    const T* b = static_cast<const T*>(inputs[1]);
+    if (!mapping_.permuteA.empty()) {
+      permuteCopy(a, shapeA_, mapping_.permuteA, scratchA_->data());
+      a = scratchA_->data();
+    }
+    if (!mapping_.permuteB.empty()) {
+      permuteCopy(b, shapeB_, mapping_.permuteB, scratchB_->data());
+      b = scratchB_->data();
+    }
+    return {a, b};
+  }
+
+private:
+  GemmMapping mapping_;
+  Shape shapeA_;
+  Shape shapeB_;
+  std::shared_ptr<std::vector<T>> scratchA_;
+  std::shared_ptr<std::vector<T>> scratchB_;
+};
+
 namespace blasrecipes {
 
 using Index = std::int64_t;
@@ -55,24 +93,9 @@ using Index = std::int64_t;
 template <class Ops, class T>
 PeerRun gemmPeer(const BenchCase& benchCase) {
   const GemmMapping& mapping = benchCase.gemm;
-  auto scratchA = std::make_shared<std::vector<T>>(
-      mapping.permuteA.empty() ? 0 : static_cast<std::size_t>(elementCount(benchCase.shapes[0])));
-  auto scratchB = std::make_shared<std::vector<T>>(
-      mapping.permuteB.empty() ? 0 : static_cast<std::size_t>(elementCount(benchCase.shapes[1])));
-  Shape shapeA = benchCase.shapes[0];
-  Shape shapeB = benchCase.shapes[1];
-  return [mapping, shapeA, shapeB, scratchA, scratchB](const std::vector<const void*>& inputs,
-                                                       void* out) {
-    const T* a = static_cast<const T*>(inputs[0]);
-    const T* b = static_cast<const T*>(inputs[1]);
-    if (!mapping.permuteA.empty()) {
-      permuteCopy(a, shapeA, mapping.permuteA, scratchA->data());
-      a = scratchA->data();
-    }
-    if (!mapping.permuteB.empty()) {
-      permuteCopy(b, shapeB, mapping.permuteB, scratchB->data());
-      b = scratchB->data();
-    }
+  GemmOperands<T> operands(benchCase);
+  return [mapping, operands](const std::vector<const void*>& inputs, void* out) {
+    auto [a, b] = operands(inputs);
     T* c = static_cast<T*>(out);
     Index ldb = mapping.transposeB ? mapping.k : mapping.n;
     for (Index batch = 0; batch < mapping.batch; ++batch)

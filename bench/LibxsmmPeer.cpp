@@ -60,23 +60,9 @@ PeerRun batchedKernelPeer(const BenchCase& benchCase, int threads) {
   Index sizeC = mapping.m * mapping.n;
   Index batches = mapping.batch;
   // The permuted layouts (S5, S6) are copied first, as for the BLAS peers.
-  auto scratchA = std::make_shared<std::vector<T>>(
-      mapping.permuteA.empty() ? 0 : static_cast<std::size_t>(elementCount(benchCase.shapes[0])));
-  auto scratchB = std::make_shared<std::vector<T>>(
-      mapping.permuteB.empty() ? 0 : static_cast<std::size_t>(elementCount(benchCase.shapes[1])));
-  Shape shapeA = benchCase.shapes[0];
-  Shape shapeB = benchCase.shapes[1];
+  GemmOperands<T> operands(benchCase);
   return [=](const std::vector<const void*>& inputs, void* out) {
-    const T* a = static_cast<const T*>(inputs[0]);
-    const T* b = static_cast<const T*>(inputs[1]);
-    if (!mapping.permuteA.empty()) {
-      permuteCopy(a, shapeA, mapping.permuteA, scratchA->data());
-      a = scratchA->data();
-    }
-    if (!mapping.permuteB.empty()) {
-      permuteCopy(b, shapeB, mapping.permuteB, scratchB->data());
-      b = scratchB->data();
-    }
+    auto [a, b] = operands(inputs);
     T* c = static_cast<T*>(out);
     // A single GEMM is one kernel call: a LIBXSMM user would not start a team for it.
     if (threads <= 1 || batches < threads) {
