@@ -114,8 +114,11 @@ PackedChoice schedulePacked(const ir::LoopNest& nest, const LoopOptions& options
   int registers = static_cast<int>(options.vectorRegisters);
   gemm.mr = std::clamp((registers - gemm.vectors - 1) / gemm.vectors, 1, 12);
   std::int64_t nr = gemm.nr();
-  gemm.kc = std::clamp<std::int64_t>(static_cast<std::int64_t>(options.caches.l1d) / (nr * size),
-                                     16, 512);
+  // A long K block keeps the C tile in registers over more multiply-adds (on Zen 4, K blocks
+  // of 1024 ran S1 ~12 % faster than blocks of 256): the B micro-panel (KC × NR) takes an
+  // eighth of the L2, where it and the A block (half the L2) stream from.
+  gemm.kc = std::clamp<std::int64_t>(static_cast<std::int64_t>(options.caches.l2) / (8 * nr * size),
+                                     16, 2048);
   // Equal K pieces: 130 with a block of 128 packs as 65 + 65, not 128 + 2.
   std::int64_t pieces = (k + gemm.kc - 1) / gemm.kc;
   gemm.kc = (k + pieces - 1) / pieces;
@@ -160,14 +163,11 @@ std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::P
         span += static_cast<double>(std::abs(*stride.known)) *
                 static_cast<double>(direct.labels[loop.label].extent) * static_cast<double>(size);
     }
-    // Several summed loops (labels that could not fold: a tensor contraction's layout) walk
-    // memory less regularly than one, so their limit is lower.
-    int limit = direct.reductionLoops.size() > 1 ? 2 : 4;
-    if (span > limit * static_cast<double>(options.caches.l2))
+    // Beyond twice the L2 the direct nest's summed walk misses the L2 on every output tile;
+    // the packed copy reads each operand block once (S1 1024³: 4 MiB, packed ran ~10 % faster).
+    if (span > 2 * static_cast<double>(options.caches.l2))
       return "the direct nest strides through " + spanText(span) + " of " + input.name +
-             " per output tile (> " + std::to_string(limit) + " x L2 " +
-             std::to_string(options.caches.l2 >> 10) + " KiB" +
-             (limit == 2 ? ", over several summed labels)" : ")");
+             " per output tile (> 2 x L2 " + std::to_string(options.caches.l2 >> 10) + " KiB)";
   }
   return std::nullopt;
 }

@@ -53,13 +53,13 @@ TEST(PackedSchedule, GemmGroupsTileAndBlocksFollowRegistersAndCaches) {
   EXPECT_EQ(gemm.lanes, 16);
   EXPECT_EQ(gemm.vectors, 2);
   EXPECT_EQ(gemm.mr, 12);
-  // KC: a 32-wide f32 B micro-panel in the 32 KiB L1; MC: half the L2 over KC, in equal
-  // blocks of whole micro-tiles; NC: the whole N (a quarter of the L3 holds it).
-  EXPECT_EQ(gemm.kc, 256);
+  // KC: a 32-wide f32 B micro-panel in an eighth of the 1 MiB L2; MC: half the L2 over KC,
+  // in equal blocks of whole micro-tiles; NC: the whole N (a quarter of the L3 holds it).
+  EXPECT_EQ(gemm.kc, 1024);
   EXPECT_EQ(gemm.mc % gemm.mr, 0);
-  // At most 504 rows (half the L2 over KC, whole micro-tiles), so 1024 rows split into three
-  // equal blocks of 348.
-  EXPECT_EQ(gemm.mc, 348);
+  // At most 120 rows (half the L2 over KC, whole micro-tiles), so 1024 rows split into nine
+  // equal blocks of 114.
+  EXPECT_EQ(gemm.mc, 120);
   EXPECT_EQ(gemm.nc, 1024);
   EXPECT_TRUE(gemm.parallel);
 }
@@ -131,9 +131,13 @@ TEST(PackedSchedule, PaysOnlyWhenTheDirectNestIsSlowAndTheWorkIsLarge) {
   std::optional<std::string> transposed =
       benefit("abcd,dbef->acef", {{32, 24, 32, 24}, {24, 24, 32, 32}}, DType::f32);
   ASSERT_TRUE(transposed);
-  EXPECT_NE(transposed->find("over several summed labels"), std::string::npos) << *transposed;
-  // Small or cache-friendly contractions stay direct (S1's 4 MiB over one label included).
-  EXPECT_FALSE(benefit("ik,kj->ij", {{1024, 1024}, {1024, 1024}}, DType::f32));
+  EXPECT_NE(transposed->find("2.3 MiB of y"), std::string::npos) << *transposed;
+  // S1: 4 MiB of y per output tile.
+  std::optional<std::string> s1 = benefit("ik,kj->ij", {{1024, 1024}, {1024, 1024}}, DType::f32);
+  ASSERT_TRUE(s1);
+  EXPECT_NE(s1->find("4.0 MiB of y per output tile (> 2 x L2 1024 KiB)"), std::string::npos) << *s1;
+  // Small or cache-friendly contractions stay direct (G512 f64's 2 MiB included).
+  EXPECT_FALSE(benefit("ik,kj->ij", {{512, 512}, {512, 512}}, DType::f64));
   EXPECT_FALSE(benefit("bik,bkj->bij", {{256, 64, 64}, {256, 64, 64}}, DType::f32));
   EXPECT_FALSE(benefit("ik,kj->ij", {{512, 512}, {512, 512}}, DType::f32));
 }
