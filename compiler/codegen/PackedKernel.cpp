@@ -344,8 +344,7 @@ private:
           // Rows apart in memory but K consecutive (a transposed operand): blocks of lanes × lanes
           // transposed in registers, then the K remainder row by row.
           llvm::Value* kFrom = constant(0);
-          if (unitInnermost(source.tensor, gemm_.k) && gemm_.lanes >= 2 &&
-              width % gemm_.lanes == 0) {
+          if (unitInnermost(source.tensor, gemm_.k) && gemm_.lanes >= 2) {
             llvm::Value* transposable = builder_.CreateAnd(
                 kConsecutive,
                 builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid));

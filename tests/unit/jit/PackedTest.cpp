@@ -52,16 +52,32 @@ TEST(PackedSchedule, GemmGroupsTileAndBlocksFollowRegistersAndCaches) {
   EXPECT_EQ(gemm.k.size(), 1u);
   EXPECT_EQ(gemm.lanes, 16);
   EXPECT_EQ(gemm.vectors, 2);
-  EXPECT_EQ(gemm.mr, 12);
+  // 12 rows fit the registers, but 8 pad M = 1024 with no zero rows.
+  EXPECT_EQ(gemm.mr, 8);
   // KC: a 32-wide f32 B micro-panel in an eighth of the 1 MiB L2; MC: half the L2 over KC,
   // in equal blocks of whole micro-tiles; NC: the whole N (a quarter of the L3 holds it).
   EXPECT_EQ(gemm.kc, 1024);
   EXPECT_EQ(gemm.mc % gemm.mr, 0);
-  // At most 120 rows (half the L2 over KC, whole micro-tiles), so 1024 rows split into nine
-  // equal blocks of 114.
-  EXPECT_EQ(gemm.mc, 120);
+  // At most 128 rows (half the L2 over KC, whole micro-tiles): eight blocks of 128.
+  EXPECT_EQ(gemm.mc, 128);
   EXPECT_EQ(gemm.nc, 1024);
   EXPECT_TRUE(gemm.parallel);
+}
+
+TEST(PackedSchedule, TileRowsPadMWithTheFewestZeroRows) {
+  passes::LoopOptions options = optionsWith({32 << 10, 1 << 20, 32 << 20});
+  auto rows = [&](std::int64_t m, DType dtype) {
+    ir::LoopNest nest =
+        contiguousNest(programOf("ik,kj->ij", {{m, 256}, {256, 256}}, dtype), options);
+    passes::PackedChoice choice = passes::schedulePacked(nest, options);
+    return choice.gemm ? choice.gemm->mr : 0;
+  };
+  EXPECT_EQ(rows(64, DType::f64), 8);  // not 6 tiles of 12 with 8 zero rows
+  EXPECT_EQ(rows(40, DType::f32), 10); // 10 and 8 both divide 40: the larger
+  EXPECT_EQ(rows(36, DType::f32), 12);
+  EXPECT_EQ(rows(33, DType::f32), 11);
+  EXPECT_EQ(rows(13, DType::f32), 8); // 3 zero rows, the fewest from 8 to 12
+  EXPECT_EQ(rows(5, DType::f32), 5);
 }
 
 TEST(PackedSchedule, NTakesTheOutputsUnitStrideLabel) {
@@ -150,8 +166,8 @@ TEST(PackedSchedule, PrintsTheBlisLoopsAndKeysDifferFromTheDirectNest) {
   ASSERT_TRUE(packed.packed);
   std::string text = ir::toString(packed);
   for (const char* expected :
-       {"packed: A = x, B = y; batch [a]", "micro-kernel 12x32 (2 vectors", "for jc in 0..60 step",
-        "pack y[K pc.., N jc..] into 32-wide", "pack x[M ic.., K pc..] into 12-wide", "one thread"})
+       {"packed: A = x, B = y; batch [a]", "micro-kernel 10x32 (2 vectors", "for jc in 0..60 step",
+        "pack y[K pc.., N jc..] into 32-wide", "pack x[M ic.., K pc..] into 10-wide", "one thread"})
     EXPECT_NE(text.find(expected), std::string::npos) << expected << "\n" << text;
   options.strategy = ir::Strategy::Direct;
   ir::LoopNest direct = contiguousNest(program, options);
