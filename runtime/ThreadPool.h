@@ -3,6 +3,7 @@
 // too.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -52,7 +53,8 @@ private:
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Chunk> queue_;
-  bool stopping_ = false;
+  std::atomic<std::size_t> queued_ = 0; ///< queue_.size(), for workers polling without the lock
+  std::atomic<bool> stopping_ = false;
   std::vector<std::thread> workers_;
 };
 
