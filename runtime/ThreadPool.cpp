@@ -1,6 +1,7 @@
-// The thread pool: one mutex-guarded queue of chunks. A parallelFor queues all chunks but its
-// first, runs the first itself, then helps with queued chunks (its own or anyone's) until its
-// own are done, so a caller never sleeps while work it waits for sits in the queue.
+// The thread pool: one mutex-guarded queue of requests to join a job. A parallelFor queues one
+// request per extra thread, takes chunks itself (each participant takes the next chunk from an
+// atomic counter), then runs queued requests (its own or anyone's) until its job is done, so a
+// caller never sleeps while work it waits for sits in the queue.
 #include "ThreadPool.h"
 
 #include <algorithm>
@@ -46,10 +47,29 @@ bool pollFor(Ready ready) {
 
 struct ThreadPool::Job {
   const std::function<void(std::int64_t, std::int64_t)>* body = nullptr;
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
+  std::int64_t grain = 1;
+  std::int64_t grains = 1;
+  std::int64_t chunks = 1;
+  std::atomic<std::int64_t> nextChunk = 0;
+  std::atomic<std::int64_t> chunksLeft = 0;
+  /// Threads that took a request for this job from the queue and have not left it yet: the
+  /// job must outlive them even when every chunk is done.
+  std::atomic<int> visitors = 0;
   std::mutex mutex;
   std::condition_variable finished;
-  std::atomic<std::size_t> pending = 0;
   std::exception_ptr firstError;
+
+  bool done() const {
+    return chunksLeft.load(std::memory_order_acquire) == 0 &&
+           visitors.load(std::memory_order_acquire) == 0;
+  }
+
+  /// Chunk c covers grains [c * grains / chunks, (c + 1) * grains / chunks).
+  std::int64_t boundary(std::int64_t c) const {
+    return c == chunks ? end : begin + c * grains / chunks * grain;
+  }
 };
 
 ThreadPool::ThreadPool(unsigned workers) {
@@ -68,35 +88,54 @@ ThreadPool::~ThreadPool() {
     worker.join();
 }
 
-void ThreadPool::runChunk(const Chunk& chunk) {
-  Job& job = *chunk.job;
-  std::exception_ptr error;
-  try {
-    (*job.body)(chunk.lo, chunk.hi);
-  } catch (...) {
-    error = std::current_exception();
+void ThreadPool::participate(Job& job) {
+  for (;;) {
+    std::int64_t chunk = job.nextChunk.fetch_add(1, std::memory_order_relaxed);
+    if (chunk >= job.chunks)
+      return;
+    std::exception_ptr error;
+    try {
+      (*job.body)(job.boundary(chunk), job.boundary(chunk + 1));
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(job.mutex);
+    if (error && !job.firstError)
+      job.firstError = error;
+    if (job.chunksLeft.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      job.finished.notify_all();
   }
+}
+
+void ThreadPool::visit(Job& job) {
+  participate(job);
   std::lock_guard<std::mutex> lock(job.mutex);
-  if (error && !job.firstError)
-    job.firstError = error;
-  if (job.pending.fetch_sub(1, std::memory_order_acq_rel) == 1)
+  if (job.visitors.fetch_sub(1, std::memory_order_acq_rel) == 1)
     job.finished.notify_all();
+}
+
+ThreadPool::Job* ThreadPool::takeRequest() {
+  if (queue_.empty())
+    return nullptr;
+  Job* job = queue_.front();
+  queue_.pop_front();
+  queued_.fetch_sub(1, std::memory_order_relaxed);
+  job->visitors.fetch_add(1, std::memory_order_relaxed);
+  return job;
 }
 
 void ThreadPool::workerLoop() {
   for (;;) {
-    Chunk chunk;
     pollFor([&] { return queued_.load(std::memory_order_acquire) > 0 || stopping_.load(); });
+    Job* job = nullptr;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return stopping_.load() || !queue_.empty(); });
-      if (queue_.empty())
+      job = takeRequest();
+      if (!job)
         return;
-      chunk = queue_.front();
-      queue_.pop_front();
-      queued_.fetch_sub(1, std::memory_order_relaxed);
     }
-    runChunk(chunk);
+    visit(*job);
   }
 }
 
@@ -106,51 +145,53 @@ void ThreadPool::parallelFor(std::int64_t begin, std::int64_t end, std::int64_t 
     return;
   grain = std::max<std::int64_t>(grain, 1);
   std::int64_t grains = (end - begin + grain - 1) / grain;
-  std::int64_t chunks = std::clamp<std::int64_t>(threads, 1, grains);
-  if (chunks == 1) {
+  if (threads <= 1 || grains == 1) {
     body(begin, end);
     return;
   }
-  // Static chunking: chunk c gets grains [c * grains / chunks, (c + 1) * grains / chunks).
-  auto boundary = [&](std::int64_t c) {
-    return c == chunks ? end : begin + c * grains / chunks * grain;
-  };
   Job job;
   job.body = &body;
-  job.pending = static_cast<std::size_t>(chunks);
+  job.begin = begin;
+  job.end = end;
+  job.grain = grain;
+  job.grains = grains;
+  job.chunks = std::min<std::int64_t>(grains, std::int64_t{threads} * kChunksPerThread);
+  job.chunksLeft = job.chunks;
+  std::int64_t helpers = std::min<std::int64_t>(threads, job.chunks) - 1;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (std::int64_t c = 1; c < chunks; ++c)
-      queue_.push_back(Chunk{&job, boundary(c), boundary(c + 1)});
-    queued_.fetch_add(static_cast<std::size_t>(chunks - 1), std::memory_order_release);
+    for (std::int64_t h = 0; h < helpers; ++h)
+      queue_.push_back(&job);
+    queued_.fetch_add(static_cast<std::size_t>(helpers), std::memory_order_release);
   }
   wake_.notify_all();
-  runChunk(Chunk{&job, boundary(0), boundary(1)});
-  for (;;) {
-    if (job.pending.load(std::memory_order_acquire) == 0)
-      break;
-    Chunk chunk;
+  participate(job);
+  while (job.chunksLeft.load(std::memory_order_acquire) != 0) {
+    Job* queued = nullptr;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (!queue_.empty()) {
-        chunk = queue_.front();
-        queue_.pop_front();
-        queued_.fetch_sub(1, std::memory_order_relaxed);
-      }
+      queued = takeRequest();
     }
-    if (chunk.job) {
-      runChunk(chunk);
-      continue;
-    }
-    // Nothing queued: the remaining chunks run on other threads; wait until they finish.
-    if (!pollFor([&] { return job.pending.load(std::memory_order_acquire) == 0; })) {
-      std::unique_lock<std::mutex> lock(job.mutex);
-      job.finished.wait(lock, [&] { return job.pending.load() == 0; });
-    }
-    break;
+    if (!queued)
+      break;
+    visit(*queued);
   }
-  // The last chunk's thread still holds job.mutex (it notifies under it) after pending reaches
-  // zero: take it once so that job outlives that thread's use of it.
+  // Requests for this job still in the queue (every chunk was taken before a worker got to
+  // them) are dropped: job dies with this call.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::size_t before = queue_.size();
+    std::erase(queue_, &job);
+    queued_.fetch_sub(before - queue_.size(), std::memory_order_relaxed);
+  }
+  // The remaining chunks run on other threads: wait until they finish and every thread that
+  // took a request for this job has left it.
+  if (!pollFor([&] { return job.done(); })) {
+    std::unique_lock<std::mutex> lock(job.mutex);
+    job.finished.wait(lock, [&] { return job.done(); });
+  }
+  // The last thread to leave still holds job.mutex (it notifies under it): take it once so
+  // that job outlives that thread's use of it.
   std::lock_guard<std::mutex> lock(job.mutex);
   if (job.firstError)
     std::rethrow_exception(job.firstError);

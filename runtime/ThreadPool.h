@@ -19,9 +19,14 @@ namespace einjit::runtime {
 /// below this the extra thread would spend as long starting as computing.
 inline constexpr std::int64_t kMinWorkPerThread = std::int64_t{1} << 18;
 
-/// A fixed set of workers sharing one queue of chunks. Safe to use from many threads at once;
-/// a thread waiting for its own chunks runs queued chunks meanwhile, so nested and concurrent
-/// parallel loops cannot deadlock. Joins the workers on destruction.
+/// Chunks a parallel loop is cut into per thread that runs it. More chunks than threads let a
+/// thread that runs ahead (its neighbour descheduled on a shared machine, or slowed by another
+/// program) take over the rest of the work instead of waiting for it.
+inline constexpr int kChunksPerThread = 4;
+
+/// A fixed set of workers sharing one queue of participation requests. Safe to use from many
+/// threads at once; a thread waiting for its own loop runs queued requests meanwhile, so nested
+/// and concurrent parallel loops cannot deadlock. Joins the workers on destruction.
 class ThreadPool {
 public:
   /// Starts `workers` threads (0 is allowed: every chunk then runs on the calling thread).
@@ -32,27 +37,29 @@ public:
 
   unsigned workers() const { return static_cast<unsigned>(workers_.size()); }
 
-  /// Calls body(lo, hi) on consecutive chunks covering [begin, end) exactly once: at most
-  /// `threads` chunks of nearly equal size, each boundary a multiple of `grain` from `begin`
-  /// (the last chunk ends at `end`). The caller runs the first chunk. Returns when every chunk
-  /// is done, then rethrows the first exception a chunk threw.
+  /// Calls body(lo, hi) on consecutive chunks covering [begin, end) exactly once: with
+  /// threads > 1, up to threads × kChunksPerThread chunks of nearly equal size, each boundary a
+  /// multiple of `grain` from `begin` (the last chunk ends at `end`); with one thread, one
+  /// chunk. At most `threads` threads, the caller among them, take chunks in order as each
+  /// finishes its last. Returns when every chunk is done, then rethrows the first exception a
+  /// chunk threw.
   void parallelFor(std::int64_t begin, std::int64_t end, std::int64_t grain, int threads,
                    const std::function<void(std::int64_t, std::int64_t)>& body);
 
 private:
   struct Job;
-  struct Chunk {
-    Job* job = nullptr;
-    std::int64_t lo = 0;
-    std::int64_t hi = 0;
-  };
 
   void workerLoop();
-  static void runChunk(const Chunk& chunk);
+  /// Takes and runs the job's chunks until none is left.
+  static void participate(Job& job);
+  /// participate() for a thread that took a request for the job from the queue, then leaves.
+  static void visit(Job& job);
+  /// The queue's first request (its job counts one more visitor), or null. Needs mutex_.
+  Job* takeRequest();
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Chunk> queue_;
+  std::deque<Job*> queue_;              ///< one entry per worker asked to join a job
   std::atomic<std::size_t> queued_ = 0; ///< queue_.size(), for workers polling without the lock
   std::atomic<bool> stopping_ = false;
   std::vector<std::thread> workers_;

@@ -10,8 +10,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -49,8 +51,9 @@ TEST(ThreadPool, ChunksCoverTheRangeOnceOnGrainBoundaries) {
       continue;
     }
     std::int64_t grains = (c.end - c.begin + c.grain - 1) / c.grain;
-    EXPECT_EQ(chunks.size(), static_cast<std::size_t>(std::min<std::int64_t>(c.threads, grains)))
-        << context;
+    std::int64_t expected =
+        c.threads <= 1 ? 1 : std::min<std::int64_t>(c.threads * runtime::kChunksPerThread, grains);
+    EXPECT_EQ(chunks.size(), static_cast<std::size_t>(expected)) << context;
     std::int64_t next = c.begin;
     for (const Range& chunk : chunks) {
       EXPECT_EQ(chunk.first, next) << context;
@@ -65,11 +68,52 @@ TEST(ThreadPool, ChunksCoverTheRangeOnceOnGrainBoundaries) {
 TEST(ThreadPool, ChunksAreNearlyEqual) {
   runtime::ThreadPool pool(1);
   std::vector<Range> chunks = chunksOf(pool, 0, 1024, 16, 3);
-  ASSERT_EQ(chunks.size(), 3u);
-  // 64 grains over 3 chunks: 21, 21, 22 grains.
-  EXPECT_EQ(chunks[0], Range(0, 336));
-  EXPECT_EQ(chunks[1], Range(336, 672));
-  EXPECT_EQ(chunks[2], Range(672, 1024));
+  static_assert(runtime::kChunksPerThread == 4, "the expectations below assume 12 chunks");
+  ASSERT_EQ(chunks.size(), 12u);
+  // 64 grains over 12 chunks: c * 64 / 12 grains before chunk c, so 5 or 6 grains each.
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    EXPECT_EQ(chunks[c].first, static_cast<std::int64_t>(c * 64 / 12 * 16)) << c;
+    std::int64_t grains = (chunks[c].second - chunks[c].first) / 16;
+    EXPECT_TRUE(grains == 5 || grains == 6) << c << ": " << grains;
+  }
+  EXPECT_EQ(chunks.back().second, 1024);
+}
+
+TEST(ThreadPool, AtMostTheAskedThreadsRunChunks) {
+  runtime::ThreadPool pool(3);
+  for (int threads : {1, 2, 3}) {
+    std::mutex mutex;
+    std::set<std::thread::id> seen;
+    pool.parallelFor(0, 4096, 1, threads, [&](std::int64_t, std::int64_t) {
+      // Long enough chunks that every idle worker would join if it were asked.
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      std::lock_guard<std::mutex> lock(mutex);
+      seen.insert(std::this_thread::get_id());
+    });
+    EXPECT_LE(seen.size(), static_cast<std::size_t>(threads)) << threads << " threads";
+    EXPECT_TRUE(seen.count(std::this_thread::get_id())) << "the caller takes chunks too";
+  }
+}
+
+TEST(ThreadPool, AFastThreadTakesOverTheChunksOfASlowOne) {
+  // The thread in the first chunk stalls (a descheduled neighbour on a shared machine) until
+  // the other seven chunks are done: the other thread must take every one of them.
+  runtime::ThreadPool pool(1);
+  std::atomic<int> othersDone{0};
+  std::atomic<bool> firstTaken{false};
+  std::atomic<bool> stalledTooLong{false};
+  pool.parallelFor(0, 8, 1, 2, [&](std::int64_t, std::int64_t) {
+    if (!firstTaken.exchange(true)) {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      while (othersDone.load() < 7 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      stalledTooLong = othersDone.load() < 7;
+      return;
+    }
+    ++othersDone;
+  });
+  EXPECT_FALSE(stalledTooLong.load()) << othersDone.load() << " of 7 chunks ran meanwhile";
+  EXPECT_EQ(othersDone.load(), 7);
 }
 
 TEST(ThreadPool, WithoutWorkersTheCallerRunsEveryChunk) {
@@ -169,9 +213,10 @@ std::size_t entryPointChunks(std::int64_t extent, std::int64_t workPerIteration,
 
 TEST(ThreadPool, EntryPointKeepsEachThreadAboveTheCutoff) {
   std::int64_t cutoff = runtime::kMinWorkPerThread;
+  std::size_t perThread = runtime::kChunksPerThread;
   EXPECT_EQ(entryPointChunks(1024, cutoff / 1024, 4), 1u); // one thread's worth in all
-  EXPECT_EQ(entryPointChunks(1024, 2 * cutoff / 1024, 4), 2u);
-  EXPECT_EQ(entryPointChunks(1024, 64 * cutoff / 1024, 4), 4u);
+  EXPECT_EQ(entryPointChunks(1024, 2 * cutoff / 1024, 4), 2 * perThread);
+  EXPECT_EQ(entryPointChunks(1024, 64 * cutoff / 1024, 4), 4 * perThread);
   EXPECT_EQ(entryPointChunks(1024, 64 * cutoff / 1024, 1), 1u);
   EXPECT_EQ(entryPointChunks(32, 64 * cutoff, 4), 2u); // only two steps of 16 to share
 }
