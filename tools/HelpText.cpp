@@ -70,7 +70,7 @@ options:
                             and the multiply-adds that chose it
                      loops  the loop nest the kernel runs, for contiguous  "loops"
                             operands
-                     llvm   the kernel's LLVM IR after the O3 pipeline     "llvm"
+                     llvm   the kernel's LLVM IR after optimization       "llvm"
                      asm    the kernel's assembly for this machine         "asm"
   --batch-dot=M    which Keras semantics is the primary result: current (default) or legacy
   --strategy=S     the kernels' schedule: auto (default: chosen from the cost figures that

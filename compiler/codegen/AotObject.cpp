@@ -254,7 +254,7 @@ std::string compileAotObject(const std::vector<AotEntryPoint>& entries, const Ta
   llvm::LLVMContext context;
   std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target);
   std::unique_ptr<llvm::Module> module = buildAotModule(entries, context, *machine);
-  optimizeModule(*module, *machine);
+  optimizeLinkedModule(*module, *machine);
   return emitMachineCode(*module, *machine, llvm::CodeGenFileType::ObjectFile);
 }
 

@@ -39,13 +39,13 @@ TargetDesc namedTarget(const std::string& cpu, const std::string& triple = "");
 using KernelEntry = void (*)(void* const* data, const std::int64_t* strides,
                              const std::int64_t* extents, const void* alpha, const void* beta);
 
-/// The kernel's LLVM IR, before or after the O3 pipeline.
+/// The kernel's LLVM IR, before or after optimization.
 std::string emitLLVMIR(const ir::LoopNest& nest, const TargetDesc& target,
                        const std::string& symbol, bool optimized);
-/// The kernel's assembly after the O3 pipeline.
+/// The kernel's assembly after optimization.
 std::string emitAssembly(const ir::LoopNest& nest, const TargetDesc& target,
                          const std::string& symbol);
-/// An object file defining `symbol` with the KernelEntry signature, after the O3 pipeline.
+/// An object file defining `symbol` with the KernelEntry signature, after optimization.
 /// LLVM failures throw Error(Internal) naming the stage ("codegen (verify): …").
 std::string compileObject(const ir::LoopNest& nest, const TargetDesc& target,
                           const std::string& symbol);

@@ -1,5 +1,5 @@
 // The codegen stages as LLVM objects, shared by the codegen .cpp files only (this header pulls in
-// LLVM): target machine, kernel module, O3 pipeline, machine-code emission.
+// LLVM): target machine, kernel module, optimization pipelines, machine-code emission.
 #pragma once
 
 #include "codegen/Codegen.h"
@@ -35,8 +35,11 @@ void buildPackedKernel(const ir::LoopNest& nest, llvm::Module& module,
 void emitCountedLoop(llvm::IRBuilder<>& builder, llvm::Value* begin, llvm::Value* end,
                      std::int64_t step, const std::function<void(llvm::Value*)>& body,
                      llvm::MDNode* loopMetadata = nullptr);
-/// Runs the new pass manager's O3 module pipeline, tuned by `machine`.
+/// Runs the short function pipeline a JIT kernel needs (OptPipeline.cpp), tuned by `machine`.
 void optimizeModule(llvm::Module& module, llvm::TargetMachine& machine);
+/// Runs the new pass manager's O3 module pipeline, tuned by `machine`: for the ahead-of-time
+/// object, whose entry points rely on the inliner.
+void optimizeLinkedModule(llvm::Module& module, llvm::TargetMachine& machine);
 /// Object file or assembly text of `module`.
 std::string emitMachineCode(llvm::Module& module, llvm::TargetMachine& machine,
                             llvm::CodeGenFileType type);

@@ -114,7 +114,7 @@ std::shared_ptr<const jit::Kernel> Engine::Impl::loadOrCompile(const ir::LoopNes
     std::string object = codegen::compileObject(nest, target, symbol);
     return jit.load(object, symbol, millis());
   }
-  // The unoptimized IR is cheap next to O3 and machine code, and pins down what the code
+  // The unoptimized IR is cheap next to optimization and machine code, and pins down what the code
   // generator makes of the nest: an einjit build whose codegen changed never uses an old object.
   jit::DiskEntryIdentity identity{
       EINJIT_VERSION, target.key(), key,

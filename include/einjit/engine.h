@@ -88,7 +88,7 @@ enum class ExplainStage {
   Index,    ///< the IndexProgram, output shape and label groups
   Path,     ///< + the pairwise contraction path (3+ operands) and the costs that chose it
   Loops,    ///< + the loop nest the kernel runs
-  LLVM,     ///< + the kernel's LLVM IR after the O3 pipeline
+  LLVM,     ///< + the kernel's LLVM IR after the kernel pipeline
   Assembly, ///< + the kernel's assembly for this machine
 };
 
