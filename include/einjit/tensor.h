@@ -48,7 +48,8 @@ private:
   Strides strides_;
 };
 
-/// An owning tensor, zero-initialised, stored contiguously in C or Fortran order.
+/// An owning tensor, zero-initialised, stored contiguously in C or Fortran order from a
+/// 64-byte aligned address.
 class Tensor {
 public:
   enum class Order { C, F };

@@ -3,6 +3,7 @@
 
 #include "TestSupport.h"
 
+#include <cstdint>
 #include <limits>
 
 namespace einjit {
@@ -60,6 +61,15 @@ TEST(Tensor, ViewDefaultsToRowMajorAndChecksStrideRank) {
   TensorView scalar(data, DType::f64, {});
   EXPECT_EQ(scalar.rank(), 0u);
   EXPECT_EQ(scalar.elements(), 1);
+}
+
+TEST(Tensor, StorageStartsOnACacheLine) {
+  // Small blocks come from the heap's arenas, large ones (2 MiB) from mmap: both aligned.
+  for (std::int64_t elements : {1, 3, 1000, 512 * 512}) {
+    Tensor tensor(DType::f64, {elements});
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(tensor.data()) % 64, 0u) << elements;
+    tensor.as<double>()[elements - 1] = 1.0; // the whole block is usable
+  }
 }
 
 TEST(Tensor, OwningTensorIsZeroedInEitherOrder) {
