@@ -182,12 +182,6 @@ std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::P
       return "the direct nest strides through " + spanText(span) + " of " + input.name +
              " per output tile (> 2 x L2 " + std::to_string(options.caches.l2 >> 10) + " KiB)";
   }
-  // Large products pack too: copying the operands costs well under 1 % of the work, and the
-  // blocked loops beat the direct nest's register tile once its operands outgrow the L2
-  // (S6 2^30: ~97 -> ~104 GFLOP/s, S7 2^29: ~100 -> ~103; at 2^27, G512, the two tie).
-  if (perPoint >= static_cast<double>(std::int64_t{1} << 28))
-    return std::to_string(static_cast<std::int64_t>(perPoint)) +
-           " multiply-adds per batch point (>= 2^28)";
   return std::nullopt;
 }
 
