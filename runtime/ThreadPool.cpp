@@ -140,7 +140,8 @@ void ThreadPool::workerLoop() {
 }
 
 void ThreadPool::parallelFor(std::int64_t begin, std::int64_t end, std::int64_t grain, int threads,
-                             const std::function<void(std::int64_t, std::int64_t)>& body) {
+                             const std::function<void(std::int64_t, std::int64_t)>& body,
+                             int chunksPerThread) {
   if (end <= begin)
     return;
   grain = std::max<std::int64_t>(grain, 1);
@@ -155,7 +156,7 @@ void ThreadPool::parallelFor(std::int64_t begin, std::int64_t end, std::int64_t 
   job.end = end;
   job.grain = grain;
   job.grains = grains;
-  job.chunks = std::min<std::int64_t>(grains, std::int64_t{threads} * kChunksPerThread);
+  job.chunks = std::min<std::int64_t>(grains, std::int64_t{threads} * std::max(chunksPerThread, 1));
   job.chunksLeft = job.chunks;
   std::int64_t helpers = std::min<std::int64_t>(threads, job.chunks) - 1;
   {
@@ -226,10 +227,14 @@ ThreadCountScope::~ThreadCountScope() {
 
 } // namespace einjit::runtime
 
-void einjit_rt_parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain,
-                            std::int64_t workPerIteration,
-                            void (*body)(void* ctx, std::int64_t lo, std::int64_t hi),
-                            void* ctx) noexcept {
+namespace {
+
+/// Splits [begin, end) on the shared pool: at most currentThreadCount() threads, each with at
+/// least kMinWorkPerThread multiply-adds.
+void splitOnSharedPool(std::int64_t begin, std::int64_t end, std::int64_t grain,
+                       std::int64_t workPerIteration,
+                       void (*body)(void* ctx, std::int64_t lo, std::int64_t hi), void* ctx,
+                       int chunksPerThread) noexcept {
   using namespace einjit::runtime;
   std::int64_t work =
       std::max<std::int64_t>(end - begin, 0) * std::max<std::int64_t>(workPerIteration, 1);
@@ -239,6 +244,24 @@ void einjit_rt_parallel_for(std::int64_t begin, std::int64_t end, std::int64_t g
     body(ctx, begin, end);
     return;
   }
-  sharedPool().parallelFor(begin, end, grain, static_cast<int>(threads),
-                           [&](std::int64_t lo, std::int64_t hi) { body(ctx, lo, hi); });
+  sharedPool().parallelFor(
+      begin, end, grain, static_cast<int>(threads),
+      [&](std::int64_t lo, std::int64_t hi) { body(ctx, lo, hi); }, chunksPerThread);
+}
+
+} // namespace
+
+void einjit_rt_parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain,
+                            std::int64_t workPerIteration,
+                            void (*body)(void* ctx, std::int64_t lo, std::int64_t hi),
+                            void* ctx) noexcept {
+  splitOnSharedPool(begin, end, grain, workPerIteration, body, ctx,
+                    einjit::runtime::kChunksPerThread);
+}
+
+void einjit_rt_parallel_for_per_thread(std::int64_t begin, std::int64_t end, std::int64_t grain,
+                                       std::int64_t workPerIteration,
+                                       void (*body)(void* ctx, std::int64_t lo, std::int64_t hi),
+                                       void* ctx) noexcept {
+  splitOnSharedPool(begin, end, grain, workPerIteration, body, ctx, 1);
 }

@@ -2,9 +2,10 @@
 //
 // The kernel's contract:
 //   * Work is split into units, one per batch point and NR output columns; `<symbol>.units(ctx,
-//     lo, hi)` runs units [lo, hi), the entry calls it once or through einjit_rt_parallel_for.
-//     Each unit writes only its own output columns, and every output element is summed in the
-//     same order whatever the split, so results do not depend on the thread count.
+//     lo, hi)` runs units [lo, hi), the entry calls it once or through
+//     einjit_rt_parallel_for_per_thread (one chunk per thread: every chunk packs all of A). Each
+//     unit writes only its own output columns, and every output element is summed in the same order
+//     whatever the split, so results do not depend on the thread count.
 //   * Scratch memory (runtime/Scratch.h, per thread) holds six offset tables — for every index
 //     of a group, its tensor offset: A and C along M, B and C along N, A and B along K — then
 //     the packed A block and the packed B block. If the scratch allocation fails the units do
@@ -92,7 +93,7 @@ private:
       auto* runtimeType = llvm::FunctionType::get(
           builder_.getVoidTy(), {i64(), i64(), i64(), i64(), pointer, pointer}, false);
       llvm::FunctionCallee parallelFor =
-          module_.getOrInsertFunction("einjit_rt_parallel_for", runtimeType);
+          module_.getOrInsertFunction("einjit_rt_parallel_for_per_thread", runtimeType);
       if (auto* declaration = llvm::dyn_cast<llvm::Function>(parallelFor.getCallee()))
         declaration->addFnAttr(llvm::Attribute::NoUnwind);
       builder_.CreateCall(parallelFor, {constant(0), unitCount, constant(1),

@@ -58,6 +58,10 @@ Jit::Jit() : state_(std::make_shared<State>()) {
   runtime[lljit.mangleAndIntern("einjit_rt_parallel_for")] =
       llvm::orc::ExecutorSymbolDef(llvm::orc::ExecutorAddr::fromPtr(&einjit_rt_parallel_for),
                                    llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+  runtime[lljit.mangleAndIntern("einjit_rt_parallel_for_per_thread")] =
+      llvm::orc::ExecutorSymbolDef(
+          llvm::orc::ExecutorAddr::fromPtr(&einjit_rt_parallel_for_per_thread),
+          llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
   runtime[lljit.mangleAndIntern("einjit_rt_scratch")] =
       llvm::orc::ExecutorSymbolDef(llvm::orc::ExecutorAddr::fromPtr(&einjit_rt_scratch),
                                    llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);

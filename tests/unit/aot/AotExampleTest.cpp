@@ -260,7 +260,9 @@ TEST(AotExample, ThreadedObjectCallsOnlyTheThreadPool) {
                                          "fma",
                                          "fmaf",
                                          "einjit_rt_call_with_threads",
-                                         "einjit_rt_parallel_for"};
+                                         "einjit_rt_parallel_for",
+                                         "einjit_rt_parallel_for_per_thread",
+                                         "einjit_rt_scratch"};
   for (const std::string& symbol : undefined)
     EXPECT_TRUE(allowed.count(symbol)) << object << " needs " << symbol;
 }

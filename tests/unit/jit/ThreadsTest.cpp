@@ -200,10 +200,12 @@ void recordChunk(void* context, std::int64_t lo, std::int64_t hi) {
   recorded->chunks.push_back({lo, hi});
 }
 
-std::size_t entryPointChunks(std::int64_t extent, std::int64_t workPerIteration, int threads) {
+std::size_t entryPointChunks(std::int64_t extent, std::int64_t workPerIteration, int threads,
+                             bool perThread = false) {
   runtime::ThreadCountScope scope(threads);
   RecordedChunks recorded;
-  einjit_rt_parallel_for(0, extent, 16, workPerIteration, &recordChunk, &recorded);
+  (perThread ? einjit_rt_parallel_for_per_thread
+             : einjit_rt_parallel_for)(0, extent, 16, workPerIteration, &recordChunk, &recorded);
   std::int64_t covered = 0;
   for (const Range& chunk : recorded.chunks)
     covered += chunk.second - chunk.first;
@@ -219,6 +221,10 @@ TEST(ThreadPool, EntryPointKeepsEachThreadAboveTheCutoff) {
   EXPECT_EQ(entryPointChunks(1024, 64 * cutoff / 1024, 4), 4 * perThread);
   EXPECT_EQ(entryPointChunks(1024, 64 * cutoff / 1024, 1), 1u);
   EXPECT_EQ(entryPointChunks(32, 64 * cutoff, 4), 2u); // only two steps of 16 to share
+  // Packed kernels' entry point: one chunk per thread, the same cutoff.
+  EXPECT_EQ(entryPointChunks(1024, 64 * cutoff / 1024, 4, true), 4u);
+  EXPECT_EQ(entryPointChunks(1024, 2 * cutoff / 1024, 4, true), 2u);
+  EXPECT_EQ(entryPointChunks(1024, cutoff / 1024, 4, true), 1u);
 }
 
 TEST(ParallelLoops, MarkedAboveTheCutoffOnly) {
