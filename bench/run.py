@@ -125,6 +125,20 @@ class Table:
         return max(values) if values else None
 
 
+def merge_runs(parts, thread_counts):
+    """One Google Benchmark report from one run per thread count: every run's benchmarks, each
+    name once (the compile benchmarks run in every process; the first run's are kept)."""
+    merged = dict(parts[0])
+    merged["context"] = dict(parts[0]["context"], thread_counts=thread_counts)
+    seen, benchmarks = set(), []
+    for part in parts:
+        names = {entry["name"] for entry in part["benchmarks"]}
+        benchmarks += [entry for entry in part["benchmarks"] if entry["name"] not in seen]
+        seen |= names
+    merged["benchmarks"] = benchmarks
+    return merged
+
+
 def lscpu():
     fields = {}
     try:
@@ -458,13 +472,6 @@ def main():
         if not binary.exists():
             sys.exit(f"{binary} was not built: is Google Benchmark missing? "
                      "(apt-get install libbenchmark-dev)")
-        command = [binary, f"--einjit_threads={options.threads}",
-                   f"--benchmark_repetitions={options.repetitions}",
-                   "--benchmark_report_aggregates_only=true",
-                   f"--benchmark_min_time={options.min_time}", "--benchmark_min_warmup_time=0.05",
-                   f"--benchmark_out={json_path}", "--benchmark_out_format=json"]
-        if options.filter:
-            command.append(f"--benchmark_filter=({options.filter})|{CEILINGS}")
         # Spinning OpenMP barriers collapse on an oversubscribed machine (a spinning thread takes
         # the core its teammate needs): OpenMP teams sleep while they wait unless the caller says
         # otherwise.
@@ -472,7 +479,24 @@ def main():
         environment.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
         load_before = os.getloadavg()[0]
-        run(command, env=environment)
+        # One process per thread count: a peer's pool from a two-thread run (OpenBLAS and Eigen
+        # threads spin a while after their work) must not share the machine with the one-thread
+        # runs that follow it. Measured: einjit's S4 at one thread fell from ~110 to 77-100
+        # GFLOP/s when it ran right after the S3 peers' two-thread runs.
+        parts = []
+        for threads in options.threads.split(","):
+            part = json_path.with_name(f"results-t{threads}.json")
+            command = [binary, f"--einjit_threads={threads}",
+                       f"--benchmark_repetitions={options.repetitions}",
+                       "--benchmark_report_aggregates_only=true",
+                       f"--benchmark_min_time={options.min_time}",
+                       "--benchmark_min_warmup_time=0.05",
+                       f"--benchmark_out={part}", "--benchmark_out_format=json"]
+            if options.filter:
+                command.append(f"--benchmark_filter=({options.filter})|{CEILINGS}")
+            run(command, env=environment)
+            parts.append(json.loads(part.read_text()))
+        json_path.write_text(json.dumps(merge_runs(parts, options.threads)))
         info = {"loads": [load_before, os.getloadavg()[0], uptime],
                 "repetitions": options.repetitions, "min_time": options.min_time}
         info_path.write_text(json.dumps(info))
