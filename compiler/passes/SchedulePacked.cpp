@@ -43,8 +43,8 @@ std::int64_t blockFor(std::size_t bytes, std::int64_t perIndex, std::int64_t mul
 
 /// Rows per micro-tile: at most `most` (what the registers hold), fewer from 8 up when that
 /// pads M with fewer zero rows, ties to the larger tile. M = 64 runs as 8 tiles of 8 rather than
-/// 6 of 12 with 8 rows of zeros (G64x64x4096 f64: ~40 -> ~46 GFLOP/s); on Zen 4 an 8-row tile
-/// ran no slower than a 12-row one on 1024³ either.
+/// 6 of 12 with 8 rows of zeros (G64x64x4096 f64 packed: ~40 -> ~46 GFLOP/s); on Zen 4 an 8-row
+/// tile ran no slower than a 12-row one on 1024³ either.
 int rowsPerTile(int most, std::int64_t m) {
   auto padding = [&](int rows) { return roundUp(m, rows) - m; };
   int best = most;
