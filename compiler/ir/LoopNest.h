@@ -114,8 +114,8 @@ struct LoopNest {
   /// reductionLoops are empty.
   std::optional<PackedGemm> packed;
 
-  /// True when the kernel splits work across threads (einjit_rt_parallel_for): the packed
-  /// schedule's units or the outermost output loop.
+  /// True when the kernel splits work across threads: the packed schedule's units (through
+  /// einjit_rt_parallel_for_per_thread) or the outermost output loop (einjit_rt_parallel_for).
   bool runsInParallel() const {
     return packed ? packed->parallel : !outputLoops.empty() && outputLoops.front().parallel;
   }
