@@ -55,16 +55,14 @@ Jit::Jit() : state_(std::make_shared<State>()) {
   // The runtime is linked statically, so the process's dynamic symbol table may not list it:
   // give kernels the addresses of its entry points directly.
   llvm::orc::SymbolMap runtime;
-  runtime[lljit.mangleAndIntern("einjit_rt_parallel_for")] =
-      llvm::orc::ExecutorSymbolDef(llvm::orc::ExecutorAddr::fromPtr(&einjit_rt_parallel_for),
-                                   llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
-  runtime[lljit.mangleAndIntern("einjit_rt_parallel_for_per_thread")] =
-      llvm::orc::ExecutorSymbolDef(
-          llvm::orc::ExecutorAddr::fromPtr(&einjit_rt_parallel_for_per_thread),
-          llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
-  runtime[lljit.mangleAndIntern("einjit_rt_scratch")] =
-      llvm::orc::ExecutorSymbolDef(llvm::orc::ExecutorAddr::fromPtr(&einjit_rt_scratch),
-                                   llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+  auto give = [&](const char* name, auto* function) {
+    runtime[lljit.mangleAndIntern(name)] = llvm::orc::ExecutorSymbolDef(
+        llvm::orc::ExecutorAddr::fromPtr(function),
+        llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+  };
+  give("einjit_rt_parallel_for", &einjit_rt_parallel_for);
+  give("einjit_rt_parallel_for_per_thread", &einjit_rt_parallel_for_per_thread);
+  give("einjit_rt_scratch", &einjit_rt_scratch);
   if (llvm::Error error = lljit.getMainJITDylib().define(llvm::orc::absoluteSymbols(runtime)))
     jitFailure("create", std::move(error));
 }
