@@ -14,12 +14,15 @@
 //     B[pc.., jc..] into NR-column micro-panels (NR values per k), zero beyond the edges, so the
 //     micro-kernel always computes a full MR × NR tile; any stride or permutation of A and B is
 //     folded into the offset tables the copies read through.
+//     Rows that are neither consecutive nor K-consecutive, and edge panels, are copied by the
+//     runtime (runtime/PackedEdges.h) rather than by code of their own in every kernel.
 //   * The micro-kernel keeps MR × vectors accumulators in registers: per k it loads the B row's
 //     vectors and broadcasts MR values of A into llvm.fma.
 //   * The tile is stored as alpha * acc + beta * out on the first K block (out not read when
 //     beta is zero) and added to out on later ones. A full tile whose columns are consecutive in
 //     out (the innermost N label has stride 1 and the tile does not cross its end) is stored
-//     with vector loads and stores; any other tile goes through a stack copy, element by element.
+//     with vector loads and stores; any other tile is spilled to a stack copy that the runtime
+//     stores element by element.
 #include "codegen/ElementOps.h"
 #include "codegen/LLVMCodegen.h"
 
@@ -66,6 +69,19 @@ private:
     function.addFnAttr("target-features", machine_.getTargetFeatureString());
   }
 
+  /// A runtime entry point (runtime/*.h: none of them throws).
+  llvm::FunctionCallee runtimeFunction(const std::string& name, llvm::Type* result,
+                                       llvm::ArrayRef<llvm::Type*> parameters) {
+    llvm::FunctionCallee callee =
+        module_.getOrInsertFunction(name, llvm::FunctionType::get(result, parameters, false));
+    if (auto* declaration = llvm::dyn_cast<llvm::Function>(callee.getCallee()))
+      declaration->addFnAttr(llvm::Attribute::NoUnwind);
+    return callee;
+  }
+
+  /// The runtime's `name` for this kernel's element type: name_f32 or name_f64.
+  std::string typed(const std::string& name) const { return name + (size_ == 4 ? "_f32" : "_f64"); }
+
   void startFunction(llvm::Function* function) {
     function_ = function;
     addTargetAttributes(*function);
@@ -90,12 +106,9 @@ private:
       builder_.CreateStore(entry->getArg(a), builder_.CreateConstGEP1_64(pointer, context, a));
     llvm::Value* unitCount = constant(batch_ * tiles_);
     if (gemm_.parallel) {
-      auto* runtimeType = llvm::FunctionType::get(
-          builder_.getVoidTy(), {i64(), i64(), i64(), i64(), pointer, pointer}, false);
       llvm::FunctionCallee parallelFor =
-          module_.getOrInsertFunction("einjit_rt_parallel_for_per_thread", runtimeType);
-      if (auto* declaration = llvm::dyn_cast<llvm::Function>(parallelFor.getCallee()))
-        declaration->addFnAttr(llvm::Attribute::NoUnwind);
+          runtimeFunction("einjit_rt_parallel_for_per_thread", builder_.getVoidTy(),
+                          {i64(), i64(), i64(), i64(), pointer, pointer});
       builder_.CreateCall(parallelFor, {constant(0), unitCount, constant(1),
                                         constant(m_ * k_ * nr_), units, context});
     } else {
@@ -179,11 +192,8 @@ private:
   std::int64_t bBlockBytes() const { return alignUp(gemm_.nc * gemm_.kc * size_); }
 
   llvm::Value* allocateScratch() {
-    llvm::Type* pointer = builder_.getPtrTy();
-    auto* type = llvm::FunctionType::get(pointer, {i64()}, false);
-    llvm::FunctionCallee scratch = module_.getOrInsertFunction("einjit_rt_scratch", type);
-    if (auto* declaration = llvm::dyn_cast<llvm::Function>(scratch.getCallee()))
-      declaration->addFnAttr(llvm::Attribute::NoUnwind);
+    llvm::FunctionCallee scratch =
+        runtimeFunction("einjit_rt_scratch", builder_.getPtrTy(), {i64()});
     return builder_.CreateCall(scratch, {constant(tableBytes() + aBlockBytes() + bBlockBytes())});
   }
 
@@ -235,8 +245,12 @@ private:
       });
   }
 
+  /// The address of table[index].
+  llvm::Value* tableFrom(Table table, llvm::Value* index) {
+    return builder_.CreateGEP(i64(), tables_[table], index);
+  }
   llvm::Value* tableAt(Table table, llvm::Value* index) {
-    return builder_.CreateLoad(i64(), builder_.CreateGEP(i64(), tables_[table], index));
+    return builder_.CreateLoad(i64(), tableFrom(table, index));
   }
 
   // ---- the BLIS loops ---------------------------------------------------------------------
@@ -300,37 +314,17 @@ private:
 
   /// Copies the group's rows [begin, begin + valid) by kc K indices from pc into micro-panels
   /// of `width` rows, panel[p][k][w] for row p·width + w, rows past `valid` zero. When the rows
-  /// are consecutive in memory, a full panel copies one `width`-wide vector per k; otherwise
-  /// row by row along K, consecutive K offsets read without the table.
+  /// are consecutive in memory, a full panel copies one `width`-wide vector per k; when K is
+  /// consecutive, lanes × lanes blocks are transposed in registers; the rest goes element by
+  /// element through the runtime.
   void pack(const PackSource& source, llvm::Value* begin, llvm::Value* valid, llvm::Value* pc,
             llvm::Value* kc, std::int64_t width, llvm::Value* block) {
     llvm::Value* panels =
         builder_.CreateUDiv(builder_.CreateAdd(valid, constant(width - 1)), constant(width));
-    llvm::Value* last = builder_.CreateSub(valid, constant(1));
     llvm::Value* kConsecutive = unitInnermost(source.tensor, gemm_.k)
                                     ? withinRun(pc, kc, gemm_.k.back())
                                     : builder_.getFalse();
     llvm::Value* kBase = tableAt(source.columns, pc);
-    // Row by row along K, from kFrom.
-    auto packRow = [&](llvm::Value* row, llvm::Value* kFrom) {
-      llvm::Value* panel = builder_.CreateUDiv(row, constant(width));
-      llvm::Value* lane = builder_.CreateURem(row, constant(width));
-      llvm::Value* first = builder_.CreateAdd(
-          builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width)), lane);
-      // Padding rows read a real element (the last row) and store zero.
-      llvm::Value* isValid = builder_.CreateICmpSLT(row, valid);
-      llvm::Value* rowOffset = tableAt(source.rows, builder_.CreateAdd(begin, minOf(row, last)));
-      emitIf(kConsecutive, [&](bool consecutive) {
-        emitLoop(kFrom, kc, 1, [&](llvm::Value* k) {
-          llvm::Value* column = consecutive ? builder_.CreateAdd(kBase, k)
-                                            : tableAt(source.columns, builder_.CreateAdd(pc, k));
-          Element value = ops_.load(source.base, builder_.CreateAdd(rowOffset, column), 1, nullptr);
-          value.re = builder_.CreateSelect(isValid, value.re, ops_.zero(1).re);
-          ops_.store(value, block,
-                     builder_.CreateAdd(first, builder_.CreateMul(k, constant(width))), 1, nullptr);
-        });
-      });
-    };
     bool rowsMayBeConsecutive = unitInnermost(source.tensor, *source.rowLabels);
     emitLoop(constant(0), panels, 1, [&](llvm::Value* panel) {
       llvm::Value* firstRow = builder_.CreateMul(panel, constant(width));
@@ -359,8 +353,18 @@ private:
                                builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width)));
             });
           }
-          emitLoop(firstRow, builder_.CreateAdd(firstRow, constant(width)), 1,
-                   [&](llvm::Value* row) { packRow(row, kFrom); });
+          // The rest element by element, in the runtime (runtime/PackedEdges.h).
+          llvm::Type* pointer = builder_.getPtrTy();
+          llvm::FunctionCallee packRows =
+              runtimeFunction(typed("einjit_rt_pack_rows"), builder_.getVoidTy(),
+                              {pointer, pointer, i64(), pointer, i64(), i64(), i64(), pointer});
+          llvm::Value* panelStart = builder_.CreateGEP(
+              ops_.componentType(), block,
+              builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width)));
+          builder_.CreateCall(
+              packRows, {source.base, tableFrom(source.rows, builder_.CreateAdd(begin, firstRow)),
+                         minOf(builder_.CreateSub(valid, firstRow), constant(width)),
+                         tableFrom(source.columns, pc), kFrom, kc, constant(width), panelStart});
           return;
         }
         llvm::Value* rowBase = tableAt(source.rows, builder_.CreateAdd(begin, firstRow));
@@ -553,8 +557,8 @@ private:
     });
     builder_.CreateBr(done);
 
-    // An edge tile: through a stack copy, row by row, with masked vectors when the columns are
-    // consecutive and element by element otherwise.
+    // An edge tile, or columns apart in out: spilled to a stack copy and stored element by
+    // element by the runtime (runtime/PackedEdges.h).
     builder_.SetInsertPoint(spilled);
     if (!tile_) {
       llvm::IRBuilder<> entry(&function_->getEntryBlock(), function_->getEntryBlock().begin());
@@ -564,54 +568,17 @@ private:
       for (int vector = 0; vector < gemm_.vectors; ++vector)
         ops_.store(ops_.read(accumulator(row, vector)), tile_,
                    constant(row * nr_ + vector * gemm_.lanes), gemm_.lanes, nullptr);
-    emitIf(consecutive, [&](bool vectors) {
-      emitLoop(constant(0), mv, 1, [&](llvm::Value* row) {
-        llvm::Value* rowOffset = tableAt(CM, builder_.CreateAdd(m0, row));
-        llvm::Value* tileRow = builder_.CreateMul(row, constant(nr_));
-        if (vectors) {
-          emitIf(overwrite, [&](bool plain) {
-            for (int vector = 0; vector < gemm_.vectors; ++vector)
-              storeMasked(cBase,
-                          builder_.CreateAdd(builder_.CreateAdd(rowOffset, columnBase),
-                                             constant(vector * gemm_.lanes)),
-                          builder_.CreateAdd(tileRow, constant(vector * gemm_.lanes)),
-                          builder_.CreateSub(nv, constant(vector * gemm_.lanes)), plain, betaHere);
-          });
-          return;
-        }
-        emitLoop(constant(0), nv, 1, [&](llvm::Value* column) {
-          Element value = ops_.load(tile_, builder_.CreateAdd(tileRow, column), 1, nullptr);
-          llvm::Value* offset =
-              builder_.CreateAdd(rowOffset, tableAt(CN, builder_.CreateAdd(n0, column)));
-          emitIf(overwrite,
-                 [&](bool plain) { storeOne(value, cBase, offset, 1, plain, betaHere); });
-        });
-      });
-    });
+    llvm::Type* pointer = builder_.getPtrTy();
+    llvm::Type* scalar = ops_.componentType();
+    llvm::FunctionCallee storeTile =
+        runtimeFunction(typed("einjit_rt_store_tile"), builder_.getVoidTy(),
+                        {pointer, i64(), pointer, pointer, pointer, i64(), i64(), scalar, scalar,
+                         builder_.getInt32Ty()});
+    builder_.CreateCall(storeTile, {tile_, constant(nr_), cBase, tableFrom(CM, m0),
+                                    tableFrom(CN, n0), mv, nv, alpha_.re, betaHere,
+                                    builder_.CreateZExt(overwrite, builder_.getInt32Ty())});
     builder_.CreateBr(done);
     builder_.SetInsertPoint(done);
-  }
-
-  /// storeOne for the first `count` lanes of the tile's vector at `tileOffset` (none when
-  /// count <= 0): masked loads and stores touch no other element of out.
-  void storeMasked(llvm::Value* cBase, llvm::Value* offset, llvm::Value* tileOffset,
-                   llvm::Value* count, bool plain, llvm::Value* betaHere) {
-    int lanes = gemm_.lanes;
-    std::vector<llvm::Constant*> laneIndices;
-    for (int lane = 0; lane < lanes; ++lane)
-      laneIndices.push_back(builder_.getInt64(lane));
-    llvm::Value* mask = builder_.CreateICmpSLT(llvm::ConstantVector::get(laneIndices),
-                                               builder_.CreateVectorSplat(lanes, count));
-    llvm::Type* type = ops_.typeOf(lanes);
-    llvm::Align align(static_cast<std::uint64_t>(size_));
-    llvm::Value* pointer = builder_.CreateGEP(ops_.componentType(), cBase, offset);
-    Element value = ops_.load(tile_, tileOffset, lanes, nullptr);
-    value = ops_.multiply(ops_.broadcast(alpha_, lanes), value);
-    if (!plain) {
-      Element old{builder_.CreateMaskedLoad(type, pointer, align, mask)};
-      value = ops_.multiplyAdd(ops_.broadcast(Element{betaHere}, lanes), old, value);
-    }
-    builder_.CreateMaskedStore(value.re, pointer, align, mask);
   }
 
   // ---- loops and arithmetic ----------------------------------------------------------------
