@@ -7,7 +7,8 @@
 //     unit writes only its own output columns, and every output element is summed in the same order
 //     whatever the split, so results do not depend on the thread count.
 //   * Scratch memory (runtime/Scratch.h, per thread) holds six offset tables — for every index
-//     of a group, its tensor offset: A and C along M, B and C along N, A and B along K — then
+//     of a group, its tensor offset: A and C along M, B and C along N, A and B along K, filled
+//     by the runtime (runtime/OffsetTable.h) — then
 //     the packed A block and the packed B block. If the scratch allocation fails the units do
 //     nothing (the runtime counts the failure and reports it).
 //   * Packing copies A[ic.., pc..] into MR-row micro-panels (k-major, MR values per k) and
@@ -28,6 +29,7 @@
 
 #include <llvm/IR/Verifier.h>
 
+#include <algorithm>
 #include <array>
 #include <functional>
 
@@ -69,13 +71,27 @@ private:
     function.addFnAttr("target-features", machine_.getTargetFeatureString());
   }
 
-  /// A runtime entry point (runtime/*.h: none of them throws).
+  /// A runtime entry point (runtime/*.h: none of them throws). `argumentMemoryOnly`: it touches
+  /// only memory its pointer arguments point into and keeps none of them, so that LLVM may keep
+  /// other loads in registers across the call.
   llvm::FunctionCallee runtimeFunction(const std::string& name, llvm::Type* result,
-                                       llvm::ArrayRef<llvm::Type*> parameters) {
+                                       llvm::ArrayRef<llvm::Type*> parameters,
+                                       bool argumentMemoryOnly = false) {
     llvm::FunctionCallee callee =
         module_.getOrInsertFunction(name, llvm::FunctionType::get(result, parameters, false));
-    if (auto* declaration = llvm::dyn_cast<llvm::Function>(callee.getCallee()))
-      declaration->addFnAttr(llvm::Attribute::NoUnwind);
+    auto* declaration = llvm::dyn_cast<llvm::Function>(callee.getCallee());
+    if (!declaration)
+      return callee;
+    declaration->addFnAttr(llvm::Attribute::NoUnwind);
+    if (argumentMemoryOnly) {
+      declaration->setMemoryEffects(llvm::MemoryEffects::argMemOnly());
+      declaration->addFnAttr(llvm::Attribute::WillReturn);
+      declaration->addFnAttr(llvm::Attribute::NoSync);
+      declaration->addFnAttr(llvm::Attribute::NoFree);
+      for (unsigned p = 0; p < parameters.size(); ++p)
+        if (parameters[p]->isPointerTy())
+          declaration->addParamAttr(p, llvm::Attribute::NoCapture);
+    }
     return callee;
   }
 
@@ -228,21 +244,36 @@ private:
     return offset;
   }
 
+  /// The six tables, by the runtime (runtime/OffsetTable.h), from each group's extents and
+  /// strides.
   void fillTables() {
     struct Fill {
       Table table;
       const std::vector<std::size_t>* labels;
       std::size_t tensorIndex;
-      std::int64_t extent;
     };
-    for (const Fill& fill :
-         {Fill{AM, &gemm_.m, gemm_.a, m_}, Fill{CM, &gemm_.m, outputTensor(), m_},
-          Fill{BN, &gemm_.n, gemm_.b, n_}, Fill{CN, &gemm_.n, outputTensor(), n_},
-          Fill{AK, &gemm_.k, gemm_.a, k_}, Fill{BK, &gemm_.k, gemm_.b, k_}})
-      emitLoop(constant(0), constant(fill.extent), 1, [&](llvm::Value* index) {
-        builder_.CreateStore(offsetOf(index, *fill.labels, fill.tensorIndex),
-                             builder_.CreateGEP(i64(), tables_[fill.table], index));
-      });
+    std::size_t most = std::max({gemm_.m.size(), gemm_.n.size(), gemm_.k.size(), std::size_t{1}});
+    llvm::IRBuilder<> entry(&function_->getEntryBlock(), function_->getEntryBlock().begin());
+    llvm::Value* extents = entry.CreateAlloca(i64(), constant(static_cast<std::int64_t>(most)));
+    llvm::Value* strides = entry.CreateAlloca(i64(), constant(static_cast<std::int64_t>(most)));
+    llvm::FunctionCallee fill = runtimeFunction(
+        "einjit_rt_fill_offsets", builder_.getVoidTy(),
+        {builder_.getPtrTy(), i64(), builder_.getPtrTy(), builder_.getPtrTy()}, true);
+    for (const Fill& group : {Fill{AM, &gemm_.m, gemm_.a}, Fill{CM, &gemm_.m, outputTensor()},
+                              Fill{BN, &gemm_.n, gemm_.b}, Fill{CN, &gemm_.n, outputTensor()},
+                              Fill{AK, &gemm_.k, gemm_.a}, Fill{BK, &gemm_.k, gemm_.b}}) {
+      for (std::size_t l = 0; l < group.labels->size(); ++l) {
+        std::size_t label = (*group.labels)[l];
+        llvm::Value* at = constant(static_cast<std::int64_t>(l));
+        builder_.CreateStore(constant(nest_.labels[label].extent),
+                             builder_.CreateGEP(i64(), extents, at));
+        builder_.CreateStore(strides_[group.tensorIndex][label],
+                             builder_.CreateGEP(i64(), strides, at));
+      }
+      builder_.CreateCall(fill, {tables_[group.table],
+                                 constant(static_cast<std::int64_t>(group.labels->size())), extents,
+                                 strides});
+    }
   }
 
   /// The address of table[index].
@@ -355,9 +386,9 @@ private:
           }
           // The rest element by element, in the runtime (runtime/PackedEdges.h).
           llvm::Type* pointer = builder_.getPtrTy();
-          llvm::FunctionCallee packRows =
-              runtimeFunction(typed("einjit_rt_pack_rows"), builder_.getVoidTy(),
-                              {pointer, pointer, i64(), pointer, i64(), i64(), i64(), pointer});
+          llvm::FunctionCallee packRows = runtimeFunction(
+              typed("einjit_rt_pack_rows"), builder_.getVoidTy(),
+              {pointer, pointer, i64(), pointer, i64(), i64(), i64(), pointer}, true);
           llvm::Value* panelStart = builder_.CreateGEP(
               ops_.componentType(), block,
               builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width)));
@@ -573,7 +604,8 @@ private:
     llvm::FunctionCallee storeTile =
         runtimeFunction(typed("einjit_rt_store_tile"), builder_.getVoidTy(),
                         {pointer, i64(), pointer, pointer, pointer, i64(), i64(), scalar, scalar,
-                         builder_.getInt32Ty()});
+                         builder_.getInt32Ty()},
+                        true);
     builder_.CreateCall(storeTile, {tile_, constant(nr_), cBase, tableFrom(CM, m0),
                                     tableFrom(CN, n0), mv, nv, alpha_.re, betaHere,
                                     builder_.CreateZExt(overwrite, builder_.getInt32Ty())});

@@ -2,6 +2,7 @@
 // ResourceTracker, removed when the kernel dies, so that evicted kernels free their code.
 #include "jit/Jit.h"
 
+#include "OffsetTable.h"
 #include "PackedEdges.h"
 #include "Scratch.h"
 #include "ThreadPool.h"
@@ -64,6 +65,7 @@ Jit::Jit() : state_(std::make_shared<State>()) {
   give("einjit_rt_parallel_for", &einjit_rt_parallel_for);
   give("einjit_rt_parallel_for_per_thread", &einjit_rt_parallel_for_per_thread);
   give("einjit_rt_scratch", &einjit_rt_scratch);
+  give("einjit_rt_fill_offsets", &einjit_rt_fill_offsets);
   give("einjit_rt_pack_rows_f32", &einjit_rt_pack_rows_f32);
   give("einjit_rt_pack_rows_f64", &einjit_rt_pack_rows_f64);
   give("einjit_rt_store_tile_f32", &einjit_rt_store_tile_f32);

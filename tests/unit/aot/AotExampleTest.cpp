@@ -263,6 +263,7 @@ TEST(AotExample, ThreadedObjectCallsOnlyTheThreadPool) {
                                          "einjit_rt_parallel_for",
                                          "einjit_rt_parallel_for_per_thread",
                                          "einjit_rt_scratch",
+                                         "einjit_rt_fill_offsets",
                                          "einjit_rt_pack_rows_f32",
                                          "einjit_rt_pack_rows_f64",
                                          "einjit_rt_store_tile_f32",
