@@ -36,6 +36,7 @@ target_link_libraries(einjit_codegen PUBLIC einjit_ir PRIVATE einjit::llvm)
 einjit_compiler_library(einjit_jit
   jit/DiskCache.cpp
   jit/JIT.cpp
+  jit/ObjectBundle.cpp
   jit/KernelCache.cpp
 )
 target_link_libraries(einjit_jit PUBLIC einjit_codegen PRIVATE einjit::llvm)

@@ -17,6 +17,10 @@
 
 namespace einjit::codegen {
 
+/// The function attribute that marks a kernel function compileObjects may compile in an object
+/// of its own, beside the rest of the module, on another thread.
+inline constexpr const char* kPartAttribute = "einjit-separate-part";
+
 /// Registers the native target with LLVM once per process.
 void initializeNativeTarget();
 /// A TargetMachine for `target` at CodeGenOptLevel::Aggressive. A TargetMachine is not safe to

@@ -8,15 +8,17 @@
 //     whatever the split, so results do not depend on the thread count.
 //   * Scratch memory (runtime/Scratch.h, per thread) holds six offset tables — for every index
 //     of a group, its tensor offset: A and C along M, B and C along N, A and B along K, filled
-//     by the runtime (runtime/OffsetTable.h) — then
-//     the packed A block and the packed B block. If the scratch allocation fails the units do
-//     nothing (the runtime counts the failure and reports it).
+//     by the runtime (runtime/OffsetTable.h) — then the packed A block and the packed B block.
+//     If the scratch allocation fails the units do nothing (the runtime counts the failure and
+//     reports it).
 //   * Packing copies A[ic.., pc..] into MR-row micro-panels (k-major, MR values per k) and
 //     B[pc.., jc..] into NR-column micro-panels (NR values per k), zero beyond the edges, so the
 //     micro-kernel always computes a full MR × NR tile; any stride or permutation of A and B is
-//     folded into the offset tables the copies read through.
-//     Rows that are neither consecutive nor K-consecutive, and edge panels, are copied by the
-//     runtime (runtime/PackedEdges.h) rather than by code of their own in every kernel.
+//     folded into the offset tables the copies read through. The copies are functions of their
+//     own, `<symbol>.pack_a` and `.pack_b`, marked for codegen to compile beside the rest
+//     (kPartAttribute). Rows that are neither consecutive nor K-consecutive, and edge panels,
+//     are copied by the runtime (runtime/PackedEdges.h) rather than by code of their own in
+//     every kernel.
 //   * The micro-kernel keeps MR × vectors accumulators in registers: per k it loads the B row's
 //     vectors and broadcasts MR values of A into llvm.fma.
 //   * The tile is stored as alpha * acc + beta * out on the first K block (out not read when
@@ -55,6 +57,8 @@ public:
         batch_(ir::groupExtent(nest, gemm_.batch)), nr_(gemm_.nr()), tiles_((n_ + nr_ - 1) / nr_) {}
 
   void build(const std::string& symbol) {
+    packA_ = buildPackFunction(symbol + ".pack_a", gemm_.a, gemm_.m, gemm_.mr);
+    packB_ = buildPackFunction(symbol + ".pack_b", gemm_.b, gemm_.n, nr_);
     llvm::Function* units = buildUnitsFunction(symbol + ".units");
     buildEntry(symbol, units);
   }
@@ -276,13 +280,17 @@ private:
     }
   }
 
-  /// The address of table[index].
+  /// The address of table[index], and its value.
+  llvm::Value* entryFrom(llvm::Value* table, llvm::Value* index) {
+    return builder_.CreateGEP(i64(), table, index);
+  }
+  llvm::Value* entryAt(llvm::Value* table, llvm::Value* index) {
+    return builder_.CreateLoad(i64(), entryFrom(table, index));
+  }
   llvm::Value* tableFrom(Table table, llvm::Value* index) {
-    return builder_.CreateGEP(i64(), tables_[table], index);
+    return entryFrom(tables_[table], index);
   }
-  llvm::Value* tableAt(Table table, llvm::Value* index) {
-    return builder_.CreateLoad(i64(), tableFrom(table, index));
-  }
+  llvm::Value* tableAt(Table table, llvm::Value* index) { return entryAt(tables_[table], index); }
 
   // ---- the BLIS loops ---------------------------------------------------------------------
 
@@ -325,11 +333,37 @@ private:
   /// for B) and of K, and the labels of its row group.
   struct PackSource {
     llvm::Value* base;
-    Table rows;
-    Table columns;
+    llvm::Value* rows;
+    llvm::Value* columns;
     std::size_t tensor;
     const std::vector<std::size_t>* rowLabels;
   };
+
+  /// void pack(base, rowTable, kTable, begin, valid, pc, kc, block): pack() as a function of
+  /// its own, so that the code generator may compile it beside the rest of the kernel
+  /// (kPartAttribute).
+  llvm::Function* buildPackFunction(const std::string& name, std::size_t tensorIndex,
+                                    const std::vector<std::size_t>& rowLabels, std::int64_t width) {
+    llvm::Type* pointer = builder_.getPtrTy();
+    auto* type = llvm::FunctionType::get(
+        builder_.getVoidTy(), {pointer, pointer, pointer, i64(), i64(), i64(), i64(), pointer},
+        false);
+    auto* function = llvm::Function::Create(type, llvm::Function::InternalLinkage, name, module_);
+    for (unsigned a : {0u, 1u, 2u}) {
+      function->addParamAttr(a, llvm::Attribute::ReadOnly);
+      function->addParamAttr(a, llvm::Attribute::NoCapture);
+    }
+    // The block is scratch memory that nothing else in the call reads or writes.
+    function->addParamAttr(7, llvm::Attribute::NoAlias);
+    function->addParamAttr(7, llvm::Attribute::NoCapture);
+    function->addFnAttr(kPartAttribute, "pack");
+    startFunction(function);
+    auto argument = [&](unsigned a) { return function->getArg(a); };
+    pack(PackSource{argument(0), argument(1), argument(2), tensorIndex, &rowLabels}, argument(3),
+         argument(4), argument(5), argument(6), width, argument(7));
+    builder_.CreateRetVoid();
+    return function;
+  }
 
   bool unitInnermost(std::size_t tensorIndex, const std::vector<std::size_t>& labels) const {
     return tensor(tensorIndex).strides[labels.back()].known == std::optional<std::int64_t>(1);
@@ -355,7 +389,7 @@ private:
     llvm::Value* kConsecutive = unitInnermost(source.tensor, gemm_.k)
                                     ? withinRun(pc, kc, gemm_.k.back())
                                     : builder_.getFalse();
-    llvm::Value* kBase = tableAt(source.columns, pc);
+    llvm::Value* kBase = entryAt(source.columns, pc);
     bool rowsMayBeConsecutive = unitInnermost(source.tensor, *source.rowLabels);
     emitLoop(constant(0), panels, 1, [&](llvm::Value* panel) {
       llvm::Value* firstRow = builder_.CreateMul(panel, constant(width));
@@ -393,15 +427,15 @@ private:
               ops_.componentType(), block,
               builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width)));
           builder_.CreateCall(
-              packRows, {source.base, tableFrom(source.rows, builder_.CreateAdd(begin, firstRow)),
+              packRows, {source.base, entryFrom(source.rows, builder_.CreateAdd(begin, firstRow)),
                          minOf(builder_.CreateSub(valid, firstRow), constant(width)),
-                         tableFrom(source.columns, pc), kFrom, kc, constant(width), panelStart});
+                         entryFrom(source.columns, pc), kFrom, kc, constant(width), panelStart});
           return;
         }
-        llvm::Value* rowBase = tableAt(source.rows, builder_.CreateAdd(begin, firstRow));
+        llvm::Value* rowBase = entryAt(source.rows, builder_.CreateAdd(begin, firstRow));
         llvm::Value* panelBase = builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width));
         emitLoop(constant(0), kc, 1, [&](llvm::Value* k) {
-          llvm::Value* column = tableAt(source.columns, builder_.CreateAdd(pc, k));
+          llvm::Value* column = entryAt(source.columns, builder_.CreateAdd(pc, k));
           Element row = ops_.load(source.base, builder_.CreateAdd(rowBase, column),
                                   static_cast<int>(width), nullptr);
           ops_.store(row, block,
@@ -422,7 +456,7 @@ private:
     int lanes = gemm_.lanes;
     std::vector<llvm::Value*> rowOffsets;
     for (std::int64_t w = 0; w < width; ++w)
-      rowOffsets.push_back(tableAt(source.rows, builder_.CreateAdd(firstRow, constant(w))));
+      rowOffsets.push_back(entryAt(source.rows, builder_.CreateAdd(firstRow, constant(w))));
     emitLoop(constant(0), blocked, lanes, [&](llvm::Value* k0) {
       llvm::Value* column = builder_.CreateAdd(kBase, k0);
       for (std::int64_t group = 0; group * lanes < width; ++group) {
@@ -476,12 +510,12 @@ private:
 
   void packA(llvm::Value* aBase, llvm::Value* ic, llvm::Value* mc, llvm::Value* pc,
              llvm::Value* kc) {
-    pack(PackSource{aBase, AM, AK, gemm_.a, &gemm_.m}, ic, mc, pc, kc, gemm_.mr, aBlock_);
+    builder_.CreateCall(packA_, {aBase, tables_[AM], tables_[AK], ic, mc, pc, kc, aBlock_});
   }
 
   void packB(llvm::Value* bBase, llvm::Value* jc, llvm::Value* nc, llvm::Value* pc,
              llvm::Value* kc) {
-    pack(PackSource{bBase, BN, BK, gemm_.b, &gemm_.n}, jc, nc, pc, kc, nr_, bBlock_);
+    builder_.CreateCall(packB_, {bBase, tables_[BN], tables_[BK], jc, nc, pc, kc, bBlock_});
   }
 
   // ---- micro-kernel and store -------------------------------------------------------------
@@ -661,6 +695,8 @@ private:
   Element beta_;
   llvm::Value* betaIsZero_ = nullptr;
   std::vector<llvm::Value*> tables_;
+  llvm::Function* packA_ = nullptr;
+  llvm::Function* packB_ = nullptr;
   llvm::Value* aBlock_ = nullptr;
   llvm::Value* bBlock_ = nullptr;
   std::vector<Slot> accumulators_;

@@ -5,6 +5,7 @@
 #include "frontend/CallText.h"
 #include "frontend/Frontends.h"
 #include "ir/ProgramViews.h"
+#include "jit/ObjectBundle.h"
 #include "support/Format.h"
 
 #include <chrono>
@@ -111,24 +112,25 @@ std::shared_ptr<const jit::Kernel> Engine::Impl::loadOrCompile(const ir::LoopNes
   std::string symbol = jit::DiskCache::symbolFor(key);
   if (!disk.enabled() || jit.defines(symbol)) {
     symbol = jit.newSymbol();
-    std::string object = codegen::compileObject(nest, target, symbol);
-    return jit.load(object, symbol, millis());
+    // Compiled before millis() is read: argument evaluation order is unspecified.
+    std::string code = jit::bundleObjects(codegen::compileObjects(nest, target, symbol));
+    return jit.load(code, symbol, millis());
   }
   // The unoptimized IR is cheap next to optimization and machine code, and pins down what the code
   // generator makes of the nest: an einjit build whose codegen changed never uses an old object.
   jit::DiskEntryIdentity identity{
       EINJIT_VERSION, target.key(), key,
       jit::DiskCache::digest(codegen::emitLLVMIR(nest, target, symbol, false)), symbol};
-  if (std::optional<std::string> object = disk.load(identity)) {
+  if (std::optional<std::string> code = disk.load(identity)) {
     try {
-      return jit.load(*object, symbol, millis());
+      return jit.load(*code, symbol, millis());
     } catch (const Error&) {
       disk.linkFailed(); // compiled again below, and the entry overwritten
     }
   }
-  std::string object = codegen::compileObject(nest, target, symbol);
-  std::shared_ptr<const jit::Kernel> kernel = jit.load(object, symbol, millis());
-  disk.store(identity, object);
+  std::string code = jit::bundleObjects(codegen::compileObjects(nest, target, symbol));
+  std::shared_ptr<const jit::Kernel> kernel = jit.load(code, symbol, millis());
+  disk.store(identity, code);
   return kernel;
 }
 

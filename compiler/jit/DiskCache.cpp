@@ -1,9 +1,12 @@
 // Entry file format (all integers little-endian):
 //   magic "EINJITK\n" | u32 format | six fields, each u64 length + bytes: version (einjit's and
-//   LLVM's), target, key, fingerprint, symbol, object | u64 FNV-1a checksum of all bytes before it.
+//   LLVM's), target, key, fingerprint, symbol, object (the kernel's object bundle,
+//   ObjectBundle.h) | u64 FNV-1a checksum of all bytes before it.
 // A file is trusted only when it decodes exactly (no byte missing or left over), its checksum
 // holds and every field but the object equals what the caller expects.
 #include "jit/DiskCache.h"
+
+#include "jit/ByteFields.h"
 
 #include "einjit/error.h"
 
@@ -54,45 +57,6 @@ std::string hex16(std::uint64_t value) {
     text[static_cast<std::size_t>(i)] = digits[value & 15];
   return text;
 }
-
-void appendInteger(std::string& out, std::uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i)
-    out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-void appendField(std::string& out, std::string_view field) {
-  appendInteger(out, field.size(), 8);
-  out.append(field);
-}
-
-/// Bounds-checked reads of an entry's bytes.
-class Reader {
-public:
-  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
-
-  bool integer(std::uint64_t& value, int width) {
-    if (bytes_.size() - position_ < static_cast<std::size_t>(width))
-      return false;
-    value = 0;
-    for (int i = 0; i < width; ++i)
-      value |= std::uint64_t{static_cast<unsigned char>(bytes_[position_ + i])} << (8 * i);
-    position_ += width;
-    return true;
-  }
-  bool field(std::string& value) {
-    std::uint64_t size = 0;
-    if (!integer(size, 8) || size > bytes_.size() - position_)
-      return false;
-    value.assign(bytes_.substr(position_, size));
-    position_ += size;
-    return true;
-  }
-  bool atEnd() const { return position_ == bytes_.size(); }
-
-private:
-  std::string_view bytes_;
-  std::size_t position_ = 0;
-};
 
 std::optional<std::string> readFile(const fs::path& path) {
   std::error_code error;
@@ -211,7 +175,7 @@ std::optional<DiskEntry> DiskCache::decode(std::string_view bytes, std::string& 
     problem = "not an einjit kernel entry (bad magic)";
     return std::nullopt;
   }
-  Reader reader(bytes.substr(kMagic.size()));
+  ByteReader reader(bytes.substr(kMagic.size()));
   std::uint64_t format = 0;
   if (!reader.integer(format, 4)) {
     problem = "truncated";
@@ -226,12 +190,12 @@ std::optional<DiskEntry> DiskCache::decode(std::string_view bytes, std::string& 
     return std::nullopt;
   }
   std::string_view body = bytes.substr(0, bytes.size() - 8);
-  Reader tail(bytes.substr(body.size()));
+  ByteReader tail(bytes.substr(body.size()));
   std::uint64_t checksum = 0;
   tail.integer(checksum, 8);
   DiskEntry entry;
   DiskEntryIdentity& identity = entry.identity;
-  Reader fields(body.substr(kMagic.size() + 4));
+  ByteReader fields(body.substr(kMagic.size() + 4));
   bool complete = fields.field(identity.version) && fields.field(identity.target) &&
                   fields.field(identity.key) && fields.field(identity.fingerprint) &&
                   fields.field(identity.symbol) && fields.field(entry.object);

@@ -7,6 +7,7 @@
 #include "Scratch.h"
 #include "ThreadPool.h"
 #include "einjit/error.h"
+#include "jit/ObjectBundle.h"
 
 #include <llvm/ExecutionEngine/Orc/Core.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
@@ -18,6 +19,7 @@
 #include <atomic>
 #include <mutex>
 #include <unordered_set>
+#include <vector>
 
 namespace einjit::jit {
 
@@ -85,14 +87,20 @@ bool Jit::defines(const std::string& symbol) const {
   return state_->liveSymbols.count(symbol) != 0;
 }
 
-std::shared_ptr<const Kernel> Jit::load(const std::string& object, const std::string& symbol,
+std::shared_ptr<const Kernel> Jit::load(const std::string& code, const std::string& symbol,
                                         double compileMillis) {
+  std::vector<std::string> objects = unbundleObjects(code);
   std::lock_guard<std::mutex> lock(state_->linkMutex);
   llvm::orc::LLJIT& lljit = *state_->lljit;
   llvm::orc::ResourceTrackerSP tracker = lljit.getMainJITDylib().createResourceTracker();
-  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(object, symbol);
-  if (llvm::Error error = lljit.addObjectFile(tracker, std::move(buffer)))
-    jitFailure("link", std::move(error));
+  for (std::size_t o = 0; o < objects.size(); ++o) {
+    auto buffer =
+        llvm::MemoryBuffer::getMemBufferCopy(objects[o], symbol + "." + std::to_string(o));
+    if (llvm::Error error = lljit.addObjectFile(tracker, std::move(buffer))) {
+      llvm::consumeError(tracker->remove());
+      jitFailure("link", std::move(error));
+    }
+  }
   llvm::Expected<llvm::orc::ExecutorAddr> address = lljit.lookup(symbol);
   if (!address) {
     llvm::consumeError(tracker->remove());
@@ -105,7 +113,7 @@ std::shared_ptr<const Kernel> Jit::load(const std::string& object, const std::st
     llvm::consumeError(tracker->remove());
     state->liveSymbols.erase(symbol);
   };
-  return std::make_shared<const Kernel>(address->toPtr<codegen::KernelEntry>(), object.size(),
+  return std::make_shared<const Kernel>(address->toPtr<codegen::KernelEntry>(), code.size(),
                                         compileMillis, release);
 }
 

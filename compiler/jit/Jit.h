@@ -23,11 +23,11 @@ public:
   std::string newSymbol();
   /// Whether a live kernel of this Jit defines `symbol` (loading another would clash).
   bool defines(const std::string& symbol) const;
-  /// Links `object` (an object file for the host defining `symbol`) under a fresh resource
-  /// tracker and returns the callable kernel; destroying the Kernel removes the tracker, which
-  /// frees the code. The Jit's state lives until its last Kernel is gone. LLVM failures throw
-  /// Error(Internal, "jit (link): …").
-  std::shared_ptr<const Kernel> load(const std::string& object, const std::string& symbol,
+  /// Links `code` (an object bundle, ObjectBundle.h, for the host defining `symbol`) under a
+  /// fresh resource tracker and returns the callable kernel; destroying the Kernel removes the
+  /// tracker, which frees the code. The Jit's state lives until its last Kernel is gone. A bad
+  /// bundle and LLVM failures throw Error(Internal, "jit (link): …").
+  std::shared_ptr<const Kernel> load(const std::string& code, const std::string& symbol,
                                      double compileMillis);
 
 private:

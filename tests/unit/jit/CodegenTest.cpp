@@ -87,7 +87,7 @@ TEST(Codegen, LlvmFailuresNameTheStage) {
   bogus.triple = "nonsense-unknown-nowhere";
   ir::LoopNest nest =
       nestFor("ik,kj->ij", {{4, 4}, {4, 4}}, DType::f32, codegen::namedTarget("haswell"));
-  expectError([&] { codegen::compileObject(nest, bogus, "k"); }, ErrorKind::Internal,
+  expectError([&] { codegen::compileObjects(nest, bogus, "k"); }, ErrorKind::Internal,
               {"codegen (target)", "nonsense-unknown-nowhere"});
   expectError([&] { codegen::namedTarget("haswell", "nonsense-unknown-nowhere"); },
               ErrorKind::Internal, {"codegen (target)"});

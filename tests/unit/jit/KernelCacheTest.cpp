@@ -4,6 +4,7 @@
 #include "TestSupport.h"
 #include "codegen/Codegen.h"
 #include "jit/Jit.h"
+#include "jit/ObjectBundle.h"
 
 #include <gtest/gtest.h>
 
@@ -106,6 +107,26 @@ TEST(Jit, LinkFailuresAreErrors) {
   jit::Jit jit;
   expectError([&] { jit.load("not an object file", jit.newSymbol(), 0); }, ErrorKind::Internal,
               {"jit (link)"});
+  expectError([&] { jit.load(jit::bundleObjects({"not an object file"}), jit.newSymbol(), 0); },
+              ErrorKind::Internal, {"jit (link)"});
+}
+
+TEST(ObjectBundle, RoundTripsAndRejectsWhatIsNotOne) {
+  const std::vector<std::string> objects = {"first", std::string("nul\0inside", 10), ""};
+  std::string bundle = jit::bundleObjects(objects);
+  EXPECT_EQ(jit::unbundleObjects(bundle), objects);
+  expectError(
+      [&] {
+        jit::unbundleObjects("\x7f"
+                             "ELF raw object");
+      },
+      ErrorKind::Internal, {"jit (link)", "no magic"});
+  expectError([&] { jit::unbundleObjects(bundle.substr(0, bundle.size() - 3)); },
+              ErrorKind::Internal, {"object 2 of 3 is cut short"});
+  expectError([&] { jit::unbundleObjects(bundle + "x"); }, ErrorKind::Internal,
+              {"bytes after the last object"});
+  expectError([&] { jit::unbundleObjects(jit::bundleObjects({})); }, ErrorKind::Internal,
+              {"no object count"});
 }
 
 TEST(Jit, SymbolsAreUnique) {

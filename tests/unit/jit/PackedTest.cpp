@@ -4,7 +4,10 @@
 // and strided operands, alpha/beta and thread counts.
 #include "JitTestSupport.h"
 #include "TestSupport.h"
+#include "codegen/Codegen.h"
 #include "engine/EngineImpl.h"
+#include "jit/Jit.h"
+#include "jit/ObjectBundle.h"
 #include "reference/Interpreter.h"
 
 #include <gtest/gtest.h>
@@ -257,6 +260,29 @@ TEST(PackedKernel, HostCacheBlocksMatchTheInterpreter) {
                                 {"btf,bsf->bts", {{2, 40, 70}, {2, 50, 70}}},
                                 {"bik,bkj->bij", {{2, 64, 64}, {2, 64, 64}}, DType::f64}},
                                support::hostCacheSizes());
+}
+
+TEST(PackedKernel, CompilesAsTwoObjectsThatLinkToEachOther) {
+  // The packing routines in one object, the rest in the other, compiled on two threads; the
+  // JIT links both under the one entry point (the other tests run what it links).
+  codegen::TargetDesc host = codegen::hostTarget();
+  passes::LoopOptions options = optionsWith();
+  options.strategy = ir::Strategy::Packed;
+  ir::LoopNest packed =
+      contiguousNest(programOf("ik,kj->ij", {{40, 50}, {50, 60}}, DType::f32), options);
+  ASSERT_TRUE(packed.packed);
+  std::vector<std::string> objects = codegen::compileObjects(packed, host, "k");
+  ASSERT_EQ(objects.size(), 2u);
+  jit::Jit jit;
+  EXPECT_NE(jit.load(jit::bundleObjects(objects), "k", 0)->entry(), nullptr);
+  // Either object alone leaves a symbol undefined.
+  for (const std::string& object : objects)
+    expectError([&] { jit.load(jit::bundleObjects({object}), "k", 0); }, ErrorKind::Internal,
+                {"jit (link)"});
+  options.strategy = ir::Strategy::Direct;
+  ir::LoopNest direct =
+      contiguousNest(programOf("ik,kj->ij", {{40, 50}, {50, 60}}, DType::f32), options);
+  EXPECT_EQ(codegen::compileObjects(direct, host, "d").size(), 1u);
 }
 
 TEST(PackedKernel, ResultsDoNotDependOnTheThreadCount) {

@@ -6,6 +6,7 @@
 #include "codegen/Codegen.h"
 #include "engine/EngineImpl.h"
 #include "jit/Jit.h"
+#include "jit/ObjectBundle.h"
 #include "reference/Interpreter.h"
 
 #include <gtest/gtest.h>
@@ -52,7 +53,7 @@ void runNest(const ir::LoopNest& nest, const std::vector<TensorView>& inputs, co
   jit::Jit jit;
   std::string symbol = jit.newSymbol();
   std::shared_ptr<const jit::Kernel> kernel =
-      jit.load(codegen::compileObject(nest, target, symbol), symbol, 0);
+      jit.load(jit::bundleObjects(codegen::compileObjects(nest, target, symbol)), symbol, 0);
   std::vector<void*> data;
   std::vector<std::int64_t> strides;
   auto addTensor = [&](const ir::TensorAccess& access, const TensorView& view) {
