@@ -38,7 +38,7 @@ public:
 
 private:
   std::size_t size_;
-  std::array<T, N> inline_{};
+  std::array<T, N> inline_; // left uninitialized: every element used is written first
   std::vector<T> heap_;
 };
 
@@ -70,9 +70,20 @@ ByteRange byteRange(const TensorView& view) {
                    base + static_cast<std::uintptr_t>(high * size + size - 1)};
 }
 
+/// The number of elements of a view whose shape checkView has matched to the plan's (whose
+/// count the plan checked): no overflow or sign checks again.
+std::int64_t checkedElements(const TensorView& view) {
+  std::int64_t count = 1;
+  for (std::int64_t extent : view.shape())
+    count *= extent;
+  return count;
+}
+
 /// True when no two index tuples of `view` reach one element: sorted by stride, each stride
 /// must step past everything the smaller strides reach. Sufficient, not necessary.
 bool overlapsItself(const TensorView& view) {
+  if (passes::isRowMajorContiguous(view.shape(), view.strides()))
+    return false;
   ScratchArray<std::pair<std::int64_t, std::int64_t>, kInlineRank> dims(
       view.rank()); // |stride|, extent
   std::size_t stepped = 0;
@@ -99,7 +110,7 @@ void checkOutputMemory(const Plan::State& state, const std::vector<TensorView>& 
            shapeToPython(out.shape()) + ", which make elements of the output overlap.");
   ByteRange written = byteRange(out);
   for (std::size_t t = 0; t < inputs.size(); ++t) {
-    if (inputs[t].elements() == 0)
+    if (checkedElements(inputs[t]) == 0)
       continue;
     ByteRange read = byteRange(inputs[t]);
     if (read.first <= written.last && written.first <= read.last)
@@ -173,7 +184,7 @@ void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
     kChecker.checkView(inputs[i], state.inputNames[i],
                        program.operands[state.firstOperandOf[i]].shape, program.dtype);
   kChecker.checkView(out, program.outputName, state.outputShape, program.dtype);
-  if (out.elements() > 0)
+  if (checkedElements(out) > 0)
     checkOutputMemory(state, inputs, out);
 }
 
@@ -182,7 +193,7 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
   if (options.threads < 0)
     misuse("threads " + std::to_string(options.threads) +
            " is negative; use 0 for every hardware thread or a count >= 1.");
-  if (out.elements() == 0)
+  if (checkedElements(out) == 0)
     return;
   const ir::IndexProgram& program = state.program;
   bool constantExtents = state.engine->options.constantExtents;

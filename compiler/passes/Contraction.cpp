@@ -8,27 +8,6 @@
 
 namespace einjit::passes {
 
-bool isRowMajorContiguous(const Shape& shape, const Strides& strides) {
-  std::int64_t expected = 1;
-  for (std::size_t d = shape.size(); d-- > 0;) {
-    if (shape[d] == 1)
-      continue;
-    if (strides[d] != expected)
-      return false;
-    expected *= shape[d];
-  }
-  return true;
-}
-
-std::optional<std::int64_t> dimStrideClass(std::int64_t extent, std::int64_t stride,
-                                           bool contiguous) {
-  if (extent == 1)
-    return 0;
-  if (contiguous || stride == 0 || stride == 1)
-    return stride;
-  return std::nullopt;
-}
-
 StrideClass strideClassOf(const Shape& shape, const Strides& strides, bool contiguousKnown) {
   StrideClass result(shape.size());
   bool contiguous = contiguousKnown && isRowMajorContiguous(shape, strides);

@@ -26,11 +26,28 @@ using StrideClass = std::vector<std::optional<std::int64_t>>;
 /// Dimensions of extent 1 always read as known 0: they are never stepped.
 StrideClass strideClassOf(const Shape& shape, const Strides& strides, bool contiguousKnown);
 /// True when `strides` lay `shape` out row-major and contiguous (dimensions of extent 1 ignored).
-bool isRowMajorContiguous(const Shape& shape, const Strides& strides);
+/// Inline, with dimStrideClass: every cached run checks its views with them.
+inline bool isRowMajorContiguous(const Shape& shape, const Strides& strides) {
+  std::int64_t expected = 1;
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    if (shape[d] == 1)
+      continue;
+    if (strides[d] != expected)
+      return false;
+    expected *= shape[d];
+  }
+  return true;
+}
 /// One dimension's entry of a stride class: 0 for extent 1, the stride when the view counts as
 /// contiguous or the stride is 0 or 1, nullopt otherwise.
-std::optional<std::int64_t> dimStrideClass(std::int64_t extent, std::int64_t stride,
-                                           bool contiguous);
+inline std::optional<std::int64_t> dimStrideClass(std::int64_t extent, std::int64_t stride,
+                                                  bool contiguous) {
+  if (extent == 1)
+    return 0;
+  if (contiguous || stride == 0 || stride == 1)
+    return stride;
+  return std::nullopt;
+}
 /// The class of a contiguous row-major tensor of `shape`.
 StrideClass contiguousStrideClass(const Shape& shape, bool contiguousKnown);
 /// "[12,?,1]".
