@@ -63,8 +63,8 @@ def build(build_dir):
 
 
 def base_name(name):
-    """'einjit/S1/t2/min_time:0.100/real_time' -> 'einjit/S1/t2'."""
-    return re.sub(r"/(min_warmup_time|min_time|real_time|repeats)[^/]*", "", name)
+    """'einjit/S1/t2/min_time:0.100/real_time' -> 'einjit/S1/t2' (likewise /process_time)."""
+    return re.sub(r"/(min_warmup_time|min_time|real_time|process_time|repeats)[^/]*", "", name)
 
 
 def collect(report):
