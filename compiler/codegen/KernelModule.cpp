@@ -282,10 +282,15 @@ private:
     bool parallel = parallelRange_.first && label == nest_.outputLoops.front().label;
     llvm::Value* extent = parallel ? parallelRange_.second : extents_[label];
     llvm::Value* begin = parallel ? parallelRange_.first : builder_.getInt64(0);
-    for (std::size_t piece = 0; piece < steps.size(); ++piece) {
+    std::size_t pieces = steps.size();
+    // A chunk's bounds are run-time values, but whole steps: when the constant extent is whole
+    // steps too, the narrower pieces never run, and are not emitted.
+    if (parallel && nest_.constantExtents && nest_.labels[label].extent % steps.front() == 0)
+      pieces = 1;
+    for (std::size_t piece = 0; piece < pieces; ++piece) {
       std::int64_t step = steps[piece];
       llvm::Value* end =
-          piece + 1 == steps.size() || step == 1
+          piece + 1 == pieces || step == 1
               ? extent
               : builder_.CreateSub(extent, builder_.CreateURem(extent, builder_.getInt64(step)));
       emitLoop(

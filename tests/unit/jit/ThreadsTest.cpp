@@ -312,6 +312,16 @@ TEST(ParallelLoops, GemmIsBitwiseTheSameOnOneTwoAndFourThreads) {
   expectSameForEveryThreadCount(programOf("ik,kj->ij", {{197, 131}, {131, 263}}, DType::f32));
 }
 
+TEST(ParallelLoops, ExtentsOfWholeStepsSplitWithoutTheNarrowPieces) {
+  // N = 512 and 256 are whole steps of the parallel vector loop: the chunk function carries
+  // only the full-width tile, and every chunk must still be covered by it.
+  expectSameForEveryThreadCount(programOf("ik,kj->ij", {{160, 96}, {96, 512}}, DType::f32));
+  RunOptions options;
+  options.beta = 0.5;
+  expectSameForEveryThreadCount(programOf("ik,kj->ij", {{128, 128}, {128, 256}}, DType::f64),
+                                options);
+}
+
 TEST(ParallelLoops, BatchedAndTransposedProductsWithBetaAgree) {
   RunOptions options;
   options.alpha = 1.5;
