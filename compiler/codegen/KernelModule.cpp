@@ -282,15 +282,21 @@ private:
     bool parallel = parallelRange_.first && label == nest_.outputLoops.front().label;
     llvm::Value* extent = parallel ? parallelRange_.second : extents_[label];
     llvm::Value* begin = parallel ? parallelRange_.first : builder_.getInt64(0);
-    std::size_t pieces = steps.size();
-    // A chunk's bounds are run-time values, but whole steps: when the constant extent is whole
-    // steps too, the narrower pieces never run, and are not emitted.
-    if (parallel && nest_.constantExtents && nest_.labels[label].extent % steps.front() == 0)
-      pieces = 1;
-    for (std::size_t piece = 0; piece < pieces; ++piece) {
+    // A chunk's bounds are run-time values, but whole steps of the first piece: the narrower
+    // pieces only run in the last chunk, over what the constant extent leaves, and a piece that
+    // would run no step there is not emitted at all.
+    std::vector<std::size_t> pieces;
+    std::int64_t left = parallel && nest_.constantExtents ? nest_.labels[label].extent : -1;
+    for (std::size_t piece = 0; piece < steps.size(); ++piece) {
+      if (piece == 0 || left < 0 || left >= steps[piece])
+        pieces.push_back(piece);
+      if (left >= 0)
+        left %= steps[piece];
+    }
+    for (std::size_t piece : pieces) {
       std::int64_t step = steps[piece];
       llvm::Value* end =
-          piece + 1 == pieces || step == 1
+          piece == pieces.back() || step == 1
               ? extent
               : builder_.CreateSub(extent, builder_.CreateURem(extent, builder_.getInt64(step)));
       emitLoop(

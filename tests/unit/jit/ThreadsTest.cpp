@@ -312,10 +312,12 @@ TEST(ParallelLoops, GemmIsBitwiseTheSameOnOneTwoAndFourThreads) {
   expectSameForEveryThreadCount(programOf("ik,kj->ij", {{197, 131}, {131, 263}}, DType::f32));
 }
 
-TEST(ParallelLoops, ExtentsOfWholeStepsSplitWithoutTheNarrowPieces) {
+TEST(ParallelLoops, OnlyThePiecesTheLastChunkNeedsAreEmitted) {
   // N = 512 and 256 are whole steps of the parallel vector loop: the chunk function carries
-  // only the full-width tile, and every chunk must still be covered by it.
+  // only the full-width tile, and every chunk must still be covered by it. N = 250 leaves 26:
+  // one 16-lane step and 10 single lanes; N = 263 leaves 7 single lanes and no 16-lane step.
   expectSameForEveryThreadCount(programOf("ik,kj->ij", {{160, 96}, {96, 512}}, DType::f32));
+  expectSameForEveryThreadCount(programOf("ik,kj->ij", {{160, 96}, {96, 250}}, DType::f32));
   RunOptions options;
   options.beta = 0.5;
   expectSameForEveryThreadCount(programOf("ik,kj->ij", {{128, 128}, {128, 256}}, DType::f64),
