@@ -10,7 +10,8 @@
 //     one output element at the end).
 //   * Vector and unrolled loops run their full step while it fits, then narrower copies of the
 //     same body: one vector at a time, then one element (or row) at a time. Every extent,
-//     including 0, 1 and primes, is covered with no masked access and no over-read.
+//     including 0, 1 and primes, is covered with no masked access and no over-read. A copy
+//     that cannot run for the constant extents is not emitted.
 //   * A tensor whose stride along the vector label is known 1 is read with one vector load; a
 //     known 0 (or absent label) is one scalar load broadcast; any other stride is gathered lane
 //     by lane (stored lane by lane for the output).
