@@ -37,6 +37,7 @@ einjit_compiler_library(einjit_jit
   jit/DiskCache.cpp
   jit/JIT.cpp
   jit/ObjectBundle.cpp
+  jit/PerfMap.cpp
   jit/KernelCache.cpp
 )
 target_link_libraries(einjit_jit PUBLIC einjit_codegen PRIVATE einjit::llvm)

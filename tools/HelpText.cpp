@@ -37,6 +37,7 @@ tf.keras.backend. tf_keras.backend. | keras.layers. (Keras 3) | tf.keras.layers.
 
 Run `einjit COMMAND --help` for the options of a command.
 Environment: EINJIT_STATS=1 prints the kernel cache's statistics on stderr at exit.
+EINJIT_PERF_MAP=1 writes /tmp/perf-<pid>.map, which names JIT-compiled kernels in perf.
 EINJIT_CACHE_DIR=DIR keeps compiled kernels in DIR for later runs (default
 $XDG_CACHE_HOME/einjit, else ~/.cache/einjit); EINJIT_CACHE_DIR=off keeps them in memory only.
 Exit status: 0 success, 1 error in the input (message on stderr) or a failed --check,

@@ -1,5 +1,6 @@
-// The only file that touches ORC. One LLJIT per Jit; each kernel's object file goes into its own
-// ResourceTracker, removed when the kernel dies, so that evicted kernels free their code.
+// With PerfMap.cpp, the only file that touches ORC. One LLJIT per Jit; each kernel's object
+// files go into its own ResourceTracker, removed when the kernel dies, so that evicted kernels
+// free their code.
 #include "jit/Jit.h"
 
 #include "OffsetTable.h"
@@ -8,6 +9,7 @@
 #include "ThreadPool.h"
 #include "einjit/error.h"
 #include "jit/ObjectBundle.h"
+#include "jit/PerfMap.h"
 
 #include <llvm/ExecutionEngine/Orc/Core.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
@@ -74,6 +76,11 @@ Jit::Jit() : state_(std::make_shared<State>()) {
   give("einjit_rt_store_tile_f64", &einjit_rt_store_tile_f64);
   if (llvm::Error error = lljit.getMainJITDylib().define(llvm::orc::absoluteSymbols(runtime)))
     jitFailure("create", std::move(error));
+  if (perfMapRequested()) {
+    // LLVM links x86-64 and AArch64 ELF objects with JITLink; the names need its plugin.
+    if (auto* layer = llvm::dyn_cast<llvm::orc::ObjectLinkingLayer>(&lljit.getObjLinkingLayer()))
+      layer->addPlugin(makePerfMapPlugin());
+  }
 }
 
 Jit::~Jit() = default;

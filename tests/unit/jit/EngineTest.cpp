@@ -8,8 +8,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
 #include <thread>
+#include <unistd.h>
 
 namespace einjit::test {
 namespace {
@@ -270,6 +275,31 @@ TEST(Engine, StatisticsPrintWhenAsked) {
   unsetenv("EINJIT_STATS");
   EXPECT_NE(printed.find("einjit: kernel cache: 0 hits (0 waited), 1 misses"), std::string::npos)
       << printed;
+}
+
+TEST(Engine, PerfMapNamesEveryKernelFunctionWhenAsked) {
+  std::string path = "/tmp/perf-" + std::to_string(::getpid()) + ".map";
+  std::remove(path.c_str());
+  setenv("EINJIT_PERF_MAP", "1", 1);
+  EngineOptions options;
+  options.persistentCache = false;
+  options.strategy = Strategy::Packed;
+  {
+    Engine engine(options);
+    engine.plan("ik,kj->ij", {{40, 50}, {50, 60}}, DType::f32);
+  }
+  unsetenv("EINJIT_PERF_MAP");
+  std::ifstream map(path);
+  std::stringstream text;
+  text << map.rdbuf();
+  std::remove(path.c_str());
+  // Start and size in hex, then the name: the entry point, both packing routines and the
+  // units function (local, so named after its object).
+  for (const char* name : {" einjit_kernel_", ".pack_a\n", ".pack_b\n", ".local\n"})
+    EXPECT_NE(text.str().find(name), std::string::npos) << name << " in\n" << text.str();
+  EXPECT_TRUE(std::regex_search(
+      text.str(), std::regex("^[0-9a-f]+ [0-9a-f]+ einjit_kernel_\\d+\n", std::regex::multiline)))
+      << text.str();
 }
 
 } // namespace
