@@ -386,10 +386,6 @@ private:
             llvm::Value* kc, std::int64_t width, llvm::Value* block) {
     llvm::Value* panels =
         builder_.CreateUDiv(builder_.CreateAdd(valid, constant(width - 1)), constant(width));
-    llvm::Value* kConsecutive = unitInnermost(source.tensor, gemm_.k)
-                                    ? withinRun(pc, kc, gemm_.k.back())
-                                    : builder_.getFalse();
-    llvm::Value* kBase = entryAt(source.columns, pc);
     bool rowsMayBeConsecutive = unitInnermost(source.tensor, *source.rowLabels);
     emitLoop(constant(0), panels, 1, [&](llvm::Value* panel) {
       llvm::Value* firstRow = builder_.CreateMul(panel, constant(width));
@@ -401,35 +397,45 @@ private:
                       source.rowLabels->back()));
       emitIf(whole, [&](bool vectors) {
         if (!vectors) {
-          // Rows apart in memory but K consecutive (a transposed operand): blocks of lanes × lanes
-          // transposed in registers, then the K remainder row by row.
-          llvm::Value* kFrom = constant(0);
-          if (unitInnermost(source.tensor, gemm_.k) && gemm_.lanes >= 2) {
-            llvm::Value* transposable = builder_.CreateAnd(
-                kConsecutive,
-                builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid));
-            llvm::Value* blocked =
-                builder_.CreateSub(kc, builder_.CreateURem(kc, constant(gemm_.lanes)));
-            kFrom = builder_.CreateSelect(transposable, blocked, constant(0));
-            emitIf(transposable, [&](bool transpose) {
-              if (transpose)
-                packTransposed(source, builder_.CreateAdd(begin, firstRow), kBase, blocked, width,
-                               block,
-                               builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width)));
-            });
+          // Rows apart in memory. Where K is consecutive (a transposed operand), run by run of
+          // K's innermost label: lanes × lanes blocks transposed in registers, the rest of the
+          // run by the runtime; otherwise all of it element by element in the runtime
+          // (runtime/PackedEdges.h).
+          llvm::Value* panelBase =
+              builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width));
+          auto copyRows = [&](llvm::Value* kFrom, llvm::Value* kTo) {
+            llvm::Type* pointer = builder_.getPtrTy();
+            llvm::FunctionCallee packRows = runtimeFunction(
+                typed("einjit_rt_pack_rows"), builder_.getVoidTy(),
+                {pointer, pointer, i64(), pointer, i64(), i64(), i64(), pointer}, true);
+            builder_.CreateCall(
+                packRows, {source.base, entryFrom(source.rows, builder_.CreateAdd(begin, firstRow)),
+                           minOf(builder_.CreateSub(valid, firstRow), constant(width)),
+                           entryFrom(source.columns, pc), kFrom, kTo, constant(width),
+                           builder_.CreateGEP(ops_.componentType(), block, panelBase)});
+          };
+          if (!unitInnermost(source.tensor, gemm_.k) || gemm_.lanes < 2) {
+            copyRows(constant(0), kc);
+            return;
           }
-          // The rest element by element, in the runtime (runtime/PackedEdges.h).
-          llvm::Type* pointer = builder_.getPtrTy();
-          llvm::FunctionCallee packRows = runtimeFunction(
-              typed("einjit_rt_pack_rows"), builder_.getVoidTy(),
-              {pointer, pointer, i64(), pointer, i64(), i64(), i64(), pointer}, true);
-          llvm::Value* panelStart = builder_.CreateGEP(
-              ops_.componentType(), block,
-              builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width)));
-          builder_.CreateCall(
-              packRows, {source.base, entryFrom(source.rows, builder_.CreateAdd(begin, firstRow)),
-                         minOf(builder_.CreateSub(valid, firstRow), constant(width)),
-                         entryFrom(source.columns, pc), kFrom, kc, constant(width), panelStart});
+          llvm::Value* whole =
+              builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid);
+          emitIf(whole, [&](bool transpose) {
+            if (!transpose) {
+              copyRows(constant(0), kc);
+              return;
+            }
+            emitKRuns(pc, kc, [&](llvm::Value* runStart, llvm::Value* runLength) {
+              llvm::Value* blocked = builder_.CreateSub(
+                  runLength, builder_.CreateURem(runLength, constant(gemm_.lanes)));
+              packTransposed(
+                  source, builder_.CreateAdd(begin, firstRow),
+                  entryAt(source.columns, builder_.CreateAdd(pc, runStart)), blocked, width, block,
+                  builder_.CreateAdd(panelBase, builder_.CreateMul(runStart, constant(width))));
+              copyRows(builder_.CreateAdd(runStart, blocked),
+                       builder_.CreateAdd(runStart, runLength));
+            });
+          });
           return;
         }
         llvm::Value* rowBase = entryAt(source.rows, builder_.CreateAdd(begin, firstRow));
@@ -444,6 +450,31 @@ private:
         });
       });
     });
+  }
+
+  /// body(start, length) for each run of consecutive K offsets in the K block [pc, pc + kc): a
+  /// run ends where K's innermost label (unit stride) wraps, or at the block's end.
+  void emitKRuns(llvm::Value* pc, llvm::Value* kc,
+                 const std::function<void(llvm::Value*, llvm::Value*)>& body) {
+    llvm::Value* extent = constant(nest_.labels[gemm_.k.back()].extent);
+    llvm::LLVMContext& context = module_.getContext();
+    llvm::BasicBlock* preheader = builder_.GetInsertBlock();
+    auto* header = llvm::BasicBlock::Create(context, "krun", function_);
+    auto* bodyBlock = llvm::BasicBlock::Create(context, "krun.body", function_);
+    auto* exit = llvm::BasicBlock::Create(context, "krun.exit", function_);
+    builder_.CreateBr(header);
+    builder_.SetInsertPoint(header);
+    llvm::PHINode* start = builder_.CreatePHI(i64(), 2);
+    start->addIncoming(constant(0), preheader);
+    builder_.CreateCondBr(builder_.CreateICmpSLT(start, kc), bodyBlock, exit);
+    builder_.SetInsertPoint(bodyBlock);
+    llvm::Value* position = builder_.CreateURem(builder_.CreateAdd(pc, start), extent);
+    llvm::Value* length =
+        minOf(builder_.CreateSub(extent, position), builder_.CreateSub(kc, start));
+    body(start, length);
+    start->addIncoming(builder_.CreateAdd(start, length), builder_.GetInsertBlock());
+    builder_.CreateBr(header);
+    builder_.SetInsertPoint(exit);
   }
 
   /// K indices [0, blocked) of one whole panel whose rows start at group index `firstRow`, K
