@@ -490,6 +490,30 @@ private:
       rowOffsets.push_back(entryAt(source.rows, builder_.CreateAdd(firstRow, constant(w))));
     emitLoop(constant(0), blocked, lanes, [&](llvm::Value* k0) {
       llvm::Value* column = builder_.CreateAdd(kBase, k0);
+      if (width < lanes && (width & (width - 1)) == 0) {
+        // Fewer rows than lanes (8-row panels of 16 floats): `width` loads, log2(width) rounds,
+        // after which vector w holds K index q · width + w in its q-th group of `width` lanes.
+        std::vector<llvm::Value*> rows;
+        for (std::int64_t w = 0; w < width; ++w)
+          rows.push_back(
+              ops_.load(source.base,
+                        builder_.CreateAdd(rowOffsets[static_cast<std::size_t>(w)], column), lanes,
+                        nullptr)
+                  .re);
+        transposeInPlace(rows, lanes);
+        for (std::int64_t w = 0; w < width; ++w)
+          for (std::int64_t q = 0; q * width < lanes; ++q) {
+            std::vector<int> group(static_cast<std::size_t>(width));
+            for (std::int64_t lane = 0; lane < width; ++lane)
+              group[static_cast<std::size_t>(lane)] = static_cast<int>(q * width + lane);
+            llvm::Value* k = builder_.CreateAdd(k0, constant(q * width + w));
+            ops_.store(
+                Element{builder_.CreateShuffleVector(rows[static_cast<std::size_t>(w)], group)},
+                block, builder_.CreateAdd(panelBase, builder_.CreateMul(k, constant(width))),
+                static_cast<int>(width), nullptr);
+          }
+        return;
+      }
       for (std::int64_t group = 0; group * lanes < width; ++group) {
         std::int64_t count = std::min<std::int64_t>(lanes, width - group * lanes);
         std::vector<llvm::Value*> rows;
@@ -499,7 +523,7 @@ private:
               ops_.load(source.base, builder_.CreateAdd(rowOffsets[row], column), lanes, nullptr)
                   .re);
         }
-        transposeInPlace(rows);
+        transposeInPlace(rows, lanes);
         for (int k = 0; k < lanes; ++k) {
           llvm::Value* destination = builder_.CreateAdd(
               panelBase, builder_.CreateAdd(builder_.CreateMul(builder_.CreateAdd(k0, constant(k)),
@@ -518,15 +542,18 @@ private:
     });
   }
 
-  /// rows[i][j] becomes rows[j][i] for a square block of `rows.size()` (a power of two) vectors.
-  void transposeInPlace(std::vector<llvm::Value*>& rows) {
+  /// Exchanges each bit of the row index below rows.size() (a power of two, at most `lanes`)
+  /// with the same bit of the lane index: a square block is transposed (rows[i][j] becomes
+  /// rows[j][i]); fewer rows leave lane j of row w holding the old row j mod rows.size() at lane
+  /// (j - j mod rows.size()) + w.
+  void transposeInPlace(std::vector<llvm::Value*>& rows, int lanes) {
     int size = static_cast<int>(rows.size());
     for (int bit = 1; bit < size; bit <<= 1) {
-      std::vector<int> low(static_cast<std::size_t>(size));
-      std::vector<int> high(static_cast<std::size_t>(size));
-      for (int j = 0; j < size; ++j) {
-        low[static_cast<std::size_t>(j)] = (j & bit) ? size + j - bit : j;
-        high[static_cast<std::size_t>(j)] = (j & bit) ? size + j : j + bit;
+      std::vector<int> low(static_cast<std::size_t>(lanes));
+      std::vector<int> high(static_cast<std::size_t>(lanes));
+      for (int j = 0; j < lanes; ++j) {
+        low[static_cast<std::size_t>(j)] = (j & bit) ? lanes + j - bit : j;
+        high[static_cast<std::size_t>(j)] = (j & bit) ? lanes + j : j + bit;
       }
       for (int w = 0; w < size; ++w) {
         if (w & bit)

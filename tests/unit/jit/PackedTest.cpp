@@ -255,12 +255,16 @@ TEST(PackedKernel, EdgeTilesAndEveryBlockLoopMatchTheInterpreter) {
 
 TEST(PackedKernel, HostCacheBlocksMatchTheInterpreter) {
   // K blocks of 150 and 70: A (and, in the second case, B) are K-contiguous, so whole panels
-  // pack through the in-register transpose, K remainders row by row. In the last two, K is two
+  // pack through the in-register transpose, K remainders row by row. M = 64 makes 8-row A
+  // panels, fewer rows than f32 lanes (with 512-bit vectors). In the last three, K is two
   // labels whose innermost runs 20 (13) long: each run transposes 16 (8) and copies the rest.
   expectPackedMatchesReference({{"ik,kj->ij", {{130, 300}, {300, 70}}},
                                 {"btf,bsf->bts", {{2, 40, 70}, {2, 50, 70}}},
                                 {"bik,bkj->bij", {{2, 64, 64}, {2, 64, 64}}, DType::f64},
+                                {"ik,kj->ij", {{64, 300}, {300, 70}}},
+                                {"btf,bsf->bts", {{2, 64, 70}, {2, 50, 70}}},
                                 {"abcd,dbef->acef", {{4, 3, 6, 20}, {20, 3, 5, 9}}},
+                                {"abcd,dbef->acef", {{4, 3, 8, 20}, {20, 3, 5, 9}}},
                                 {"abcd,dbef->acef", {{3, 2, 9, 13}, {13, 2, 4, 10}}, DType::f64}},
                                support::hostCacheSizes());
 }
