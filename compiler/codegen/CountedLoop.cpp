@@ -4,8 +4,8 @@
 
 namespace einjit::codegen {
 
-void emitCountedLoop(llvm::IRBuilder<>& builder, llvm::Value* begin, llvm::Value* end,
-                     std::int64_t step, const std::function<void(llvm::Value*)>& body,
+void emitSteppedLoop(llvm::IRBuilder<>& builder, llvm::Value* begin, llvm::Value* end,
+                     const std::function<llvm::Value*(llvm::Value*)>& body,
                      llvm::MDNode* loopMetadata) {
   llvm::Function* function = builder.GetInsertBlock()->getParent();
   llvm::LLVMContext& context = function->getContext();
@@ -19,13 +19,25 @@ void emitCountedLoop(llvm::IRBuilder<>& builder, llvm::Value* begin, llvm::Value
   iv->addIncoming(begin, preheader);
   builder.CreateCondBr(builder.CreateICmpSLT(iv, end), bodyBlock, exit);
   builder.SetInsertPoint(bodyBlock);
-  body(iv);
-  llvm::Value* next = builder.CreateAdd(iv, builder.getInt64(step), "", false, true);
+  llvm::Value* step = body(iv);
+  llvm::Value* next = builder.CreateAdd(iv, step, "", false, true);
   iv->addIncoming(next, builder.GetInsertBlock());
   llvm::BranchInst* latch = builder.CreateBr(header);
   if (loopMetadata)
     latch->setMetadata(llvm::LLVMContext::MD_loop, loopMetadata);
   builder.SetInsertPoint(exit);
+}
+
+void emitCountedLoop(llvm::IRBuilder<>& builder, llvm::Value* begin, llvm::Value* end,
+                     std::int64_t step, const std::function<void(llvm::Value*)>& body,
+                     llvm::MDNode* loopMetadata) {
+  emitSteppedLoop(
+      builder, begin, end,
+      [&](llvm::Value* iv) -> llvm::Value* {
+        body(iv);
+        return builder.getInt64(step);
+      },
+      loopMetadata);
 }
 
 } // namespace einjit::codegen

@@ -34,6 +34,11 @@ std::unique_ptr<llvm::Module> buildKernelModule(const ir::LoopNest& nest,
 /// The packed strategy's kernel (nest.packed set) into `module`.
 void buildPackedKernel(const ir::LoopNest& nest, llvm::Module& module,
                        const llvm::TargetMachine& machine, const std::string& symbol);
+/// for (iv = begin; iv < end; iv += body(iv)): a loop whose body says how far it went, emitted
+/// at `builder`'s insert point (which continues after the loop); `loopMetadata` as below.
+void emitSteppedLoop(llvm::IRBuilder<>& builder, llvm::Value* begin, llvm::Value* end,
+                     const std::function<llvm::Value*(llvm::Value*)>& body,
+                     llvm::MDNode* loopMetadata = nullptr);
 /// for (iv = begin; iv < end; iv += step) body(iv), emitted at `builder`'s insert point (which
 /// continues after the loop); `loopMetadata`, when given, goes on the latch (llvm.loop hints).
 void emitCountedLoop(llvm::IRBuilder<>& builder, llvm::Value* begin, llvm::Value* end,

@@ -457,24 +457,13 @@ private:
   void emitKRuns(llvm::Value* pc, llvm::Value* kc,
                  const std::function<void(llvm::Value*, llvm::Value*)>& body) {
     llvm::Value* extent = constant(nest_.labels[gemm_.k.back()].extent);
-    llvm::LLVMContext& context = module_.getContext();
-    llvm::BasicBlock* preheader = builder_.GetInsertBlock();
-    auto* header = llvm::BasicBlock::Create(context, "krun", function_);
-    auto* bodyBlock = llvm::BasicBlock::Create(context, "krun.body", function_);
-    auto* exit = llvm::BasicBlock::Create(context, "krun.exit", function_);
-    builder_.CreateBr(header);
-    builder_.SetInsertPoint(header);
-    llvm::PHINode* start = builder_.CreatePHI(i64(), 2);
-    start->addIncoming(constant(0), preheader);
-    builder_.CreateCondBr(builder_.CreateICmpSLT(start, kc), bodyBlock, exit);
-    builder_.SetInsertPoint(bodyBlock);
-    llvm::Value* position = builder_.CreateURem(builder_.CreateAdd(pc, start), extent);
-    llvm::Value* length =
-        minOf(builder_.CreateSub(extent, position), builder_.CreateSub(kc, start));
-    body(start, length);
-    start->addIncoming(builder_.CreateAdd(start, length), builder_.GetInsertBlock());
-    builder_.CreateBr(header);
-    builder_.SetInsertPoint(exit);
+    emitSteppedLoop(builder_, constant(0), kc, [&](llvm::Value* start) {
+      llvm::Value* position = builder_.CreateURem(builder_.CreateAdd(pc, start), extent);
+      llvm::Value* length =
+          minOf(builder_.CreateSub(extent, position), builder_.CreateSub(kc, start));
+      body(start, length);
+      return length;
+    });
   }
 
   /// K indices [0, blocked) of one whole panel whose rows start at group index `firstRow`, K
