@@ -166,7 +166,10 @@ inline constexpr std::int64_t kMaxSmallExtent = 64;
 ///   3. a register tile: when something is summed, the vector loop takes two vectors per step
 ///      if its extent allows, and the output label that best shares the vector loads (the one
 ///      absent from the operands that hold the vector label) is unrolled by as many rows as the
-///      vector registers hold; the tiled loops move innermost of the output loops;
+///      vector registers hold; the tiled loops move innermost of the output loops, the vector
+///      loop outside the rows, except (Direct) when the rows' operand over the rows and the sums
+///      exceeds half the L2 and the vector operand over the vector label and the sums fits in
+///      it: then the rows go outside, so that the larger operand streams once;
 ///   4. with constant extents, the outermost output loop is parallel when the product of all
 ///      extents is at least twice runtime::kMinWorkPerThread and it has two whole steps;
 ///   5. Small: the parallel loop (step 4) is the batch, each tiny product on one thread; the

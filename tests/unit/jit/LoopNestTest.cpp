@@ -41,6 +41,39 @@ TEST(LowerToLoops, TileFollowsTheRegisterFile) {
   EXPECT_EQ(nest.unrolledLoop()->factor, 8);
 }
 
+/// An AVX-512 register file with an L2 of 16 KiB, so that small operands pass half of it.
+passes::LoopOptions smallL2() {
+  passes::LoopOptions options{512, 32};
+  options.caches = support::CacheSizes{4096, 16384, 1 << 20};
+  return options;
+}
+
+TEST(LowerToLoops, RowsThatStreamFromBeyondTheL2GoOutsideTheVectorLoop) {
+  // x is 70 x 40 floats, 11200 B > L2/2: with the vector loop outside it would be read once per
+  // vector step. y, 40 x 24 floats (3840 B), fits, so the rows go outside and x streams once.
+  ir::LoopNest nest =
+      contiguousNest(programOf("ik,kj->ij", {{70, 40}, {40, 24}}, DType::f32), smallL2());
+  ASSERT_EQ(nest.strategy, ir::Strategy::Direct) << nest;
+  ASSERT_EQ(nest.outputLoops.size(), 2u) << nest;
+  EXPECT_EQ(nest.outputLoops[0].kind, ir::LoopKind::Unrolled) << nest;
+  EXPECT_EQ(nest.outputLoops[1].kind, ir::LoopKind::Vector) << nest;
+  EXPECT_NE(toString(nest).find("why: tile: rows' operand 11200 B per vector step > L2/2 8192 B, "
+                                "vector operand 3840 B fits: rows outside the vector loop"),
+            std::string::npos)
+      << nest;
+}
+
+TEST(LowerToLoops, RowsStayInsideWhenTheyFitOrTheVectorOperandDoesNot) {
+  // x of 20 x 40 floats (3200 B) fits half the L2; y of 40 x 64 floats (10240 B) does not.
+  for (const auto& shapes :
+       {std::vector<Shape>{{20, 40}, {40, 24}}, std::vector<Shape>{{70, 40}, {40, 64}}}) {
+    ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", shapes, DType::f32), smallL2());
+    ASSERT_EQ(nest.outputLoops.size(), 2u) << nest;
+    EXPECT_EQ(nest.outputLoops[0].kind, ir::LoopKind::Vector) << nest;
+    EXPECT_EQ(toString(nest).find("rows outside"), std::string::npos) << nest;
+  }
+}
+
 TEST(LowerToLoops, BatchedDotVectorizesTheSum) {
   // S11 (bi,bi->b): the output is unit-stride along b but no operand is; i is.
   ir::LoopNest nest = contiguousNest(programOf("bi,bi->b", {{100, 16}, {100, 16}}, DType::f64),

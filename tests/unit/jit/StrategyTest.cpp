@@ -81,12 +81,10 @@ void runNest(const ir::LoopNest& nest, const std::vector<TensorView>& inputs, co
                   f32 ? static_cast<const void*>(&beta32) : &beta64);
 }
 
-/// Runs `program` under a streaming nest with non-temporal stores into an output `offset`
-/// elements past a 64-byte boundary, and compares with the interpreter.
-void expectStreamingMatches(const ir::IndexProgram& program, std::int64_t offset,
-                            const RunOptions& options) {
-  ir::LoopNest nest = contiguousNest(program, tinyCaches(ir::Strategy::Streaming));
-  ASSERT_TRUE(nest.nontemporalStores) << nest;
+/// Runs `program` under `nest` into an output `offset` elements past a 64-byte boundary, and
+/// compares with the interpreter.
+void expectNestMatches(const ir::IndexProgram& program, const ir::LoopNest& nest,
+                       std::int64_t offset, const RunOptions& options) {
   std::mt19937 rng(11);
   std::vector<OwnedView> inputs;
   std::vector<TensorView> views;
@@ -111,6 +109,15 @@ void expectStreamingMatches(const ir::IndexProgram& program, std::int64_t offset
   runNest(nest, views, out, options);
   expectClose(out, expected.view(), toleranceOf(program.dtype, false),
               toString(program) + "output offset " + std::to_string(offset));
+}
+
+/// Runs `program` under a streaming nest with non-temporal stores into an output `offset`
+/// elements past a 64-byte boundary, and compares with the interpreter.
+void expectStreamingMatches(const ir::IndexProgram& program, std::int64_t offset,
+                            const RunOptions& options) {
+  ir::LoopNest nest = contiguousNest(program, tinyCaches(ir::Strategy::Streaming));
+  ASSERT_TRUE(nest.nontemporalStores) << nest;
+  expectNestMatches(program, nest, offset, options);
 }
 
 TEST(StreamingStrategy, NontemporalPathHasAlignedHintedStoresAndAFence) {
@@ -202,6 +209,25 @@ TEST(SmallStrategy, RowsDivideTheirExtent) {
   EXPECT_EQ(nest.unrolledLoop()->factor, 4) << nest;
   ASSERT_FALSE(nest.reductionLoops.empty());
   EXPECT_TRUE(nest.reductionLoops.back().fullUnroll) << nest;
+}
+
+TEST(DirectStrategy, RowsOutsideTheVectorLoopMatchTheInterpreter) {
+  // An L2 of 16 KiB puts the rows outside (lowerToLoops' rowsOperandStreams). Rows of 70 leave
+  // 6 after 8 x 8; j = 24 and 40 leave a narrower vector and single lanes; beta reads the output.
+  passes::LoopOptions options{512, 32};
+  options.caches = support::CacheSizes{4096, 16384, 1 << 20};
+  RunOptions scaled;
+  scaled.alpha = 1.5;
+  scaled.beta = -0.5;
+  for (const ir::IndexProgram& program :
+       {programOf("ik,kj->ij", {{70, 40}, {40, 24}}, DType::f32),
+        programOf("ik,kj->ij", {{70, 20}, {20, 40}}, DType::f64),
+        programOf("bki,bkj->bij", {{3, 60, 37}, {3, 60, 24}}, DType::f32)}) {
+    ir::LoopNest nest = contiguousNest(program, options);
+    ASSERT_NE(toString(nest).find("rows outside"), std::string::npos) << nest;
+    expectNestMatches(program, nest, 0, {});
+    expectNestMatches(program, nest, 0, scaled);
+  }
 }
 
 TEST(ForcedStrategies, EveryStrategyComputesTheSameValues) {

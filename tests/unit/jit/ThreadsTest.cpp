@@ -333,6 +333,18 @@ TEST(ParallelLoops, BatchedAndTransposedProductsWithBetaAgree) {
   expectSameForEveryThreadCount(programOf("ik,jk->ji", {{301, 45}, {77, 45}}, DType::f32));
 }
 
+TEST(ParallelLoops, RowsOutsideTheVectorLoopSplitAcrossThreads) {
+  // x of 20003 x 16 floats (1.28 MB) passes half of any L2 up to 2.5 MB: the unrolled row loop
+  // goes outermost and is the one the threads share; 20003 rows leave 3 after 8-row tiles.
+  ir::IndexProgram program = programOf("ik,kj->ij", {{20003, 16}, {16, 40}}, DType::f32);
+  Engine engine;
+  std::string loops = EngineAccess::planProgram(engine, program, false).explain();
+  EXPECT_NE(loops.find("unrolled 8 parallel {"), std::string::npos) << loops;
+  RunOptions options;
+  options.beta = 2;
+  expectSameForEveryThreadCount(program, options);
+}
+
 TEST(ParallelLoops, SmallKernelsStaySerial) {
   Engine engine;
   Plan plan = EngineAccess::planProgram(
