@@ -1,8 +1,8 @@
 // The machine's ceilings, measured in the same run as the suite (BENCH.md): a tight FMA loop for
-// peak GFLOP/s (AVX2 and, where the CPU has it, AVX-512; fp32 and fp64) and STREAM-style triad
-// and read loops for memory bandwidth. Registered only for instruction sets the CPU supports, at
-// every thread count of the run: with more than one thread, an OpenMP team runs the same loop
-// on each thread (FMA) or on its share of the arrays (bandwidth).
+// peak GFLOP/s (AVX2 and, where the CPU has it, AVX-512; fp32 and fp64) and STREAM-style triad,
+// non-temporal store and read loops for memory bandwidth. Registered only for instruction sets the
+// CPU supports, at every thread count of the run: with more than one thread, an OpenMP team runs
+// the same loop on each thread (FMA) or on its share of the arrays (bandwidth).
 #include "BenchRegistry.h"
 
 #include <immintrin.h>
@@ -148,6 +148,40 @@ void triad(benchmark::State& state, int threads) {
                           static_cast<std::int64_t>(3 * kStreamElements * sizeof(double)));
 }
 
+/// a[begin, end) = value with non-temporal 16-byte stores (SSE2, on every x86-64): the write
+/// path alone, as a pure-store contraction (S12) uses it. Begin and end are even and `a` is
+/// 16-byte aligned.
+void streamRange(double* a, std::int64_t begin, std::int64_t end, double value) {
+  __m128d pair = _mm_set1_pd(value);
+  for (std::int64_t e = begin; e < end; e += 2)
+    _mm_stream_pd(a + e, pair);
+  _mm_sfence();
+}
+
+void storeNontemporal(benchmark::State& state, int threads) {
+  std::vector<double> a(kStreamElements, 0.0);
+  auto count = static_cast<std::int64_t>(kStreamElements);
+  double value = 1.0;
+  for (auto _ : state) {
+    if (threads == 1) {
+      streamRange(a.data(), 0, count, value);
+    } else {
+      // Equal shares, each a multiple of two elements (the count is a power of two).
+      std::int64_t share = count / threads / 2 * 2;
+#pragma omp parallel for num_threads(threads)
+      for (int thread = 0; thread < threads; ++thread)
+        streamRange(a.data(), thread * share, thread == threads - 1 ? count : (thread + 1) * share,
+                    value);
+    }
+    benchmark::ClobberMemory();
+    value += 1.0;
+  }
+  if (a[kStreamElements - 1] != value - 1.0)
+    state.SkipWithError("the non-temporal store loop wrote a wrong value");
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(kStreamElements * sizeof(double)));
+}
+
 /// Σ a[begin, end) with four partial sums, so the loop is bound by loads, not by add latency.
 double sumRange(const double* a, std::int64_t begin, std::int64_t end) {
   double sums[4] = {0, 0, 0, 0};
@@ -204,6 +238,11 @@ void registerMachineBenchmarks(const std::vector<int>& threadCounts) {
     withThreadSettings(
         benchmark::RegisterBenchmark(("bandwidth/triad" + suffix).c_str(),
                                      [=](benchmark::State& s) { triad(s, threads); }),
+        threads)
+        ->Unit(benchmark::kMillisecond);
+    withThreadSettings(
+        benchmark::RegisterBenchmark(("bandwidth/store_nt" + suffix).c_str(),
+                                     [=](benchmark::State& s) { storeNontemporal(s, threads); }),
         threads)
         ->Unit(benchmark::kMillisecond);
     withThreadSettings(
