@@ -163,6 +163,16 @@ llvm::Value* ElementOps::isZero(Element scalar) {
   return result;
 }
 
+llvm::Value* ElementOps::isOne(Element scalar) {
+  if (!floating_)
+    return builder_.CreateICmpEQ(scalar.re, llvm::ConstantInt::get(component_, 1));
+  llvm::Value* result = builder_.CreateFCmpOEQ(scalar.re, llvm::ConstantFP::get(component_, 1.0));
+  if (complex_)
+    result = builder_.CreateAnd(
+        result, builder_.CreateFCmpOEQ(scalar.im, llvm::Constant::getNullValue(component_)));
+  return result;
+}
+
 Slot ElementOps::allocateSlot(int lanes) {
   llvm::Function* function = builder_.GetInsertBlock()->getParent();
   llvm::IRBuilder<> entry(&function->getEntryBlock(), function->getEntryBlock().begin());

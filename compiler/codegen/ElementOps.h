@@ -58,6 +58,8 @@ public:
   Element horizontalSum(Element vector);
   /// An i1 that is true when the scalar is zero (both parts for complex).
   llvm::Value* isZero(Element scalar);
+  /// An i1 that is true when the scalar is one (real part one, imaginary part zero).
+  llvm::Value* isOne(Element scalar);
 
   /// Stack slots for an accumulator, created at the start of the entry block.
   Slot allocateSlot(int lanes);
