@@ -84,6 +84,17 @@ void ElementOps::store(Element value, llvm::Value* base, llvm::Value* offset, in
   }
 }
 
+Element ElementOps::maskedLoad(llvm::Value* base, llvm::Value* offset, int lanes,
+                               llvm::Value* mask) {
+  return Element{builder_.CreateMaskedLoad(typeOf(lanes), componentPointer(base, offset, 0), align_,
+                                           mask, llvm::Constant::getNullValue(typeOf(lanes)))};
+}
+
+void ElementOps::maskedStore(Element value, llvm::Value* base, llvm::Value* offset,
+                             llvm::Value* mask) {
+  builder_.CreateMaskedStore(value.re, componentPointer(base, offset, 0), align_, mask);
+}
+
 Element ElementOps::loadScalar(llvm::Value* pointer) {
   return load(pointer, builder_.getInt64(0), 1, nullptr);
 }

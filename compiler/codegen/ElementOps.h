@@ -44,6 +44,11 @@ public:
   /// Stores like load reads.
   void store(Element value, llvm::Value* base, llvm::Value* offset, int lanes,
              llvm::Value* laneStride);
+  /// The first lanes of `lanes` consecutive elements at `base + offset` where the i1 vector
+  /// `mask` is set (real dtypes); the other lanes are zero and their memory is not touched.
+  Element maskedLoad(llvm::Value* base, llvm::Value* offset, int lanes, llvm::Value* mask);
+  /// Stores the lanes of a real vector where `mask` is set; the other elements are not touched.
+  void maskedStore(Element value, llvm::Value* base, llvm::Value* offset, llvm::Value* mask);
   /// A scalar from memory holding one value of the dtype (alpha, beta).
   Element loadScalar(llvm::Value* pointer);
 

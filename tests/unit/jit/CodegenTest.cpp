@@ -56,6 +56,28 @@ TEST(Codegen, VectorWidthFollowsTheTarget) {
   EXPECT_EQ(sse.vectorBits, 128u);
 }
 
+TEST(Codegen, VectorRemaindersAreOneMaskedVectorWhereEveryAccessIsUnitStride) {
+  codegen::TargetDesc haswell = codegen::namedTarget("haswell");
+  auto irOf = [&](const std::string& spec, const std::vector<Shape>& shapes, DType dtype,
+                  const codegen::TargetDesc& target) {
+    return codegen::emitLLVMIR(nestFor(spec, shapes, dtype, target), target, "k", false);
+  };
+  // N = 21 = 16 + 5 on 8 lanes: the 5 are one masked vector, loaded from y, stored to out.
+  for (DType dtype : {DType::f32, DType::i32}) {
+    std::string ir = irOf("ik,kj->ij", {{9, 7}, {7, 21}}, dtype, haswell);
+    EXPECT_TRUE(contains(ir, "@llvm.masked.load.v8")) << ir;
+    EXPECT_TRUE(contains(ir, "@llvm.masked.store.v8")) << ir;
+  }
+  // Whole vectors leave nothing to mask.
+  EXPECT_FALSE(contains(irOf("ik,kj->ij", {{9, 7}, {7, 32}}, DType::f32, haswell), "masked"));
+  // The output's vector label strided (a transposed out), a summed vector label, or vectors
+  // narrower than 256 bits: the remainder stays element by element.
+  EXPECT_FALSE(contains(irOf("ik,kj->ji", {{9, 7}, {7, 21}}, DType::f32, haswell), "masked"));
+  EXPECT_FALSE(contains(irOf("ik,jk->ij", {{9, 21}, {7, 21}}, DType::f32, haswell), "masked"));
+  EXPECT_FALSE(contains(
+      irOf("ik,kj->ij", {{9, 7}, {7, 21}}, DType::f32, codegen::namedTarget("x86-64")), "masked"));
+}
+
 TEST(Codegen, TheHostTargetReflectsItsFeatures) {
   codegen::TargetDesc host = codegen::hostTarget();
   EXPECT_FALSE(host.cpu.empty());

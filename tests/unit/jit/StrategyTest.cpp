@@ -14,6 +14,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace einjit::test {
 namespace {
@@ -228,6 +232,65 @@ TEST(DirectStrategy, RowsOutsideTheVectorLoopMatchTheInterpreter) {
     expectNestMatches(program, nest, 0, {});
     expectNestMatches(program, nest, 0, scaled);
   }
+}
+
+/// `elements` values of the dtype that end where a page no access may touch begins, so that
+/// reading or writing one element past the end faults.
+class PageEndBuffer {
+public:
+  PageEndBuffer(DType dtype, std::int64_t elements)
+      : page_(static_cast<std::size_t>(sysconf(_SC_PAGESIZE))),
+        bytes_(static_cast<std::size_t>(elements) * dtypeSize(dtype)),
+        mapped_((bytes_ + page_ - 1) / page_ * page_ + page_) {
+    void* base = mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED)
+      throw std::runtime_error("mmap failed");
+    base_ = static_cast<std::byte*>(base);
+    if (mprotect(base_ + mapped_ - page_, page_, PROT_NONE) != 0)
+      throw std::runtime_error("mprotect failed");
+  }
+  ~PageEndBuffer() { munmap(base_, mapped_); }
+  PageEndBuffer(const PageEndBuffer&) = delete;
+  PageEndBuffer& operator=(const PageEndBuffer&) = delete;
+  std::byte* data() const { return base_ + mapped_ - page_ - bytes_; }
+
+private:
+  std::size_t page_;
+  std::size_t bytes_;
+  std::size_t mapped_;
+  std::byte* base_ = nullptr;
+};
+
+TEST(MaskedRemainder, ReadsAndWritesNothingPastTheExtent) {
+  // y and out end where an unreadable page begins: a masked lane that touched memory past the
+  // last column would fault. N = 1..21 on 256-bit vectors covers every remainder of 8 lanes
+  // (f32) and 4 (f64) after the two-vector and one-vector steps; beta reads out through the mask.
+  RunOptions scaled;
+  scaled.alpha = 0.5;
+  scaled.beta = -2;
+  for (DType dtype : {DType::f32, DType::f64})
+    for (std::int64_t n = 1; n <= 21; ++n)
+      for (const RunOptions& options : {RunOptions{}, scaled}) {
+        ir::IndexProgram program = programOf("ik,kj->ij", {{5, 3}, {3, n}}, dtype);
+        ir::LoopNest nest = contiguousNest(program, passes::LoopOptions{});
+        std::mt19937 rng(static_cast<unsigned>(n));
+        OwnedView x = randomView(dtype, {5, 3}, Layout::Contiguous, rng);
+        OwnedView y = randomView(dtype, {3, n}, Layout::Contiguous, rng);
+        OwnedView initial = randomView(dtype, {5, n}, Layout::Contiguous, rng);
+        PageEndBuffer yGuarded(dtype, 3 * n);
+        PageEndBuffer outGuarded(dtype, 5 * n);
+        std::memcpy(yGuarded.data(), y.storage.data(), y.storage.byteSize());
+        std::memcpy(outGuarded.data(), initial.storage.data(), initial.storage.byteSize());
+        TensorView yView(yGuarded.data(), dtype, {3, n});
+        TensorView out(outGuarded.data(), dtype, {5, n});
+        Tensor expected(dtype, {5, n});
+        std::memcpy(expected.data(), initial.storage.data(), initial.storage.byteSize());
+        reference::interpret(program, {x.view, yView}, expected.view(),
+                             {options.alpha, options.beta});
+        runNest(nest, {x.view, yView}, out, options);
+        expectClose(out, expected.view(), toleranceOf(dtype, false),
+                    toString(program) + " beta " + std::to_string(options.beta.real()));
+      }
 }
 
 TEST(ForcedStrategies, EveryStrategyComputesTheSameValues) {
