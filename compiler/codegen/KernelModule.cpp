@@ -304,10 +304,12 @@ private:
     }
     for (std::size_t piece : pieces) {
       std::int64_t step = steps[piece];
+      // As many whole steps as fit from where the previous piece stopped.
       llvm::Value* end =
           piece == pieces.back() || step == 1
               ? extent
-              : builder_.CreateSub(extent, builder_.CreateURem(extent, builder_.getInt64(step)));
+              : builder_.CreateSub(extent, builder_.CreateURem(builder_.CreateSub(extent, begin),
+                                                               builder_.getInt64(step)));
       emitLoop(
           begin, end, step,
           [&](llvm::Value* iv) {
@@ -335,6 +337,16 @@ private:
     };
     return std::all_of(nest_.inputs.begin(), nest_.inputs.end(), unitOrAbsent) &&
            unitOrAbsent(nest_.output);
+  }
+
+  /// The steps of an unrolled loop: its factor, then, with a constant extent, one tile of
+  /// whatever rows the factor leaves (100 rows in tiles of 8: one of 4), else one row at a time.
+  /// A tile of one row keeps only `vectors` sums in flight, too few to cover the FMA latency.
+  std::vector<std::int64_t> rowSteps(const ir::Loop& loop) const {
+    std::int64_t left = nest_.constantExtents ? nest_.labels[loop.label].extent % loop.factor : 1;
+    if (left == 0)
+      return {loop.factor};
+    return {loop.factor, left};
   }
 
   /// The steps of a vector loop and the tile of each piece.
@@ -387,16 +399,18 @@ private:
       emitPieces(
           loop.label, {1}, [&](std::size_t) { body(tile); }, loop.fullUnroll);
       break;
-    case ir::LoopKind::Unrolled:
+    case ir::LoopKind::Unrolled: {
+      std::vector<std::int64_t> steps = rowSteps(loop);
       emitPieces(
-          loop.label, {loop.factor, 1},
+          loop.label, steps,
           [&](std::size_t piece) {
             Tile rows = tile;
-            rows.rows = piece == 0 ? loop.factor : 1;
+            rows.rows = static_cast<int>(steps[piece]);
             body(rows);
           },
           loop.fullUnroll);
       break;
+    }
     case ir::LoopKind::Vector: {
       std::vector<std::pair<std::int64_t, Tile>> pieces = vectorPieces(loop, tile);
       std::vector<std::int64_t> steps;
