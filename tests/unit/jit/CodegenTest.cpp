@@ -68,6 +68,10 @@ TEST(Codegen, VectorRemaindersAreOneMaskedVectorWhereEveryAccessIsUnitStride) {
     EXPECT_TRUE(contains(ir, "@llvm.masked.load.v8")) << ir;
     EXPECT_TRUE(contains(ir, "@llvm.masked.store.v8")) << ir;
   }
+  // 19 = 16 + 3: the narrowest vector that holds the 3, half as wide.
+  std::string narrow = irOf("ik,kj->ij", {{9, 7}, {7, 19}}, DType::f32, haswell);
+  EXPECT_TRUE(contains(narrow, "@llvm.masked.load.v4f32")) << narrow;
+  EXPECT_FALSE(contains(narrow, "@llvm.masked.load.v8f32")) << narrow;
   // Whole vectors leave nothing to mask.
   EXPECT_FALSE(contains(irOf("ik,kj->ij", {{9, 7}, {7, 32}}, DType::f32, haswell), "masked"));
   // The output's vector label strided (a transposed out), a summed vector label, or vectors
