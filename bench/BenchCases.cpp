@@ -175,6 +175,9 @@ std::vector<BenchCase> buildCases() {
     }
     cases.push_back(matmulCase("G4096x64x64" + suffix, 4096, 64, 64, dtype));
     cases.push_back(matmulCase("G64x64x4096" + suffix, 64, 64, 4096, dtype));
+    // Beyond BENCH.md: extents that no vector or register tile divides.
+    cases.push_back(matmulCase("G100" + suffix, 100, 100, 100, dtype));
+    cases.push_back(matmulCase("G197x131x263" + suffix, 197, 131, 263, dtype));
   }
   return cases;
 }
