@@ -196,19 +196,20 @@ struct PackedChoice {
 /// quarter of the L3, each split into equal blocks. Parallel over batch × NR-column units above
 /// the work cutoff.
 PackedChoice schedulePacked(const ir::LoopNest& nest, const LoopOptions& options);
-/// Why the packed schedule `gemm` should beat the direct nest `direct` (the cost figures, as
-/// text), or nullopt when it should not. Packing costs a copy of A and B per block, so it pays
-/// when each batch point has at least 2^20 multiply-adds and M and N span two micro-tiles, and
-/// the direct nest is slow on its own: it vectorizes a summed label, reads an operand with a
-/// gather along its vector label, or its summed loops stride through more than 4 × L2 (2 × L2 when
-/// several labels are summed) of one operand per output tile (cache and TLB misses that packing
+/// Why the packed schedule `gemm` should beat the direct (or small) nest `direct` (the cost
+/// figures, as text), or nullopt when it should not. Packing costs a copy of A and B per block.
+/// When the direct nest vectorizes a summed label or gathers an operand along its vector label,
+/// it is slow at any size, and packing pays from 4096 multiply-adds per batch point and one
+/// micro-tile each way along M and N. Otherwise it pays when each batch point has at least 2^20
+/// multiply-adds, M and N span two micro-tiles, and the direct nest's summed loops stride
+/// through more than 2 × L2 of one operand per output tile (cache and TLB misses that packing
 /// turns into one sequential copy).
 std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::PackedGemm& gemm,
                                          const LoopOptions& options);
 /// The packed strategy's pass, after lowerToLoops: a nest forced to Packed gets its packed
-/// schedule (or stays direct, the rationale saying why packing does not apply); a direct nest
-/// the strategy was not forced for becomes packed when packedBenefit says so (the benefit goes
-/// into the rationale). Other nests are returned unchanged.
+/// schedule (or stays direct, the rationale saying why packing does not apply); a direct or
+/// small nest the strategy was not forced for becomes packed when packedBenefit says so (the
+/// benefit goes into the rationale). Other nests are returned unchanged.
 ir::LoopNest applyPackedStrategy(ir::LoopNest nest, const LoopOptions& options);
 
 /// The pass pipeline, one linear function: canonicalize, dropUnitDims, foldLabels, canonicalize,

@@ -161,6 +161,27 @@ TEST(PackedSchedule, PaysOnlyWhenTheDirectNestIsSlowAndTheWorkIsLarge) {
   EXPECT_FALSE(benefit("ik,kj->ij", {{512, 512}, {512, 512}}, DType::f32));
 }
 
+TEST(PackedSchedule, NestsThatSumVectorsPackFromSixteenCubed) {
+  // B transposed: the direct (or small) nest sums k in vectors, far from the peak at any size.
+  passes::LoopOptions options = optionsWith({32 << 10, 1 << 20, 32 << 20});
+  auto strategyOf = [&](const std::string& spec, const std::vector<Shape>& shapes) {
+    return contiguousNest(programOf(spec, shapes, DType::f32), options);
+  };
+  ir::LoopNest sixteen = strategyOf("bik,bjk->bij", {{1000, 16, 16}, {1000, 16, 16}});
+  EXPECT_EQ(sixteen.strategy, ir::Strategy::Packed) << sixteen;
+  EXPECT_NE(toString(sixteen).find("vectorizes the summed label"), std::string::npos) << sixteen;
+  ir::LoopNest uneven = strategyOf("bik,bjk->bij", {{100, 50, 17}, {100, 30, 17}});
+  EXPECT_EQ(uneven.strategy, ir::Strategy::Packed) << uneven;
+  // Below 4096 multiply-adds per batch point, or N short of one micro-tile: no packing.
+  EXPECT_EQ(strategyOf("bik,bjk->bij", {{1000, 12, 12}, {1000, 12, 12}}).strategy,
+            ir::Strategy::Small);
+  EXPECT_NE(strategyOf("bik,bjk->bij", {{1000, 64, 8}, {1000, 8, 8}}).strategy,
+            ir::Strategy::Packed);
+  // The same sizes with B not transposed vectorize an output label: they stay small.
+  EXPECT_EQ(strategyOf("bik,bkj->bij", {{1000, 16, 16}, {1000, 16, 16}}).strategy,
+            ir::Strategy::Small);
+}
+
 TEST(PackedSchedule, PrintsTheBlisLoopsAndKeysDifferFromTheDirectNest) {
   passes::LoopOptions options = optionsWith();
   options.strategy = ir::Strategy::Packed;
