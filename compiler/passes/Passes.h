@@ -176,7 +176,9 @@ inline constexpr std::int64_t kMaxSmallExtent = 64;
 ///      unrolled rows divide their extent where a divisor of at
 ///      least half the rows exists; the innermost reduction loops are fully unrolled while their
 ///      trip counts multiply to at most kMaxFullUnrollTrip;
-///      Streaming: four vectors per step when nothing is summed; with a summed vector label and
+///      Streaming: four vectors per step when nothing is summed (one vector and eight rows of
+///      the gathered input's unit-stride label when an input is gathered, as in a transpose);
+///      with a summed vector label and
 ///      no unrolled partner the innermost output loop takes four rows, so that four
 ///      independent sums overlap; non-temporal stores when the output exceeds half the L3 and
 ///      the vector label is an output label of unit output stride.
