@@ -9,10 +9,11 @@
 //     an output label (each lane its own output element) or a summed label (lanes summed into
 //     one output element at the end).
 //   * Vector and unrolled loops run their full step while it fits, then narrower copies of the
-//     same body: one vector at a time, then one element (or row) at a time. An output vector
-//     label of unit stride everywhere (real, 256-bit vectors or wider) ends instead in one
-//     masked vector (with a constant extent, the narrowest that holds the rest): its loads and
-//     stores touch only the lanes below the extent. Every extent,
+//     same body. A vector loop goes on one vector at a time, then one element at a time; an
+//     output vector label of unit stride everywhere (real, 256-bit vectors or wider) ends
+//     instead in one masked vector (with a constant extent, the narrowest that holds the rest)
+//     whose loads and stores touch only the lanes below the extent. An unrolled loop ends in one
+//     tile of the rows left (constant extent) or goes one row at a time. Every extent,
 //     including 0, 1 and primes, is covered with no over-read. A copy that cannot run for the
 //     constant extents is not emitted.
 //   * A tensor whose stride along the vector label is known 1 is read with one vector load; a
