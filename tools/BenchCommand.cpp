@@ -122,13 +122,13 @@ std::int64_t benchedMultiplyAdds(const ir::IndexProgram& program) {
 
 int benchCommand(const std::vector<std::string>& args) {
   ParsedArguments parsed = parseArguments(args,
-                                          {{"--shapes", true},
-                                           {"--dtype", true},
-                                           {"--threads", true},
-                                           {"--repeat", true},
-                                           {"--json", false},
-                                           {"--batch-dot", true},
-                                           {"--strategy", true}},
+                                          withTargetOptions({{"--shapes", true},
+                                                             {"--dtype", true},
+                                                             {"--threads", true},
+                                                             {"--repeat", true},
+                                                             {"--json", false},
+                                                             {"--batch-dot", true},
+                                                             {"--strategy", true}}),
                                           "bench");
   if (parsed.help) {
     std::cout << kBenchHelp;

@@ -1,5 +1,6 @@
 #include "CommandLine.h"
 
+#include "codegen/Codegen.h"
 #include "einjit/error.h"
 
 #include <cerrno>
@@ -102,10 +103,48 @@ Strategy parseStrategyOption(const std::string& text) {
                    text + "'");
 }
 
+std::string targetOption(const ParsedArguments& parsed) {
+  if (parsed.has("--target"))
+    return parsed.get("--target");
+  const char* fromEnvironment = std::getenv("EINJIT_TARGET");
+  return fromEnvironment && *fromEnvironment ? fromEnvironment : "host";
+}
+
+std::optional<support::CacheSizes> cacheSizesOption(const ParsedArguments& parsed) {
+  std::string source = "--cache-sizes";
+  std::string text;
+  if (parsed.has("--cache-sizes")) {
+    text = parsed.get("--cache-sizes");
+  } else if (const char* fromEnvironment = std::getenv("EINJIT_CACHE_SIZES")) {
+    source = "EINJIT_CACHE_SIZES";
+    text = fromEnvironment;
+  } else {
+    return std::nullopt;
+  }
+  std::string error;
+  std::optional<support::CacheSizes> caches = support::parseCacheSizes(text, error);
+  if (!caches)
+    throw UsageError(source + ": " + error);
+  return caches;
+}
+
+const std::vector<OptionSpec> kTargetOptions = {{"--target", true}, {"--cache-sizes", true}};
+
+std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs) {
+  specs.insert(specs.end(), kTargetOptions.begin(), kTargetOptions.end());
+  return specs;
+}
+
 EngineOptions engineOptionsFrom(const ParsedArguments& parsed) {
   EngineOptions options;
   if (parsed.has("--strategy"))
     options.strategy = parseStrategyOption(parsed.get("--strategy"));
+  options.target = targetOption(parsed);
+  // A bad name is reported as the flag or variable that gave it, before any engine is built.
+  if (options.target != "host")
+    codegen::resolveTarget(options.target, parsed.has("--target") ? "--target" : "EINJIT_TARGET");
+  if (std::optional<support::CacheSizes> caches = cacheSizesOption(parsed))
+    options.cacheSizes = {caches->l1d, caches->l2, caches->l3};
   return options;
 }
 

@@ -4,9 +4,11 @@
 
 #include "einjit/dtype.h"
 #include "einjit/engine.h"
+#include "support/CacheSizes.h"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -54,7 +56,21 @@ int parseThreadsOption(const std::string& text);
 /// UsageError listing them.
 Strategy parseStrategyOption(const std::string& text);
 
-/// Engine options from the flags every compiling subcommand shares (--strategy).
+/// --target, else $EINJIT_TARGET, else "host": the CPU kernels are generated for.
+std::string targetOption(const ParsedArguments& parsed);
+
+/// --cache-sizes L1d,L2,L3, else $EINJIT_CACHE_SIZES; nullopt when neither is set. UsageError
+/// naming the source for a malformed value.
+std::optional<support::CacheSizes> cacheSizesOption(const ParsedArguments& parsed);
+
+/// The options every compiling subcommand accepts besides its own: --target, --cache-sizes.
+extern const std::vector<OptionSpec> kTargetOptions;
+
+/// Specs followed by kTargetOptions.
+std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs);
+
+/// Engine options from the flags every compiling subcommand shares (--strategy, --target,
+/// --cache-sizes; the last two default to $EINJIT_TARGET and $EINJIT_CACHE_SIZES).
 EngineOptions engineOptionsFrom(const ParsedArguments& parsed);
 
 /// The subcommands; each returns the exit status.
@@ -64,6 +80,7 @@ int benchCommand(const std::vector<std::string>& args);
 int demoCommand(const std::vector<std::string>& args);
 int compileCommand(const std::vector<std::string>& args);
 int cacheCommand(const std::vector<std::string>& args);
+int targetCommand(const std::vector<std::string>& args);
 
 /// The help texts (`einjit --help`, `einjit CMD --help`).
 extern const char* const kMainHelp;
@@ -73,5 +90,6 @@ extern const char* const kBenchHelp;
 extern const char* const kDemoHelp;
 extern const char* const kCompileHelp;
 extern const char* const kCacheHelp;
+extern const char* const kTargetHelp;
 
 } // namespace einjit::cli

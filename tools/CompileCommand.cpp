@@ -122,7 +122,8 @@ struct EntryShape {
 
 codegen::AotEntryPoint entryPoint(const std::string& name, const ir::IndexProgram& program,
                                   const EntryShape& shape, bool strided,
-                                  const codegen::TargetDesc& target) {
+                                  const codegen::TargetDesc& target,
+                                  const support::CacheSizes& caches) {
   // A normalized operand is read from its contiguous copy in the scratch buffer.
   auto strideClass = [&](const Shape& extents, bool copy) {
     return strided && !copy ? runtimeStrideClass(extents)
@@ -137,6 +138,7 @@ codegen::AotEntryPoint entryPoint(const std::string& name, const ir::IndexProgra
   passes::LoopOptions loopOptions;
   loopOptions.vectorBits = target.vectorBits;
   loopOptions.vectorRegisters = target.vectorRegisters;
+  loopOptions.caches = caches;
   codegen::AotEntryPoint entry;
   entry.name = name;
   entry.strided = strided;
@@ -161,7 +163,7 @@ codegen::AotEntryPoint entryPoint(const std::string& name, const ir::IndexProgra
 }
 
 CompiledRequest lowerRequest(const KernelRequest& request, const codegen::TargetDesc& target,
-                             bool threaded) {
+                             const support::CacheSizes& caches, bool threaded) {
   frontend::LowerOptions options;
   options.dtype = request.dtype;
   frontend::LoweredCall lowered;
@@ -229,7 +231,7 @@ CompiledRequest lowerRequest(const KernelRequest& request, const codegen::Target
   for (const std::string& name : names)
     compiled.header.inputNames.push_back(parameterName(name));
 
-  compiled.entry = entryPoint(request.name, program, shape, false, target);
+  compiled.entry = entryPoint(request.name, program, shape, false, target, caches);
   compiled.header.scratchElements = codegen::aotScratchElements(compiled.entry);
   compiled.header.threaded = threaded;
   compiled.header.parallel = compiled.entry.nest.runsInParallel();
@@ -237,7 +239,8 @@ CompiledRequest lowerRequest(const KernelRequest& request, const codegen::Target
   // merges: only a contiguous array can be read flattened without a copy.
   compiled.header.hasStridedEntry = !ravels;
   if (!ravels) {
-    compiled.stridedEntry = entryPoint(request.name + "_strided", program, shape, true, target);
+    compiled.stridedEntry =
+        entryPoint(request.name + "_strided", program, shape, true, target, caches);
     compiled.header.parallel =
         compiled.header.parallel || compiled.stridedEntry.nest.runsInParallel();
   }
@@ -289,6 +292,7 @@ int compileCommand(const std::vector<std::string>& args) {
                                            {"--name", true},
                                            {"-o", true},
                                            {"--target", true},
+                                           {"--cache-sizes", true},
                                            {"--manifest", true},
                                            {"--single-threaded", false},
                                            {"--no-cache", false}},
@@ -329,14 +333,19 @@ int compileCommand(const std::vector<std::string>& args) {
       throw Error(ErrorKind::Argument, "compile: " + request.origin + "the name " + request.name +
                                            " is used twice (each name also defines NAME_strided)");
 
-  codegen::TargetDesc target = parsed.has("--target")
-                                   ? codegen::aotTarget(parsed.get("--target"), "compile")
-                                   : codegen::hostTarget();
+  std::string targetName = targetOption(parsed);
+  codegen::TargetDesc target = codegen::resolveTarget(targetName, "compile: --target");
+  // Objects for the host block for its caches; for a named CPU, for the ones given or the
+  // stated defaults (a common x86 core), since the machine that runs them is not this one.
+  std::optional<support::CacheSizes> pinned = cacheSizesOption(parsed);
+  support::CacheSizes caches = pinned                 ? *pinned
+                               : targetName == "host" ? support::hostCacheSizes()
+                                                      : support::CacheSizes{};
   bool threaded = !parsed.has("--single-threaded");
   std::vector<AotHeaderEntry> headers;
   std::vector<codegen::AotEntryPoint> entries;
   for (const KernelRequest& request : requests) {
-    CompiledRequest compiled = lowerRequest(request, target, threaded);
+    CompiledRequest compiled = lowerRequest(request, target, caches, threaded);
     headers.push_back(std::move(compiled.header));
     entries.push_back(std::move(compiled.entry));
     if (compiled.header.hasStridedEntry)

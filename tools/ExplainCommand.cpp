@@ -73,12 +73,12 @@ std::vector<EmittedStage> compiledStages(const ir::IndexProgram& program, EmitSt
 
 int explainCommand(const std::vector<std::string>& args) {
   ParsedArguments parsed = parseArguments(args,
-                                          {{"--shapes", true},
-                                           {"--dtype", true},
-                                           {"--json", false},
-                                           {"--emit", true},
-                                           {"--batch-dot", true},
-                                           {"--strategy", true}},
+                                          withTargetOptions({{"--shapes", true},
+                                                             {"--dtype", true},
+                                                             {"--json", false},
+                                                             {"--emit", true},
+                                                             {"--batch-dot", true},
+                                                             {"--strategy", true}}),
                                           "explain");
   if (parsed.help) {
     std::cout << kExplainHelp;

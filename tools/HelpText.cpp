@@ -22,6 +22,8 @@ commands:
                              entry point that links with no LLVM and no einjit library
   cache stats|list|clear      the persistent kernel cache: its directory, entries and
                              bytes; one line per entry; delete the entries
+  target                     what kernels are compiled for: CPU, vectors, the cache sizes
+                             blocks are sized by, whether the code runs here
 
 EXPR is an einsum string ('bij,bjk->bik', numpy rules; quotes optional) or one call as written in
 Python; operands are plain names:
@@ -38,6 +40,8 @@ tf.keras.backend. tf_keras.backend. | keras.layers. (Keras 3) | tf.keras.layers.
 Run `einjit COMMAND --help` for the options of a command.
 Environment: EINJIT_STATS=1 prints the kernel cache's statistics on stderr at exit.
 EINJIT_PERF_MAP=1 writes /tmp/perf-<pid>.map, which names JIT-compiled kernels in perf.
+EINJIT_TARGET=CPU and EINJIT_CACHE_SIZES=L1d,L2,L3 are the defaults of --target and
+--cache-sizes (for programs: EngineOptions::target and cacheSizes).
 EINJIT_CACHE_DIR=DIR keeps compiled kernels in DIR for later runs (default
 $XDG_CACHE_HOME/einjit, else ~/.cache/einjit); EINJIT_CACHE_DIR=off keeps them in memory only.
 Exit status: 0 success, 1 error in the input (message on stderr) or a failed --check,
@@ -48,6 +52,7 @@ const char* const kExplainHelp =
     R"(usage: einjit explain EXPR --shapes S [--dtype T] [--json]
                       [--emit=index|path|loops|llvm|asm] [--batch-dot=current|legacy]
                       [--strategy=auto|direct|small|streaming|packed]
+                      [--target CPU] [--cache-sizes L1d,L2,L3]
 
 Prints the call, the operand shapes, the output shape, every index label with its role (batch:
 kept and shared by several operands; free: kept, from one operand; contracted: summed, shared;
@@ -79,6 +84,13 @@ options:
                    unrolled sums), streaming (memory-bound: wide stores, non-temporal when large) or
                    packed (BLIS-style: packed panels, a register micro-kernel, cache blocks;
                    f32/f64 contractions with M, N and K labels, others stay direct)
+  --target CPU     generate code for CPU: host (default, or $EINJIT_TARGET) or an LLVM CPU
+                   name (x86-64-v3, x86-64-v4, znver4, sapphirerapids, ...); any target
+                   explains, code runs only where this CPU has the target's features
+  --cache-sizes C  the caches the schedule sizes its blocks against, L1d,L2,L3 (48K,2M,32M);
+                   default $EINJIT_CACHE_SIZES, else this machine's as sysfs reports them
+                   (within the bounds of real cores). Pinning --target and --cache-sizes
+                   gives the same schedule on every machine
 )";
 
 const char* const kRunHelp =
@@ -86,6 +98,7 @@ const char* const kRunHelp =
                   [--batch-dot=current|legacy] [--interpret | --check]
                   [--time [--repeat N]] [--threads N]
                   [--strategy=auto|direct|small|streaming|packed]
+                  [--target CPU] [--cache-sizes L1d,L2,L3]
 
 Computes EXPR with native code compiled for this machine (the JIT). One .npy file per operand,
 in the order the operands appear in EXPR; their shapes bind the operands and they must share one
@@ -107,11 +120,19 @@ options:
                    loop across them, with the same result for every count
   --strategy=S     the kernels' schedule: auto (default), direct, small, streaming or packed;
                    every strategy computes the same values
+  --target CPU     generate code for CPU: host (default, or $EINJIT_TARGET) or an LLVM CPU
+                   name (x86-64-v3, x86-64-v4, znver4, sapphirerapids, ...); any target
+                   explains, code runs only where this CPU has the target's features
+  --cache-sizes C  the caches the schedule sizes its blocks against, L1d,L2,L3 (48K,2M,32M);
+                   default $EINJIT_CACHE_SIZES, else this machine's as sysfs reports them
+                   (within the bounds of real cores). Pinning --target and --cache-sizes
+                   gives the same schedule on every machine
 )";
 
 const char* const kBenchHelp =
     R"(usage: einjit bench EXPR --shapes S [--dtype T] [--threads N] [--repeat N] [--json]
                     [--batch-dot=current|legacy] [--strategy=auto|direct|small|streaming|packed]
+                    [--target CPU] [--cache-sizes L1d,L2,L3]
 
 Compiles EXPR once for the shapes, runs it on seeded random operands (values in [-1, 1),
 integers in [-3, 3]) once to warm up, then times runs: --repeat N of them, or by default as
@@ -131,6 +152,13 @@ options:
   --batch-dot=M    K.batch_dot / Dot semantics: current (default) or legacy
   --strategy=S     the kernels' schedule: auto (default), direct, small, streaming or packed,
                    to compare them on the same shapes
+  --target CPU     generate code for CPU: host (default, or $EINJIT_TARGET) or an LLVM CPU
+                   name (x86-64-v3, x86-64-v4, znver4, sapphirerapids, ...); any target
+                   explains, code runs only where this CPU has the target's features
+  --cache-sizes C  the caches the schedule sizes its blocks against, L1d,L2,L3 (48K,2M,32M);
+                   default $EINJIT_CACHE_SIZES, else this machine's as sysfs reports them
+                   (within the bounds of real cores). Pinning --target and --cache-sizes
+                   gives the same schedule on every machine
 )";
 
 const char* const kDemoHelp = R"(usage: einjit demo
@@ -144,7 +172,7 @@ axes=(2, 1); (e) the attention calls and tf.tensordot.
 
 const char* const kCompileHelp =
     R"(usage: einjit compile EXPR --shapes S [--dtype T] --name NAME -o DIR [--target CPU]
-                      [--single-threaded] [--no-cache]
+                      [--cache-sizes L1d,L2,L3] [--single-threaded] [--no-cache]
        einjit compile --manifest FILE --name LIB -o DIR [--target CPU] [--single-threaded]
                       [--no-cache]
 
@@ -175,8 +203,12 @@ options:
   --name NAME        the entry points (NAME, NAME_strided) and the file names (a C
                      identifier); with --manifest the library's file names
   -o DIR             output directory (created if missing)
-  --target CPU       compile for a named CPU (x86-64-v3, haswell, znver3, ...) instead of this
-                     machine's; an unknown name is an error
+  --target CPU       compile for a named CPU (x86-64-v3, x86-64-v4, znver4, sapphirerapids,
+                     ...) instead of this machine's (default: $EINJIT_TARGET, else host); an
+                     unknown name is an error
+  --cache-sizes C    the caches blocks are sized for, L1d,L2,L3 (48K,2M,32M); default
+                     $EINJIT_CACHE_SIZES, else this machine's for host and 32K,1M,8M (a common
+                     x86 core) for a named CPU
   --manifest FILE    several entry points in one object: one per line, 'NAME SHAPES DTYPE EXPR'
                      (EXPR is the rest of the line); blank lines and lines starting with # are
                      skipped
@@ -206,6 +238,22 @@ actions:
 
 options:
   --dir D          this directory instead of the default
+)";
+
+const char* const kTargetHelp =
+    R"(usage: einjit target [--target CPU] [--cache-sizes L1d,L2,L3] [--json]
+
+Prints what kernels are compiled for: the triple and CPU, the vector width and register count the
+register tiles are sized by, the cache sizes the blocks are sized against, and whether code for
+that target runs on this machine (else the ISA features this CPU lacks).
+
+options:
+  --target CPU     host (default, or $EINJIT_TARGET) or an LLVM CPU name (x86-64-v3, x86-64-v4,
+                   znver4, sapphirerapids, ...)
+  --cache-sizes C  L1d,L2,L3 (48K,2M,32M); default $EINJIT_CACHE_SIZES, else this machine's as
+                   sysfs reports them, within the bounds of real cores
+  --json           {triple, cpu, vector_bits, vector_registers, l1d, l2, l3, runs_here,
+                   missing_on_host}
 )";
 
 } // namespace einjit::cli

@@ -89,16 +89,16 @@ bool reportCheck(const ir::IndexProgram& program, const Tensor& computed, const 
 
 int runCommand(const std::vector<std::string>& args) {
   ParsedArguments parsed = parseArguments(args,
-                                          {{"-o", true},
-                                           {"--alpha", true},
-                                           {"--beta", true},
-                                           {"--batch-dot", true},
-                                           {"--interpret", false},
-                                           {"--check", false},
-                                           {"--time", false},
-                                           {"--repeat", true},
-                                           {"--threads", true},
-                                           {"--strategy", true}},
+                                          withTargetOptions({{"-o", true},
+                                                             {"--alpha", true},
+                                                             {"--beta", true},
+                                                             {"--batch-dot", true},
+                                                             {"--interpret", false},
+                                                             {"--check", false},
+                                                             {"--time", false},
+                                                             {"--repeat", true},
+                                                             {"--threads", true},
+                                                             {"--strategy", true}}),
                                           "run");
   if (parsed.help) {
     std::cout << kRunHelp;

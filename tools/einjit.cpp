@@ -32,8 +32,10 @@ int dispatch(const std::vector<std::string>& args) {
     return compileCommand(rest);
   if (command == "cache")
     return cacheCommand(rest);
+  if (command == "target")
+    return targetCommand(rest);
   throw UsageError("unknown command '" + command +
-                   "' (commands: explain, run, bench, demo, compile, cache)");
+                   "' (commands: explain, run, bench, demo, compile, cache, target)");
 }
 
 } // namespace

@@ -194,23 +194,6 @@ std::int64_t aotScratchElements(const AotEntryPoint& entry) {
   return elements;
 }
 
-TargetDesc aotTarget(const std::string& cpu, const std::string& call) {
-  if (cpu == "host")
-    return hostTarget();
-  initializeNativeTarget();
-  std::string triple = llvm::sys::getProcessTriple();
-  std::string error;
-  const llvm::Target* found = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!found)
-    codegenFailure("target", "no LLVM target for triple '" + triple + "': " + error);
-  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(found->createMCSubtargetInfo(triple, "", ""));
-  if (!subtarget || cpu.empty() || !subtarget->isCPUStringValid(cpu))
-    throw Error(ErrorKind::Argument,
-                call + ": --target: LLVM does not know the CPU '" + cpu + "' for " + triple +
-                    " (e.g. x86-64-v3, haswell, znver3, or 'host'; 'llc -mcpu=help' lists them)");
-  return namedTarget(cpu, triple);
-}
-
 namespace {
 
 /// The object's module before optimization, verified.

@@ -55,10 +55,6 @@ struct AotEntryPoint {
 /// Elements of the dtype the scratch buffer of `entry` must hold (0: it takes none).
 std::int64_t aotScratchElements(const AotEntryPoint& entry);
 
-/// The target for `cpu` on the host's triple. Throws Error(Argument, "<call>: …") naming the
-/// CPU when LLVM does not know it (rather than LLVM's warning and a generic CPU).
-TargetDesc aotTarget(const std::string& cpu, const std::string& call);
-
 /// A relocatable object defining every entry point (kernels inlined, nothing else exported),
 /// optimized for `target`. Its only undefined symbols are libc's (memset, memcpy, fma, …) and,
 /// when a threaded entry point's nest has a parallel loop, einjit_rt's

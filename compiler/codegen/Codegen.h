@@ -28,6 +28,14 @@ TargetDesc hostTarget();
 /// host's when empty). Throws Error(Internal, "codegen (target): …") when LLVM has no such
 /// target.
 TargetDesc namedTarget(const std::string& cpu, const std::string& triple = "");
+/// The target a user names: "host" (or "") for hostTarget(), else an LLVM CPU name for the
+/// host's triple ("x86-64-v3", "x86-64-v4", "znver4", "sapphirerapids", …). Throws
+/// Error(Argument, "<context>: LLVM does not know the CPU …") naming the CPU when LLVM does not
+/// know it (rather than LLVM's warning and a generic CPU).
+TargetDesc resolveTarget(const std::string& cpu, const std::string& context);
+/// The ISA features `target` enables that the host's CPU lacks ("avx512f", …), sorted; empty
+/// when code for `target` runs here.
+std::vector<std::string> featuresMissingOnHost(const TargetDesc& target);
 
 /// The C ABI of every kernel:
 ///   data     one pointer per input (in LoopNest::inputs order), then the output's;

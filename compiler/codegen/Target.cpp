@@ -90,4 +90,40 @@ TargetDesc namedTarget(const std::string& cpu, const std::string& triple) {
   return describe(std::move(target));
 }
 
+TargetDesc resolveTarget(const std::string& cpu, const std::string& context) {
+  if (cpu == "host" || cpu.empty())
+    return hostTarget();
+  initializeNativeTarget();
+  std::string triple = llvm::sys::getProcessTriple();
+  std::string error;
+  const llvm::Target* found = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!found)
+    codegenFailure("target", "no LLVM target for triple '" + triple + "': " + error);
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(found->createMCSubtargetInfo(triple, "", ""));
+  if (!subtarget || !subtarget->isCPUStringValid(cpu))
+    throw Error(ErrorKind::Argument,
+                context + ": LLVM does not know the CPU '" + cpu + "' for " + triple +
+                    " (e.g. x86-64-v3, x86-64-v4, znver4, sapphirerapids, or 'host'; "
+                    "'llc -mcpu=help' lists them)");
+  return namedTarget(cpu, triple);
+}
+
+std::vector<std::string> featuresMissingOnHost(const TargetDesc& target) {
+  initializeNativeTarget();
+  std::string error;
+  const llvm::Target* found = llvm::TargetRegistry::lookupTarget(target.triple, error);
+  if (!found)
+    codegenFailure("target", "no LLVM target for triple '" + target.triple + "': " + error);
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      found->createMCSubtargetInfo(target.triple, target.cpu, target.features));
+  // The host's feature map names exactly the ISA extensions CPUID reports, so tuning flags a
+  // CPU name implies never count as missing.
+  std::vector<std::string> missing;
+  for (const auto& feature : llvm::sys::getHostCPUFeatures())
+    if (!feature.getValue() && subtarget->checkFeatures("+" + feature.getKey().str()))
+      missing.push_back(feature.getKey().str());
+  std::sort(missing.begin(), missing.end());
+  return missing;
+}
+
 } // namespace einjit::codegen

@@ -18,8 +18,16 @@ namespace einjit {
 
 namespace {
 
-codegen::TargetDesc cappedHostTarget(const EngineOptions& options) {
-  codegen::TargetDesc target = codegen::hostTarget();
+/// options.target, else $EINJIT_TARGET, else the host; its vector width capped by the options.
+codegen::TargetDesc engineTarget(const EngineOptions& options) {
+  std::string name = options.target;
+  const char* context = "EngineOptions::target";
+  if (name.empty()) {
+    const char* fromEnvironment = std::getenv("EINJIT_TARGET");
+    name = fromEnvironment ? fromEnvironment : "";
+    context = "EINJIT_TARGET";
+  }
+  codegen::TargetDesc target = codegen::resolveTarget(name, context);
   if (options.maxVectorBits != 0 && options.maxVectorBits < target.vectorBits)
     target.vectorBits = options.maxVectorBits;
   return target;
@@ -32,9 +40,28 @@ std::string diskCacheDirectory(const EngineOptions& options) {
                                         : options.cacheDirectory;
 }
 
+/// Each level from options.cacheSizes, else $EINJIT_CACHE_SIZES, else the host's.
+support::CacheSizes engineCacheSizes(const EngineOptions& options) {
+  support::CacheSizes caches = support::hostCacheSizes();
+  if (const char* fromEnvironment = std::getenv("EINJIT_CACHE_SIZES")) {
+    std::string error;
+    std::optional<support::CacheSizes> pinned = support::parseCacheSizes(fromEnvironment, error);
+    if (!pinned)
+      throw Error(ErrorKind::Argument, "EINJIT_CACHE_SIZES: " + error);
+    caches = *pinned;
+  }
+  if (options.cacheSizes.l1d != 0)
+    caches.l1d = options.cacheSizes.l1d;
+  if (options.cacheSizes.l2 != 0)
+    caches.l2 = options.cacheSizes.l2;
+  if (options.cacheSizes.l3 != 0)
+    caches.l3 = options.cacheSizes.l3;
+  return caches;
+}
+
 passes::LoopOptions loopOptionsFor(const EngineOptions& options,
                                    const codegen::TargetDesc& target) {
-  passes::LoopOptions loops{target.vectorBits, target.vectorRegisters, support::hostCacheSizes()};
+  passes::LoopOptions loops{target.vectorBits, target.vectorRegisters, engineCacheSizes(options)};
   switch (options.strategy) {
   case Strategy::Auto:
     break;
@@ -64,7 +91,8 @@ bool statisticsRequested() {
 // ---- Engine::Impl -------------------------------------------------------------------------------
 
 Engine::Impl::Impl(const EngineOptions& engineOptions)
-    : options(engineOptions), target(cappedHostTarget(engineOptions)),
+    : options(engineOptions), target(engineTarget(engineOptions)),
+      missingFeatures(codegen::featuresMissingOnHost(target)),
       loopOptions(loopOptionsFor(engineOptions, target)), cache(engineOptions.cacheCapacity),
       disk(diskCacheDirectory(engineOptions)) {}
 
@@ -469,9 +497,22 @@ EngineStatistics Engine::statistics() const {
   return statistics;
 }
 
+TargetInfo Engine::target() const {
+  TargetInfo info;
+  info.triple = impl_->target.triple;
+  info.cpu = impl_->target.cpu;
+  info.vectorBits = impl_->target.vectorBits;
+  info.vectorRegisters = impl_->target.vectorRegisters;
+  const support::CacheSizes& caches = impl_->loopOptions.caches;
+  info.caches = {caches.l1d, caches.l2, caches.l3};
+  info.missingOnHost = impl_->missingFeatures;
+  return info;
+}
+
 std::string Engine::targetDescription() const {
   return impl_->target.triple + " " + impl_->target.cpu + ", " +
-         std::to_string(impl_->target.vectorBits) + "-bit vectors";
+         std::to_string(impl_->target.vectorBits) + "-bit vectors, " +
+         support::toString(impl_->loopOptions.caches);
 }
 
 } // namespace einjit

@@ -35,6 +35,8 @@ struct Engine::Impl {
 
   EngineOptions options;
   codegen::TargetDesc target;
+  /// The ISA features the target enables and the host lacks: kernels are not run when any is.
+  std::vector<std::string> missingFeatures;
   passes::LoopOptions loopOptions;
   jit::Jit jit;
   jit::KernelCache cache;

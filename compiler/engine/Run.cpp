@@ -9,6 +9,7 @@
 #include "einjit/error.h"
 #include "ir/ProgramViews.h"
 #include "reference/Interpreter.h"
+#include "support/Format.h"
 
 #include <algorithm>
 #include <array>
@@ -195,6 +196,11 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
            " is negative; use 0 for every hardware thread or a count >= 1.");
   if (checkedElements(out) == 0)
     return;
+  if (!state.engine->missingFeatures.empty())
+    throw Error(ErrorKind::Unsupported,
+                "the kernels are compiled for " + state.engine->target.cpu + ", which needs " +
+                    support::join(state.engine->missingFeatures, ", ") +
+                    " that this CPU lacks: such a plan can be explained, not run here");
   const ir::IndexProgram& program = state.program;
   bool constantExtents = state.engine->options.constantExtents;
   // Prologue operands are read from staged copies; the rest straight from the caller's views.

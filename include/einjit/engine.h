@@ -28,6 +28,15 @@ enum class Strategy {
              ///< two operands with M, N and K labels; others fall back to direct)
 };
 
+/// Cache sizes in bytes that the schedule sizes its blocks against. A level left 0 takes the
+/// value from $EINJIT_CACHE_SIZES ("L1d,L2,L3", e.g. "48K,2M,32M"), else the host's as sysfs
+/// reports it, kept within the bounds of real cores (a hypervisor's 480 MiB L3 counts as 64 MiB).
+struct CacheSizes {
+  std::size_t l1d = 0;
+  std::size_t l2 = 0;
+  std::size_t l3 = 0;
+};
+
 struct EngineOptions {
   /// Compiled kernels kept; the least recently used beyond this are dropped (their code is freed
   /// once no Plan uses them).
@@ -36,6 +45,15 @@ struct EngineOptions {
   /// False: kernels read extents at run time and serve every shape with the same unit
   /// dimensions and stride classes.
   bool constantExtents = true;
+  /// The CPU kernels are generated for: "host", or an LLVM CPU name ("x86-64-v3", "x86-64-v4",
+  /// "znver4", "sapphirerapids", …). Empty: $EINJIT_TARGET, else the host. Any target explains
+  /// and compiles; its kernels run only where the host has every ISA feature the target enables
+  /// (else Plan::run throws Error(Unsupported) naming the missing features). An unknown name is
+  /// Error(Argument) from the Engine's constructor. Pinning target and cacheSizes makes the
+  /// schedule the same on every machine.
+  std::string target;
+  /// The caches the schedule sizes its working sets against (see CacheSizes).
+  CacheSizes cacheSizes;
   /// Caps the vector width in bits (e.g. 256 on an AVX-512 host); 0 uses the host's widest.
   unsigned maxVectorBits = 0;
   /// True: a contraction of three or more operands runs as the cheapest sequence of pairwise
@@ -90,6 +108,18 @@ enum class ExplainStage {
   Loops,    ///< + the loop nest the kernel runs
   LLVM,     ///< + the kernel's LLVM IR after the kernel pipeline
   Assembly, ///< + the kernel's assembly for this machine
+};
+
+/// What an Engine compiles for (`einjit target` prints it).
+struct TargetInfo {
+  std::string triple;                     ///< "x86_64-pc-linux-gnu"
+  std::string cpu;                        ///< LLVM's CPU name: the host's or the one named
+  unsigned vectorBits = 0;                ///< widest vector register the features allow
+  unsigned vectorRegisters = 0;           ///< vector registers of that width
+  CacheSizes caches;                      ///< the caches the schedule sizes its blocks against
+  std::vector<std::string> missingOnHost; ///< ISA features the target needs that this CPU lacks
+  /// True when kernels compiled for this target run on this CPU.
+  bool runsHere() const { return missingOnHost.empty(); }
 };
 
 class Engine;
@@ -159,8 +189,11 @@ public:
               const RunOptions& options = {});
 
   EngineStatistics statistics() const;
-  /// "x86_64-pc-linux-gnu znver4, 512-bit vectors" — what the kernels are compiled for.
+  /// "x86_64-pc-linux-gnu znver4, 512-bit vectors, L1d 32 KiB, L2 1024 KiB, L3 32768 KiB" —
+  /// what the kernels are compiled for.
   std::string targetDescription() const;
+  /// The same, field by field.
+  TargetInfo target() const;
 
   struct Impl;
 

@@ -1,6 +1,8 @@
 # Golden tests: each .test file holds the command (RUN:) and the lines to check (CHECK:).
+import json
 import os
 import platform
+import subprocess
 
 import lit.formats
 
@@ -15,12 +17,31 @@ config.substitutions.append(("FileCheck", config.filecheck))
 config.substitutions.append(("%not", config.not_tool))
 config.environment["LC_ALL"] = "C"
 
-# The host's vector extensions, for the tests that look at generated code (REQUIRES: avx2).
+# A run pinned to another target and other caches (CI's second pass over the suite) reaches
+# every test through these variables; tests that pin their own flags are unaffected.
+for variable in ("EINJIT_TARGET", "EINJIT_CACHE_SIZES"):
+    if os.environ.get(variable):
+        config.environment[variable] = os.environ[variable]
+        config.name += " " + variable + "=" + os.environ[variable]
+
+# What the kernels are compiled for, as einjit sees it (the host, or the pinned target), for the
+# tests that look at generated code: REQUIRES: avx2 (256-bit vectors with FMA, x86), and
+# vector-128 / vector-256 / vector-512.
+target = json.loads(
+    subprocess.run(
+        [config.einjit, "target", "--json"],
+        env={**os.environ, **config.environment},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+)
+config.available_features.add("vector-%d" % target["vector_bits"])
 if platform.machine() in ("x86_64", "AMD64"):
     try:
         with open("/proc/cpuinfo") as cpuinfo:
             flags = set(cpuinfo.read().split())
     except OSError:
         flags = set()
-    if {"avx2", "fma"} <= flags:
+    if {"avx2", "fma"} <= flags and target["vector_bits"] >= 256:
         config.available_features.add("avx2")

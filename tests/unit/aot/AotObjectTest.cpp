@@ -54,21 +54,24 @@ codegen::AotEntryPoint entryOf(const std::string& name, ir::LoopNest nest, bool 
 TEST(AotObject, NamedCpuIsCheckedAgainstLlvm) {
   if (!kX86Host)
     GTEST_SKIP() << "x86 CPU names";
-  codegen::TargetDesc haswell = codegen::aotTarget("haswell", "compile");
+  codegen::TargetDesc haswell = codegen::resolveTarget("haswell", "compile: --target");
   EXPECT_EQ(haswell.cpu, "haswell");
   EXPECT_EQ(haswell.vectorBits, 256u);
-  Error error =
-      test::expectError([] { codegen::aotTarget("pentium9000", "compile"); }, ErrorKind::Argument,
-                        {"compile: --target: LLVM does not know the CPU 'pentium9000'"});
+  Error error = test::expectError(
+      [] { codegen::resolveTarget("pentium9000", "compile: --target"); }, ErrorKind::Argument,
+      {"compile: --target: LLVM does not know the CPU 'pentium9000'"});
   EXPECT_EQ(error.message().rfind("compile: ", 0), 0u);
-  test::expectError([] { codegen::aotTarget("", "compile"); }, ErrorKind::Argument,
-                    {"does not know the CPU ''"});
+  test::expectError([] { codegen::resolveTarget("host9000", "compile: --target"); },
+                    ErrorKind::Argument, {"does not know the CPU 'host9000'"});
+  // "host" and "" both name the machine the compiler runs on.
+  EXPECT_EQ(codegen::resolveTarget("", "compile: --target").key(), codegen::hostTarget().key());
+  EXPECT_EQ(codegen::resolveTarget("host", "compile: --target").key(), codegen::hostTarget().key());
 }
 
 TEST(AotObject, ObjectIsElfWithEveryEntryPoint) {
   if (!kX86Host)
     GTEST_SKIP() << "x86 CPU names";
-  codegen::TargetDesc target = codegen::aotTarget("x86-64-v3", "compile");
+  codegen::TargetDesc target = codegen::resolveTarget("x86-64-v3", "compile: --target");
   std::string object =
       codegen::compileAotObject({entryOf("first", nestOf("ij,jk->ik", "2x3,3x4")),
                                  entryOf("second", nestOf("ij,jk->ik", "2x3,3x4", true), true)},
@@ -85,7 +88,7 @@ TEST(AotObject, ObjectIsElfWithEveryEntryPoint) {
 TEST(AotObject, RefusesKernelsTheEntryPointCannotFeed) {
   if (!kX86Host)
     GTEST_SKIP() << "x86 CPU names";
-  codegen::TargetDesc target = codegen::aotTarget("x86-64-v3", "compile");
+  codegen::TargetDesc target = codegen::resolveTarget("x86-64-v3", "compile: --target");
   test::expectError(
       [&] {
         codegen::compileAotObject(
@@ -122,7 +125,7 @@ TEST(AotObject, RefusesKernelsTheEntryPointCannotFeed) {
 TEST(AotObject, ThreadedEntryPointCallsThePoolOnlyForParallelNests) {
   if (!kX86Host)
     GTEST_SKIP() << "x86 CPU names";
-  codegen::TargetDesc target = codegen::aotTarget("x86-64-v3", "compile");
+  codegen::TargetDesc target = codegen::resolveTarget("x86-64-v3", "compile: --target");
   codegen::AotEntryPoint parallel = entryOf("parallel", nestOf("ij,jk->ik", "2x3,3x4"));
   parallel.nest.outputLoops.front().parallel = true;
   parallel.threaded = true;

@@ -13,6 +13,7 @@ einjit_test(jit_tests
   unit/jit/PathTest.cpp
   unit/jit/PrologueStagingTest.cpp
   unit/jit/StrategyTest.cpp
+  unit/jit/TargetOptionsTest.cpp
   unit/jit/ThreadsTest.cpp
 )
 target_link_libraries(jit_tests PRIVATE einjit_engine)
