@@ -84,9 +84,9 @@ int targetCommand(const std::vector<std::string>& args);
 
 /// The help texts (`einjit --help`, `einjit CMD --help`).
 extern const char* const kMainHelp;
-extern const char* const kExplainHelp;
-extern const char* const kRunHelp;
-extern const char* const kBenchHelp;
+extern const std::string kExplainHelp;
+extern const std::string kRunHelp;
+extern const std::string kBenchHelp;
 extern const char* const kDemoHelp;
 extern const char* const kCompileHelp;
 extern const char* const kCacheHelp;

@@ -48,7 +48,22 @@ Exit status: 0 success, 1 error in the input (message on stderr) or a failed --c
 2 bad command line.
 )";
 
-const char* const kExplainHelp =
+namespace {
+
+/// The options of every command that compiles (explain, run, bench), at the end of its help.
+const std::string kTargetOptionsHelp =
+    R"(  --target CPU     generate code for CPU: host (default, or $EINJIT_TARGET) or an LLVM CPU
+                   name (x86-64-v3, x86-64-v4, znver4, sapphirerapids, ...); any target
+                   explains, code runs only where this CPU has the target's features
+  --cache-sizes C  the caches the schedule sizes its blocks against, L1d,L2,L3 (48K,2M,32M);
+                   default $EINJIT_CACHE_SIZES, else this machine's as sysfs reports them
+                   (within the bounds of real cores). Pinning --target and --cache-sizes
+                   gives the same schedule on every machine
+)";
+
+} // namespace
+
+const std::string kExplainHelp =
     R"(usage: einjit explain EXPR --shapes S [--dtype T] [--json]
                       [--emit=index|path|loops|llvm|asm] [--batch-dot=current|legacy]
                       [--strategy=auto|direct|small|streaming|packed]
@@ -84,16 +99,9 @@ options:
                    unrolled sums), streaming (memory-bound: wide stores, non-temporal when large) or
                    packed (BLIS-style: packed panels, a register micro-kernel, cache blocks;
                    f32/f64 contractions with M, N and K labels, others stay direct)
-  --target CPU     generate code for CPU: host (default, or $EINJIT_TARGET) or an LLVM CPU
-                   name (x86-64-v3, x86-64-v4, znver4, sapphirerapids, ...); any target
-                   explains, code runs only where this CPU has the target's features
-  --cache-sizes C  the caches the schedule sizes its blocks against, L1d,L2,L3 (48K,2M,32M);
-                   default $EINJIT_CACHE_SIZES, else this machine's as sysfs reports them
-                   (within the bounds of real cores). Pinning --target and --cache-sizes
-                   gives the same schedule on every machine
-)";
+)" + kTargetOptionsHelp;
 
-const char* const kRunHelp =
+const std::string kRunHelp =
     R"(usage: einjit run EXPR a.npy b.npy ... [-o out.npy] [--alpha A] [--beta B]
                   [--batch-dot=current|legacy] [--interpret | --check]
                   [--time [--repeat N]] [--threads N]
@@ -120,16 +128,9 @@ options:
                    loop across them, with the same result for every count
   --strategy=S     the kernels' schedule: auto (default), direct, small, streaming or packed;
                    every strategy computes the same values
-  --target CPU     generate code for CPU: host (default, or $EINJIT_TARGET) or an LLVM CPU
-                   name (x86-64-v3, x86-64-v4, znver4, sapphirerapids, ...); any target
-                   explains, code runs only where this CPU has the target's features
-  --cache-sizes C  the caches the schedule sizes its blocks against, L1d,L2,L3 (48K,2M,32M);
-                   default $EINJIT_CACHE_SIZES, else this machine's as sysfs reports them
-                   (within the bounds of real cores). Pinning --target and --cache-sizes
-                   gives the same schedule on every machine
-)";
+)" + kTargetOptionsHelp;
 
-const char* const kBenchHelp =
+const std::string kBenchHelp =
     R"(usage: einjit bench EXPR --shapes S [--dtype T] [--threads N] [--repeat N] [--json]
                     [--batch-dot=current|legacy] [--strategy=auto|direct|small|streaming|packed]
                     [--target CPU] [--cache-sizes L1d,L2,L3]
@@ -152,14 +153,7 @@ options:
   --batch-dot=M    K.batch_dot / Dot semantics: current (default) or legacy
   --strategy=S     the kernels' schedule: auto (default), direct, small, streaming or packed,
                    to compare them on the same shapes
-  --target CPU     generate code for CPU: host (default, or $EINJIT_TARGET) or an LLVM CPU
-                   name (x86-64-v3, x86-64-v4, znver4, sapphirerapids, ...); any target
-                   explains, code runs only where this CPU has the target's features
-  --cache-sizes C  the caches the schedule sizes its blocks against, L1d,L2,L3 (48K,2M,32M);
-                   default $EINJIT_CACHE_SIZES, else this machine's as sysfs reports them
-                   (within the bounds of real cores). Pinning --target and --cache-sizes
-                   gives the same schedule on every machine
-)";
+)" + kTargetOptionsHelp;
 
 const char* const kDemoHelp = R"(usage: einjit demo
 

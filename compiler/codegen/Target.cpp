@@ -28,12 +28,22 @@ void initializeNativeTarget() {
   });
 }
 
-std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetDesc& target) {
+namespace {
+
+/// LLVM's target for `triple`, or Error(Internal) naming it.
+const llvm::Target& llvmTarget(const std::string& triple) {
   initializeNativeTarget();
   std::string error;
-  const llvm::Target* found = llvm::TargetRegistry::lookupTarget(target.triple, error);
+  const llvm::Target* found = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!found)
-    codegenFailure("target", "no LLVM target for triple '" + target.triple + "': " + error);
+    codegenFailure("target", "no LLVM target for triple '" + triple + "': " + error);
+  return *found;
+}
+
+} // namespace
+
+std::unique_ptr<llvm::TargetMachine> createTargetMachine(const TargetDesc& target) {
+  const llvm::Target* found = &llvmTarget(target.triple);
   llvm::TargetOptions options;
   std::unique_ptr<llvm::TargetMachine> machine(found->createTargetMachine(
       target.triple, target.cpu, target.features, options, llvm::Reloc::PIC_, std::nullopt,
@@ -93,13 +103,9 @@ TargetDesc namedTarget(const std::string& cpu, const std::string& triple) {
 TargetDesc resolveTarget(const std::string& cpu, const std::string& context) {
   if (cpu == "host" || cpu.empty())
     return hostTarget();
-  initializeNativeTarget();
   std::string triple = llvm::sys::getProcessTriple();
-  std::string error;
-  const llvm::Target* found = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!found)
-    codegenFailure("target", "no LLVM target for triple '" + triple + "': " + error);
-  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(found->createMCSubtargetInfo(triple, "", ""));
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      llvmTarget(triple).createMCSubtargetInfo(triple, "", ""));
   if (!subtarget || !subtarget->isCPUStringValid(cpu))
     throw Error(ErrorKind::Argument,
                 context + ": LLVM does not know the CPU '" + cpu + "' for " + triple +
@@ -109,13 +115,8 @@ TargetDesc resolveTarget(const std::string& cpu, const std::string& context) {
 }
 
 std::vector<std::string> featuresMissingOnHost(const TargetDesc& target) {
-  initializeNativeTarget();
-  std::string error;
-  const llvm::Target* found = llvm::TargetRegistry::lookupTarget(target.triple, error);
-  if (!found)
-    codegenFailure("target", "no LLVM target for triple '" + target.triple + "': " + error);
   std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
-      found->createMCSubtargetInfo(target.triple, target.cpu, target.features));
+      llvmTarget(target.triple).createMCSubtargetInfo(target.triple, target.cpu, target.features));
   // The host's feature map names exactly the ISA extensions CPUID reports, so tuning flags a
   // CPU name implies never count as missing.
   std::vector<std::string> missing;
