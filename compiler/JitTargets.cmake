@@ -47,6 +47,7 @@ einjit_compiler_library(einjit_engine
   engine/Engine.cpp
   engine/Run.cpp
   engine/RunPath.cpp
+  engine/Tuning.cpp
 )
 target_link_libraries(einjit_engine PUBLIC einjit_jit einjit_passes einjit_frontend einjit_reference)
 target_compile_definitions(einjit_engine PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")

@@ -128,7 +128,8 @@ int benchCommand(const std::vector<std::string>& args) {
                                                              {"--repeat", true},
                                                              {"--json", false},
                                                              {"--batch-dot", true},
-                                                             {"--strategy", true}}),
+                                                             {"--strategy", true},
+                                                             {"--tune", true}}),
                                           "bench");
   if (parsed.help) {
     std::cout << kBenchHelp;

@@ -145,6 +145,8 @@ EngineOptions engineOptionsFrom(const ParsedArguments& parsed) {
     codegen::resolveTarget(options.target, parsed.has("--target") ? "--target" : "EINJIT_TARGET");
   if (std::optional<support::CacheSizes> caches = cacheSizesOption(parsed))
     options.cacheSizes = {caches->l1d, caches->l2, caches->l3};
+  if (parsed.has("--tune"))
+    parseTuning(parsed.get("--tune"), options, "--tune");
   return options;
 }
 

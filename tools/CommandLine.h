@@ -69,7 +69,7 @@ extern const std::vector<OptionSpec> kTargetOptions;
 /// Specs followed by kTargetOptions.
 std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs);
 
-/// Engine options from the flags every compiling subcommand shares (--strategy, --target,
+/// Engine options from the flags every compiling subcommand shares (--strategy, --tune, --target,
 /// --cache-sizes; the last two default to $EINJIT_TARGET and $EINJIT_CACHE_SIZES).
 EngineOptions engineOptionsFrom(const ParsedArguments& parsed);
 

@@ -78,7 +78,8 @@ int explainCommand(const std::vector<std::string>& args) {
                                                              {"--json", false},
                                                              {"--emit", true},
                                                              {"--batch-dot", true},
-                                                             {"--strategy", true}}),
+                                                             {"--strategy", true},
+                                                             {"--tune", true}}),
                                           "explain");
   if (parsed.help) {
     std::cout << kExplainHelp;

@@ -40,8 +40,8 @@ tf.keras.backend. tf_keras.backend. | keras.layers. (Keras 3) | tf.keras.layers.
 Run `einjit COMMAND --help` for the options of a command.
 Environment: EINJIT_STATS=1 prints the kernel cache's statistics on stderr at exit.
 EINJIT_PERF_MAP=1 writes /tmp/perf-<pid>.map, which names JIT-compiled kernels in perf.
-EINJIT_TARGET=CPU and EINJIT_CACHE_SIZES=L1d,L2,L3 are the defaults of --target and
---cache-sizes (for programs: EngineOptions::target and cacheSizes).
+EINJIT_TARGET=CPU, EINJIT_CACHE_SIZES=L1d,L2,L3 and EINJIT_TUNE=T are the defaults of --target,
+--cache-sizes and --tune (for programs: EngineOptions::target, cacheSizes and tuning).
 EINJIT_CACHE_DIR=DIR keeps compiled kernels in DIR for later runs (default
 $XDG_CACHE_HOME/einjit, else ~/.cache/einjit); EINJIT_CACHE_DIR=off keeps them in memory only.
 Exit status: 0 success, 1 error in the input (message on stderr) or a failed --check,
@@ -67,7 +67,7 @@ const std::string kExplainHelp =
     R"(usage: einjit explain EXPR --shapes S [--dtype T] [--json]
                       [--emit=index|path|loops|llvm|asm] [--batch-dot=current|legacy]
                       [--strategy=auto|direct|small|streaming|packed]
-                      [--target CPU] [--cache-sizes L1d,L2,L3]
+                      [--tune=estimate|measure[:MS]] [--target CPU] [--cache-sizes L1d,L2,L3]
 
 Prints the call, the operand shapes, the output shape, every index label with its role (batch:
 kept and shared by several operands; free: kept, from one operand; contracted: summed, shared;
@@ -106,7 +106,7 @@ const std::string kRunHelp =
                   [--batch-dot=current|legacy] [--interpret | --check]
                   [--time [--repeat N]] [--threads N]
                   [--strategy=auto|direct|small|streaming|packed]
-                  [--target CPU] [--cache-sizes L1d,L2,L3]
+                  [--tune=estimate|measure[:MS]] [--target CPU] [--cache-sizes L1d,L2,L3]
 
 Computes EXPR with native code compiled for this machine (the JIT). One .npy file per operand,
 in the order the operands appear in EXPR; their shapes bind the operands and they must share one
@@ -133,7 +133,7 @@ options:
 const std::string kBenchHelp =
     R"(usage: einjit bench EXPR --shapes S [--dtype T] [--threads N] [--repeat N] [--json]
                     [--batch-dot=current|legacy] [--strategy=auto|direct|small|streaming|packed]
-                    [--target CPU] [--cache-sizes L1d,L2,L3]
+                    [--tune=estimate|measure[:MS]] [--target CPU] [--cache-sizes L1d,L2,L3]
 
 Compiles EXPR once for the shapes, runs it on seeded random operands (values in [-1, 1),
 integers in [-3, 3]) once to warm up, then times runs: --repeat N of them, or by default as

@@ -98,7 +98,8 @@ int runCommand(const std::vector<std::string>& args) {
                                                              {"--time", false},
                                                              {"--repeat", true},
                                                              {"--threads", true},
-                                                             {"--strategy", true}}),
+                                                             {"--strategy", true},
+                                                             {"--tune", true}}),
                                           "run");
   if (parsed.help) {
     std::cout << kRunHelp;

@@ -18,6 +18,14 @@ namespace einjit {
 
 namespace {
 
+/// $EINJIT_TUNE upgrades options left at Tuning::Estimate.
+EngineOptions withTuningFromEnvironment(EngineOptions options) {
+  const char* fromEnvironment = std::getenv("EINJIT_TUNE");
+  if (options.tuning == Tuning::Estimate && fromEnvironment && *fromEnvironment)
+    parseTuning(fromEnvironment, options, "EINJIT_TUNE");
+  return options;
+}
+
 /// options.target, else $EINJIT_TARGET, else the host; its vector width capped by the options.
 codegen::TargetDesc engineTarget(const EngineOptions& options) {
   std::string name = options.target;
@@ -91,7 +99,7 @@ bool statisticsRequested() {
 // ---- Engine::Impl -------------------------------------------------------------------------------
 
 Engine::Impl::Impl(const EngineOptions& engineOptions)
-    : options(engineOptions), target(engineTarget(engineOptions)),
+    : options(withTuningFromEnvironment(engineOptions)), target(engineTarget(engineOptions)),
       missingFeatures(codegen::featuresMissingOnHost(target)),
       loopOptions(loopOptionsFor(engineOptions, target)), cache(engineOptions.cacheCapacity),
       disk(diskCacheDirectory(engineOptions)) {}
@@ -115,10 +123,15 @@ Engine::Impl::~Impl() {
 
 ir::LoopNest Engine::Impl::lower(const ir::IndexProgram& program,
                                  const std::vector<passes::StrideClass>& operandClasses,
-                                 const passes::StrideClass& outputClass) const {
+                                 const passes::StrideClass& outputClass,
+                                 std::optional<ir::Strategy> strategy) const {
   passes::Contraction contraction =
       passes::makeContraction(program, operandClasses, outputClass, options.constantExtents);
-  return passes::lowerContraction(contraction, loopOptions);
+  if (!strategy)
+    return passes::lowerContraction(contraction, loopOptions);
+  passes::LoopOptions forced = loopOptions;
+  forced.strategy = strategy;
+  return passes::lowerContraction(contraction, forced);
 }
 
 std::shared_ptr<const jit::Kernel> Engine::Impl::kernelFor(const ir::LoopNest& nest) {
@@ -252,6 +265,8 @@ Plan::State::prepared(std::vector<passes::StrideClass> classes) const {
   kernel->classes = classes;
   classes.pop_back();
   kernel->nest = engine->lower(program, classes, outputClass);
+  if (engine->measures(kernel->nest))
+    kernel->nest = engine->measuredChoice(program, classes, outputClass, std::move(kernel->nest));
   for (const ir::LoopLabel& label : kernel->nest.labels)
     kernel->extents.push_back(label.extent);
   kernel->kernel = engine->kernelFor(kernel->nest);

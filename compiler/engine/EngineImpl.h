@@ -14,6 +14,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 namespace einjit {
@@ -28,10 +29,20 @@ struct Engine::Impl {
   /// on disk for the next process).
   std::shared_ptr<const jit::Kernel> loadOrCompile(const ir::LoopNest& nest,
                                                    const std::string& key);
-  /// The loop nest of `program` for tensors of the given stride classes.
+  /// The loop nest of `program` for tensors of the given stride classes; `strategy` forces one
+  /// (else the engine's option, else the estimate's choice).
   ir::LoopNest lower(const ir::IndexProgram& program,
                      const std::vector<passes::StrideClass>& operandClasses,
-                     const passes::StrideClass& outputClass) const;
+                     const passes::StrideClass& outputClass,
+                     std::optional<ir::Strategy> strategy = std::nullopt) const;
+  /// True when options.tuning measures the kernels of `estimate` (see EngineOptions::tuning).
+  bool measures(const ir::LoopNest& estimate) const;
+  /// The fastest of the candidate nests of `program` (Tuning::Measure), its rationale ending in
+  /// the timings; from the persistent cache when an earlier engine measured it (Tuning.cpp).
+  /// `estimate` itself when the operands or output are not contiguous (nothing to time on).
+  ir::LoopNest measuredChoice(const ir::IndexProgram& program,
+                              const std::vector<passes::StrideClass>& operandClasses,
+                              const passes::StrideClass& outputClass, ir::LoopNest estimate);
 
   EngineOptions options;
   codegen::TargetDesc target;
@@ -122,6 +133,10 @@ void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
 /// Runs the plan (after checkRun).
 void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
              const RunOptions& options);
+/// Calls the compiled kernel of `prepared` on `read` (one view per program operand, prologues
+/// applied) and `out`, with alpha, beta and the thread count of `options`.
+void invokeKernel(const PreparedKernel& prepared, DType dtype, const TensorView* const* read,
+                  const TensorView& out, const RunOptions& options);
 /// Runs a path plan's steps on its operands as the statement reads them (prologues applied):
 /// temporaries for all but the last step, which writes `out` with alpha and beta.
 void runPath(const Plan::State& state, const std::vector<const TensorView*>& operands,

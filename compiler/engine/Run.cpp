@@ -234,8 +234,12 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
     compiled = state.prepared(std::move(classes));
     prepared = compiled.get();
   }
-  const ir::LoopNest& nest = prepared->nest;
+  invokeKernel(*prepared, program.dtype, read.data(), out, options);
+}
 
+void invokeKernel(const PreparedKernel& prepared, DType dtype, const TensorView* const* read,
+                  const TensorView& out, const RunOptions& options) {
+  const ir::LoopNest& nest = prepared.nest;
   ScratchArray<void*, kInlineTensors> data(nest.inputs.size() + 1);
   ScratchArray<std::int64_t, kInlineStrides> strides(nest.strideTableSize());
   std::size_t tensors = 0;
@@ -254,12 +258,12 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
   addTensor(nest.output, out);
   alignas(16) std::array<std::byte, 16> alpha{};
   alignas(16) std::array<std::byte, 16> beta{};
-  scalarOf(options.alpha, program.dtype, "alpha", alpha);
-  scalarOf(options.beta, program.dtype, "beta", beta);
+  scalarOf(options.alpha, dtype, "alpha", alpha);
+  scalarOf(options.beta, dtype, "beta", beta);
   runtime::ThreadCountScope threads(options.threads);
   std::uint64_t scratchFailures = einjit_rt_scratch_failures();
-  prepared->kernel->entry()(data.data(), strides.data(), prepared->extents.data(), alpha.data(),
-                            beta.data());
+  prepared.kernel->entry()(data.data(), strides.data(), prepared.extents.data(), alpha.data(),
+                           beta.data());
   // A packed kernel that could not get its buffers skipped its work (kernels cannot throw).
   if (nest.packed && einjit_rt_scratch_failures() != scratchFailures)
     throw Error(ErrorKind::Internal,

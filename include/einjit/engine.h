@@ -28,6 +28,13 @@ enum class Strategy {
              ///< two operands with M, N and K labels; others fall back to direct)
 };
 
+/// How the Engine picks each kernel's schedule when EngineOptions::strategy is Auto.
+enum class Tuning {
+  Estimate, ///< from the cost figures alone (`explain --emit=loops` prints them)
+  Measure,  ///< the candidate strategies are compiled and timed on the real shapes, and the
+            ///< fastest is kept, on disk too (see EngineOptions::tuning)
+};
+
 /// Cache sizes in bytes that the schedule sizes its blocks against. A level left 0 takes the
 /// value from $EINJIT_CACHE_SIZES ("L1d,L2,L3", e.g. "48K,2M,32M"), else the host's as sysfs
 /// reports it, kept within the bounds of real cores (a hypervisor's 480 MiB L3 counts as 64 MiB).
@@ -62,6 +69,19 @@ struct EngineOptions {
   bool contractionPaths = true;
   /// The schedule family of every kernel; Auto chooses per kernel.
   Strategy strategy = Strategy::Auto;
+  /// With Strategy::Auto and Tuning::Measure, a kernel with constant extents whose operands and
+  /// output are contiguous is compiled under every strategy that applies to it (the estimate's
+  /// choice, direct, small, streaming, packed), each timed on zero-filled operands on one
+  /// thread (its fastest of 3 to 51 runs within its share of tuningBudgetMillis; compiling
+  /// comes on top), and the fastest kept. The choice
+  /// is stored in the persistent cache beside the kernels, so later engines and processes on
+  /// the same target, caches and einjit version reuse it without timing. `explain
+  /// --emit=loops` prints the timings ("measured: …"). $EINJIT_TUNE ("estimate", "measure" or
+  /// "measure:MS") sets the default.
+  Tuning tuning = Tuning::Estimate;
+  /// Milliseconds the timed runs of one kernel's candidates may take, all candidates together
+  /// (each runs at least three times, whatever the budget).
+  double tuningBudgetMillis = 200;
   /// True: compiled kernels are also kept on disk (the persistent kernel cache), so that later
   /// engines and processes load them instead of compiling them again. Entries are checked
   /// (format, checksum, einjit and LLVM versions, target CPU and features, the full key, the
@@ -73,6 +93,10 @@ struct EngineOptions {
   /// stderr; the engine then keeps its kernels in memory only.
   std::string cacheDirectory;
 };
+
+/// Sets options.tuning (and tuningBudgetMillis) from "estimate", "measure" or "measure:MS";
+/// throws Error(Argument) naming `source` (a flag or variable) for anything else.
+void parseTuning(std::string_view text, EngineOptions& options, std::string_view source);
 
 /// out = alpha * contraction + beta * out. Complex dtypes use the complex values, real dtypes the
 /// real parts, integer dtypes the real parts rounded to integers. When beta is zero `out` is not
