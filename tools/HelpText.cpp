@@ -16,7 +16,7 @@ commands:
                              the reference interpreter; --check: both, compared)
   bench EXPR --shapes S      compile once, time runs on random operands: GFLOP/s, median
                              seconds, compile milliseconds
-  demo                       the five worked questions of SEMANTICS.md section 10
+  demo                       the five worked questions of docs/semantics.md section 10
   compile EXPR --shapes S --name NAME -o DIR
                              compile ahead of time into DIR/NAME.o and DIR/NAME.h: a C
                              entry point that links with no LLVM and no einjit library
@@ -38,6 +38,8 @@ tf.keras.backend. tf_keras.backend. | keras.layers. (Keras 3) | tf.keras.layers.
 (tf_keras: Dot(normalize=True) floors norms at 1e-6) | keras.ops.
 
 Run `einjit COMMAND --help` for the options of a command.
+Documentation (in the source tree): docs/semantics.md, what each call computes and its errors;
+docs/architecture.md, the compiler; docs/kernel-cache.md, the kernel caches.
 Environment: EINJIT_STATS=1 prints the kernel cache's statistics on stderr at exit.
 EINJIT_PERF_MAP=1 writes /tmp/perf-<pid>.map, which names JIT-compiled kernels in perf.
 EINJIT_TARGET=CPU, EINJIT_CACHE_SIZES=L1d,L2,L3 and EINJIT_TUNE=T are the defaults of --target,
@@ -157,7 +159,7 @@ options:
 
 const char* const kDemoHelp = R"(usage: einjit demo
 
-Explains and computes, on numpy-style arange data, the five questions of SEMANTICS.md section 10:
+Explains and computes, on numpy-style arange data, the five questions of docs/semantics.md §10:
 (a) keras.layers.Dot(axes=2) on two (2, 3, 4) tensors, and with normalize=True; (b) K.dot on
 (2, 3, 4) x (7, 4, 5) and the (3, 4, 5, 2) x (2, 5, 3, 7) error; (c) K.batch_dot on
 (9, 8, 7, 4, 2) x (9, 8, 7, 2, 5), current against legacy Keras; (d) keras.layers.dot with

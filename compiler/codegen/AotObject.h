@@ -15,7 +15,7 @@
 namespace einjit::codegen {
 
 /// An input array the entry point L2-normalizes before the contraction (Keras
-/// Dot(normalize=True), SEMANTICS.md §9.4): each fibre along `axis` is divided by
+/// Dot(normalize=True), docs/semantics.md §9.3): each fibre along `axis` is divided by
 /// max(sqrt(Σ |x|²), epsilon), the sum taken in double, into a contiguous row-major copy in the
 /// caller's scratch buffer, which the kernel then reads instead of the array.
 struct AotNormalize {

@@ -141,7 +141,7 @@ std::vector<CallSignature> buildTable() {
   table.push_back(binaryCall("K.batch_dot", CallKind::BatchDot, ops, {"axes"}));
 
   // tf_keras normalises with tf.linalg.l2_normalize: x * rsqrt(max(sum x^2, 1e-12)), a norm
-  // floor of 1e-6 (SEMANTICS.md 9.4); Keras 3 uses keras.config.epsilon() (LowerOptions).
+  // floor of 1e-6 (docs/semantics.md §9.3); Keras 3 uses keras.config.epsilon() (LowerOptions).
   constexpr double tfKerasNormFloor = 1e-6;
   CallSignature kerasDotLayer = dotLayer("keras.layers.Dot", CallKind::DotLayer, 0);
   kerasDotLayer.positional = {"axes", "normalize"};

@@ -1,4 +1,4 @@
-// einsum with shapes (SEMANTICS.md §2.5-§2.9): expands '...' into right-aligned broadcast
+// einsum with shapes (docs/semantics.md §2.5-§2.7): expands '...' into right-aligned broadcast
 // slots, checks diagonals and broadcasting as numpy and torch do (tf.einsum's checks are in
 // EinsumTensorflowShapes.cpp), and lowers to an IndexProgram that reuses the user's letters, with
 // fresh letters for '...' dims and literal 0 wherever an extent-1 dimension broadcasts.

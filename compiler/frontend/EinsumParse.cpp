@@ -1,5 +1,5 @@
 // The two einsum grammars: numpy's C parser (einsum.cpp, parse_operand_subscripts and
-// parse_output_subscripts; SEMANTICS.md §2.2-§2.4) and torch's (Linear.cpp, einsum). Both make
+// parse_output_subscripts; docs/semantics.md §2.2-§2.4) and torch's (Linear.cpp, einsum). Both make
 // their checks in the library's own order so that the first error reported is the library's.
 #include "frontend/EinsumSubscripts.h"
 

@@ -1,4 +1,4 @@
-// The sublist form einsum(op0, sublist0, op1, sublist1, ..., [output]) (SEMANTICS.md §2.1):
+// The sublist form einsum(op0, sublist0, op1, sublist1, ..., [output]) (docs/semantics.md §2.1):
 // each sublist becomes the letters numpy (multiarraymodule.c, einsum_list_to_subscripts) or
 // torch (functional.py, parse_subscript) would write, and the string goes through einsum(), so
 // later errors point into the equivalent string ("AB,BC->AC").

@@ -1,5 +1,5 @@
 // Every front-end call einjit accepts, as C++ functions: each takes the operands' names and
-// shapes (and the call's arguments), makes every check the library makes (SEMANTICS.md), and
+// shapes (and the call's arguments), makes every check the library makes (docs/semantics.md), and
 // lowers to an IndexProgram. Errors are einjit::Error naming the operand, axis and extents.
 #pragma once
 
@@ -22,7 +22,7 @@ struct Arg {
 /// Default operand names: x, y for two operands; x, y, z for three; x0, x1, … beyond.
 std::vector<std::string> defaultOperandNames(std::size_t count);
 
-// ---- einsum (SEMANTICS.md §2) ----------------------------------------------------------------
+// ---- einsum (docs/semantics.md §2) --------------------------------------------------------------
 
 /// Whose rules: numpy's C implementation (the spec's default) or torch.einsum (ellipsis dims may
 /// be left out of an explicit output and are then summed; torch's own error texts).
@@ -45,7 +45,7 @@ ir::IndexProgram einsumSublist(const std::vector<Arg>& operands,
                                const std::optional<PyValue>& output, DType dtype,
                                EinsumDialect dialect = EinsumDialect::Numpy);
 
-// ---- numpy / tensorflow / torch / keras.ops calls (SEMANTICS.md §3–§7) ---------------------
+// ---- numpy / tensorflow / torch / keras.ops calls (docs/semantics.md §3–§7) ---------------------
 
 /// Which library's rules a call follows where they differ.
 enum class Library { Numpy, Tensorflow, Torch, KerasOps };
@@ -54,7 +54,7 @@ enum class Library { Numpy, Tensorflow, Torch, KerasOps };
 /// library accepts it (torch rejects a pair of ints; numpy takes a negative N as 0; …).
 ir::IndexProgram tensordot(Library library, const Arg& a, const Arg& b, const PyValue& axes,
                            DType dtype);
-/// np.dot / keras.ops.dot (SEMANTICS.md §4.1).
+/// np.dot / keras.ops.dot (docs/semantics.md §4.1).
 ir::IndexProgram npDot(const Arg& a, const Arg& b, DType dtype);
 /// np.inner / torch.inner (§5.1).
 ir::IndexProgram npInner(const Arg& a, const Arg& b, DType dtype);
@@ -74,7 +74,7 @@ ir::IndexProgram tfMatmul(const Arg& a, const Arg& b, const TfMatmulFlags& flags
 /// torch.bmm (§7).
 ir::IndexProgram torchBmm(const Arg& a, const Arg& b, DType dtype);
 
-// ---- Keras (SEMANTICS.md §4.2, §8, §9) ---------------------------------------------------------
+// ---- Keras (docs/semantics.md §4.2, §8, §9) -----------------------------------------------------
 
 /// K.dot(x, y) as tf_keras computes it (np.dot rule for rank > 2; tf.matmul for ranks ≤ 2).
 ir::IndexProgram kerasDot(const Arg& x, const Arg& y, DType dtype);

@@ -23,13 +23,13 @@ inline std::string pythonStr(const PyValue& value) {
   return value.kind == PyValue::Kind::String ? value.text : value.repr();
 }
 
-/// tf_keras batch_dot (SEMANTICS.md §8.1-§8.5) with every check in the library's order; error
+/// tf_keras batch_dot (docs/semantics.md §8.1-§8.5) with every check in the library's order; error
 /// messages start with `callName`.
 ir::IndexProgram lowerCurrentBatchDot(const std::string& callName, const Arg& x, const Arg& y,
                                       const PyValue& axes, DType dtype);
 
-/// The Keras <= 2.2.4 TensorFlow-backend batch_dot (SEMANTICS.md §8.6): rank padding, the rank-2
-/// reduce_sum forms, tf.matmul with adjoint flags, squeeze and the (B, 1) expansion.
+/// The Keras <= 2.2.4 TensorFlow-backend batch_dot (docs/semantics.md §8.6): rank padding, the
+/// rank-2 reduce_sum forms, tf.matmul with adjoint flags, squeeze and the (B, 1) expansion.
 ir::IndexProgram lowerLegacyBatchDot(const std::string& callName, const Arg& x, const Arg& y,
                                      const PyValue& axes, DType dtype);
 

@@ -1,4 +1,4 @@
-// K.dot and K.batch_dot as tf_keras computes them (SEMANTICS.md §4.2, §8). The legacy
+// K.dot and K.batch_dot as tf_keras computes them (docs/semantics.md §4.2, §8). The legacy
 // TF-backend batch_dot lives in KerasLegacyBatchDot.cpp, the Dot layer in KerasDotLayer.cpp.
 #include "frontend/Frontends.h"
 #include "frontend/KerasBatchDot.h"
@@ -228,7 +228,7 @@ ir::IndexProgram lowerCurrentBatchDot(const std::string& call, const Arg& x, con
   LabelAllocator labels;
   const ir::Index batch = ir::Index::of(labels.take("b"));
   const ir::Index k = ir::Index::of(labels.take("k"));
-  // Free axes start at c, as in the einsums tf_keras' docs and SEMANTICS.md §8 write.
+  // Free axes start at c, as in the einsums tf_keras' docs and docs/semantics.md §8 write.
   labels.reserve("a");
   std::vector<ir::Index> output{batch};
   auto label = [&](const Arg& operand, std::size_t contractedAxis) {

@@ -1,4 +1,4 @@
-// keras.layers.Dot(axes, normalize)([x1, x2]) and keras.layers.dot (SEMANTICS.md §9): the
+// keras.layers.Dot(axes, normalize)([x1, x2]) and keras.layers.dot (docs/semantics.md §9): the
 // constructor's type checks, build's shape check, the per-input axis resolution of
 // _merge_function, optional L2-normalisation prologues, then batch_dot.
 #include "frontend/Frontends.h"

@@ -1,5 +1,5 @@
 // K.batch_dot as the Keras <= 2.2.4 TensorFlow backend (and tf.keras <= TF 1.14) computed it
-// (SEMANTICS.md §8.6), derived step by step into one IndexProgram:
+// (docs/semantics.md §8.6), derived step by step into one IndexProgram:
 //   1. axes: None -> [x.ndim-1, y.ndim-2], int a -> (a, a); never normalised or validated.
 //   2. The lower-rank input is padded with trailing 1-dims to the other's rank R.
 //   3. R == 2: reduce_sum(x * y, axes[0]) if axes[0] == axes[1], else
@@ -46,7 +46,7 @@ public:
     }
     batch_ = labels_.take("b");
     contracted_ = labels_.take("k");
-    // Free axes start at c, as in the einsums of SEMANTICS.md §8.
+    // Free axes start at c, as in the einsums of docs/semantics.md §8.
     labels_.reserve("a");
   }
 

@@ -1,4 +1,4 @@
-// keras.ops.tensordot and keras.ops.matmul (Keras 3, SEMANTICS.md §3.1, §6.1): the checks and
+// keras.ops.tensordot and keras.ops.matmul (Keras 3, docs/semantics.md §3.1, §6.1): the checks and
 // texts of their symbolic shape functions, made on concrete shapes, plus the checks the eager
 // backend makes where the shape function has none; a pair of ints is accepted as eagerly.
 // keras.ops.dot is np.dot (npDot).

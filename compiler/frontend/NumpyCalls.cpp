@@ -1,6 +1,6 @@
 // numpy's contraction calls (np.tensordot, np.dot, np.inner, np.outer, np.matmul / `@`) with
-// numpy's checks in numpy's order (SEMANTICS.md §3, §4.1, §5, §6.1), and the `Library` dispatch
-// of tensordot, outer and matmul.
+// numpy's checks in numpy's order (docs/semantics.md §3, §4.1, §5, §6.1), and the `Library`
+// dispatch of tensordot, outer and matmul.
 #include "frontend/ContractionLowering.h"
 
 #include "einjit/error.h"

@@ -1,5 +1,5 @@
 // TensorFlow's contraction calls: tf.tensordot (math_ops._tensordot_axes / _tensordot_reshape)
-// and tf.matmul with its transpose / adjoint flags (SEMANTICS.md §3, §6.2), with TensorFlow's
+// and tf.matmul with its transpose / adjoint flags (docs/semantics.md §3, §6.2), with TensorFlow's
 // checks in its order and its texts.
 #include "frontend/ContractionLowering.h"
 

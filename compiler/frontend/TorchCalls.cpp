@@ -1,6 +1,6 @@
 // torch's contraction calls: torch.tensordot (torch/functional.py, then ATen's tensordot),
 // torch.matmul (ATen's dispatch to dot / mv / mm / folded mm / bmm, whose checks give its
-// messages), torch.bmm and torch.outer's 1-D check (SEMANTICS.md §3, §5.2, §6.1, §7).
+// messages), torch.bmm and torch.outer's 1-D check (docs/semantics.md §3, §5.2, §6.1, §7).
 #include "frontend/ContractionLowering.h"
 
 #include "einjit/error.h"

@@ -16,7 +16,7 @@
 
 namespace einjit::ir {
 
-/// The family of schedule a kernel gets (DESIGN.md §2, passes/ChooseStrategy.cpp):
+/// The family of schedule a kernel gets (docs/architecture.md §5, passes/ChooseStrategy.cpp):
 enum class Strategy {
   Direct,    ///< the general nest: output loops around reductions, a register tile, threads
   Small,     ///< tiny (batched) products: each on one thread, reductions fully unrolled

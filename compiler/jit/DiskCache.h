@@ -1,6 +1,6 @@
-// The persistent kernel cache (DESIGN.md §3): compiled object files in a directory, one file per
-// kernel key, shared by every process that uses the directory. An entry is used only when every
-// field it records matches what the caller is about to compile; writes are atomic.
+// The persistent kernel cache (docs/kernel-cache.md): compiled object files in a directory, one
+// file per kernel key, shared by every process that uses the directory. An entry is used only when
+// every field it records matches what the caller is about to compile; writes are atomic.
 #pragma once
 
 #include <atomic>

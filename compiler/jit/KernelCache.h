@@ -1,5 +1,5 @@
-// The kernel cache (DESIGN.md §3): compiled kernels by key, single-flight compilation, a bounded
-// least-recently-used set of entries, and hit / miss / compile-time statistics.
+// The kernel cache (docs/kernel-cache.md): compiled kernels by key, single-flight compilation, a
+// bounded least-recently-used set of entries, and hit / miss / compile-time statistics.
 #pragma once
 
 #include "jit/Kernel.h"

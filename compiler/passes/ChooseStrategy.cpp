@@ -1,5 +1,5 @@
 // chooseStrategy: the cost figures of a contraction and the schedule family they call for
-// (DESIGN.md §2 and §6). Each figure that decided goes into the rationale, so that
+// (docs/architecture.md §5). Each figure that decided goes into the rationale, so that
 // `einjit explain --emit=loops` shows why a kernel looks the way it does.
 #include "passes/Passes.h"
 

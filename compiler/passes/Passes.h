@@ -1,5 +1,5 @@
-// The passes that take an IndexProgram to a LoopNest (DESIGN.md §2), one free function per file,
-// and the Contraction they transform: a prologue-free IndexProgram plus, for every tensor
+// The passes that take an IndexProgram to a LoopNest (docs/architecture.md §4), one free function
+// per file, and the Contraction they transform: a prologue-free IndexProgram plus, for every tensor
 // dimension, where its run-time stride comes from and whether the kernel may assume its value.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The data cache sizes of the machine, which the schedule sizes its working sets against
-// (DESIGN.md §6: block sizes come from the caches, not from constants).
+// (docs/architecture.md §5: block sizes come from the caches, not from constants).
 #pragma once
 
 #include <cstddef>

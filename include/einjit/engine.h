@@ -1,6 +1,6 @@
-// The embedded runtime API (DESIGN.md §1): an Engine owns the JIT and its kernel cache; a Plan is
-// one contraction bound to operand shapes and a dtype, compiled to native code and run on strided
-// views. No LLVM types here.
+// The embedded runtime API (docs/architecture.md §8): an Engine owns the JIT and its kernel cache;
+// a Plan is one contraction bound to operand shapes and a dtype, compiled to native code and run on
+// strided views. No LLVM types here.
 #pragma once
 
 #include "einjit/dtype.h"
