@@ -2,8 +2,9 @@
 //   magic "EINJITK\n" | u32 format | six fields, each u64 length + bytes: version (einjit's and
 //   LLVM's), target, key, fingerprint, symbol, object (the kernel's object bundle,
 //   ObjectBundle.h) | u64 FNV-1a checksum of all bytes before it.
-// A file is trusted only when it decodes exactly (no byte missing or left over), its checksum
-// holds and every field but the object equals what the caller expects.
+// A file is used only when the directory and the file pass the ownership checks (DiskCache.h),
+// it decodes exactly (no byte missing or left over), its checksum holds and every field but the
+// object equals what the caller expects.
 #include "jit/DiskCache.h"
 
 #include "jit/ByteFields.h"
@@ -16,15 +17,18 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <dirent.h>
 #include <fcntl.h>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
-#include <sstream>
+#include <sys/stat.h>
 #include <system_error>
 #include <thread>
+#include <tuple>
 #include <unistd.h>
 
 namespace einjit::jit {
@@ -58,19 +62,76 @@ std::string hex16(std::uint64_t value) {
   return text;
 }
 
-std::optional<std::string> readFile(const fs::path& path) {
-  std::error_code error;
-  std::uintmax_t size = fs::file_size(path, error);
-  if (error || size > kMaxEntryBytes)
+/// The whole regular file behind `fd` (at most kMaxEntryBytes), or nullopt.
+std::optional<std::string> readDescriptor(int fd, const struct stat& status) {
+  if (static_cast<std::uintmax_t>(status.st_size) > kMaxEntryBytes)
     return std::nullopt;
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return std::nullopt;
-  std::string bytes(size, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  // A file that shrank while being read is caught by decode.
-  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  std::string bytes(static_cast<std::size_t>(status.st_size), '\0');
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t count = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (count < 0 && errno == EINTR)
+      continue;
+    if (count < 0)
+      return std::nullopt;
+    if (count == 0)
+      break; // a file that shrank while being read is caught by decode
+    done += static_cast<std::size_t>(count);
+  }
+  bytes.resize(done);
   return bytes;
+}
+
+/// Opens an entry without following a symbolic link; O_NONBLOCK so that a FIFO named as an entry
+/// does not block the open (fstat then rejects it).
+int openEntry(int directory, const char* name) {
+  return ::openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+}
+
+std::string modeText(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+/// Why the opened entry `status` describes is not to be trusted; empty when it is.
+std::string entryDistrust(const struct stat& status) {
+  if (!S_ISREG(status.st_mode))
+    return "is not a regular file";
+  if (status.st_uid != ::geteuid())
+    return "is owned by uid " + std::to_string(status.st_uid) + ", not by this user (uid " +
+           std::to_string(::geteuid()) + ")";
+  if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    return "is writable by group or others (mode " + modeText(status.st_mode) + ")";
+  return "";
+}
+
+/// Why the opened directory `status` describes is not to be trusted; empty when it is.
+std::string directoryDistrust(const struct stat& status) {
+  if (!S_ISDIR(status.st_mode))
+    return "is not a directory";
+  if (status.st_uid != ::geteuid())
+    return "is owned by uid " + std::to_string(status.st_uid) + ", not by this user (uid " +
+           std::to_string(::geteuid()) + ")";
+  if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    return "is writable by group or others (mode " + modeText(status.st_mode) +
+           "; chmod go-w it to use it)";
+  return "";
+}
+
+/// Creates `path` and its missing parents, each 0700 (before the umask); errno on failure.
+int createDirectories(const fs::path& path) {
+  fs::path prefix;
+  for (const fs::path& part : path) {
+    prefix /= part;
+    if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST)
+      return errno;
+  }
+  return 0;
+}
+
+std::int64_t ageSeconds(const struct stat& status) {
+  return static_cast<std::int64_t>(::time(nullptr)) - static_cast<std::int64_t>(status.st_mtime);
 }
 
 bool isEntryName(const std::string& name) {
@@ -97,13 +158,13 @@ std::string temporaryName(const std::string& entryName) {
          hex16(thread) + "-" + std::to_string(counter++);
 }
 
-/// Writes `bytes` to a new file at `path`; false with `problem` set on any failure.
-bool writeNewFile(const fs::path& path, const std::string& bytes, std::string& problem) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    problem = std::strerror(errno);
-    return false;
-  }
+void step(DiskWriteStep reached) {
+  if (DiskCache::writeStepHook)
+    DiskCache::writeStepHook(reached);
+}
+
+/// Writes all of `bytes` to `fd`; false with `problem` set on failure.
+bool writeAll(int fd, std::string_view bytes, std::string& problem) {
   std::size_t written = 0;
   while (written < bytes.size()) {
     ssize_t count = ::write(fd, bytes.data() + written, bytes.size() - written);
@@ -111,16 +172,38 @@ bool writeNewFile(const fs::path& path, const std::string& bytes, std::string& p
       continue;
     if (count <= 0) {
       problem = count < 0 ? std::strerror(errno) : "short write";
-      ::close(fd);
       return false;
     }
     written += static_cast<std::size_t>(count);
   }
-  if (::close(fd) != 0) {
+  return true;
+}
+
+/// Writes `bytes` to a new file `name` in `directory`, created exclusively (an existing file or
+/// symbolic link of that name fails the write) and readable by its owner only; false with
+/// `problem` set on any failure.
+bool writeNewFile(int directory, const std::string& name, const std::string& bytes,
+                  std::string& problem) {
+  int fd =
+      ::openat(directory, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
     problem = std::strerror(errno);
     return false;
   }
-  return true;
+  step(DiskWriteStep::TemporaryCreated);
+  std::string_view view(bytes);
+  bool written = writeAll(fd, view.substr(0, view.size() / 2), problem);
+  if (written)
+    step(DiskWriteStep::HalfWritten);
+  written = written && writeAll(fd, view.substr(view.size() / 2), problem);
+  // close() can report a write error (NFS, a quota) that write() did not.
+  if (::close(fd) != 0 && written) {
+    problem = std::strerror(errno);
+    written = false;
+  }
+  if (written)
+    step(DiskWriteStep::Written);
+  return written;
 }
 
 const char* environment(const char* name) {
@@ -132,6 +215,45 @@ const char* environment(const char* name) {
 
 DiskCache::DiskCache(std::string directory, std::uint64_t maxBytes)
     : directory_(std::move(directory)), maxBytes_(maxBytes) {}
+
+DiskCache::~DiskCache() {
+  if (int fd = directoryFd_.load(); fd >= 0)
+    ::close(fd);
+}
+
+int DiskCache::directoryDescriptor(bool create) {
+  if (int fd = directoryFd_.load(std::memory_order_acquire); fd >= 0)
+    return fd;
+  std::lock_guard<std::mutex> lock(openMutex_);
+  if (int fd = directoryFd_.load(); fd >= 0 || !trusted_)
+    return fd;
+  // O_DIRECTORY follows a symbolic link: what is judged below is the directory it leads to.
+  int fd = ::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT && create) {
+    if (int error = createDirectories(directory_); error != 0) {
+      warnOnce(std::string("cannot create it (") + std::strerror(error) + ")");
+      return -1;
+    }
+    fd = ::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
+  if (fd < 0) {
+    // A load leaves a missing (or otherwise unopenable) directory to the first store to report.
+    if (create)
+      warnOnce(std::string(errno == ENOTDIR ? "cannot create it (" : "cannot open it (") +
+               std::strerror(errno) + ")");
+    return -1;
+  }
+  struct stat status {};
+  std::string problem =
+      ::fstat(fd, &status) != 0 ? std::string(std::strerror(errno)) : directoryDistrust(status);
+  if (!problem.empty()) {
+    ::close(fd);
+    distrust(problem);
+    return -1;
+  }
+  directoryFd_.store(fd, std::memory_order_release);
+  return fd;
+}
 
 std::string DiskCache::defaultDirectory() {
   if (const char* explicitDirectory = environment("EINJIT_CACHE_DIR"))
@@ -212,96 +334,132 @@ std::optional<DiskEntry> DiskCache::decode(std::string_view bytes, std::string& 
 }
 
 std::optional<std::string> DiskCache::load(const DiskEntryIdentity& identity) {
-  if (!enabled())
+  if (!enabled() || !trusted_)
     return std::nullopt;
-  fs::path path = fs::path(directory_) / entryFileName(identity.key);
-  std::optional<std::string> bytes = readFile(path);
-  if (!bytes)
+  int directory = directoryDescriptor(false);
+  if (directory < 0)
     return std::nullopt;
+  std::string name = entryFileName(identity.key);
+  int fd = openEntry(directory, name.c_str());
+  if (fd < 0) {
+    if (errno == ELOOP) {
+      ++rejects_;
+      distrust("entry " + name + " is a symbolic link");
+    }
+    return std::nullopt;
+  }
+  struct stat status {};
+  std::optional<std::string> bytes;
+  std::string distrusted = ::fstat(fd, &status) != 0 ? "cannot be examined" : entryDistrust(status);
+  if (distrusted.empty())
+    bytes = readDescriptor(fd, status);
   std::string problem;
-  std::optional<DiskEntry> entry = decode(*bytes, problem);
+  std::optional<DiskEntry> entry;
+  if (bytes)
+    entry = decode(*bytes, problem);
   const DiskEntryIdentity* found = entry ? &entry->identity : nullptr;
   if (!found || found->version != recordedVersion(identity.version) ||
       found->target != identity.target || found->key != identity.key ||
       found->fingerprint != identity.fingerprint || found->symbol != identity.symbol) {
+    ::close(fd);
     ++rejects_;
+    if (!distrusted.empty())
+      distrust("entry " + name + " " + distrusted);
     return std::nullopt;
   }
   ++hits_;
   // The modification time orders entries for trim(): a used entry is a recent one.
-  std::error_code ignored;
-  fs::last_write_time(path, fs::file_time_type::clock::now(), ignored);
+  ::futimens(fd, nullptr);
+  ::close(fd);
   return std::move(entry->object);
 }
 
 void DiskCache::store(const DiskEntryIdentity& identity, const std::string& object) {
-  if (!enabled() || !writable_)
+  if (!enabled() || !trusted_ || !writable_)
     return;
-  fs::path directory(directory_);
-  std::error_code error;
-  fs::create_directories(directory, error);
-  if (error) {
-    warnOnce("cannot create it (" + error.message() + ")");
+  int directory = directoryDescriptor(true);
+  if (directory < 0)
     return;
-  }
   std::string entryName = entryFileName(identity.key);
-  fs::path temporary = directory / temporaryName(entryName);
+  std::string temporary = temporaryName(entryName);
   DiskEntryIdentity recorded = identity;
   recorded.version = recordedVersion(identity.version);
   std::string problem;
-  if (!writeNewFile(temporary, encode(recorded, object), problem)) {
-    fs::remove(temporary, error);
+  bool written = writeNewFile(directory, temporary, encode(recorded, object), problem);
+  // renameat() replaces the old entry (or a symbolic link in its place, never what it points
+  // to) in one step: a concurrent reader sees one or the other.
+  if (written && ::renameat(directory, temporary.c_str(), directory, entryName.c_str()) != 0) {
+    problem = std::strerror(errno);
+    written = false;
+  }
+  if (!written) {
+    ::unlinkat(directory, temporary.c_str(), 0);
     warnOnce("cannot write to it (" + problem + ")");
     return;
   }
-  // rename() replaces the old entry in one step: a concurrent reader sees one or the other.
-  fs::rename(temporary, directory / entryName, error);
-  if (error) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    warnOnce("cannot write to it (" + error.message() + ")");
-    return;
-  }
+  step(DiskWriteStep::Renamed);
   ++writes_;
   // Summing the directory costs a stat per entry: do it on the first write, then once per
   // sixteenth of the limit written.
   std::uint64_t bytes = unsummedBytes_ += object.size();
   if (bytes > maxBytes_ / 16) {
     unsummedBytes_ = 0;
-    trim();
+    trim(directory);
   }
 }
 
-void DiskCache::trim() {
+void DiskCache::trim(int directory) {
   struct Sized {
-    fs::path path;
-    std::uintmax_t bytes;
-    fs::file_time_type used;
+    std::string name;
+    std::uint64_t bytes;
+    struct timespec used;
   };
   std::vector<Sized> entries;
   std::uint64_t total = 0;
-  std::error_code error;
-  for (fs::directory_iterator item(directory_, error), end; !error && item != end;
-       item.increment(error)) {
-    std::error_code fileError;
-    Sized entry{item->path(), item->file_size(fileError), item->last_write_time(fileError)};
-    if (fileError || !isEntryName(entry.path.filename().string()))
-      continue;
-    total += entry.bytes;
-    entries.push_back(std::move(entry));
+  // A descriptor of its own: readdir's position must not be shared with a concurrent trim.
+  int listing = ::openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* stream = listing < 0 ? nullptr : ::fdopendir(listing);
+  if (!stream) {
+    if (listing >= 0)
+      ::close(listing);
+    return;
   }
+  while (const struct dirent* item = ::readdir(stream)) {
+    std::string name = item->d_name;
+    bool entryName = isEntryName(name);
+    if (!entryName && !isTemporaryName(name))
+      continue;
+    struct stat status {};
+    if (::fstatat(directory, name.c_str(), &status, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(status.st_mode))
+      continue;
+    if (!entryName) {
+      // A writer killed mid-write leaves its temporary file; nobody else would delete it.
+      if (ageSeconds(status) > kStaleTemporarySeconds)
+        ::unlinkat(directory, name.c_str(), 0);
+      continue;
+    }
+    total += static_cast<std::uint64_t>(status.st_size);
+    entries.push_back(Sized{name, static_cast<std::uint64_t>(status.st_size), status.st_mtim});
+  }
+  ::closedir(stream);
   if (total <= maxBytes_)
     return;
-  std::sort(entries.begin(), entries.end(),
-            [](const Sized& a, const Sized& b) { return a.used < b.used; });
+  std::sort(entries.begin(), entries.end(), [](const Sized& a, const Sized& b) {
+    return std::tie(a.used.tv_sec, a.used.tv_nsec) < std::tie(b.used.tv_sec, b.used.tv_nsec);
+  });
   // Another process may be trimming too: a file already gone is simply skipped.
   for (const Sized& entry : entries) {
     if (total <= maxBytes_ / 4 * 3)
       break;
-    std::error_code ignored;
-    if (fs::remove(entry.path, ignored))
+    if (::unlinkat(directory, entry.name.c_str(), 0) == 0)
       total -= entry.bytes;
   }
+}
+
+void DiskCache::distrust(const std::string& problem) {
+  trusted_ = false;
+  warnOnce(problem);
 }
 
 void DiskCache::warnOnce(const std::string& problem) {
@@ -325,20 +483,30 @@ std::vector<DiskEntryFile> DiskCache::listEntries(const std::string& directory) 
     const fs::directory_entry& item = *it;
     std::string name = item.path().filename().string();
     std::error_code fileError;
-    if (!isEntryName(name) || !item.is_regular_file(fileError))
+    fs::file_type type = item.symlink_status(fileError).type();
+    if (!isEntryName(name) || (type != fs::file_type::regular && type != fs::file_type::symlink))
       continue;
     DiskEntryFile file;
     file.name = name;
-    file.fileBytes = item.file_size(fileError);
+    file.fileBytes = item.is_symlink(fileError) ? 0 : item.file_size(fileError);
     auto modified = item.last_write_time(fileError);
     if (!fileError)
       file.ageSeconds = std::max<std::int64_t>(
           0, std::chrono::duration_cast<std::chrono::seconds>(now - modified).count());
-    std::optional<std::string> bytes = readFile(item.path());
-    if (bytes)
+    int fd = openEntry(AT_FDCWD, item.path().c_str());
+    struct stat status {};
+    if (fd < 0)
+      file.problem = errno == ELOOP ? "not trusted: a symbolic link" : "cannot be read";
+    else if (::fstat(fd, &status) != 0)
+      file.problem = "cannot be read";
+    else if (std::string distrusted = entryDistrust(status); !distrusted.empty())
+      file.problem = "not trusted: " + distrusted;
+    else if (std::optional<std::string> bytes = readDescriptor(fd, status))
       file.entry = decode(*bytes, file.problem);
     else
       file.problem = "cannot be read";
+    if (fd >= 0)
+      ::close(fd);
     files.push_back(std::move(file));
   }
   if (error)
@@ -358,7 +526,9 @@ std::size_t DiskCache::clear(const std::string& directory) {
     const fs::directory_entry& item = *it;
     std::string name = item.path().filename().string();
     std::error_code fileError;
-    if ((isEntryName(name) || isTemporaryName(name)) && item.is_regular_file(fileError))
+    fs::file_type type = item.symlink_status(fileError).type();
+    if ((isEntryName(name) || isTemporaryName(name)) &&
+        (type == fs::file_type::regular || type == fs::file_type::symlink))
       doomed.push_back(item.path());
   }
   if (error)

@@ -87,10 +87,14 @@ struct EngineOptions {
   /// (format, checksum, einjit and LLVM versions, target CPU and features, the full key, the
   /// generated code before optimization) and rebuilt when anything differs. False: memory only.
   bool persistentCache = true;
-  /// The persistent cache's directory, created on first use. Empty: $EINJIT_CACHE_DIR (the value
-  /// "off" turns the persistent cache off), else $XDG_CACHE_HOME/einjit, else
-  /// $HOME/.cache/einjit. A directory that cannot be created or written costs one warning on
-  /// stderr; the engine then keeps its kernels in memory only.
+  /// The persistent cache's directory, created (mode 0700) on first use. Empty:
+  /// $EINJIT_CACHE_DIR (the value "off" turns the persistent cache off), else
+  /// $XDG_CACHE_HOME/einjit, else $HOME/.cache/einjit. Only a directory owned by the user and
+  /// not writable by group or others is used (a symbolic link is judged by the directory it
+  /// leads to), and only entries in it that are regular files of the user's (never a symbolic
+  /// link). A directory that cannot be created, trusted or written (a full disk), or an entry
+  /// that cannot be trusted, costs one warning on stderr; the engine then keeps its kernels in
+  /// memory only, and every contraction still runs.
   std::string cacheDirectory;
 };
 

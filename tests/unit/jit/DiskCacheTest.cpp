@@ -2,7 +2,8 @@
 // entry (corrupt, truncated, foreign version, other CPU, wrong key, stale codegen, an object that
 // does not link) is ignored and rebuilt; engines filling one directory at once leave only valid
 // entries; an unusable directory costs one warning and nothing else; a full directory drops its
-// least recently used entries. (Second processes: tests/golden/cache/.)
+// least recently used entries. (Second processes: tests/golden/cache/; whose files are trusted:
+// DiskCacheTrustTest.cpp; kills and full disks: DiskCacheFaultTest.cpp, tests/stress/.)
 #include "jit/DiskCache.h"
 #include "JitTestSupport.h"
 #include "TestSupport.h"

@@ -2,7 +2,9 @@
 einjit_test(jit_tests
   unit/jit/CodegenTest.cpp
   unit/jit/DifferentialTest.cpp
+  unit/jit/DiskCacheFaultTest.cpp
   unit/jit/DiskCacheTest.cpp
+  unit/jit/DiskCacheTrustTest.cpp
   unit/jit/EngineErrorTest.cpp
   unit/jit/EngineTest.cpp
   unit/jit/JitTestSupport.cpp
