@@ -1,0 +1,216 @@
+"""numpy's contraction functions computed by einjit, with numpy's signatures, type promotion
+and errors: einsum (string and sublist forms), tensordot, matmul, dot, inner, outer, and
+transpose (a view, as numpy's). These are also what opt_einsum calls on backend='einjit'."""
+
+import operator
+
+import numpy as np
+
+from ._arrays import NATIVE, as_operand, compute_dtype, ready, to_framework
+from ._engine import default_engine
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ORDERS = ("K", "A", "C", "F")
+_CASTINGS = ("no", "equiv", "safe", "same_kind", "unsafe")
+
+
+def _sublist_letters(sublist):
+    try:
+        items = list(sublist)
+    except TypeError:
+        raise TypeError("each subscript list must be a list of integers or Ellipsis, "
+                        f"not {type(sublist).__name__}") from None
+    text = ""
+    for item in items:
+        if item is Ellipsis:
+            text += "..."
+            continue
+        try:
+            index = operator.index(item)
+        except TypeError:
+            raise TypeError("each subscript must be an integer or Ellipsis, "
+                            f"not {type(item).__name__}") from None
+        if not 0 <= index < len(_LETTERS):
+            raise ValueError(f"subscript is not within the valid range [0, {len(_LETTERS)})")
+        text += _LETTERS[index]
+    return text
+
+
+def _from_sublists(arguments):
+    """numpy's interleaved form einsum(op0, sublist0, op1, sublist1, ..., [out]) as a
+    subscripts string and the operands (0..25 are A-Z, 26..51 a-z, so that implicit output
+    order is numpy's)."""
+    pairs = len(arguments) // 2
+    operands = [arguments[2 * k] for k in range(pairs)]
+    inputs = [_sublist_letters(arguments[2 * k + 1]) for k in range(pairs)]
+    subscripts = ",".join(inputs)
+    if len(arguments) % 2 == 1:
+        subscripts += "->" + _sublist_letters(arguments[-1])
+    return subscripts, operands
+
+
+def _result_order(result, order, arrays):
+    if order == "F" or (order == "A" and all(a.flags.f_contiguous for a in arrays)):
+        return np.asfortranarray(result)
+    return result
+
+
+def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=False,
+           engine=None):
+    """numpy.einsum(subscripts, *operands, out=None, dtype=None, order='K', casting='safe',
+    optimize=False), computed by einjit.
+
+    The string and the sublist forms, implicit output, '...', repeated labels and broadcasting
+    as numpy. The dtype is numpy's promotion of the operands (or `dtype`, which the operands must
+    cast to under `casting`). einjit computes float32/64, int32/64 and complex64/128; bool,
+    int8, int16, uint8, uint16, uint32 and float16 are computed in int64 (float32 for float16)
+    and cast back, which is numpy's answer (integers wrap alike); other dtypes (uint64, float128,
+    object, ...) raise TypeError. `optimize` is accepted and ignored: einjit chooses its own
+    pairwise path. `out` is written in place (any strides). A 0-d result is returned as a numpy
+    scalar, as numpy does; the result is always a new array (numpy returns views for some
+    one-operand calls)."""
+    if not operands:
+        raise ValueError("einsum: must specify the einstein sum subscripts string and at least "
+                         "one operand, or at least one operand and its subscripts list")
+    first = operands[0]
+    if isinstance(first, str):
+        subscripts, values = first, operands[1:]
+    else:
+        subscripts, values = _from_sublists(operands)
+    if not values:
+        raise ValueError("einsum: at least one operand is needed")
+    engine = engine or default_engine()
+    # The common case in one step: numpy arrays of one computable dtype, no options.
+    if (out is None and dtype is None and order in ("K", "C")
+            and all(type(v) is np.ndarray for v in values)):
+        kind = values[0].dtype
+        if kind in NATIVE and kind.isnative and all(v.dtype == kind for v in values):
+            result = engine._engine.einsum(subscripts, values)
+            return result[()] if result.ndim == 0 else result
+    if order not in _ORDERS:
+        raise ValueError(f"einsum: order must be one of 'K', 'A', 'C', 'F', not {order!r}")
+    if casting not in _CASTINGS:
+        raise ValueError("einsum: casting must be one of 'no', 'equiv', 'safe', 'same_kind', "
+                         f"or 'unsafe', not {casting!r}")
+    arrays, framework = [], None
+    for value in values:
+        array, kind = as_operand(value)
+        arrays.append(array)
+        framework = framework or kind
+    if dtype is None:
+        wanted = np.result_type(*arrays)
+    else:
+        wanted = np.dtype(dtype)
+        for array in arrays:
+            if not np.can_cast(array.dtype, wanted, casting):
+                raise TypeError(f"Cannot cast array data from {array.dtype!r} to {wanted!r} "
+                                f"according to the rule {casting!r}")
+    computed = compute_dtype(wanted, "einsum")
+    arrays_in = [ready(a, computed) for a in arrays]
+    if out is not None:
+        if not isinstance(out, np.ndarray):
+            raise TypeError("einsum: out must be a numpy array")
+        if not np.can_cast(wanted, out.dtype, casting):
+            raise TypeError(f"Cannot cast array data from {wanted!r} to {out.dtype!r} "
+                            f"according to the rule {casting!r}")
+        direct = (out.dtype == computed and computed == wanted and out.flags.writeable
+                  and not any(np.may_share_memory(out, a) for a in arrays_in))
+        if direct:
+            engine._engine.einsum(subscripts, arrays_in, out=out)
+            return out
+        result = engine._engine.einsum(subscripts, arrays_in)
+        if result.shape != out.shape:
+            raise ValueError(f"einsum: out has shape {out.shape} but the result has "
+                             f"{result.shape}")
+        np.copyto(out, result.astype(wanted, copy=False), casting="unsafe")
+        return out
+    result = engine._engine.einsum(subscripts, arrays_in)
+    if computed != wanted:
+        result = result.astype(wanted)
+    result = _result_order(result, order, arrays)
+    if result.ndim == 0:
+        return result[()] if framework is None else to_framework(result, framework)
+    return to_framework(result, framework)
+
+
+def _prepared(values, who):
+    arrays, framework = [], None
+    for value in values:
+        array, kind = as_operand(value)
+        arrays.append(array)
+        framework = framework or kind
+    wanted = np.result_type(*arrays)
+    computed = compute_dtype(wanted, who)
+    return [ready(a, computed) for a in arrays], wanted, computed, framework
+
+
+def _finish(result, wanted, computed, framework, out=None):
+    if computed != wanted:
+        result = result.astype(wanted)
+    if out is not None:
+        if out.shape != result.shape:
+            raise ValueError(f"output array has shape {out.shape}, the result {result.shape}")
+        np.copyto(out, result, casting="same_kind")
+        return out
+    if result.ndim == 0 and framework is None:
+        return result[()]
+    return to_framework(result, framework)
+
+
+def _run_call(text, values, who, out=None, engine=None):
+    arrays, wanted, computed, framework = _prepared(values, who)
+    result = (engine or default_engine()).call(text, *arrays)
+    return _finish(result, wanted, computed, framework, out)
+
+
+def _axes_text(axes):
+    if isinstance(axes, (int, np.integer)):
+        return str(int(axes))
+    try:
+        first, second = axes
+    except (TypeError, ValueError):
+        raise ValueError("tensordot: axes must be an integer or a pair of axis sequences") from None
+
+    def items(v):
+        return [int(operator.index(x)) for x in (v if isinstance(v, (list, tuple)) else [v])]
+
+    return f"[{items(first)}, {items(second)}]"
+
+
+def tensordot(a, b, axes=2):
+    """numpy.tensordot(a, b, axes=2) (einjit's np.tensordot front end)."""
+    return _run_call(f"np.tensordot(a, b, axes={_axes_text(axes)})", (a, b), "tensordot")
+
+
+def matmul(a, b, out=None):
+    """numpy.matmul(a, b) for arrays (1-D operands promoted and removed as numpy; batch
+    dimensions broadcast)."""
+    return _run_call("np.matmul(a, b)", (a, b), "matmul", out)
+
+
+def dot(a, b, out=None):
+    """numpy.dot(a, b): the sum over a's last and b's second-to-last axis (scalars multiply)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return _run_call("np.einsum('...,...->...', a, b)", (a, b), "dot", out)
+    return _run_call("np.dot(a, b)", (a, b), "dot", out)
+
+
+def inner(a, b):
+    """numpy.inner(a, b): the sum over both last axes (scalars multiply)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return _run_call("np.einsum('...,...->...', a, b)", (a, b), "inner")
+    return _run_call("np.inner(a, b)", (a, b), "inner")
+
+
+def outer(a, b, out=None):
+    """numpy.outer(a, b): both raveled, out[i, j] = a[i] * b[j]."""
+    return _run_call("np.outer(a, b)", (a, b), "outer", out)
+
+
+def transpose(a, axes=None):
+    """numpy.transpose(a, axes): a view, no computation (torch tensors: permute)."""
+    if isinstance(a, np.ndarray):
+        return np.transpose(a, axes)
+    if hasattr(a, "permute"):
+        return a.permute(*(axes if axes is not None else reversed(range(a.ndim))))
+    return np.transpose(np.asarray(a), axes)
