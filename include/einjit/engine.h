@@ -78,8 +78,8 @@ struct CallOptions {
 };
 
 /// The names a call's operands bind to, in order, each once ("K.batch_dot(x, y)" -> x, y;
-/// "a @ a" -> a); empty for a bare einsum string, whose operands bind by position. Throws the
-/// parser's Error(Syntax|Argument) for text that is not a call.
+/// "a @ a" -> a; a bare einsum string's operands get the default names). Throws the parser's
+/// Error(Syntax|Argument) for text it cannot read.
 std::vector<std::string> callOperandNames(std::string_view expression);
 
 /// The kernel cache's counters.

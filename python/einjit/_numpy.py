@@ -49,6 +49,23 @@ def _from_sublists(arguments):
     return subscripts, operands
 
 
+def _check_path(path, operands):
+    """numpy's RuntimeError for an explicit path (['einsum_path', (0, 1), ...]) that does not
+    contract the operands to one; einjit then chooses its own path."""
+    if not path or path[0] != "einsum_path":
+        raise TypeError("einsum: an explicit path starts with 'einsum_path'")
+    remaining = operands
+    for step in path[1:]:
+        step = tuple(step)
+        if any(not 0 <= int(i) < remaining for i in step):
+            raise RuntimeError(f"Invalid einsum_path is specified: contraction {step} of "
+                               f"{remaining} operands")
+        remaining -= len(step) - 1
+    if remaining != 1:
+        raise RuntimeError(f"Invalid einsum_path is specified: {remaining - 1} more operands "
+                           "has to be contracted.")
+
+
 def _result_order(result, order, arrays):
     if order == "F" or (order == "A" and all(a.flags.f_contiguous for a in arrays)):
         return np.asfortranarray(result)
@@ -79,6 +96,8 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
         subscripts, values = _from_sublists(operands)
     if not values:
         raise ValueError("einsum: at least one operand is needed")
+    if isinstance(optimize, (list, tuple)):
+        _check_path(optimize, len(values))
     engine = engine or default_engine()
     # The common case in one step: numpy arrays of one computable dtype, no options.
     if (out is None and dtype is None and order in ("K", "C")
@@ -87,6 +106,7 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
         if kind in NATIVE and kind.isnative and all(v.dtype == kind for v in values):
             result = engine._engine.einsum(subscripts, values)
             return result[()] if result.ndim == 0 else result
+    order = order.upper() if isinstance(order, str) else order
     if order not in _ORDERS:
         raise ValueError(f"einsum: order must be one of 'K', 'A', 'C', 'F', not {order!r}")
     if casting not in _CASTINGS:
@@ -110,9 +130,6 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
     if out is not None:
         if not isinstance(out, np.ndarray):
             raise TypeError("einsum: out must be a numpy array")
-        if not np.can_cast(wanted, out.dtype, casting):
-            raise TypeError(f"Cannot cast array data from {wanted!r} to {out.dtype!r} "
-                            f"according to the rule {casting!r}")
         direct = (out.dtype == computed and computed == wanted and out.flags.writeable
                   and not any(np.may_share_memory(out, a) for a in arrays_in))
         if direct:
