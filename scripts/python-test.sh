@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds and tests the Python package: a virtual environment in build-python/venv (created once),
-# the pinned build tools, numpy, pytest, opt_einsum (and torch when the index offers a CPU
-# wheel small enough, see below), `pip install .` of the repository (the extension module from
-# the project's CMake, incremental in build-python/), then pytest on python/tests.
+# the pinned build tools, numpy, pytest and opt_einsum, `pip install .` of the repository (the
+# extension module from the project's CMake, incremental in build-python/), then pytest on
+# python/tests.
 #   EINJIT_PYTHON  the interpreter to build for (default: python3; any Python >= 3.10)
-#   EINJIT_TORCH=1 also install torch from PyPI (large: its Linux wheel pulls CUDA libraries);
-#                  the torch tests are skipped without it
+#   EINJIT_TORCH=1 also install torch from PyPI. Off by default: PyPI has only the CUDA build for
+#                  Linux (a 540 MB wheel that does not import without its several GB of CUDA
+#                  packages) and the CPU index is not reachable from CI; the torch tests are
+#                  skipped without it (the DLPack path is tested with a DLPack-only object).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${EINJIT_PYTHON:-python3}
@@ -27,8 +29,23 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 # The pinned build tools are in the venv: no isolated build environment to set up each time.
 launcher=""
 command -v ccache >/dev/null && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache"
+# After `bootstrap.sh test`, build/ holds the compiled libraries: the module is built there
+# (only it compiles), with that build's generator and its tests left on; EINJIT_BUILD_PYTHON is
+# switched off again afterwards, so build/ stays as bootstrap.sh configured it. Otherwise the
+# package builds in build-python/<wheel tag> (pyproject.toml).
+reuse=()
+if [ -f build/CMakeCache.txt ] && [ "${EINJIT_PYTHON_OWN_BUILD:-0}" != 1 ]; then
+  CMAKE_GENERATOR=$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' build/CMakeCache.txt)
+  export CMAKE_GENERATOR
+  tests=$(sed -n 's/^EINJIT_BUILD_TESTS:BOOL=//p' build/CMakeCache.txt)
+  prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' build/CMakeCache.txt)
+  reuse=(-C build-dir=build -C "cmake.define.EINJIT_BUILD_TESTS=${tests:-OFF}")
+fi
 CMAKE_ARGS="$launcher" CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) \
-  "${pip[@]}" install --no-build-isolation --no-deps --force-reinstall .
+  "${pip[@]}" install --no-build-isolation --no-deps --force-reinstall "${reuse[@]}" .
+if [ ${#reuse[@]} -gt 0 ]; then
+  cmake -S . -B build -DEINJIT_BUILD_PYTHON=OFF "-DCMAKE_INSTALL_PREFIX=${prefix:-/usr/local}" >/dev/null
+fi
 
 # Run from outside the source tree, so that `import einjit` is the installed package.
 cd python/tests
