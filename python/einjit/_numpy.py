@@ -6,7 +6,7 @@ import operator
 
 import numpy as np
 
-from ._arrays import NATIVE, as_operand, compute_dtype, ready, to_framework
+from ._arrays import as_operand, compute_dtype, ready, to_framework
 from ._engine import default_engine
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -74,6 +74,17 @@ def _result_order(result, order, arrays):
 
 def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=False,
            engine=None):
+    # numpy's most common call (a subscripts string, numpy arrays of one computable dtype, no
+    # options) goes straight to the extension; anything else takes _einsum's general path.
+    if (out is None and dtype is None and order == "K" and operands
+            and type(operands[0]) is str and optimize.__class__ is not list):
+        result = (engine or default_engine())._engine.try_einsum(operands[0], operands[1:])
+        if result is not None:
+            return result
+    return _einsum(operands, out, dtype, order, casting, optimize, engine)
+
+
+def _einsum(operands, out, dtype, order, casting, optimize, engine):
     """numpy.einsum(subscripts, *operands, out=None, dtype=None, order='K', casting='safe',
     optimize=False), computed by einjit.
 
@@ -99,13 +110,6 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
     if isinstance(optimize, (list, tuple)):
         _check_path(optimize, len(values))
     engine = engine or default_engine()
-    # The common case in one step: numpy arrays of one computable dtype, no options.
-    if (out is None and dtype is None and order in ("K", "C")
-            and all(type(v) is np.ndarray for v in values)):
-        kind = values[0].dtype
-        if kind in NATIVE and kind.isnative and all(v.dtype == kind for v in values):
-            result = engine._engine.einsum(subscripts, values)
-            return result[()] if result.ndim == 0 else result
     order = order.upper() if isinstance(order, str) else order
     if order not in _ORDERS:
         raise ValueError(f"einsum: order must be one of 'K', 'A', 'C', 'F', not {order!r}")
@@ -148,6 +152,9 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
     if result.ndim == 0:
         return result[()] if framework is None else to_framework(result, framework)
     return to_framework(result, framework)
+
+
+einsum.__doc__ = _einsum.__doc__
 
 
 def _prepared(values, who):

@@ -1,6 +1,11 @@
 #include "Arrays.h"
 
+// numpy's C API in this file only (its function table is static here).
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
+
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace nb = nanobind;
@@ -30,17 +35,6 @@ std::string dlpackName(nb::dlpack::dtype dtype) {
   }
 }
 
-nb::dlpack::dtype dlpackOf(DType dtype) {
-  using Code = nb::dlpack::dtype_code;
-  nb::dlpack::dtype result{};
-  result.lanes = 1;
-  result.bits = static_cast<std::uint8_t>(dtypeSize(dtype) * 8);
-  result.code = static_cast<std::uint8_t>(isComplex(dtype)   ? Code::Complex
-                                          : isInteger(dtype) ? Code::Int
-                                                             : Code::Float);
-  return result;
-}
-
 template <class Array>
 TensorView viewOf(const Array& array, const std::string& who) {
   DType dtype = dtypeOf(array.dtype(), who);
@@ -54,7 +48,133 @@ TensorView viewOf(const Array& array, const std::string& who) {
                     std::move(shape), std::move(strides));
 }
 
+std::optional<DType> numpyDType(PyArrayObject* array) {
+  PyArray_Descr* descr = PyArray_DESCR(array);
+  if (!PyArray_ISNOTSWAPPED(array))
+    return std::nullopt;
+  npy_intp size = PyArray_ITEMSIZE(array);
+  switch (descr->kind) {
+  case 'f':
+    return size == 4   ? std::optional(DType::f32)
+           : size == 8 ? std::optional(DType::f64)
+                       : std::nullopt;
+  case 'i':
+    return size == 4   ? std::optional(DType::i32)
+           : size == 8 ? std::optional(DType::i64)
+                       : std::nullopt;
+  case 'c':
+    return size == 8    ? std::optional(DType::c64)
+           : size == 16 ? std::optional(DType::c128)
+                        : std::nullopt;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// A view of a numpy array, or TypeError naming its dtype.
+TensorView numpyView(PyArrayObject* array, const std::string& who) {
+  std::optional<DType> dtype = numpyDType(array);
+  if (!dtype) {
+    nb::object name = nb::str(nb::handle(reinterpret_cast<PyObject*>(PyArray_DESCR(array))));
+    throw nb::type_error((who +
+                          ": einjit computes float32, float64, int32, int64, complex64 "
+                          "and complex128, not " +
+                          std::string(nb::borrow<nb::str>(name).c_str()))
+                             .c_str());
+  }
+  int rank = PyArray_NDIM(array);
+  npy_intp itemsize = PyArray_ITEMSIZE(array);
+  Shape shape(rank);
+  Strides strides(rank);
+  for (int d = 0; d < rank; ++d) {
+    shape[d] = PyArray_DIM(array, d);
+    npy_intp bytes = PyArray_STRIDE(array, d);
+    if (bytes % itemsize != 0)
+      throw nb::value_error((who + ": an array whose strides are not whole elements (a field "
+                                   "of a structured array?) cannot be read in place")
+                                .c_str());
+    strides[d] = bytes / itemsize;
+  }
+  return TensorView(PyArray_DATA(array), *dtype, std::move(shape), std::move(strides));
+}
+
 } // namespace
+
+void initNumpy() {
+  if (_import_array() < 0)
+    throw nb::python_error();
+}
+
+InputViews readInputs(nb::handle sequence, const std::string& who) {
+  PyObject* items = PySequence_Fast(sequence.ptr(), "the operands must be a list or tuple");
+  if (!items)
+    throw nb::python_error();
+  nb::object owner = nb::steal(items);
+  Py_ssize_t count = PySequence_Fast_GET_SIZE(items);
+  InputViews result;
+  result.views.reserve(count);
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    PyObject* item = PySequence_Fast_GET_ITEM(items, i);
+    if (PyArray_Check(item)) {
+      result.views.push_back(numpyView(reinterpret_cast<PyArrayObject*>(item), who));
+      continue;
+    }
+    InputArray imported;
+    if (!nb::try_cast(nb::handle(item), imported))
+      throw nb::type_error((who + ": operand " + std::to_string(i) + " is not an array (" +
+                            std::string(Py_TYPE(item)->tp_name) + ")")
+                               .c_str());
+    result.views.push_back(viewOf(imported, who));
+    result.imported.push_back(std::move(imported));
+  }
+  return result;
+}
+
+std::optional<std::vector<TensorView>> readUniformNumpy(nb::handle sequence) {
+  if (!PyTuple_Check(sequence.ptr()) && !PyList_Check(sequence.ptr()))
+    return std::nullopt;
+  PyObject* items = sequence.ptr();
+  Py_ssize_t count = PySequence_Fast_GET_SIZE(items);
+  if (count == 0)
+    return std::nullopt;
+  std::vector<TensorView> views;
+  views.reserve(count);
+  std::optional<DType> first;
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    PyObject* item = PySequence_Fast_GET_ITEM(items, i);
+    if (!PyArray_CheckExact(item))
+      return std::nullopt;
+    auto* array = reinterpret_cast<PyArrayObject*>(item);
+    std::optional<DType> dtype = numpyDType(array);
+    if (!dtype || (first && *dtype != *first))
+      return std::nullopt;
+    first = dtype;
+    npy_intp itemsize = PyArray_ITEMSIZE(array);
+    for (int d = 0; d < PyArray_NDIM(array); ++d)
+      if (PyArray_STRIDE(array, d) % itemsize != 0)
+        return std::nullopt;
+    views.push_back(numpyView(array, "einsum"));
+  }
+  return views;
+}
+
+nb::object scalarIfZeroDim(nb::object array) {
+  if (!PyArray_Check(array.ptr()) || PyArray_NDIM(reinterpret_cast<PyArrayObject*>(array.ptr())))
+    return array;
+  return nb::steal(PyArray_Return(reinterpret_cast<PyArrayObject*>(array.release().ptr())));
+}
+
+TensorView readOutput(nb::handle out, OutputArray& imported, const std::string& who) {
+  if (PyArray_Check(out.ptr())) {
+    auto* array = reinterpret_cast<PyArrayObject*>(out.ptr());
+    if (!PyArray_ISWRITEABLE(array))
+      throw nb::value_error((who + ": the output array is read-only").c_str());
+    return numpyView(array, who);
+  }
+  if (!nb::try_cast(out, imported))
+    throw nb::type_error((who + ": out is not a writable array").c_str());
+  return viewOf(imported, who);
+}
 
 DType dtypeOf(nb::dlpack::dtype dtype, const std::string& who) {
   using Code = nb::dlpack::dtype_code;
@@ -80,21 +200,44 @@ DType dtypeOf(nb::dlpack::dtype dtype, const std::string& who) {
                            .c_str());
 }
 
-TensorView toView(const InputArray& array, const std::string& who) {
-  return viewOf(array, who);
-}
-
-TensorView toView(const OutputArray& array, const std::string& who) {
-  return viewOf(array, who);
-}
-
 nb::object toNumpy(Tensor tensor) {
   auto* owned = new Tensor(std::move(tensor));
   nb::capsule owner(owned, [](void* pointer) noexcept { delete static_cast<Tensor*>(pointer); });
-  std::vector<std::size_t> shape(owned->shape().begin(), owned->shape().end());
-  nb::ndarray<nb::numpy> array(owned->data(), shape.size(), shape.data(), owner,
-                               owned->strides().data(), dlpackOf(owned->dtype()));
-  return nb::cast(array);
+  int type = NPY_FLOAT32;
+  switch (owned->dtype()) {
+  case DType::f32:
+    type = NPY_FLOAT32;
+    break;
+  case DType::f64:
+    type = NPY_FLOAT64;
+    break;
+  case DType::i32:
+    type = NPY_INT32;
+    break;
+  case DType::i64:
+    type = NPY_INT64;
+    break;
+  case DType::c64:
+    type = NPY_COMPLEX64;
+    break;
+  case DType::c128:
+    type = NPY_COMPLEX128;
+    break;
+  }
+  int rank = static_cast<int>(owned->shape().size());
+  std::vector<npy_intp> shape(owned->shape().begin(), owned->shape().end());
+  std::vector<npy_intp> strides(rank);
+  for (int d = 0; d < rank; ++d)
+    strides[d] = owned->strides()[d] * static_cast<npy_intp>(dtypeSize(owned->dtype()));
+  PyObject* array =
+      PyArray_NewFromDescr(&PyArray_Type, PyArray_DescrFromType(type), rank, shape.data(),
+                           strides.data(), owned->data(), NPY_ARRAY_WRITEABLE, nullptr);
+  if (!array)
+    throw nb::python_error();
+  nb::object result = nb::steal(array);
+  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(array), owner.release().ptr()) < 0)
+    throw nb::python_error();
+  return result;
 }
 
 const char* numpyName(DType dtype) {

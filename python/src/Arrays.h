@@ -1,6 +1,7 @@
-// Python arrays to einjit views and back: any CPU array nanobind can read (DLPack or the buffer
-// protocol) becomes a TensorView over the caller's memory, strides in elements, and a Tensor
-// einjit computed becomes a numpy array that owns it (no copy either way).
+// Python arrays to einjit views and back: numpy arrays are read through numpy's C API, any other
+// CPU array through DLPack or the buffer protocol (nanobind), each as a TensorView over the
+// caller's memory with strides in elements; a Tensor einjit computed becomes a numpy array that
+// owns it. No copies either way.
 #pragma once
 
 #include "einjit/tensor.h"
@@ -8,20 +9,38 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace einjit::python {
 
-/// An input array: read-only access is enough, any strides, any dtype (checked in toView).
+/// A non-numpy input array: read-only access is enough, any strides, any dtype.
 using InputArray = nanobind::ndarray<nanobind::ro, nanobind::device::cpu>;
-/// An `out=` array: written in place, any strides.
+/// A non-numpy `out=` array: written in place, any strides.
 using OutputArray = nanobind::ndarray<nanobind::device::cpu>;
 
-/// The einjit dtype of an array's element type; TypeError naming the type otherwise.
+/// Loads numpy's C API; called once when the module is imported.
+void initNumpy();
+
+/// Views of a sequence of arrays, and what keeps the non-numpy ones readable while they are used.
+struct InputViews {
+  std::vector<TensorView> views;
+  std::vector<InputArray> imported;
+};
+/// Views of every array of `sequence` (a list or tuple); TypeError for a non-array or a dtype
+/// einjit does not compute (naming it).
+InputViews readInputs(nanobind::handle sequence, const std::string& who);
+/// Views of `sequence` when every item is a numpy array of one dtype einjit computes (native
+/// byte order, whole-element strides): the call numpy.einsum makes most; nullopt otherwise.
+std::optional<std::vector<TensorView>> readUniformNumpy(nanobind::handle sequence);
+/// A 0-d numpy array as a numpy scalar, as numpy's functions return it; others unchanged.
+nanobind::object scalarIfZeroDim(nanobind::object array);
+/// A writable view of `out`; TypeError/ValueError as for inputs, or when it is read-only.
+TensorView readOutput(nanobind::handle out, OutputArray& imported, const std::string& who);
+
+/// The einjit dtype of a DLPack element type; TypeError naming the type otherwise.
 DType dtypeOf(nanobind::dlpack::dtype dtype, const std::string& who);
-/// A view of the array's memory with its shape and strides (elements).
-TensorView toView(const InputArray& array, const std::string& who);
-TensorView toView(const OutputArray& array, const std::string& who);
 /// A numpy array owning `tensor`'s storage.
 nanobind::object toNumpy(Tensor tensor);
 /// numpy's name for an einjit dtype ("float32", "complex128", ...).

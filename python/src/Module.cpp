@@ -57,20 +57,12 @@ RunOptions runOptions(std::complex<double> alpha, std::complex<double> beta,
   return options;
 }
 
-std::vector<TensorView> views(const std::vector<InputArray>& arrays, const std::string& who) {
-  std::vector<TensorView> result;
-  result.reserve(arrays.size());
-  for (const InputArray& array : arrays)
-    result.push_back(toView(array, who));
-  return result;
-}
-
-/// Engine::einsum / Engine::call / Plan::run into `out` when given, else into a new array.
+/// Engine::einsum / Plan::run into `out` when given, else into a new array.
 template <class Run, class RunNew>
-nb::object runInto(const std::optional<OutputArray>& out, const std::string& who, Run run,
-                   RunNew runNew) {
-  if (out) {
-    TensorView outView = toView(*out, who);
+nb::object runInto(nb::handle out, const std::string& who, Run run, RunNew runNew) {
+  if (!out.is_none()) {
+    OutputArray imported;
+    TensorView outView = readOutput(out, imported, who);
     {
       nb::gil_scoped_release release;
       run(outView);
@@ -104,15 +96,16 @@ nb::dict statisticsDict(const EngineStatistics& s) {
 
 NB_MODULE(_einjit, m) {
   m.doc() = "einjit's extension module; use the einjit package.";
+  initNumpy();
   registerErrors(m);
 
   nb::class_<Plan>(m, "Plan")
       .def(
           "run",
-          [](const Plan& plan, const std::vector<InputArray>& inputs,
-             std::optional<OutputArray> out, std::complex<double> alpha, std::complex<double> beta,
-             std::optional<int> threads) {
-            std::vector<TensorView> in = views(inputs, "Plan.run");
+          [](const Plan& plan, nb::handle inputs, nb::handle out, std::complex<double> alpha,
+             std::complex<double> beta, std::optional<int> threads) {
+            InputViews read = readInputs(inputs, "Plan.run");
+            const std::vector<TensorView>& in = read.views;
             RunOptions options = runOptions(alpha, beta, threads);
             return runInto(
                 out, "Plan.run out=", [&](const TensorView& o) { plan.run(in, o, options); },
@@ -174,10 +167,10 @@ NB_MODULE(_einjit, m) {
           nb::arg("cache_directory") = "")
       .def(
           "einsum",
-          [](Engine& engine, const std::string& subscripts, const std::vector<InputArray>& inputs,
-             std::optional<OutputArray> out, std::complex<double> alpha, std::complex<double> beta,
-             std::optional<int> threads) {
-            std::vector<TensorView> in = views(inputs, "einsum");
+          [](Engine& engine, const std::string& subscripts, nb::handle inputs, nb::handle out,
+             std::complex<double> alpha, std::complex<double> beta, std::optional<int> threads) {
+            InputViews read = readInputs(inputs, "einsum");
+            const std::vector<TensorView>& in = read.views;
             RunOptions options = runOptions(alpha, beta, threads);
             return runInto(
                 out, "einsum out=",
@@ -186,6 +179,22 @@ NB_MODULE(_einjit, m) {
           },
           nb::arg("subscripts"), nb::arg("inputs"), nb::arg("out").none() = nb::none(),
           nb::arg("alpha") = 1.0, nb::arg("beta") = 0.0, nb::arg("threads").none() = nb::none())
+      .def(
+          "try_einsum",
+          [](Engine& engine, const std::string& subscripts, nb::handle inputs) -> nb::object {
+            // numpy.einsum's common call in one step: numpy arrays of one dtype einjit computes,
+            // no options. None tells the caller to take the general path.
+            std::optional<std::vector<TensorView>> in = readUniformNumpy(inputs);
+            if (!in)
+              return nb::none();
+            Tensor result;
+            {
+              nb::gil_scoped_release release;
+              result = engine.einsum(subscripts, *in);
+            }
+            return scalarIfZeroDim(toNumpy(std::move(result)));
+          },
+          nb::arg("subscripts"), nb::arg("inputs"))
       .def(
           "plan",
           [](Engine& engine, const std::string& expression, const std::vector<Shape>& shapes,
@@ -215,9 +224,6 @@ NB_MODULE(_einjit, m) {
 
   m.def("call_operand_names",
         [](const std::string& expression) { return callOperandNames(expression); });
-  m.def("dtype_of", [](const InputArray& array) {
-    return std::string(numpyName(dtypeOf(array.dtype(), "einjit")));
-  });
 }
 
 } // namespace einjit::python
