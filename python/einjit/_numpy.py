@@ -66,6 +66,77 @@ def _check_path(path, operands):
                            "has to be contracted.")
 
 
+def _labels(part):
+    """'i...j' as ['i', '...', 'j']; None for anything else (the engine reports it)."""
+    if part.count("...") > 1:
+        return None
+    tokens, i = [], 0
+    while i < len(part):
+        if part.startswith("...", i):
+            tokens.append("...")
+            i += 3
+        elif part[i].isascii() and part[i].isalpha():
+            tokens.append(part[i])
+            i += 1
+        else:
+            return None
+    return tokens
+
+
+def _one_operand_view(subscripts, array):
+    """numpy's einsum returns a view of a single operand when nothing is summed: a transpose,
+    a diagonal ('ii->i'), broadcast axes kept. The same view here (its base is the operand's),
+    or None when the call sums, is malformed, or the memory cannot be viewed."""
+    text = subscripts.replace(" ", "")
+    if "," in text:
+        return None
+    source, arrow, target = text.partition("->")
+    src = _labels(source)
+    if src is None:
+        return None
+    letters = [t for t in src if t != "..."]
+    if not arrow:
+        if len(set(letters)) != len(letters):
+            return None  # implicit output: a repeated label is summed
+        dst = (["..."] if "..." in src else []) + sorted(letters)
+    else:
+        dst = _labels(target)
+        if dst is None:
+            return None
+        kept = [t for t in dst if t != "..."]
+        if len(set(kept)) != len(kept) or set(kept) != set(letters):
+            return None
+    broadcast = array.ndim - len(letters)
+    if broadcast < 0 or (broadcast and ("..." not in src or "..." not in dst)):
+        return None
+    if "..." not in src and broadcast:
+        return None
+    axes = []
+    for token in src:
+        axes += [("...", k) for k in range(broadcast)] if token == "..." else [token]
+    shape, strides = [], []
+    for token in dst:
+        for label in ([("...", k) for k in range(broadcast)] if token == "..." else [token]):
+            dims = [d for d, name in enumerate(axes) if name == label]
+            if len({array.shape[d] for d in dims}) != 1:
+                return None  # unequal extents of a repeated label: the engine says which
+            shape.append(array.shape[dims[0]])
+            strides.append(sum(array.strides[d] for d in dims))
+    owner = array.base if isinstance(array.base, np.ndarray) else array
+    for buffer in (owner, array):
+        try:
+            offset = array.__array_interface__["data"][0] - buffer.__array_interface__["data"][0]
+            view = np.ndarray(tuple(shape), dtype=array.dtype, buffer=buffer, offset=offset,
+                              strides=tuple(strides))
+        except (TypeError, ValueError, BufferError):
+            continue
+        if not array.flags.writeable and view.flags.writeable:
+            view.flags.writeable = False
+        return view
+    return np.lib.stride_tricks.as_strided(array, tuple(shape), tuple(strides),
+                                           writeable=array.flags.writeable)
+
+
 def _result_order(result, order, arrays):
     if order == "F" or (order == "A" and all(a.flags.f_contiguous for a in arrays)):
         return np.asfortranarray(result)
@@ -76,7 +147,7 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
            engine=None):
     # numpy's most common call (a subscripts string, numpy arrays of one computable dtype, no
     # options) goes straight to the extension; anything else takes _einsum's general path.
-    if (out is None and dtype is None and order == "K" and operands
+    if (out is None and dtype is None and order == "K" and len(operands) > 2
             and type(operands[0]) is str and optimize.__class__ is not list):
         result = (engine or default_engine())._engine.try_einsum(operands[0], operands[1:])
         if result is not None:
@@ -95,8 +166,9 @@ def _einsum(operands, out, dtype, order, casting, optimize, engine):
     and cast back, which is numpy's answer (integers wrap alike); other dtypes (uint64, float128,
     object, ...) raise TypeError. `optimize` is accepted and ignored: einjit chooses its own
     pairwise path. `out` is written in place (any strides). A 0-d result is returned as a numpy
-    scalar, as numpy does; the result is always a new array (numpy returns views for some
-    one-operand calls)."""
+    scalar, as numpy does. As numpy, a one-operand call that sums nothing ('ij->ji', 'ii->i',
+    '...ii->...i') returns a view of the operand (no computation); order='K' otherwise gives C
+    order."""
     if not operands:
         raise ValueError("einsum: must specify the einstein sum subscripts string and at least "
                          "one operand, or at least one operand and its subscripts list")
@@ -121,6 +193,11 @@ def _einsum(operands, out, dtype, order, casting, optimize, engine):
         array, kind = as_operand(value)
         arrays.append(array)
         framework = framework or kind
+    if len(arrays) == 1 and out is None and order in ("K", "A") and (
+            dtype is None or np.dtype(dtype) == arrays[0].dtype):
+        view = _one_operand_view(subscripts, arrays[0])
+        if view is not None:
+            return to_framework(view, framework) if view.ndim else view[()]
     if dtype is None:
         wanted = np.result_type(*arrays)
     else:
