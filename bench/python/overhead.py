@@ -16,10 +16,16 @@ import numpy as np
 import einjit
 
 
-def median_us(call, repeat, number):
-    call()  # compile / warm up
-    runs = timeit.repeat(call, repeat=repeat, number=number)
-    return statistics.median(runs) / number * 1e6, min(runs) / number * 1e6
+def interleaved_us(rows, repeat, number):
+    """Per row, the median and min microseconds per call; the rows take turns in every repeat,
+    so that load from other programs falls on all of them alike."""
+    for _, call in rows:
+        call()  # compile / warm up
+    runs = {name: [] for name, _ in rows}
+    for _ in range(repeat):
+        for name, call in rows:
+            runs[name].append(timeit.timeit(call, number=number) / number * 1e6)
+    return {name: (statistics.median(times), min(times)) for name, times in runs.items()}
 
 
 def main():
@@ -41,20 +47,22 @@ def main():
     rows += [
         ("einjit.einsum", lambda: einjit.einsum(subscripts, a, b, engine=engine)),
         ("einjit Plan (compiled once)", lambda: plan(a, b)),
-        ("einjit extension Engine.einsum (no Python wrapper)",
-         lambda: engine._engine.einsum(subscripts, [a, b])),
+        ("einjit extension try_einsum (einjit.einsum without its Python wrapper)",
+         lambda: engine._engine.try_einsum(subscripts, (a, b))),
     ]
     for expected in (np.einsum(subscripts, a, b),):
         assert np.allclose(einjit.einsum(subscripts, a, b, engine=engine), expected)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.2f} at start; numpy {np.__version__}, "
           f"einjit {einjit.__version__}, Python {platform.python_version()}")
-    print(f"{subscripts} on 2x2x2 float64, median (min) of {args.repeat} x {args.number} calls\n")
+    print(f"{subscripts} on 2x2x2 float64, median (min) of {args.repeat} x {args.number} calls, rows interleaved\n")
     print("| call | median us | min us |")
     print("|---|---|---|")
-    for name, call in rows:
-        median, best = median_us(call, args.repeat, args.number)
+    results = interleaved_us(rows, args.repeat, args.number)
+    for name, _ in rows:
+        median, best = results[name]
         print(f"| {name} | {median:.2f} | {best:.2f} |")
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":
