@@ -200,11 +200,9 @@ DType dtypeOf(nb::dlpack::dtype dtype, const std::string& who) {
                            .c_str());
 }
 
-nb::object toNumpy(Tensor tensor) {
-  auto* owned = new Tensor(std::move(tensor));
-  nb::capsule owner(owned, [](void* pointer) noexcept { delete static_cast<Tensor*>(pointer); });
+nb::object newNumpy(DType dtype, const Shape& shape, TensorView& view) {
   int type = NPY_FLOAT32;
-  switch (owned->dtype()) {
+  switch (dtype) {
   case DType::f32:
     type = NPY_FLOAT32;
     break;
@@ -224,20 +222,12 @@ nb::object toNumpy(Tensor tensor) {
     type = NPY_COMPLEX128;
     break;
   }
-  int rank = static_cast<int>(owned->shape().size());
-  std::vector<npy_intp> shape(owned->shape().begin(), owned->shape().end());
-  std::vector<npy_intp> strides(rank);
-  for (int d = 0; d < rank; ++d)
-    strides[d] = owned->strides()[d] * static_cast<npy_intp>(dtypeSize(owned->dtype()));
-  PyObject* array =
-      PyArray_NewFromDescr(&PyArray_Type, PyArray_DescrFromType(type), rank, shape.data(),
-                           strides.data(), owned->data(), NPY_ARRAY_WRITEABLE, nullptr);
+  std::vector<npy_intp> dims(shape.begin(), shape.end());
+  PyObject* array = PyArray_SimpleNew(static_cast<int>(dims.size()), dims.data(), type);
   if (!array)
     throw nb::python_error();
-  nb::object result = nb::steal(array);
-  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(array), owner.release().ptr()) < 0)
-    throw nb::python_error();
-  return result;
+  view = TensorView(PyArray_DATA(reinterpret_cast<PyArrayObject*>(array)), dtype, shape);
+  return nb::steal(array);
 }
 
 const char* numpyName(DType dtype) {

@@ -1,7 +1,7 @@
 // Python arrays to einjit views and back: numpy arrays are read through numpy's C API, any other
 // CPU array through DLPack or the buffer protocol (nanobind), each as a TensorView over the
-// caller's memory with strides in elements; a Tensor einjit computed becomes a numpy array that
-// owns it. No copies either way.
+// caller's memory with strides in elements; results are numpy arrays einjit writes into. No
+// copies either way.
 #pragma once
 
 #include "einjit/tensor.h"
@@ -41,8 +41,8 @@ TensorView readOutput(nanobind::handle out, OutputArray& imported, const std::st
 
 /// The einjit dtype of a DLPack element type; TypeError naming the type otherwise.
 DType dtypeOf(nanobind::dlpack::dtype dtype, const std::string& who);
-/// A numpy array owning `tensor`'s storage.
-nanobind::object toNumpy(Tensor tensor);
+/// A new C-order numpy array (uninitialised, as numpy.empty) and a view of it in `view`.
+nanobind::object newNumpy(DType dtype, const Shape& shape, TensorView& view);
 /// numpy's name for an einjit dtype ("float32", "complex128", ...).
 const char* numpyName(DType dtype);
 

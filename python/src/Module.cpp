@@ -13,8 +13,11 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 
 namespace nb = nanobind;
 
@@ -57,26 +60,6 @@ RunOptions runOptions(std::complex<double> alpha, std::complex<double> beta,
   return options;
 }
 
-/// Engine::einsum / Plan::run into `out` when given, else into a new array.
-template <class Run, class RunNew>
-nb::object runInto(nb::handle out, const std::string& who, Run run, RunNew runNew) {
-  if (!out.is_none()) {
-    OutputArray imported;
-    TensorView outView = readOutput(out, imported, who);
-    {
-      nb::gil_scoped_release release;
-      run(outView);
-    }
-    return nb::none();
-  }
-  Tensor result;
-  {
-    nb::gil_scoped_release release;
-    result = runNew();
-  }
-  return toNumpy(std::move(result));
-}
-
 nb::dict statisticsDict(const EngineStatistics& s) {
   nb::dict d;
   d["hits"] = s.hits;
@@ -92,6 +75,80 @@ nb::dict statisticsDict(const EngineStatistics& s) {
   return d;
 }
 
+/// The plans of einsum calls by subscripts, dtype and shapes, so that a result can be allocated
+/// by numpy (uninitialised, of the plan's output shape) before the kernel writes it.
+/// Engine::einsum returns an einjit::Tensor, zero-filled first: a second pass over memory that
+/// costs more than the kernel for large outputs.
+class EinsumPlans {
+public:
+  explicit EinsumPlans(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+
+  /// The plan; compiled on first use (without the GIL: the caller released it).
+  Plan get(Engine& engine, const std::string& subscripts, const std::vector<TensorView>& in) {
+    std::string key = subscripts;
+    key += '\0';
+    key += static_cast<char>(in.empty() ? DType::f32 : in[0].dtype());
+    for (const TensorView& view : in) {
+      key += static_cast<char>(view.rank());
+      key.append(reinterpret_cast<const char*>(view.shape().data()),
+                 view.rank() * sizeof(std::int64_t));
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto found = plans_.find(key);
+      if (found != plans_.end())
+        return found->second;
+    }
+    std::vector<Shape> shapes;
+    for (const TensorView& view : in)
+      shapes.push_back(view.shape());
+    if (in.empty())
+      throw Error(ErrorKind::Arity, "einsum: at least one operand is needed.");
+    for (const TensorView& view : in)
+      if (view.dtype() != in[0].dtype())
+        throw Error(ErrorKind::Misuse, "einsum: the operands' dtypes differ; einjit does not "
+                                       "promote dtypes.");
+    Plan plan = engine.plan(subscripts, shapes, in[0].dtype());
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (plans_.size() >= capacity_)
+      plans_.clear(); // rare: a program with more call signatures than the kernel cache holds
+    plans_.emplace(std::move(key), plan);
+    return plan;
+  }
+
+private:
+  std::size_t capacity_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Plan> plans_;
+};
+
+/// An Engine with the einsum plans of its Python calls.
+struct PyEngine {
+  explicit PyEngine(const EngineOptions& options) : engine(options), plans(options.cacheCapacity) {}
+  Engine engine;
+  EinsumPlans plans;
+};
+
+/// Runs `plan` into a new numpy array of its output shape.
+nb::object runNew(const Plan& plan, const std::vector<TensorView>& in, const RunOptions& options) {
+  TensorView outView;
+  nb::object result = newNumpy(plan.dtype(), plan.outputShape(), outView);
+  nb::gil_scoped_release release;
+  plan.run(in, outView, options);
+  return result;
+}
+
+/// einsum into a new numpy array.
+nb::object einsumNew(PyEngine& self, const std::string& subscripts,
+                     const std::vector<TensorView>& in, const RunOptions& options) {
+  std::optional<Plan> plan;
+  {
+    nb::gil_scoped_release release;
+    plan = self.plans.get(self.engine, subscripts, in);
+  }
+  return runNew(*plan, in, options);
+}
+
 } // namespace
 
 NB_MODULE(_einjit, m) {
@@ -103,13 +160,17 @@ NB_MODULE(_einjit, m) {
       .def(
           "run",
           [](const Plan& plan, nb::handle inputs, nb::handle out, std::complex<double> alpha,
-             std::complex<double> beta, std::optional<int> threads) {
+             std::complex<double> beta, std::optional<int> threads) -> nb::object {
             InputViews read = readInputs(inputs, "Plan.run");
             const std::vector<TensorView>& in = read.views;
             RunOptions options = runOptions(alpha, beta, threads);
-            return runInto(
-                out, "Plan.run out=", [&](const TensorView& o) { plan.run(in, o, options); },
-                [&] { return plan.run(in, options); });
+            if (out.is_none())
+              return runNew(plan, in, options);
+            OutputArray imported;
+            TensorView outView = readOutput(out, imported, "Plan.run out=");
+            nb::gil_scoped_release release;
+            plan.run(in, outView, options);
+            return nb::none();
           },
           nb::arg("inputs"), nb::arg("out").none() = nb::none(), nb::arg("alpha") = 1.0,
           nb::arg("beta") = 0.0, nb::arg("threads").none() = nb::none())
@@ -145,12 +206,12 @@ NB_MODULE(_einjit, m) {
           },
           nb::arg("stage") = "loops");
 
-  nb::class_<Engine>(m, "Engine")
+  nb::class_<PyEngine>(m, "Engine")
       .def(
           "__init__",
-          [](Engine* self, std::size_t cacheCapacity, bool constantExtents, unsigned maxVectorBits,
-             bool contractionPaths, const std::string& strategy, bool persistentCache,
-             const std::string& cacheDirectory) {
+          [](PyEngine* self, std::size_t cacheCapacity, bool constantExtents,
+             unsigned maxVectorBits, bool contractionPaths, const std::string& strategy,
+             bool persistentCache, const std::string& cacheDirectory) {
             EngineOptions options;
             options.cacheCapacity = cacheCapacity;
             options.constantExtents = constantExtents;
@@ -159,7 +220,7 @@ NB_MODULE(_einjit, m) {
             options.strategy = parseStrategy(strategy);
             options.persistentCache = persistentCache;
             options.cacheDirectory = cacheDirectory;
-            new (self) Engine(options);
+            new (self) PyEngine(options);
           },
           nb::arg("cache_capacity") = 256, nb::arg("constant_extents") = true,
           nb::arg("max_vector_bits") = 0, nb::arg("contraction_paths") = true,
@@ -167,60 +228,61 @@ NB_MODULE(_einjit, m) {
           nb::arg("cache_directory") = "")
       .def(
           "einsum",
-          [](Engine& engine, const std::string& subscripts, nb::handle inputs, nb::handle out,
-             std::complex<double> alpha, std::complex<double> beta, std::optional<int> threads) {
+          [](PyEngine& self, const std::string& subscripts, nb::handle inputs, nb::handle out,
+             std::complex<double> alpha, std::complex<double> beta,
+             std::optional<int> threads) -> nb::object {
             InputViews read = readInputs(inputs, "einsum");
             const std::vector<TensorView>& in = read.views;
             RunOptions options = runOptions(alpha, beta, threads);
-            return runInto(
-                out, "einsum out=",
-                [&](const TensorView& o) { engine.einsum(subscripts, in, o, options); },
-                [&] { return engine.einsum(subscripts, in, options); });
+            if (out.is_none())
+              return einsumNew(self, subscripts, in, options);
+            OutputArray imported;
+            TensorView outView = readOutput(out, imported, "einsum out=");
+            nb::gil_scoped_release release;
+            self.engine.einsum(subscripts, in, outView, options);
+            return nb::none();
           },
           nb::arg("subscripts"), nb::arg("inputs"), nb::arg("out").none() = nb::none(),
           nb::arg("alpha") = 1.0, nb::arg("beta") = 0.0, nb::arg("threads").none() = nb::none())
       .def(
           "try_einsum",
-          [](Engine& engine, const std::string& subscripts, nb::handle inputs) -> nb::object {
+          [](PyEngine& self, const std::string& subscripts, nb::handle inputs) -> nb::object {
             // numpy.einsum's common call in one step: numpy arrays of one dtype einjit computes,
             // no options. None tells the caller to take the general path.
             std::optional<std::vector<TensorView>> in = readUniformNumpy(inputs);
             if (!in)
               return nb::none();
-            Tensor result;
-            {
-              nb::gil_scoped_release release;
-              result = engine.einsum(subscripts, *in);
-            }
-            return scalarIfZeroDim(toNumpy(std::move(result)));
+            return scalarIfZeroDim(einsumNew(self, subscripts, *in, RunOptions{}));
           },
           nb::arg("subscripts"), nb::arg("inputs"))
       .def(
           "plan",
-          [](Engine& engine, const std::string& expression, const std::vector<Shape>& shapes,
+          [](PyEngine& self, const std::string& expression, const std::vector<Shape>& shapes,
              const std::string& dtype, bool legacyBatchDot) {
             DType d = parseDTypeName(dtype);
             nb::gil_scoped_release release;
-            return engine.plan(expression, shapes, d,
-                               CallOptions{.legacyBatchDot = legacyBatchDot});
+            return self.engine.plan(expression, shapes, d,
+                                    CallOptions{.legacyBatchDot = legacyBatchDot});
           },
           nb::arg("expression"), nb::arg("shapes"), nb::arg("dtype"),
           nb::arg("legacy_batch_dot") = false)
       .def(
           "explain",
-          [](Engine& engine, const std::string& expression, const std::vector<Shape>& shapes,
+          [](PyEngine& self, const std::string& expression, const std::vector<Shape>& shapes,
              std::optional<std::string> dtype, bool legacyBatchDot, const std::string& emit) {
             std::optional<DType> d;
             if (dtype)
               d = parseDTypeName(*dtype);
             nb::gil_scoped_release release;
-            ExplainResult result = explainCall(engine, expression, shapes, d, legacyBatchDot, emit);
+            ExplainResult result =
+                explainCall(self.engine, expression, shapes, d, legacyBatchDot, emit);
             return std::make_pair(result.text, result.json);
           },
           nb::arg("expression"), nb::arg("shapes"), nb::arg("dtype").none() = nb::none(),
           nb::arg("legacy_batch_dot") = false, nb::arg("emit") = "")
-      .def("statistics", [](const Engine& engine) { return statisticsDict(engine.statistics()); })
-      .def_prop_ro("target", &Engine::targetDescription);
+      .def("statistics",
+           [](const PyEngine& self) { return statisticsDict(self.engine.statistics()); })
+      .def_prop_ro("target", [](const PyEngine& self) { return self.engine.targetDescription(); });
 
   m.def("call_operand_names",
         [](const std::string& expression) { return callOperandNames(expression); });
