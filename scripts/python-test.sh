@@ -38,6 +38,7 @@ if [ -f build/CMakeCache.txt ] && [ "${EINJIT_PYTHON_OWN_BUILD:-0}" != 1 ]; then
   CMAKE_GENERATOR=$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' build/CMakeCache.txt)
   export CMAKE_GENERATOR
   tests=$(sed -n 's/^EINJIT_BUILD_TESTS:BOOL=//p' build/CMakeCache.txt)
+  launcher="" # build/'s own compile commands, unchanged
   prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' build/CMakeCache.txt)
   reuse=(-C build-dir=build -C "cmake.define.EINJIT_BUILD_TESTS=${tests:-OFF}")
 fi

@@ -33,7 +33,7 @@ def _expect(function, expected, reason):
     return wrapper
 
 
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     deviations = load_deviations()
     seen = set()
     for item in items:
@@ -44,8 +44,9 @@ def pytest_collection_modifyitems(items):
             expected, reason = deviations[test]
             item.obj = _expect(item.obj, expected, reason)
             seen.add(test)
+    # A listed test numpy no longer has is a stale line (checked when nothing was deselected).
     suite_collected = any(_SUITE in item.nodeid for item in items)
     missing = set(deviations) - seen
-    if suite_collected and missing and len(items) > 100:
+    if suite_collected and missing and not config.option.keyword:
         raise pytest.UsageError(f"numpy_einsum_deviations.txt lists tests numpy does not have: "
                                 f"{sorted(missing)}")
