@@ -196,9 +196,11 @@ class Engine:
             target, _ = as_operand(out)
             if target.dtype == dtype and dtype == wanted:
                 plan.run(operands, out=target, **options)
-            else:
-                result = plan.run(operands, **options)
-                np.copyto(target, result.astype(wanted), casting="same_kind")
+            else:  # computed in einjit's dtype (from out's values when beta reads them)
+                computed = (target.astype(dtype) if beta != 0
+                            else np.empty(target.shape, dtype))
+                plan.run(operands, out=computed, **options)
+                np.copyto(target, computed.astype(wanted), casting="same_kind")
             return out
         result = plan.run(operands, **options)
         if dtype != wanted:

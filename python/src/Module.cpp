@@ -129,8 +129,10 @@ struct PyEngine {
   EinsumPlans plans;
 };
 
-/// Runs `plan` into a new numpy array of its output shape.
-nb::object runNew(const Plan& plan, const std::vector<TensorView>& in, const RunOptions& options) {
+/// Runs `plan` into a new numpy array of its output shape (beta is moot: there is no old
+/// output, and the new array is not initialised, so it must not be read).
+nb::object runNew(const Plan& plan, const std::vector<TensorView>& in, RunOptions options) {
+  options.beta = 0.0;
   TensorView outView;
   nb::object result = newNumpy(plan.dtype(), plan.outputShape(), outView);
   nb::gil_scoped_release release;

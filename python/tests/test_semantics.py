@@ -124,3 +124,38 @@ def test_engine_options_and_statistics(tmp_path):
     memory_only.einsum("ij->j", x)
     assert memory_only.statistics()["disk_writes"] == 0
     assert "vectors" in engine.target
+
+
+def test_call_out_alpha_beta_and_a_name_used_twice():
+    a = arange(3, 3)
+    np.testing.assert_array_equal(einjit.call("a @ a", a), a @ a)
+    out = np.ones((3, 3))
+    assert einjit.call("np.matmul(a, b)", a, a.T, out=out, alpha=2, beta=3) is out
+    np.testing.assert_array_equal(out, 2 * (a @ a.T) + 3)
+    out32 = np.zeros((3, 3), np.float32)  # another dtype: computed aside, then cast in
+    einjit.call("np.matmul(a, b)", a, a, out=out32)
+    np.testing.assert_array_equal(out32, (a @ a).astype(np.float32))
+    ints = np.arange(6, dtype=np.int16).reshape(2, 3)
+    result = einjit.call("np.matmul(a, b)", ints, ints.T)
+    assert result.dtype == np.int16
+    np.testing.assert_array_equal(result, ints @ ints.T)
+
+
+def test_compile_with_named_shapes():
+    plan = einjit.compile("K.batch_dot(x, y, axes=[2, 2])", y=(2, 5, 4), x=(2, 3, 4),
+                          dtype="float32")
+    assert plan.out_shape == (2, 3, 5)
+    x = arange(2, 3, 4, dtype=np.float32)
+    y = arange(2, 5, 4, dtype=np.float32)
+    np.testing.assert_allclose(plan(y=y, x=x), np.einsum("bik,bjk->bij", x, y))
+
+
+def test_beta_without_out_reads_nothing():
+    a = arange(4, 4)
+    plan = einjit.compile("ij,jk", (4, 4), (4, 4), dtype="float64")
+    for _ in range(3):  # new arrays are uninitialised: beta must not read them
+        np.testing.assert_array_equal(plan(a, a, beta=5.0), a @ a)
+        np.testing.assert_array_equal(einjit.call("ij,jk", a, a, beta=5.0), a @ a)
+    out = np.full((4, 4), 2, dtype=np.float32)
+    einjit.call("ij,jk", a, a, out=out, beta=0.5)
+    np.testing.assert_array_equal(out, (a @ a + 1).astype(np.float32))
