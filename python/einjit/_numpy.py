@@ -137,9 +137,95 @@ def _one_operand_view(subscripts, array):
                                            writeable=array.flags.writeable)
 
 
-def _result_order(result, order, arrays):
+def _axis_strides(subscripts, arrays):
+    """Per operand {output axis: |byte stride|} and the output's rank, for order='K'; None when
+    the subscripts are not plainly readable (the engine then reports or handles them)."""
+    source, arrow, target = subscripts.replace(" ", "").partition("->")
+    inputs = [_labels(part) for part in source.split(",")]
+    if any(labels is None for labels in inputs) or len(inputs) != len(arrays):
+        return None
+    broadcast = 0
+    for labels, array in zip(inputs, arrays):
+        broadcast = max(broadcast, array.ndim - sum(1 for t in labels if t != "..."))
+    if arrow:
+        output = _labels(target)
+        if output is None:
+            return None
+    else:
+        letters = [t for labels in inputs for t in labels if t != "..."]
+        output = (["..."] if broadcast else []) + sorted(t for t in set(letters)
+                                                         if letters.count(t) == 1)
+    names = []
+    for token in output:
+        names += [("...", k) for k in range(broadcast)] if token == "..." else [token]
+    rank = len(names)
+    # The summed labels join the sort after the output's, as in numpy's iterator: they order
+    # output axes that no operand has together ('ij,jk->ik' on Fortran arrays).
+    names += sorted({t for labels in inputs for t in labels if t != "..." and t not in names})
+    per_operand = []
+    for labels, array in zip(inputs, arrays):
+        own = array.ndim - sum(1 for t in labels if t != "...")
+        axes = []
+        for token in labels:  # an operand's broadcast axes are the last of the output's
+            axes += ([("...", k) for k in range(broadcast - own, broadcast)] if token == "..."
+                     else [token])
+        strides = {}
+        for name, extent, stride in zip(axes, array.shape, array.strides):
+            if name in names and extent != 1 and stride != 0:
+                strides[names.index(name)] = abs(stride)
+        per_operand.append(strides)
+    return per_operand, rank, len(names)
+
+
+def _keep_order_buffer(subscripts, arrays, shape, dtype):
+    """An uninitialised output laid out as numpy's order='K' lays it out: the axes sorted by the
+    operands' strides as numpy's iterator sorts them. None: plain C order."""
+    found = _axis_strides(subscripts, arrays)
+    if found is None or found[1] != len(shape):
+        return None
+    per_operand, rank, axes = found
+
+    def faster(p, q):
+        """True: p goes before q in numpy's fastest-first order; False: it stays; None: no
+        operand has both (numpy's "ambiguous")."""
+        verdict = None
+        for strides in per_operand:
+            if p in strides and q in strides:
+                if strides[q] <= strides[p]:
+                    verdict = False
+                elif verdict is None:
+                    verdict = True
+        return verdict
+
+    # numpy's npyiter_find_best_axis_ordering: an insertion sort of the axes, fastest first,
+    # from the reverse of the iterator's C order (output axes, then summed ones).
+    fastest = list(reversed(range(axes)))
+    for i in range(1, axes):
+        axis, position = fastest[i], i
+        for j in range(i - 1, -1, -1):
+            verdict = faster(axis, fastest[j])
+            if verdict:
+                position = j
+            elif verdict is False:
+                break
+        if position != i:
+            fastest.insert(position, fastest.pop(i))
+    order = list(reversed(fastest))
+    order = [axis for axis in order if axis < rank]
+    if order == list(range(rank)):
+        return None
+    buffer = np.empty([shape[axis] for axis in order], dtype)
+    return buffer.transpose(np.argsort(order))
+
+
+def _result_order(result, order, arrays, subscripts):
     if order == "F" or (order == "A" and all(a.flags.f_contiguous for a in arrays)):
         return np.asfortranarray(result)
+    if order == "K" and result.ndim > 1:
+        laid_out = _keep_order_buffer(subscripts, arrays, result.shape, result.dtype)
+        if laid_out is not None:
+            laid_out[...] = result
+            return laid_out
     return result
 
 
@@ -167,8 +253,8 @@ def _einsum(operands, out, dtype, order, casting, optimize, engine):
     object, ...) raise TypeError. `optimize` is accepted and ignored: einjit chooses its own
     pairwise path. `out` is written in place (any strides). A 0-d result is returned as a numpy
     scalar, as numpy does. As numpy, a one-operand call that sums nothing ('ij->ji', 'ii->i',
-    '...ii->...i') returns a view of the operand (no computation); order='K' otherwise gives C
-    order."""
+    '...ii->...i') returns a view of the operand (no computation). order='K' follows numpy's
+    layout for operands that are not all C-contiguous, else gives C order."""
     if not operands:
         raise ValueError("einsum: must specify the einstein sum subscripts string and at least "
                          "one operand, or at least one operand and its subscripts list")
@@ -225,7 +311,7 @@ def _einsum(operands, out, dtype, order, casting, optimize, engine):
     result = engine._engine.einsum(subscripts, arrays_in)
     if computed != wanted:
         result = result.astype(wanted)
-    result = _result_order(result, order, arrays)
+    result = _result_order(result, order, arrays, subscripts)
     if result.ndim == 0:
         return result[()] if framework is None else to_framework(result, framework)
     return to_framework(result, framework)

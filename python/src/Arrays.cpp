@@ -145,6 +145,9 @@ std::optional<std::vector<TensorView>> readUniformNumpy(nb::handle sequence) {
     if (!PyArray_CheckExact(item))
       return std::nullopt;
     auto* array = reinterpret_cast<PyArrayObject*>(item);
+    // Other layouts take the general path, which lays the result out as numpy's order='K'.
+    if (!PyArray_IS_C_CONTIGUOUS(array))
+      return std::nullopt;
     std::optional<DType> dtype = numpyDType(array);
     if (!dtype || (first && *dtype != *first))
       return std::nullopt;

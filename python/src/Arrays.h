@@ -31,8 +31,8 @@ struct InputViews {
 /// Views of every array of `sequence` (a list or tuple); TypeError for a non-array or a dtype
 /// einjit does not compute (naming it).
 InputViews readInputs(nanobind::handle sequence, const std::string& who);
-/// Views of `sequence` when every item is a numpy array of one dtype einjit computes (native
-/// byte order, whole-element strides): the call numpy.einsum makes most; nullopt otherwise.
+/// Views of `sequence` when every item is a C-contiguous numpy array of one dtype einjit computes
+/// (native byte order): the call numpy.einsum makes most; nullopt otherwise.
 std::optional<std::vector<TensorView>> readUniformNumpy(nanobind::handle sequence);
 /// A 0-d numpy array as a numpy scalar, as numpy's functions return it; others unchanged.
 nanobind::object scalarIfZeroDim(nanobind::object array);
