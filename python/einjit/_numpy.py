@@ -177,11 +177,11 @@ def _axis_strides(subscripts, arrays):
     return per_operand, rank, len(names)
 
 
-def _keep_order_buffer(subscripts, arrays, shape, dtype):
-    """An uninitialised output laid out as numpy's order='K' lays it out: the axes sorted by the
-    operands' strides as numpy's iterator sorts them. None: plain C order."""
+def _keep_order_axes(subscripts, arrays):
+    """The output axes, slowest first, as numpy's order='K' lays them out: sorted by the operands'
+    strides as numpy's iterator sorts them. None: C order (or unreadable subscripts)."""
     found = _axis_strides(subscripts, arrays)
-    if found is None or found[1] != len(shape):
+    if found is None:
         return None
     per_operand, rank, axes = found
 
@@ -212,10 +212,50 @@ def _keep_order_buffer(subscripts, arrays, shape, dtype):
             fastest.insert(position, fastest.pop(i))
     order = list(reversed(fastest))
     order = [axis for axis in order if axis < rank]
-    if order == list(range(rank)):
+    return None if order == list(range(rank)) else order
+
+
+def _keep_order_buffer(subscripts, arrays, shape, dtype):
+    """An uninitialised output of `shape` in numpy's order='K' layout; None: C order."""
+    order = _keep_order_axes(subscripts, arrays)
+    if order is None or len(order) != len(shape):
         return None
     buffer = np.empty([shape[axis] for axis in order], dtype)
     return buffer.transpose(np.argsort(order))
+
+
+class _COrderOperand:
+    """What _axis_strides reads of a C-contiguous operand of rank `rank` (extents 2)."""
+
+    def __init__(self, rank):
+        self.ndim = rank
+        self.shape = (2,) * rank
+        self.strides = tuple(2 ** (rank - 1 - d) for d in range(rank))
+
+
+_C_ORDER_KEPT = {}
+
+
+def _c_order_is_numpys(subscripts, operands):
+    """True when numpy's order='K' result for C-contiguous operands is C order, which the
+    one-step path gives: the output does not reverse the operands' label order ('ij,ij->ji'
+    does). Remembered per subscripts (and ranks, with an ellipsis)."""
+    key = (subscripts if "..." not in subscripts
+           else (subscripts, tuple(np.ndim(v) for v in operands)))
+    kept = _C_ORDER_KEPT.get(key)
+    if kept is None:
+        if "..." in subscripts:
+            ranks = [np.ndim(v) for v in operands]
+        else:
+            parts = subscripts.replace(" ", "").partition("->")[0].split(",")
+            ranks = [len(part) for part in parts]
+        try:
+            kept = _keep_order_axes(subscripts, [_COrderOperand(r) for r in ranks]) is None
+        except (TypeError, ValueError, IndexError):
+            kept = True  # unreadable subscripts: the engine reports them
+        if len(_C_ORDER_KEPT) < 4096:
+            _C_ORDER_KEPT[key] = kept
+    return kept
 
 
 def _result_order(result, order, arrays, subscripts):
@@ -234,7 +274,8 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
     # numpy's most common call (a subscripts string, numpy arrays of one computable dtype, no
     # options) goes straight to the extension; anything else takes _einsum's general path.
     if (out is None and dtype is None and order == "K" and len(operands) > 2
-            and type(operands[0]) is str and optimize.__class__ is not list):
+            and type(operands[0]) is str and optimize.__class__ is not list
+            and _c_order_is_numpys(operands[0], operands[1:])):
         result = (engine or default_engine())._engine.try_einsum(operands[0], operands[1:])
         if result is not None:
             return result
@@ -254,7 +295,7 @@ def _einsum(operands, out, dtype, order, casting, optimize, engine):
     pairwise path. `out` is written in place (any strides). A 0-d result is returned as a numpy
     scalar, as numpy does. As numpy, a one-operand call that sums nothing ('ij->ji', 'ii->i',
     '...ii->...i') returns a view of the operand (no computation). order='K' follows numpy's
-    layout for operands that are not all C-contiguous, else gives C order."""
+    layout (the axis sort of numpy's iterator)."""
     if not operands:
         raise ValueError("einsum: must specify the einstein sum subscripts string and at least "
                          "one operand, or at least one operand and its subscripts list")

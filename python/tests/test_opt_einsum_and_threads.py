@@ -96,10 +96,12 @@ def test_eight_threads_share_an_engine():
     ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
     ("...ft,mf->...mt", [(2, 3, 5), (4, 3)]),
     ("abc,cd->dba", [(2, 3, 4), (4, 5)]),
+    ("ij,ij->ji", [(3, 4), (3, 4)]),
 ])
-def test_order_k_layout_of_fortran_operands_is_numpys(subscripts, shapes):
+def test_order_k_layout_is_numpys(subscripts, shapes):
     rng = np.random.default_rng(6)
-    arrays = [np.asfortranarray(rng.standard_normal(s)) for s in shapes]
-    got, expected = einjit.einsum(subscripts, *arrays), np.einsum(subscripts, *arrays)
-    np.testing.assert_allclose(got, expected)
-    assert got.strides == expected.strides
+    for layout in (np.asfortranarray, np.ascontiguousarray):
+        arrays = [layout(rng.standard_normal(s)) for s in shapes]
+        got, expected = einjit.einsum(subscripts, *arrays), np.einsum(subscripts, *arrays)
+        np.testing.assert_allclose(got, expected)
+        assert got.strides == expected.strides
