@@ -33,6 +33,7 @@ test)
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DEINJIT_BUILD_TESTS=ON
   cmake --build build -j "$jobs"
   ctest --test-dir build --output-on-failure -j "$jobs"
+  bash scripts/python-test.sh
   ;;
 sanitize)
   cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DEINJIT_SANITIZE=ON \

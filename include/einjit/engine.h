@@ -115,6 +115,19 @@ struct RunOptions {
   int threads = 0;
 };
 
+/// How Engine::plan reads a call beyond its text, shapes and dtype.
+struct CallOptions {
+  /// K.batch_dot, keras.layers.Dot and keras.layers.dot with the legacy Keras semantics
+  /// (Keras <= 2.2.4, SEMANTICS.md 8.6) instead of the current ones, as the CLI's
+  /// `--batch-dot=legacy`. Error(Argument) for a call whose meaning never changed.
+  bool legacyBatchDot = false;
+};
+
+/// The names a call's operands bind to, in order, each once ("K.batch_dot(x, y)" -> x, y;
+/// "a @ a" -> a; a bare einsum string's operands get the default names). Throws the parser's
+/// Error(Syntax|Argument) for text it cannot read.
+std::vector<std::string> callOperandNames(std::string_view expression);
+
 /// The kernel cache's counters.
 struct EngineStatistics {
   std::uint64_t hits = 0;        ///< kernels found in the cache (including waits for a compile)
@@ -168,6 +181,8 @@ public:
 
   const Shape& outputShape() const;
   DType dtype() const;
+  /// What run() takes, in order: the call's distinct operand names ("x", "y").
+  const std::vector<std::string>& inputNames() const;
   /// What the plan computes and how, up to `stage`.
   std::string explain(ExplainStage stage = ExplainStage::Loops) const;
 
@@ -196,6 +211,9 @@ public:
   /// shapes in order. Compiles the kernel for contiguous operands now. Front-end errors are
   /// thrown as the front end reports them.
   Plan plan(std::string_view expression, const std::vector<Shape>& shapes, DType dtype);
+  /// Same, read with `options` (e.g. legacy batch_dot semantics).
+  Plan plan(std::string_view expression, const std::vector<Shape>& shapes, DType dtype,
+            const CallOptions& options);
   /// A plan for an IndexProgram in its text form (declarations, prologues, statement).
   Plan planIndexProgram(std::string_view text);
   /// numpy.einsum(subscripts, *inputs) into `out`: lowered, compiled on first use of its shape

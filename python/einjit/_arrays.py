@@ -1,0 +1,61 @@
+"""Operands in, results out: numpy arrays pass through; other CPU arrays (torch, JAX, ...) are
+viewed through DLPack without a copy and results go back to their framework; dtypes einjit does
+not compute are converted where that gives numpy's exact answer, else refused."""
+
+import sys
+
+import numpy as np
+
+# The dtypes einjit computes.
+NATIVE = frozenset(np.dtype(t) for t in ("float32", "float64", "int32", "int64", "complex64",
+                                         "complex128"))
+# Computed in a wider einjit dtype, then cast back: integer arithmetic wraps the same way
+# modulo 2**bits (numpy's einsum wraps too), bool is "any product nonzero", float16 is summed in
+# float32 as numpy's einsum does.
+WIDENED = {np.dtype(t): np.dtype(w) for t, w in (
+    ("bool", "int64"), ("int8", "int64"), ("int16", "int64"), ("uint8", "int64"),
+    ("uint16", "int64"), ("uint32", "int64"), ("float16", "float32"))}
+
+
+def compute_dtype(dtype, who):
+    """The einjit dtype that computes `dtype` exactly, or TypeError naming it."""
+    dtype = np.dtype(dtype)
+    if dtype in NATIVE:
+        return dtype
+    widened = WIDENED.get(dtype)
+    if widened is None:
+        raise TypeError(f"{who}: einjit computes float32, float64, int32, int64, complex64 and "
+                        f"complex128 (and bool, int8, int16, uint8, uint16, uint32, float16 "
+                        f"through them), not {dtype}")
+    return widened
+
+
+def as_operand(value):
+    """(numpy array over the same memory, the framework to return results to or None)."""
+    if isinstance(value, np.ndarray):
+        return value, None
+    if hasattr(value, "__dlpack__") and not isinstance(value, np.generic):
+        try:
+            return np.from_dlpack(value), type(value)
+        except (BufferError, TypeError, RuntimeError):
+            pass  # e.g. a GPU tensor: numpy's conversion says why, or copies
+        return np.asarray(value), type(value)
+    return np.asarray(value), None
+
+
+def to_framework(result, framework):
+    """A numpy result as the framework's own array (DLPack, no copy); numpy otherwise."""
+    if framework is None or not isinstance(result, np.ndarray):
+        return result
+    module = sys.modules.get(framework.__module__.split(".")[0])
+    from_dlpack = getattr(module, "from_dlpack", None)
+    if from_dlpack is None:
+        return result
+    return from_dlpack(np.ascontiguousarray(result) if result.ndim == 0 else result)
+
+
+def ready(array, dtype):
+    """`array` as einjit reads it: dtype `dtype` in native byte order (a copy only if needed)."""
+    if array.dtype != dtype or not array.dtype.isnative:
+        return array.astype(dtype)
+    return array

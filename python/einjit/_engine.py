@@ -1,0 +1,243 @@
+"""Engine and Plan: the C++ einjit::Engine (JIT + kernel cache, thread-safe) and compiled plans,
+with operands bound by position or by name and numpy's type promotion applied before a run."""
+
+import functools
+import json
+import threading
+
+import numpy as np
+
+from . import _einjit
+from ._arrays import as_operand, compute_dtype, ready, to_framework
+from ._explain import Explanation
+
+_STRATEGIES = ("auto", "direct", "small", "streaming", "packed")
+
+
+@functools.lru_cache(maxsize=1024)
+def _operand_names(expression):
+    return tuple(_einjit.call_operand_names(expression))
+
+
+def _bind(expression, positional, named, who):
+    """Positional and named operands in the call's order."""
+    if not named:
+        return list(positional)
+    names = _operand_names(expression)
+    if not names:
+        raise TypeError(f"{who}: the operands of an einsum string bind by position, "
+                        f"got names {sorted(named)}")
+    if len(positional) > len(names):
+        raise TypeError(f"{who}: {expression!r} takes {len(names)} operands "
+                        f"({', '.join(names)}), got {len(positional)} by position")
+    bound = list(positional) + [None] * (len(names) - len(positional))
+    for name, value in named.items():
+        if name not in names:
+            raise TypeError(f"{who}: {expression!r} has no operand {name!r} "
+                            f"(its operands: {', '.join(names)})")
+        index = names.index(name)
+        if index < len(positional):
+            raise TypeError(f"{who}: operand {name!r} given by position and by name")
+        bound[index] = value
+    missing = [n for n, v in zip(names, bound) if v is None]
+    if missing:
+        raise TypeError(f"{who}: missing operand(s) {', '.join(missing)} of {expression!r}")
+    return bound
+
+
+def _shape_of(value, who):
+    if hasattr(value, "shape") and not isinstance(value, (tuple, list)):
+        return tuple(int(e) for e in value.shape)
+    if isinstance(value, int):
+        return (value,)
+    try:
+        return tuple(int(e) for e in value)
+    except TypeError:
+        raise TypeError(f"{who}: an operand is an array or a shape tuple, "
+                        f"not {type(value).__name__}") from None
+
+
+class Plan:
+    """A call compiled for fixed operand shapes and dtype (Engine.compile). Calling it runs the
+    kernel on arrays of those shapes (any strides; a new stride pattern compiles once more):
+    ``plan(x, y, out=None, alpha=1, beta=0, threads=None)`` computes
+    ``out = alpha * contraction + beta * out``. Safe to call from many threads."""
+
+    def __init__(self, plan, expression):
+        self._plan = plan
+        self.expression = expression
+
+    @property
+    def out_shape(self):
+        """The result's shape, a tuple."""
+        return self._plan.out_shape
+
+    @property
+    def dtype(self):
+        return np.dtype(self._plan.dtype)
+
+    @property
+    def input_names(self):
+        """The operands it takes, in order."""
+        return tuple(self._plan.input_names)
+
+    def explain(self, stage="loops"):
+        """The IndexProgram and, up to `stage` ('index', 'path', 'loops', 'llvm', 'asm'), the
+        compiler's stages, as text."""
+        return self._plan.explain(stage)
+
+    def __call__(self, *arrays, out=None, alpha=1, beta=0, threads=None, **named):
+        if out is None and not named and alpha == 1 and beta == 0 and threads is None:
+            for array in arrays:
+                if type(array) is not np.ndarray:
+                    break
+            else:  # numpy arrays only: straight to the kernel
+                return self._plan.run(arrays)
+        arrays = _bind(self.expression, arrays, named, "Plan")
+        operands, framework = [], None
+        for value in arrays:
+            array, kind = as_operand(value)
+            operands.append(array)
+            framework = framework or kind
+        if out is not None and not isinstance(out, np.ndarray):
+            out, _ = as_operand(out)
+        result = self._plan.run(operands, out=out, alpha=complex(alpha), beta=complex(beta),
+                                threads=threads)
+        return out if out is not None else to_framework(result, framework)
+
+    def __repr__(self):
+        return (f"<einjit.Plan {self.expression!r} {self.input_names} -> {self.out_shape} "
+                f"{self.dtype}>")
+
+
+class Engine:
+    """Owns the JIT and its kernel cache (compiled kernels in memory, bounded, and on disk).
+
+    cache_capacity   kernels kept in memory (least recently used dropped)
+    cache_dir        None: $EINJIT_CACHE_DIR, else ~/.cache/einjit; a path; False or "off":
+                     memory only
+    strategy         'auto', 'direct', 'small', 'streaming' or 'packed'
+    constant_extents extents compiled in (True) or read at run time (False)
+    contraction_paths three or more operands as pairwise steps when cheaper
+    max_vector_bits  caps the vector width (0: the host's widest)
+    """
+
+    def __init__(self, cache_capacity=256, cache_dir=None, strategy="auto",
+                 constant_extents=True, contraction_paths=True, max_vector_bits=0):
+        if strategy not in _STRATEGIES:
+            raise ValueError(f"strategy must be one of {', '.join(_STRATEGIES)}, "
+                             f"not {strategy!r}")
+        persistent = cache_dir is not False and cache_dir != "off"
+        directory = str(cache_dir) if persistent and cache_dir is not None else ""
+        self._engine = _einjit.Engine(cache_capacity=int(cache_capacity),
+                                      constant_extents=bool(constant_extents),
+                                      max_vector_bits=int(max_vector_bits),
+                                      contraction_paths=bool(contraction_paths),
+                                      strategy=strategy, persistent_cache=persistent,
+                                      cache_directory=directory)
+        self._plans = {}
+        self._capacity = max(int(cache_capacity), 1)
+        self._lock = threading.Lock()
+
+    @property
+    def target(self):
+        """What kernels are compiled for, e.g. 'x86_64-pc-linux-gnu znver4, 512-bit vectors'."""
+        return self._engine.target
+
+    def statistics(self):
+        """The kernel cache's counters: hits, misses, waits, failures, evictions, entries,
+        compile_ms, disk_hits, disk_writes, disk_rejects."""
+        return self._engine.statistics()
+
+    def compile(self, expression, *shapes, dtype="float32", legacy_batch_dot=False,
+                **named_shapes):
+        """A Plan of `expression` (an einsum string or any call the CLI takes) for operand
+        shapes (tuples, or arrays whose shapes count) by position or by name."""
+        shapes = _bind(expression, shapes, named_shapes, "compile")
+        shapes = [list(_shape_of(s, "compile")) for s in shapes]
+        name = str(compute_dtype(dtype, "compile"))
+        return Plan(self._engine.plan(expression, shapes, name, bool(legacy_batch_dot)),
+                    expression)
+
+    def _cached_plan(self, expression, shapes, dtype, legacy):
+        key = (expression, shapes, dtype, legacy)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._engine.plan(expression, [list(s) for s in shapes], dtype, legacy)
+            with self._lock:
+                if len(self._plans) >= self._capacity:
+                    self._plans.clear()
+                self._plans[key] = plan
+        return plan
+
+    def call(self, expression, *arrays, out=None, legacy_batch_dot=False, alpha=1, beta=0,
+             threads=None, **named):
+        """Computes `expression` — an einsum string or any call the CLI takes
+        ("K.batch_dot(x, y, axes=[2, 2])", "keras.layers.Dot(axes=2)([a, b])", "a @ b", ...) —
+        on the arrays, by position or by name. numpy's type promotion gives the dtype (refused
+        with TypeError when einjit cannot compute it exactly); legacy_batch_dot=True reads
+        K.batch_dot / Dot / layers.dot as Keras <= 2.2.4 did. Returns a new array of the inputs'
+        framework, or writes `out` in place."""
+        arrays = _bind(expression, arrays, named, "call")
+        if not arrays:
+            raise TypeError(f"call: {expression!r} needs its operands")
+        operands, framework = [], None
+        for value in arrays:
+            array, kind = as_operand(value)
+            operands.append(array)
+            framework = framework or kind
+        wanted = np.result_type(*operands)
+        dtype = compute_dtype(wanted, "call")
+        operands = [ready(a, dtype) for a in operands]
+        plan = self._cached_plan(expression, tuple(a.shape for a in operands), dtype.name,
+                                 bool(legacy_batch_dot))
+        options = dict(alpha=complex(alpha), beta=complex(beta), threads=threads)
+        if out is not None:
+            target, _ = as_operand(out)
+            if target.dtype == dtype and dtype == wanted:
+                plan.run(operands, out=target, **options)
+            else:  # computed in einjit's dtype (from out's values when beta reads them)
+                computed = (target.astype(dtype) if beta != 0
+                            else np.empty(target.shape, dtype))
+                plan.run(operands, out=computed, **options)
+                np.copyto(target, computed.astype(wanted), casting="same_kind")
+            return out
+        result = plan.run(operands, **options)
+        if dtype != wanted:
+            result = result.astype(wanted)
+        return to_framework(result, framework)
+
+    def explain(self, expression, *arrays_or_shapes, dtype=None, emit=None,
+                legacy_batch_dot=False, **named):
+        """An Explanation of `expression` on operands given as arrays or shape tuples (by
+        position or by name); dtype defaults to the arrays' (else float32); emit='index',
+        'path', 'loops', 'llvm' or 'asm' adds the compiler's stages up to that one."""
+        values = _bind(expression, arrays_or_shapes, named, "explain")
+        shapes = [list(_shape_of(v, "explain")) for v in values]
+        if dtype is None:
+            arrays = [v for v in values if hasattr(v, "dtype")]
+            if arrays:
+                dtype = np.result_type(*[as_operand(a)[0] for a in arrays])
+        name = None if dtype is None else str(compute_dtype(dtype, "explain"))
+        text, data = self._engine.explain(expression, shapes, name, bool(legacy_batch_dot),
+                                          emit or "")
+        return Explanation(text, json.loads(data))
+
+    def einsum(self, subscripts, *operands, out=None, **options):
+        """numpy.einsum on this engine (see einjit.einsum)."""
+        from ._numpy import einsum
+        return einsum(subscripts, *operands, out=out, engine=self, **options)
+
+
+_default = None
+_default_lock = threading.Lock()
+
+
+def default_engine():
+    """The Engine the module-level functions use (created on first use)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Engine()
+    return _default

@@ -1,0 +1,444 @@
+"""numpy's contraction functions computed by einjit, with numpy's signatures, type promotion
+and errors: einsum (string and sublist forms), tensordot, matmul, dot, inner, outer, and
+transpose (a view, as numpy's). These are also what opt_einsum calls on backend='einjit'."""
+
+import operator
+
+import numpy as np
+
+from ._arrays import as_operand, compute_dtype, ready, to_framework
+from ._engine import default_engine
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_ORDERS = ("K", "A", "C", "F")
+_CASTINGS = ("no", "equiv", "safe", "same_kind", "unsafe")
+
+
+def _sublist_letters(sublist):
+    try:
+        items = list(sublist)
+    except TypeError:
+        raise TypeError("each subscript list must be a list of integers or Ellipsis, "
+                        f"not {type(sublist).__name__}") from None
+    text = ""
+    for item in items:
+        if item is Ellipsis:
+            text += "..."
+            continue
+        try:
+            index = operator.index(item)
+        except TypeError:
+            raise TypeError("each subscript must be an integer or Ellipsis, "
+                            f"not {type(item).__name__}") from None
+        if not 0 <= index < len(_LETTERS):
+            raise ValueError(f"subscript is not within the valid range [0, {len(_LETTERS)})")
+        text += _LETTERS[index]
+    return text
+
+
+def _from_sublists(arguments):
+    """numpy's interleaved form einsum(op0, sublist0, op1, sublist1, ..., [out]) as a
+    subscripts string and the operands (0..25 are A-Z, 26..51 a-z, so that implicit output
+    order is numpy's)."""
+    pairs = len(arguments) // 2
+    operands = [arguments[2 * k] for k in range(pairs)]
+    inputs = [_sublist_letters(arguments[2 * k + 1]) for k in range(pairs)]
+    subscripts = ",".join(inputs)
+    if len(arguments) % 2 == 1:
+        subscripts += "->" + _sublist_letters(arguments[-1])
+    return subscripts, operands
+
+
+def _check_path(path, operands):
+    """numpy's RuntimeError for an explicit path (['einsum_path', (0, 1), ...]) that does not
+    contract the operands to one; einjit then chooses its own path."""
+    if not path or path[0] != "einsum_path":
+        raise TypeError("einsum: an explicit path starts with 'einsum_path'")
+    remaining = operands
+    for step in path[1:]:
+        step = tuple(step)
+        if any(not 0 <= int(i) < remaining for i in step):
+            raise RuntimeError(f"Invalid einsum_path is specified: contraction {step} of "
+                               f"{remaining} operands")
+        remaining -= len(step) - 1
+    if remaining != 1:
+        raise RuntimeError(f"Invalid einsum_path is specified: {remaining - 1} more operands "
+                           "has to be contracted.")
+
+
+def _labels(part):
+    """'i...j' as ['i', '...', 'j']; None for anything else (the engine reports it)."""
+    if part.count("...") > 1:
+        return None
+    tokens, i = [], 0
+    while i < len(part):
+        if part.startswith("...", i):
+            tokens.append("...")
+            i += 3
+        elif part[i].isascii() and part[i].isalpha():
+            tokens.append(part[i])
+            i += 1
+        else:
+            return None
+    return tokens
+
+
+def _one_operand_view(subscripts, array):
+    """numpy's einsum returns a view of a single operand when nothing is summed: a transpose,
+    a diagonal ('ii->i'), broadcast axes kept. The same view here (its base is the operand's),
+    or None when the call sums, is malformed, or the memory cannot be viewed."""
+    text = subscripts.replace(" ", "")
+    if "," in text:
+        return None
+    source, arrow, target = text.partition("->")
+    src = _labels(source)
+    if src is None:
+        return None
+    letters = [t for t in src if t != "..."]
+    if not arrow:
+        if len(set(letters)) != len(letters):
+            return None  # implicit output: a repeated label is summed
+        dst = (["..."] if "..." in src else []) + sorted(letters)
+    else:
+        dst = _labels(target)
+        if dst is None:
+            return None
+        kept = [t for t in dst if t != "..."]
+        if len(set(kept)) != len(kept) or set(kept) != set(letters):
+            return None
+    broadcast = array.ndim - len(letters)
+    if broadcast < 0 or (broadcast and ("..." not in src or "..." not in dst)):
+        return None
+    if "..." not in src and broadcast:
+        return None
+    axes = []
+    for token in src:
+        axes += [("...", k) for k in range(broadcast)] if token == "..." else [token]
+    shape, strides = [], []
+    for token in dst:
+        for label in ([("...", k) for k in range(broadcast)] if token == "..." else [token]):
+            dims = [d for d, name in enumerate(axes) if name == label]
+            if len({array.shape[d] for d in dims}) != 1:
+                return None  # unequal extents of a repeated label: the engine says which
+            shape.append(array.shape[dims[0]])
+            strides.append(sum(array.strides[d] for d in dims))
+    owner = array.base if isinstance(array.base, np.ndarray) else array
+    for buffer in (owner, array):
+        try:
+            offset = array.__array_interface__["data"][0] - buffer.__array_interface__["data"][0]
+            view = np.ndarray(tuple(shape), dtype=array.dtype, buffer=buffer, offset=offset,
+                              strides=tuple(strides))
+        except (TypeError, ValueError, BufferError):
+            continue
+        if not array.flags.writeable and view.flags.writeable:
+            view.flags.writeable = False
+        return view
+    return np.lib.stride_tricks.as_strided(array, tuple(shape), tuple(strides),
+                                           writeable=array.flags.writeable)
+
+
+def _axis_strides(subscripts, arrays):
+    """Per operand {output axis: |byte stride|} and the output's rank, for order='K'; None when
+    the subscripts are not plainly readable (the engine then reports or handles them)."""
+    source, arrow, target = subscripts.replace(" ", "").partition("->")
+    inputs = [_labels(part) for part in source.split(",")]
+    if any(labels is None for labels in inputs) or len(inputs) != len(arrays):
+        return None
+    broadcast = 0
+    for labels, array in zip(inputs, arrays):
+        broadcast = max(broadcast, array.ndim - sum(1 for t in labels if t != "..."))
+    if arrow:
+        output = _labels(target)
+        if output is None:
+            return None
+    else:
+        letters = [t for labels in inputs for t in labels if t != "..."]
+        output = (["..."] if broadcast else []) + sorted(t for t in set(letters)
+                                                         if letters.count(t) == 1)
+    names = []
+    for token in output:
+        names += [("...", k) for k in range(broadcast)] if token == "..." else [token]
+    rank = len(names)
+    # The summed labels join the sort after the output's, as in numpy's iterator: they order
+    # output axes that no operand has together ('ij,jk->ik' on Fortran arrays).
+    names += sorted({t for labels in inputs for t in labels if t != "..." and t not in names})
+    per_operand = []
+    for labels, array in zip(inputs, arrays):
+        own = array.ndim - sum(1 for t in labels if t != "...")
+        axes = []
+        for token in labels:  # an operand's broadcast axes are the last of the output's
+            axes += ([("...", k) for k in range(broadcast - own, broadcast)] if token == "..."
+                     else [token])
+        strides = {}
+        for name, extent, stride in zip(axes, array.shape, array.strides):
+            if name in names and extent != 1 and stride != 0:
+                strides[names.index(name)] = abs(stride)
+        per_operand.append(strides)
+    return per_operand, rank, len(names)
+
+
+def _keep_order_axes(subscripts, arrays):
+    """The output axes, slowest first, as numpy's order='K' lays them out: sorted by the operands'
+    strides as numpy's iterator sorts them. None: C order (or unreadable subscripts)."""
+    found = _axis_strides(subscripts, arrays)
+    if found is None:
+        return None
+    per_operand, rank, axes = found
+
+    def faster(p, q):
+        """True: p goes before q in numpy's fastest-first order; False: it stays; None: no
+        operand has both (numpy's "ambiguous")."""
+        verdict = None
+        for strides in per_operand:
+            if p in strides and q in strides:
+                if strides[q] <= strides[p]:
+                    verdict = False
+                elif verdict is None:
+                    verdict = True
+        return verdict
+
+    # numpy's npyiter_find_best_axis_ordering: an insertion sort of the axes, fastest first,
+    # from the reverse of the iterator's C order (output axes, then summed ones).
+    fastest = list(reversed(range(axes)))
+    for i in range(1, axes):
+        axis, position = fastest[i], i
+        for j in range(i - 1, -1, -1):
+            verdict = faster(axis, fastest[j])
+            if verdict:
+                position = j
+            elif verdict is False:
+                break
+        if position != i:
+            fastest.insert(position, fastest.pop(i))
+    order = list(reversed(fastest))
+    order = [axis for axis in order if axis < rank]
+    return None if order == list(range(rank)) else order
+
+
+def _keep_order_buffer(subscripts, arrays, shape, dtype):
+    """An uninitialised output of `shape` in numpy's order='K' layout; None: C order."""
+    order = _keep_order_axes(subscripts, arrays)
+    if order is None or len(order) != len(shape):
+        return None
+    buffer = np.empty([shape[axis] for axis in order], dtype)
+    return buffer.transpose(np.argsort(order))
+
+
+class _COrderOperand:
+    """What _axis_strides reads of a C-contiguous operand of rank `rank` (extents 2)."""
+
+    def __init__(self, rank):
+        self.ndim = rank
+        self.shape = (2,) * rank
+        self.strides = tuple(2 ** (rank - 1 - d) for d in range(rank))
+
+
+_C_ORDER_KEPT = {}
+
+
+def _c_order_is_numpys(subscripts, operands):
+    """True when numpy's order='K' result for C-contiguous operands is C order, which the
+    one-step path gives: the output does not reverse the operands' label order ('ij,ij->ji'
+    does). Remembered per subscripts (and ranks, with an ellipsis)."""
+    key = (subscripts if "..." not in subscripts
+           else (subscripts, tuple(np.ndim(v) for v in operands)))
+    kept = _C_ORDER_KEPT.get(key)
+    if kept is None:
+        if "..." in subscripts:
+            ranks = [np.ndim(v) for v in operands]
+        else:
+            parts = subscripts.replace(" ", "").partition("->")[0].split(",")
+            ranks = [len(part) for part in parts]
+        try:
+            kept = _keep_order_axes(subscripts, [_COrderOperand(r) for r in ranks]) is None
+        except (TypeError, ValueError, IndexError):
+            kept = True  # unreadable subscripts: the engine reports them
+        if len(_C_ORDER_KEPT) < 4096:
+            _C_ORDER_KEPT[key] = kept
+    return kept
+
+
+def _result_order(result, order, arrays, subscripts):
+    if order == "F" or (order == "A" and all(a.flags.f_contiguous for a in arrays)):
+        return np.asfortranarray(result)
+    if order == "K" and result.ndim > 1:
+        laid_out = _keep_order_buffer(subscripts, arrays, result.shape, result.dtype)
+        if laid_out is not None:
+            laid_out[...] = result
+            return laid_out
+    return result
+
+
+def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=False,
+           engine=None):
+    # numpy's most common call (a subscripts string, numpy arrays of one computable dtype, no
+    # options) goes straight to the extension; anything else takes _einsum's general path.
+    if (out is None and dtype is None and order == "K" and len(operands) > 2
+            and type(operands[0]) is str and optimize.__class__ is not list
+            and _c_order_is_numpys(operands[0], operands[1:])):
+        result = (engine or default_engine())._engine.try_einsum(operands[0], operands[1:])
+        if result is not None:
+            return result
+    return _einsum(operands, out, dtype, order, casting, optimize, engine)
+
+
+def _einsum(operands, out, dtype, order, casting, optimize, engine):
+    """numpy.einsum(subscripts, *operands, out=None, dtype=None, order='K', casting='safe',
+    optimize=False), computed by einjit.
+
+    The string and the sublist forms, implicit output, '...', repeated labels and broadcasting
+    as numpy. The dtype is numpy's promotion of the operands (or `dtype`, which the operands must
+    cast to under `casting`). einjit computes float32/64, int32/64 and complex64/128; bool,
+    int8, int16, uint8, uint16, uint32 and float16 are computed in int64 (float32 for float16)
+    and cast back, which is numpy's answer (integers wrap alike); other dtypes (uint64, float128,
+    object, ...) raise TypeError. `optimize` is accepted and ignored: einjit chooses its own
+    pairwise path. `out` is written in place (any strides). A 0-d result is returned as a numpy
+    scalar, as numpy does. As numpy, a one-operand call that sums nothing ('ij->ji', 'ii->i',
+    '...ii->...i') returns a view of the operand (no computation). order='K' follows numpy's
+    layout (the axis sort of numpy's iterator)."""
+    if not operands:
+        raise ValueError("einsum: must specify the einstein sum subscripts string and at least "
+                         "one operand, or at least one operand and its subscripts list")
+    first = operands[0]
+    if isinstance(first, str):
+        subscripts, values = first, operands[1:]
+    else:
+        subscripts, values = _from_sublists(operands)
+    if not values:
+        raise ValueError("einsum: at least one operand is needed")
+    if isinstance(optimize, (list, tuple)):
+        _check_path(optimize, len(values))
+    engine = engine or default_engine()
+    order = order.upper() if isinstance(order, str) else order
+    if order not in _ORDERS:
+        raise ValueError(f"einsum: order must be one of 'K', 'A', 'C', 'F', not {order!r}")
+    if casting not in _CASTINGS:
+        raise ValueError("einsum: casting must be one of 'no', 'equiv', 'safe', 'same_kind', "
+                         f"or 'unsafe', not {casting!r}")
+    arrays, framework = [], None
+    for value in values:
+        array, kind = as_operand(value)
+        arrays.append(array)
+        framework = framework or kind
+    if len(arrays) == 1 and out is None and order in ("K", "A") and (
+            dtype is None or np.dtype(dtype) == arrays[0].dtype):
+        view = _one_operand_view(subscripts, arrays[0])
+        if view is not None:
+            return to_framework(view, framework) if view.ndim else view[()]
+    if dtype is None:
+        wanted = np.result_type(*arrays)
+    else:
+        wanted = np.dtype(dtype)
+        for array in arrays:
+            if not np.can_cast(array.dtype, wanted, casting):
+                raise TypeError(f"Cannot cast array data from {array.dtype!r} to {wanted!r} "
+                                f"according to the rule {casting!r}")
+    computed = compute_dtype(wanted, "einsum")
+    arrays_in = [ready(a, computed) for a in arrays]
+    if out is not None:
+        if not isinstance(out, np.ndarray):
+            raise TypeError("einsum: out must be a numpy array")
+        direct = (out.dtype == computed and computed == wanted and out.flags.writeable
+                  and not any(np.may_share_memory(out, a) for a in arrays_in))
+        if direct:
+            engine._engine.einsum(subscripts, arrays_in, out=out)
+            return out
+        result = engine._engine.einsum(subscripts, arrays_in)
+        if result.shape != out.shape:
+            raise ValueError(f"einsum: out has shape {out.shape} but the result has "
+                             f"{result.shape}")
+        np.copyto(out, result.astype(wanted, copy=False), casting="unsafe")
+        return out
+    result = engine._engine.einsum(subscripts, arrays_in)
+    if computed != wanted:
+        result = result.astype(wanted)
+    result = _result_order(result, order, arrays, subscripts)
+    if result.ndim == 0:
+        return result[()] if framework is None else to_framework(result, framework)
+    return to_framework(result, framework)
+
+
+einsum.__doc__ = _einsum.__doc__
+
+
+def _prepared(values, who):
+    arrays, framework = [], None
+    for value in values:
+        array, kind = as_operand(value)
+        arrays.append(array)
+        framework = framework or kind
+    wanted = np.result_type(*arrays)
+    computed = compute_dtype(wanted, who)
+    return [ready(a, computed) for a in arrays], wanted, computed, framework
+
+
+def _finish(result, wanted, computed, framework, out=None):
+    if computed != wanted:
+        result = result.astype(wanted)
+    if out is not None:
+        if out.shape != result.shape:
+            raise ValueError(f"output array has shape {out.shape}, the result {result.shape}")
+        np.copyto(out, result, casting="same_kind")
+        return out
+    if result.ndim == 0 and framework is None:
+        return result[()]
+    return to_framework(result, framework)
+
+
+def _run_call(text, values, who, out=None, engine=None):
+    arrays, wanted, computed, framework = _prepared(values, who)
+    result = (engine or default_engine()).call(text, *arrays)
+    return _finish(result, wanted, computed, framework, out)
+
+
+def _axes_text(axes):
+    if isinstance(axes, (int, np.integer)):
+        return str(int(axes))
+    try:
+        first, second = axes
+    except (TypeError, ValueError):
+        raise ValueError("tensordot: axes must be an integer or a pair of axis sequences") from None
+
+    def items(v):
+        return [int(operator.index(x)) for x in (v if isinstance(v, (list, tuple)) else [v])]
+
+    return f"[{items(first)}, {items(second)}]"
+
+
+def tensordot(a, b, axes=2):
+    """numpy.tensordot(a, b, axes=2) (einjit's np.tensordot front end)."""
+    return _run_call(f"np.tensordot(a, b, axes={_axes_text(axes)})", (a, b), "tensordot")
+
+
+def matmul(a, b, out=None):
+    """numpy.matmul(a, b) for arrays (1-D operands promoted and removed as numpy; batch
+    dimensions broadcast)."""
+    return _run_call("np.matmul(a, b)", (a, b), "matmul", out)
+
+
+def dot(a, b, out=None):
+    """numpy.dot(a, b): the sum over a's last and b's second-to-last axis (scalars multiply)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return _run_call("np.einsum('...,...->...', a, b)", (a, b), "dot", out)
+    return _run_call("np.dot(a, b)", (a, b), "dot", out)
+
+
+def inner(a, b):
+    """numpy.inner(a, b): the sum over both last axes (scalars multiply)."""
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return _run_call("np.einsum('...,...->...', a, b)", (a, b), "inner")
+    return _run_call("np.inner(a, b)", (a, b), "inner")
+
+
+def outer(a, b, out=None):
+    """numpy.outer(a, b): both raveled, out[i, j] = a[i] * b[j]."""
+    return _run_call("np.outer(a, b)", (a, b), "outer", out)
+
+
+def transpose(a, axes=None):
+    """numpy.transpose(a, axes): a view, no computation (torch tensors: permute)."""
+    if isinstance(a, np.ndarray):
+        return np.transpose(a, axes)
+    if hasattr(a, "permute"):
+        return a.permute(*(axes if axes is not None else reversed(range(a.ndim))))
+    return np.transpose(np.asarray(a), axes)

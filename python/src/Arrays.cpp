@@ -1,0 +1,254 @@
+#include "Arrays.h"
+
+// numpy's C API in this file only (its function table is static here).
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace nb = nanobind;
+
+namespace einjit::python {
+
+namespace {
+
+std::string dlpackName(nb::dlpack::dtype dtype) {
+  using Code = nb::dlpack::dtype_code;
+  std::string bits = std::to_string(dtype.bits);
+  switch (static_cast<Code>(dtype.code)) {
+  case Code::Int:
+    return "int" + bits;
+  case Code::UInt:
+    return "uint" + bits;
+  case Code::Float:
+    return "float" + bits;
+  case Code::Bfloat:
+    return "bfloat" + bits;
+  case Code::Complex:
+    return "complex" + bits;
+  case Code::Bool:
+    return "bool";
+  default:
+    return "a dtype of DLPack code " + std::to_string(dtype.code) + " and " + bits + " bits";
+  }
+}
+
+template <class Array>
+TensorView viewOf(const Array& array, const std::string& who) {
+  DType dtype = dtypeOf(array.dtype(), who);
+  Shape shape(array.ndim());
+  Strides strides(array.ndim());
+  for (std::size_t d = 0; d < array.ndim(); ++d) {
+    shape[d] = static_cast<std::int64_t>(array.shape(d));
+    strides[d] = array.stride(d);
+  }
+  return TensorView(const_cast<void*>(static_cast<const void*>(array.data())), dtype,
+                    std::move(shape), std::move(strides));
+}
+
+std::optional<DType> numpyDType(PyArrayObject* array) {
+  PyArray_Descr* descr = PyArray_DESCR(array);
+  if (!PyArray_ISNOTSWAPPED(array))
+    return std::nullopt;
+  npy_intp size = PyArray_ITEMSIZE(array);
+  switch (descr->kind) {
+  case 'f':
+    return size == 4   ? std::optional(DType::f32)
+           : size == 8 ? std::optional(DType::f64)
+                       : std::nullopt;
+  case 'i':
+    return size == 4   ? std::optional(DType::i32)
+           : size == 8 ? std::optional(DType::i64)
+                       : std::nullopt;
+  case 'c':
+    return size == 8    ? std::optional(DType::c64)
+           : size == 16 ? std::optional(DType::c128)
+                        : std::nullopt;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// A view of a numpy array, or TypeError naming its dtype.
+TensorView numpyView(PyArrayObject* array, const std::string& who) {
+  std::optional<DType> dtype = numpyDType(array);
+  if (!dtype) {
+    nb::object name = nb::str(nb::handle(reinterpret_cast<PyObject*>(PyArray_DESCR(array))));
+    throw nb::type_error((who +
+                          ": einjit computes float32, float64, int32, int64, complex64 "
+                          "and complex128, not " +
+                          std::string(nb::borrow<nb::str>(name).c_str()))
+                             .c_str());
+  }
+  int rank = PyArray_NDIM(array);
+  npy_intp itemsize = PyArray_ITEMSIZE(array);
+  Shape shape(rank);
+  Strides strides(rank);
+  for (int d = 0; d < rank; ++d) {
+    shape[d] = PyArray_DIM(array, d);
+    npy_intp bytes = PyArray_STRIDE(array, d);
+    if (bytes % itemsize != 0)
+      throw nb::value_error((who + ": an array whose strides are not whole elements (a field "
+                                   "of a structured array?) cannot be read in place")
+                                .c_str());
+    strides[d] = bytes / itemsize;
+  }
+  return TensorView(PyArray_DATA(array), *dtype, std::move(shape), std::move(strides));
+}
+
+} // namespace
+
+void initNumpy() {
+  if (_import_array() < 0)
+    throw nb::python_error();
+}
+
+InputViews readInputs(nb::handle sequence, const std::string& who) {
+  PyObject* items = PySequence_Fast(sequence.ptr(), "the operands must be a list or tuple");
+  if (!items)
+    throw nb::python_error();
+  nb::object owner = nb::steal(items);
+  Py_ssize_t count = PySequence_Fast_GET_SIZE(items);
+  InputViews result;
+  result.views.reserve(count);
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    PyObject* item = PySequence_Fast_GET_ITEM(items, i);
+    if (PyArray_Check(item)) {
+      result.views.push_back(numpyView(reinterpret_cast<PyArrayObject*>(item), who));
+      continue;
+    }
+    InputArray imported;
+    if (!nb::try_cast(nb::handle(item), imported))
+      throw nb::type_error((who + ": operand " + std::to_string(i) + " is not an array (" +
+                            std::string(Py_TYPE(item)->tp_name) + ")")
+                               .c_str());
+    result.views.push_back(viewOf(imported, who));
+    result.imported.push_back(std::move(imported));
+  }
+  return result;
+}
+
+std::optional<std::vector<TensorView>> readUniformNumpy(nb::handle sequence) {
+  if (!PyTuple_Check(sequence.ptr()) && !PyList_Check(sequence.ptr()))
+    return std::nullopt;
+  PyObject* items = sequence.ptr();
+  Py_ssize_t count = PySequence_Fast_GET_SIZE(items);
+  if (count == 0)
+    return std::nullopt;
+  std::vector<TensorView> views;
+  views.reserve(count);
+  std::optional<DType> first;
+  for (Py_ssize_t i = 0; i < count; ++i) {
+    PyObject* item = PySequence_Fast_GET_ITEM(items, i);
+    if (!PyArray_CheckExact(item))
+      return std::nullopt;
+    auto* array = reinterpret_cast<PyArrayObject*>(item);
+    // Other layouts take the general path, which lays the result out as numpy's order='K'.
+    if (!PyArray_IS_C_CONTIGUOUS(array))
+      return std::nullopt;
+    std::optional<DType> dtype = numpyDType(array);
+    if (!dtype || (first && *dtype != *first))
+      return std::nullopt;
+    first = dtype;
+    npy_intp itemsize = PyArray_ITEMSIZE(array);
+    for (int d = 0; d < PyArray_NDIM(array); ++d)
+      if (PyArray_STRIDE(array, d) % itemsize != 0)
+        return std::nullopt;
+    views.push_back(numpyView(array, "einsum"));
+  }
+  return views;
+}
+
+nb::object scalarIfZeroDim(nb::object array) {
+  if (!PyArray_Check(array.ptr()) || PyArray_NDIM(reinterpret_cast<PyArrayObject*>(array.ptr())))
+    return array;
+  return nb::steal(PyArray_Return(reinterpret_cast<PyArrayObject*>(array.release().ptr())));
+}
+
+TensorView readOutput(nb::handle out, OutputArray& imported, const std::string& who) {
+  if (PyArray_Check(out.ptr())) {
+    auto* array = reinterpret_cast<PyArrayObject*>(out.ptr());
+    if (!PyArray_ISWRITEABLE(array))
+      throw nb::value_error((who + ": the output array is read-only").c_str());
+    return numpyView(array, who);
+  }
+  if (!nb::try_cast(out, imported))
+    throw nb::type_error((who + ": out is not a writable array").c_str());
+  return viewOf(imported, who);
+}
+
+DType dtypeOf(nb::dlpack::dtype dtype, const std::string& who) {
+  using Code = nb::dlpack::dtype_code;
+  if (dtype.lanes == 1) {
+    auto code = static_cast<Code>(dtype.code);
+    if (code == Code::Float && dtype.bits == 32)
+      return DType::f32;
+    if (code == Code::Float && dtype.bits == 64)
+      return DType::f64;
+    if (code == Code::Int && dtype.bits == 32)
+      return DType::i32;
+    if (code == Code::Int && dtype.bits == 64)
+      return DType::i64;
+    if (code == Code::Complex && dtype.bits == 64)
+      return DType::c64;
+    if (code == Code::Complex && dtype.bits == 128)
+      return DType::c128;
+  }
+  throw nb::type_error((who +
+                        ": einjit computes float32, float64, int32, int64, complex64 "
+                        "and complex128, not " +
+                        dlpackName(dtype))
+                           .c_str());
+}
+
+nb::object newNumpy(DType dtype, const Shape& shape, TensorView& view) {
+  int type = NPY_FLOAT32;
+  switch (dtype) {
+  case DType::f32:
+    type = NPY_FLOAT32;
+    break;
+  case DType::f64:
+    type = NPY_FLOAT64;
+    break;
+  case DType::i32:
+    type = NPY_INT32;
+    break;
+  case DType::i64:
+    type = NPY_INT64;
+    break;
+  case DType::c64:
+    type = NPY_COMPLEX64;
+    break;
+  case DType::c128:
+    type = NPY_COMPLEX128;
+    break;
+  }
+  std::vector<npy_intp> dims(shape.begin(), shape.end());
+  PyObject* array = PyArray_SimpleNew(static_cast<int>(dims.size()), dims.data(), type);
+  if (!array)
+    throw nb::python_error();
+  view = TensorView(PyArray_DATA(reinterpret_cast<PyArrayObject*>(array)), dtype, shape);
+  return nb::steal(array);
+}
+
+const char* numpyName(DType dtype) {
+  switch (dtype) {
+  case DType::f32:
+    return "float32";
+  case DType::f64:
+    return "float64";
+  case DType::i32:
+    return "int32";
+  case DType::i64:
+    return "int64";
+  case DType::c64:
+    return "complex64";
+  case DType::c128:
+    return "complex128";
+  }
+  return "float32";
+}
+
+} // namespace einjit::python

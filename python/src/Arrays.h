@@ -1,0 +1,49 @@
+// Python arrays to einjit views and back: numpy arrays are read through numpy's C API, any other
+// CPU array through DLPack or the buffer protocol (nanobind), each as a TensorView over the
+// caller's memory with strides in elements; results are numpy arrays einjit writes into. No
+// copies either way.
+#pragma once
+
+#include "einjit/tensor.h"
+
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace einjit::python {
+
+/// A non-numpy input array: read-only access is enough, any strides, any dtype.
+using InputArray = nanobind::ndarray<nanobind::ro, nanobind::device::cpu>;
+/// A non-numpy `out=` array: written in place, any strides.
+using OutputArray = nanobind::ndarray<nanobind::device::cpu>;
+
+/// Loads numpy's C API; called once when the module is imported.
+void initNumpy();
+
+/// Views of a sequence of arrays, and what keeps the non-numpy ones readable while they are used.
+struct InputViews {
+  std::vector<TensorView> views;
+  std::vector<InputArray> imported;
+};
+/// Views of every array of `sequence` (a list or tuple); TypeError for a non-array or a dtype
+/// einjit does not compute (naming it).
+InputViews readInputs(nanobind::handle sequence, const std::string& who);
+/// Views of `sequence` when every item is a C-contiguous numpy array of one dtype einjit computes
+/// (native byte order): the call numpy.einsum makes most; nullopt otherwise.
+std::optional<std::vector<TensorView>> readUniformNumpy(nanobind::handle sequence);
+/// A 0-d numpy array as a numpy scalar, as numpy's functions return it; others unchanged.
+nanobind::object scalarIfZeroDim(nanobind::object array);
+/// A writable view of `out`; TypeError/ValueError as for inputs, or when it is read-only.
+TensorView readOutput(nanobind::handle out, OutputArray& imported, const std::string& who);
+
+/// The einjit dtype of a DLPack element type; TypeError naming the type otherwise.
+DType dtypeOf(nanobind::dlpack::dtype dtype, const std::string& who);
+/// A new C-order numpy array (uninitialised, as numpy.empty) and a view of it in `view`.
+nanobind::object newNumpy(DType dtype, const Shape& shape, TensorView& view);
+/// numpy's name for an einjit dtype ("float32", "complex128", ...).
+const char* numpyName(DType dtype);
+
+} // namespace einjit::python

@@ -1,0 +1,293 @@
+// The extension module einjit._einjit: Engine and Plan over the public C++ API, arrays in and
+// out without copies, the GIL released while einjit compiles or runs a kernel. The numpy-style
+// functions and argument handling live in the Python package (python/einjit/).
+#include "Arrays.h"
+#include "Errors.h"
+#include "Explain.h"
+#include "einjit/engine.h"
+#include "einjit/error.h"
+
+#include <nanobind/stl/complex.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+namespace nb = nanobind;
+
+namespace einjit::python {
+
+namespace {
+
+Strategy parseStrategy(const std::string& name) {
+  if (name == "auto")
+    return Strategy::Auto;
+  if (name == "direct")
+    return Strategy::Direct;
+  if (name == "small")
+    return Strategy::Small;
+  if (name == "streaming")
+    return Strategy::Streaming;
+  if (name == "packed")
+    return Strategy::Packed;
+  throw nb::value_error(
+      ("strategy must be one of auto, direct, small, streaming, packed, not '" + name + "'")
+          .c_str());
+}
+
+DType parseDTypeName(const std::string& name) {
+  std::optional<DType> dtype = parseDType(name);
+  if (!dtype)
+    throw nb::type_error(("einjit computes float32, float64, int32, int64, complex64 and "
+                          "complex128, not " +
+                          name)
+                             .c_str());
+  return *dtype;
+}
+
+RunOptions runOptions(std::complex<double> alpha, std::complex<double> beta,
+                      std::optional<int> threads) {
+  RunOptions options;
+  options.alpha = alpha;
+  options.beta = beta;
+  options.threads = threads.value_or(0);
+  return options;
+}
+
+nb::dict statisticsDict(const EngineStatistics& s) {
+  nb::dict d;
+  d["hits"] = s.hits;
+  d["misses"] = s.misses;
+  d["waits"] = s.waits;
+  d["failures"] = s.failures;
+  d["evictions"] = s.evictions;
+  d["entries"] = s.entries;
+  d["compile_ms"] = s.compileMillis;
+  d["disk_hits"] = s.diskHits;
+  d["disk_writes"] = s.diskWrites;
+  d["disk_rejects"] = s.diskRejects;
+  return d;
+}
+
+/// The plans of einsum calls by subscripts, dtype and shapes, so that a result can be allocated
+/// by numpy (uninitialised, of the plan's output shape) before the kernel writes it.
+/// Engine::einsum returns an einjit::Tensor, zero-filled first: a second pass over memory that
+/// costs more than the kernel for large outputs.
+class EinsumPlans {
+public:
+  explicit EinsumPlans(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+
+  /// The plan; compiled on first use (without the GIL: the caller released it).
+  Plan get(Engine& engine, const std::string& subscripts, const std::vector<TensorView>& in) {
+    std::string key = subscripts;
+    key += '\0';
+    key += static_cast<char>(in.empty() ? DType::f32 : in[0].dtype());
+    for (const TensorView& view : in) {
+      key += static_cast<char>(view.rank());
+      key.append(reinterpret_cast<const char*>(view.shape().data()),
+                 view.rank() * sizeof(std::int64_t));
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto found = plans_.find(key);
+      if (found != plans_.end())
+        return found->second;
+    }
+    std::vector<Shape> shapes;
+    for (const TensorView& view : in)
+      shapes.push_back(view.shape());
+    if (in.empty())
+      throw Error(ErrorKind::Arity, "einsum: at least one operand is needed.");
+    for (const TensorView& view : in)
+      if (view.dtype() != in[0].dtype())
+        throw Error(ErrorKind::Misuse, "einsum: the operands' dtypes differ; einjit does not "
+                                       "promote dtypes.");
+    Plan plan = engine.plan(subscripts, shapes, in[0].dtype());
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (plans_.size() >= capacity_)
+      plans_.clear(); // rare: a program with more call signatures than the kernel cache holds
+    plans_.emplace(std::move(key), plan);
+    return plan;
+  }
+
+private:
+  std::size_t capacity_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Plan> plans_;
+};
+
+/// An Engine with the einsum plans of its Python calls.
+struct PyEngine {
+  explicit PyEngine(const EngineOptions& options) : engine(options), plans(options.cacheCapacity) {}
+  Engine engine;
+  EinsumPlans plans;
+};
+
+/// Runs `plan` into a new numpy array of its output shape (beta is moot: there is no old
+/// output, and the new array is not initialised, so it must not be read).
+nb::object runNew(const Plan& plan, const std::vector<TensorView>& in, RunOptions options) {
+  options.beta = 0.0;
+  TensorView outView;
+  nb::object result = newNumpy(plan.dtype(), plan.outputShape(), outView);
+  nb::gil_scoped_release release;
+  plan.run(in, outView, options);
+  return result;
+}
+
+/// einsum into a new numpy array.
+nb::object einsumNew(PyEngine& self, const std::string& subscripts,
+                     const std::vector<TensorView>& in, const RunOptions& options) {
+  std::optional<Plan> plan;
+  {
+    nb::gil_scoped_release release;
+    plan = self.plans.get(self.engine, subscripts, in);
+  }
+  return runNew(*plan, in, options);
+}
+
+} // namespace
+
+NB_MODULE(_einjit, m) {
+  m.doc() = "einjit's extension module; use the einjit package.";
+  initNumpy();
+  registerErrors(m);
+
+  nb::class_<Plan>(m, "Plan")
+      .def(
+          "run",
+          [](const Plan& plan, nb::handle inputs, nb::handle out, std::complex<double> alpha,
+             std::complex<double> beta, std::optional<int> threads) -> nb::object {
+            InputViews read = readInputs(inputs, "Plan.run");
+            const std::vector<TensorView>& in = read.views;
+            RunOptions options = runOptions(alpha, beta, threads);
+            if (out.is_none())
+              return runNew(plan, in, options);
+            OutputArray imported;
+            TensorView outView = readOutput(out, imported, "Plan.run out=");
+            nb::gil_scoped_release release;
+            plan.run(in, outView, options);
+            return nb::none();
+          },
+          nb::arg("inputs"), nb::arg("out").none() = nb::none(), nb::arg("alpha") = 1.0,
+          nb::arg("beta") = 0.0, nb::arg("threads").none() = nb::none())
+      .def_prop_ro("out_shape",
+                   [](const Plan& plan) {
+                     nb::list shape;
+                     for (std::int64_t extent : plan.outputShape())
+                       shape.append(extent);
+                     return nb::tuple(shape);
+                   })
+      .def_prop_ro("dtype", [](const Plan& plan) { return std::string(numpyName(plan.dtype())); })
+      .def_prop_ro("input_names", &Plan::inputNames)
+      .def(
+          "explain",
+          [](const Plan& plan, const std::string& stage) {
+            ExplainStage s = ExplainStage::Loops;
+            if (stage == "index")
+              s = ExplainStage::Index;
+            else if (stage == "path")
+              s = ExplainStage::Path;
+            else if (stage == "loops")
+              s = ExplainStage::Loops;
+            else if (stage == "llvm")
+              s = ExplainStage::LLVM;
+            else if (stage == "asm")
+              s = ExplainStage::Assembly;
+            else
+              throw nb::value_error(
+                  ("stage must be one of index, path, loops, llvm, asm, not '" + stage + "'")
+                      .c_str());
+            nb::gil_scoped_release release;
+            return plan.explain(s);
+          },
+          nb::arg("stage") = "loops");
+
+  nb::class_<PyEngine>(m, "Engine")
+      .def(
+          "__init__",
+          [](PyEngine* self, std::size_t cacheCapacity, bool constantExtents,
+             unsigned maxVectorBits, bool contractionPaths, const std::string& strategy,
+             bool persistentCache, const std::string& cacheDirectory) {
+            EngineOptions options;
+            options.cacheCapacity = cacheCapacity;
+            options.constantExtents = constantExtents;
+            options.maxVectorBits = maxVectorBits;
+            options.contractionPaths = contractionPaths;
+            options.strategy = parseStrategy(strategy);
+            options.persistentCache = persistentCache;
+            options.cacheDirectory = cacheDirectory;
+            new (self) PyEngine(options);
+          },
+          nb::arg("cache_capacity") = 256, nb::arg("constant_extents") = true,
+          nb::arg("max_vector_bits") = 0, nb::arg("contraction_paths") = true,
+          nb::arg("strategy") = "auto", nb::arg("persistent_cache") = true,
+          nb::arg("cache_directory") = "")
+      .def(
+          "einsum",
+          [](PyEngine& self, const std::string& subscripts, nb::handle inputs, nb::handle out,
+             std::complex<double> alpha, std::complex<double> beta,
+             std::optional<int> threads) -> nb::object {
+            InputViews read = readInputs(inputs, "einsum");
+            const std::vector<TensorView>& in = read.views;
+            RunOptions options = runOptions(alpha, beta, threads);
+            if (out.is_none())
+              return einsumNew(self, subscripts, in, options);
+            OutputArray imported;
+            TensorView outView = readOutput(out, imported, "einsum out=");
+            nb::gil_scoped_release release;
+            self.engine.einsum(subscripts, in, outView, options);
+            return nb::none();
+          },
+          nb::arg("subscripts"), nb::arg("inputs"), nb::arg("out").none() = nb::none(),
+          nb::arg("alpha") = 1.0, nb::arg("beta") = 0.0, nb::arg("threads").none() = nb::none())
+      .def(
+          "try_einsum",
+          [](PyEngine& self, const std::string& subscripts, nb::handle inputs) -> nb::object {
+            // numpy.einsum's common call in one step: numpy arrays of one dtype einjit computes,
+            // no options. None tells the caller to take the general path.
+            std::optional<std::vector<TensorView>> in = readUniformNumpy(inputs);
+            if (!in)
+              return nb::none();
+            return scalarIfZeroDim(einsumNew(self, subscripts, *in, RunOptions{}));
+          },
+          nb::arg("subscripts"), nb::arg("inputs"))
+      .def(
+          "plan",
+          [](PyEngine& self, const std::string& expression, const std::vector<Shape>& shapes,
+             const std::string& dtype, bool legacyBatchDot) {
+            DType d = parseDTypeName(dtype);
+            nb::gil_scoped_release release;
+            return self.engine.plan(expression, shapes, d,
+                                    CallOptions{.legacyBatchDot = legacyBatchDot});
+          },
+          nb::arg("expression"), nb::arg("shapes"), nb::arg("dtype"),
+          nb::arg("legacy_batch_dot") = false)
+      .def(
+          "explain",
+          [](PyEngine& self, const std::string& expression, const std::vector<Shape>& shapes,
+             std::optional<std::string> dtype, bool legacyBatchDot, const std::string& emit) {
+            std::optional<DType> d;
+            if (dtype)
+              d = parseDTypeName(*dtype);
+            nb::gil_scoped_release release;
+            ExplainResult result =
+                explainCall(self.engine, expression, shapes, d, legacyBatchDot, emit);
+            return std::make_pair(result.text, result.json);
+          },
+          nb::arg("expression"), nb::arg("shapes"), nb::arg("dtype").none() = nb::none(),
+          nb::arg("legacy_batch_dot") = false, nb::arg("emit") = "")
+      .def("statistics",
+           [](const PyEngine& self) { return statisticsDict(self.engine.statistics()); })
+      .def_prop_ro("target", [](const PyEngine& self) { return self.engine.targetDescription(); });
+
+  m.def("call_operand_names",
+        [](const std::string& expression) { return callOperandNames(expression); });
+}
+
+} // namespace einjit::python

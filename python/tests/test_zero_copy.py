@@ -1,0 +1,81 @@
+"""Arrays are read in place through their strides and out= is written in place: views,
+transposes, negative and zero strides, DLPack-only objects, torch tensors."""
+
+import numpy as np
+import pytest
+
+import einjit
+
+
+def test_views_negative_and_zero_strides():
+    base = np.arange(60.0).reshape(6, 10)
+    cases = [base[::2, 1::3], base.T, base[::-1, ::-2], np.broadcast_to(np.arange(10.0), (6, 10))]
+    for a in cases:
+        # A compiled transpose (einsum("ij->ji", a) is a numpy view, as numpy's is).
+        np.testing.assert_array_equal(einjit.compile("ij->ji", a.shape, dtype="float64")(a), a.T)
+        np.testing.assert_allclose(einjit.einsum("ij,ij->i", a, a), np.einsum("ij,ij->i", a, a))
+
+
+def test_plan_reads_the_callers_memory():
+    plan = einjit.compile("ij,jk->ik", (3, 4), (4, 2), dtype="float64")
+    a, b = np.ones((3, 4)), np.ones((4, 2))
+    np.testing.assert_array_equal(plan(a, b), np.full((3, 2), 4.0))
+    a[0, :] = 2.0  # the next run reads the new values: nothing was copied aside
+    np.testing.assert_array_equal(plan(a, b)[0], [8.0, 8.0])
+    reversed_view = a[::-1]  # a negative stride
+    np.testing.assert_array_equal(plan(reversed_view, b)[2], [8.0, 8.0])
+
+
+def test_out_written_in_place_through_strides():
+    a, b = np.random.default_rng(1).standard_normal((2, 3, 4, 5))[:2, :, :, 0], np.ones((4, 6))
+    storage = np.zeros((6, 3, 2))
+    out = storage.transpose(2, 1, 0)[:, :, :]  # (2, 3, 6) with non-C strides
+    assert einjit.einsum("bik,kj->bij", a, b, out=out) is out
+    assert np.shares_memory(out, storage)
+    np.testing.assert_allclose(storage.transpose(2, 1, 0), np.einsum("bik,kj->bij", a, b))
+
+
+def test_out_overlapping_an_input_is_still_right():
+    a = np.arange(9.0).reshape(3, 3)
+    expected = a @ a
+    einjit.einsum("ij,jk->ik", a, a, out=a)
+    np.testing.assert_array_equal(a, expected)
+
+
+class DLPackOnly:
+    """A foreign framework's CPU array: only the DLPack protocol."""
+
+    def __init__(self, array):
+        self._array = array
+        self.shape = array.shape
+
+    def __dlpack__(self, **kwargs):
+        return self._array.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._array.__dlpack_device__()
+
+
+def test_dlpack_objects():
+    a = np.arange(12.0).reshape(3, 4)
+    wrapped = DLPackOnly(a)
+    np.testing.assert_array_equal(einjit.einsum("ij->j", wrapped), a.sum(0))
+    plan = einjit.compile("ij->j", (3, 4), dtype="float64")
+    np.testing.assert_array_equal(plan(wrapped), a.sum(0))
+    a[0, 0] = 100.0
+    np.testing.assert_array_equal(plan(wrapped), a.sum(0))
+
+
+def test_torch_tensors():
+    torch = pytest.importorskip("torch")
+    x = torch.arange(24, dtype=torch.float32).reshape(2, 3, 4)
+    y = torch.arange(24, dtype=torch.float32).reshape(2, 3, 4).transpose(1, 2)  # a strided view
+    out = einjit.einsum("bik,bkj->bij", x, y)
+    assert isinstance(out, torch.Tensor)
+    torch.testing.assert_close(out, torch.einsum("bik,bkj->bij", x, y))
+    out = einjit.call("K.batch_dot(x, y, axes=[2, 1])", x, y)
+    assert isinstance(out, torch.Tensor)
+    plan = einjit.compile("bik,bkj->bij", (2, 3, 4), (2, 4, 3))
+    result = plan(x, y)
+    assert isinstance(result, torch.Tensor)
+    torch.testing.assert_close(result, torch.einsum("bik,bkj->bij", x, y))
