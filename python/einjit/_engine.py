@@ -120,21 +120,36 @@ class Engine:
     constant_extents extents compiled in (True) or read at run time (False)
     contraction_paths three or more operands as pairwise steps when cheaper
     max_vector_bits  caps the vector width (0: the host's widest)
+    target           None: $EINJIT_TARGET, else the host; or an LLVM CPU name ('x86-64-v3',
+                     'x86-64-v4', 'znver4', 'sapphirerapids', ...): any target explains, its
+                     kernels run only where this CPU has its features
+    cache_sizes      None: $EINJIT_CACHE_SIZES, else the host's; or (l1d, l2, l3) in bytes,
+                     which the schedule sizes its blocks against
+    tune             'estimate' (schedules from the cost figures; $EINJIT_TUNE may say
+                     otherwise) or 'measure' / 'measure:MS' (every applicable strategy timed on
+                     the real shapes, within MS milliseconds, the fastest kept, on disk too)
     """
 
     def __init__(self, cache_capacity=256, cache_dir=None, strategy="auto",
-                 constant_extents=True, contraction_paths=True, max_vector_bits=0):
+                 constant_extents=True, contraction_paths=True, max_vector_bits=0,
+                 target=None, cache_sizes=None, tune="estimate"):
         if strategy not in _STRATEGIES:
             raise ValueError(f"strategy must be one of {', '.join(_STRATEGIES)}, "
                              f"not {strategy!r}")
         persistent = cache_dir is not False and cache_dir != "off"
         directory = str(cache_dir) if persistent and cache_dir is not None else ""
+        if cache_sizes is None:
+            cache_sizes = (0, 0, 0)
+        if len(cache_sizes) != 3 or any(int(size) < 0 for size in cache_sizes):
+            raise ValueError(f"cache_sizes must be (l1d, l2, l3) in bytes, not {cache_sizes!r}")
+        l1d, l2, l3 = (int(size) for size in cache_sizes)
         self._engine = _einjit.Engine(cache_capacity=int(cache_capacity),
                                       constant_extents=bool(constant_extents),
                                       max_vector_bits=int(max_vector_bits),
                                       contraction_paths=bool(contraction_paths),
                                       strategy=strategy, persistent_cache=persistent,
-                                      cache_directory=directory)
+                                      cache_directory=directory, target=target or "",
+                                      l1d=l1d, l2=l2, l3=l3, tune=str(tune))
         self._plans = {}
         self._capacity = max(int(cache_capacity), 1)
         self._lock = threading.Lock()

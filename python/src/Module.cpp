@@ -213,7 +213,8 @@ NB_MODULE(_einjit, m) {
           "__init__",
           [](PyEngine* self, std::size_t cacheCapacity, bool constantExtents,
              unsigned maxVectorBits, bool contractionPaths, const std::string& strategy,
-             bool persistentCache, const std::string& cacheDirectory) {
+             bool persistentCache, const std::string& cacheDirectory, const std::string& target,
+             std::size_t l1d, std::size_t l2, std::size_t l3, const std::string& tune) {
             EngineOptions options;
             options.cacheCapacity = cacheCapacity;
             options.constantExtents = constantExtents;
@@ -222,12 +223,16 @@ NB_MODULE(_einjit, m) {
             options.strategy = parseStrategy(strategy);
             options.persistentCache = persistentCache;
             options.cacheDirectory = cacheDirectory;
+            options.target = target;
+            options.cacheSizes = {l1d, l2, l3};
+            parseTuning(tune, options, "tune");
             new (self) PyEngine(options);
           },
           nb::arg("cache_capacity") = 256, nb::arg("constant_extents") = true,
           nb::arg("max_vector_bits") = 0, nb::arg("contraction_paths") = true,
           nb::arg("strategy") = "auto", nb::arg("persistent_cache") = true,
-          nb::arg("cache_directory") = "")
+          nb::arg("cache_directory") = "", nb::arg("target") = "", nb::arg("l1d") = 0,
+          nb::arg("l2") = 0, nb::arg("l3") = 0, nb::arg("tune") = "estimate")
       .def(
           "einsum",
           [](PyEngine& self, const std::string& subscripts, nb::handle inputs, nb::handle out,
