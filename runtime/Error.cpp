@@ -6,6 +6,11 @@ namespace einjit {
 
 namespace {
 
+/// Texts up to this length are shown whole under an error's message.
+constexpr std::size_t kWholeSource = 200;
+/// Of a longer text, the characters shown on each side of the span.
+constexpr std::size_t kContext = 60;
+
 std::string render(const std::string& message, const std::string& source,
                    std::optional<SourceSpan> span) {
   if (!span)
@@ -13,8 +18,20 @@ std::string render(const std::string& message, const std::string& source,
   // A span may point just past the text (a missing '->' or operand): clamp both ends to it.
   std::size_t begin = std::min(span->begin, source.size());
   std::size_t end = std::min(span->end, source.size());
-  std::size_t width = end > begin ? end - begin : 1;
-  return message + "\n  " + source + "\n  " + std::string(begin, ' ') + std::string(width, '^');
+  if (source.size() <= kWholeSource) {
+    std::size_t width = end > begin ? end - begin : 1;
+    return message + "\n  " + source + "\n  " + std::string(begin, ' ') + std::string(width, '^');
+  }
+  // A long text (a hostile einsum string, a call text of thousands of operands) shows a window
+  // around the span, so that the message stays a few lines whatever the input's size.
+  std::size_t start = begin > kContext ? begin - kContext : 0;
+  std::size_t stop = std::min(source.size(), std::max(end, begin + 1) + kContext);
+  std::string shown = (start > 0 ? "..." : "") + source.substr(start, stop - start) +
+                      (stop < source.size() ? "..." : "");
+  std::size_t column = begin - start + (start > 0 ? 3 : 0);
+  std::size_t width = end > begin ? std::min(end, stop) - begin : 1;
+  return message + "\n  " + shown + "\n  " + std::string(column, ' ') + std::string(width, '^') +
+         "\n  (column " + std::to_string(begin + 1) + " of " + std::to_string(source.size()) + ")";
 }
 
 } // namespace
@@ -53,6 +70,8 @@ std::string_view errorKindName(ErrorKind kind) {
     return "unsupported";
   case ErrorKind::Internal:
     return "internal";
+  case ErrorKind::Resource:
+    return "resource";
   }
   return "unknown";
 }

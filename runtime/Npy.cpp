@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <sys/stat.h>
 
 namespace einjit {
 
@@ -25,10 +26,21 @@ namespace {
 
 constexpr std::string_view kMagic = "\x93NUMPY";
 
+/// A header as quoted in a message: at most 200 characters of it.
+std::string excerpt(std::string_view header) {
+  constexpr std::size_t kShown = 200;
+  if (header.size() <= kShown)
+    return std::string(header);
+  return std::string(header.substr(0, kShown)) + "... (" + std::to_string(header.size()) +
+         " characters)";
+}
+
 /// Builds Error(Io) messages that start with the call and the file.
 class NpyFailure {
 public:
   NpyFailure(std::string call, std::string what) : prefix_(call + ": " + what + ": ") {}
+  /// "readNpy: FILE: ", for errors of another kind than Io.
+  const std::string& prefix() const { return prefix_; }
   [[noreturn]] void operator()(const std::string& message) const {
     throw Error(ErrorKind::Io, prefix_ + message);
   }
@@ -89,7 +101,7 @@ private:
     std::string found =
         pos_ < text_.size() ? "'" + std::string(1, text_[pos_]) + "'" : "the end of the header";
     fail_("bad header: expected " + expected + " at offset " + std::to_string(pos_) + ", found " +
-          found + " in " + std::string(text_));
+          found + " in " + excerpt(text_));
   }
 
   void expect(char c) {
@@ -115,14 +127,14 @@ private:
   std::int64_t parseExtent() {
     skipSpaces();
     if (peek() == '-')
-      fail_("bad header: negative extent in shape " + std::string(text_));
+      fail_("bad header: negative extent in shape " + excerpt(text_));
     if (peek() < '0' || peek() > '9')
       unexpected("an extent");
     std::int64_t value = 0;
     while (peek() >= '0' && peek() <= '9') {
       int digit = peek() - '0';
       if (value > (std::numeric_limits<std::int64_t>::max() - digit) / 10)
-        fail_("bad header: extent too large in shape " + std::string(text_));
+        fail_("bad header: extent too large in shape " + excerpt(text_));
       value = value * 10 + digit;
       ++pos_;
     }
@@ -219,8 +231,22 @@ std::uint32_t littleEndian(std::string_view bytes) {
   return value;
 }
 
-Tensor parse(const std::string& bytes, const NpyFailure& fail) {
-  if (bytes.size() < kMagic.size() + 2 || bytes.compare(0, kMagic.size(), kMagic) != 0)
+/// What a .npy header declares, and where the data starts.
+struct NpyHeader {
+  DType dtype = DType::f32;
+  Shape shape;
+  bool fortran = false;
+  std::size_t dataOffset = 0;
+  std::uint64_t dataBytes = 0;
+};
+
+/// The bytes of the fixed prefix (magic, version, header length) of a .npy file: 10 or 12.
+constexpr std::size_t kLongestPrefix = 12;
+
+/// Reads the fixed prefix; returns the offset of the data, i.e. the prefix plus the header
+/// length, after checking the length against limits::maxNpyHeaderBytes.
+std::size_t headerEnd(std::string_view bytes, const NpyFailure& fail) {
+  if (bytes.size() < kMagic.size() + 2 || bytes.substr(0, kMagic.size()) != kMagic)
     fail("not a .npy file (bad magic: it does not start with \"\\x93NUMPY\")");
   int major = static_cast<unsigned char>(bytes[6]);
   int minor = static_cast<unsigned char>(bytes[7]);
@@ -232,11 +258,22 @@ Tensor parse(const std::string& bytes, const NpyFailure& fail) {
   if (bytes.size() < headerStart)
     fail("truncated header: expected " + std::to_string(headerStart) + " bytes, found " +
          std::to_string(bytes.size()));
-  std::size_t headerLength = littleEndian(std::string_view(bytes).substr(8, lengthBytes));
-  if (bytes.size() - headerStart < headerLength)
-    fail("truncated header: expected " + std::to_string(headerLength) + " bytes of header, found " +
-         std::to_string(bytes.size() - headerStart));
-  std::string_view header = std::string_view(bytes).substr(headerStart, headerLength);
+  std::size_t headerLength = littleEndian(bytes.substr(8, lengthBytes));
+  if (headerLength > limits::maxNpyHeaderBytes)
+    throw Error(ErrorKind::Resource,
+                fail.prefix() + "the header declares " + std::to_string(headerLength) +
+                    " bytes, more than the limit " + std::to_string(limits::maxNpyHeaderBytes));
+  return headerStart + headerLength;
+}
+
+/// Parses the header of `bytes`, which hold at least headerEnd(bytes) bytes.
+NpyHeader parseHeader(std::string_view bytes, const NpyFailure& fail) {
+  std::size_t end = headerEnd(bytes, fail);
+  std::size_t headerStart = bytes[6] == 1 ? 10 : 12;
+  if (bytes.size() < end)
+    fail("truncated header: expected " + std::to_string(end - headerStart) +
+         " bytes of header, found " + std::to_string(bytes.size() - headerStart));
+  std::string_view header = bytes.substr(headerStart, end - headerStart);
 
   std::map<std::string, HeaderValue> entries = HeaderParser(header, fail).parseDict();
   const std::map<std::string, HeaderValue::Kind> expected{
@@ -256,11 +293,17 @@ Tensor parse(const std::string& bytes, const NpyFailure& fail) {
             : kind == HeaderValue::Kind::Bool ? "True or False"
                                               : "a tuple"));
   }
-  DType dtype = dtypeOfDescr(entries["descr"].text, fail);
-  const Shape& shape = entries["shape"].tuple;
-  bool fortran = entries["fortran_order"].flag;
-
-  std::size_t itemSize = dtypeSize(dtype);
+  NpyHeader result;
+  result.dtype = dtypeOfDescr(entries["descr"].text, fail);
+  result.shape = entries["shape"].tuple;
+  result.fortran = entries["fortran_order"].flag;
+  result.dataOffset = end;
+  const Shape& shape = result.shape;
+  if (shape.size() > limits::maxRank)
+    throw Error(ErrorKind::Resource, fail.prefix() + "the shape has rank " +
+                                         std::to_string(shape.size()) + ", more than the limit " +
+                                         std::to_string(limits::maxRank));
+  std::size_t itemSize = dtypeSize(result.dtype);
   std::uint64_t elements = 1;
   for (std::int64_t extent : shape) {
     if (extent != 0 && elements > std::numeric_limits<std::uint64_t>::max() / itemSize /
@@ -268,15 +311,43 @@ Tensor parse(const std::string& bytes, const NpyFailure& fail) {
       fail("shape " + shapeToPython(shape) + " is too large");
     elements *= static_cast<std::uint64_t>(extent);
   }
-  std::uint64_t dataBytes = elements * itemSize;
-  std::uint64_t available = bytes.size() - headerStart - headerLength;
-  if (available < dataBytes)
-    fail("truncated data: shape " + shapeToPython(shape) + " of " + descriptorOf(dtype) +
-         " needs " + std::to_string(dataBytes) + " bytes, found " + std::to_string(available));
-  Tensor tensor(dtype, shape, fortran ? Tensor::Order::F : Tensor::Order::C);
-  if (dataBytes > 0)
-    std::memcpy(tensor.data(), bytes.data() + headerStart + headerLength, dataBytes);
+  if (elements > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    fail("shape " + shapeToPython(shape) + " is too large");
+  result.dataBytes = elements * itemSize;
+  return result;
+}
+
+/// Fails unless `available` bytes hold the declared data; then checks the memory limit.
+void checkData(const NpyHeader& header, std::uint64_t available, const NpyFailure& fail) {
+  if (available < header.dataBytes)
+    fail("truncated data: shape " + shapeToPython(header.shape) + " of " +
+         descriptorOf(header.dtype) + " needs " + std::to_string(header.dataBytes) +
+         " bytes, found " + std::to_string(available));
+  limits::checkAllocation(header.dataBytes, fail.prefix() + "the data");
+}
+
+Tensor emptyTensor(const NpyHeader& header) {
+  return Tensor(header.dtype, header.shape, header.fortran ? Tensor::Order::F : Tensor::Order::C);
+}
+
+Tensor parse(const std::string& bytes, const NpyFailure& fail) {
+  NpyHeader header = parseHeader(bytes, fail);
+  checkData(header, bytes.size() - header.dataOffset, fail);
+  Tensor tensor = emptyTensor(header);
+  if (header.dataBytes > 0)
+    std::memcpy(tensor.data(), bytes.data() + header.dataOffset, header.dataBytes);
   return tensor;
+}
+
+/// Appends up to `count` bytes of `file` to `bytes`; returns false at the end of the file.
+bool readSome(std::FILE* file, std::string& bytes, std::size_t count, const NpyFailure& fail) {
+  std::size_t start = bytes.size();
+  bytes.resize(start + count);
+  std::size_t got = std::fread(bytes.data() + start, 1, count, file);
+  bytes.resize(start + got);
+  if (std::ferror(file))
+    fail(std::string("cannot read: ") + std::strerror(errno));
+  return got == count;
 }
 
 } // namespace
@@ -292,13 +363,40 @@ Tensor readNpy(const std::string& path) {
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
   if (!file)
     fail(std::string("cannot open: ") + std::strerror(errno));
-  std::string bytes;
-  char buffer[1 << 16];
-  while (std::size_t count = std::fread(buffer, 1, sizeof buffer, file.get()))
-    bytes.append(buffer, count);
-  if (std::ferror(file.get()))
-    fail(std::string("cannot read: ") + std::strerror(errno));
-  return parse(bytes, fail);
+  // The header first, then the data straight into the tensor: nothing the size of the declared
+  // data is allocated before the file is known to hold it.
+  std::string prefix;
+  readSome(file.get(), prefix, kLongestPrefix, fail);
+  std::size_t end = headerEnd(prefix, fail);
+  if (end > prefix.size())
+    readSome(file.get(), prefix, end - prefix.size(), fail);
+  NpyHeader header = parseHeader(prefix, fail);
+
+  struct stat status {};
+  if (fstat(fileno(file.get()), &status) == 0 && S_ISREG(status.st_mode)) {
+    std::uint64_t size = static_cast<std::uint64_t>(status.st_size);
+    checkData(header, size > header.dataOffset ? size - header.dataOffset : 0, fail);
+    Tensor tensor = emptyTensor(header);
+    std::size_t got =
+        header.dataBytes > 0 ? std::fread(tensor.data(), 1, header.dataBytes, file.get()) : 0;
+    if (std::ferror(file.get()))
+      fail(std::string("cannot read: ") + std::strerror(errno));
+    if (got < header.dataBytes) // the file shrank while we read it
+      fail("truncated data: shape " + shapeToPython(header.shape) + " of " +
+           descriptorOf(header.dtype) + " needs " + std::to_string(header.dataBytes) +
+           " bytes, found " + std::to_string(got));
+    return tensor;
+  }
+  // A pipe or a device: its size is known only at its end, so read what is there (never more
+  // than the header declares plus one block) before allocating the tensor.
+  std::string data;
+  while (data.size() <= header.dataBytes && readSome(file.get(), data, 1 << 16, fail)) {
+  }
+  checkData(header, data.size(), fail);
+  Tensor tensor = emptyTensor(header);
+  if (header.dataBytes > 0)
+    std::memcpy(tensor.data(), data.data(), header.dataBytes);
+  return tensor;
 }
 
 std::string formatNpy(const TensorView& tensor) {

@@ -2,18 +2,74 @@
 
 #include "einjit/error.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <new>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
 
 namespace einjit {
+
+namespace limits {
+
+namespace {
+
+std::uint64_t measureMemory() {
+  std::uint64_t bytes = std::numeric_limits<std::uint64_t>::max();
+  struct sysinfo info {};
+  if (sysinfo(&info) == 0 && info.totalram > 0) {
+    std::uint64_t unit = info.mem_unit > 0 ? info.mem_unit : 1;
+    bytes = (static_cast<std::uint64_t>(info.totalram) + info.totalswap) * unit;
+  }
+  for (int resource : {RLIMIT_AS, RLIMIT_DATA}) {
+    struct rlimit limit {};
+    if (getrlimit(resource, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+      bytes = std::min<std::uint64_t>(bytes, limit.rlim_cur);
+  }
+  return bytes;
+}
+
+std::string bytesText(std::uint64_t bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double value = static_cast<double>(bytes);
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < std::size(units)) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[64];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+  return text;
+}
+
+} // namespace
+
+std::uint64_t memoryBytes() {
+  static const std::uint64_t bytes = measureMemory();
+  return bytes;
+}
+
+void checkAllocation(std::uint64_t bytes, std::string_view what) {
+  if (bytes > memoryBytes())
+    throw Error(ErrorKind::Resource, std::string(what) + " needs " + std::to_string(bytes) +
+                                         " bytes (" + bytesText(bytes) +
+                                         "), more than this machine's memory (" +
+                                         bytesText(memoryBytes()) + ")");
+}
+
+} // namespace limits
 
 Strides rowMajorStrides(const Shape& shape) {
   Strides strides(shape.size());
   std::int64_t step = 1;
   for (std::size_t d = shape.size(); d-- > 0;) {
     strides[d] = step;
-    step *= shape[d] > 0 ? shape[d] : 1;
+    if (d > 0 && __builtin_mul_overflow(step, shape[d] > 0 ? shape[d] : 1, &step))
+      throw Error(ErrorKind::Shape, "the row-major strides of shape " + shapeToPython(shape) +
+                                        " overflow 64 bits at axis " + std::to_string(d - 1));
   }
   return strides;
 }
@@ -23,23 +79,33 @@ Strides columnMajorStrides(const Shape& shape) {
   std::int64_t step = 1;
   for (std::size_t d = 0; d < shape.size(); ++d) {
     strides[d] = step;
-    step *= shape[d] > 0 ? shape[d] : 1;
+    if (d + 1 < shape.size() && __builtin_mul_overflow(step, shape[d] > 0 ? shape[d] : 1, &step))
+      throw Error(ErrorKind::Shape, "the column-major strides of shape " + shapeToPython(shape) +
+                                        " overflow 64 bits at axis " + std::to_string(d + 1));
   }
   return strides;
 }
 
 std::int64_t elementCount(const Shape& shape) {
+  return elementCount(shape, "a tensor");
+}
+
+std::int64_t elementCount(const Shape& shape, std::string_view what) {
+  if (shape.size() > limits::maxRank)
+    throw Error(ErrorKind::Resource, std::string(what) + " has rank " +
+                                         std::to_string(shape.size()) + ", more than the limit " +
+                                         std::to_string(limits::maxRank));
   std::int64_t count = 1;
-  for (std::size_t d = 0; d < shape.size(); ++d) {
+  for (std::size_t d = 0; d < shape.size(); ++d)
     if (shape[d] < 0)
-      throw Error(ErrorKind::Shape, "extent " + std::to_string(shape[d]) + " of axis " +
-                                        std::to_string(d) + " in shape " + shapeToPython(shape) +
-                                        " is negative");
-    if (shape[d] != 0 && count > std::numeric_limits<std::int64_t>::max() / shape[d])
-      throw Error(ErrorKind::Shape, "shape " + shapeToPython(shape) +
-                                        " has more elements than a 64-bit count can hold");
-    count *= shape[d];
-  }
+      throw Error(ErrorKind::Shape, std::string(what) + ": extent " + std::to_string(shape[d]) +
+                                        " of axis " + std::to_string(d) + " is negative");
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    if (__builtin_mul_overflow(count, shape[d], &count))
+      throw Error(ErrorKind::Shape,
+                  std::string(what) + " of shape " + shapeToPython(shape) +
+                      " has more elements than a 64-bit count can hold (from axis " +
+                      std::to_string(d) + ", extent " + std::to_string(shape[d]) + ")");
   return count;
 }
 
@@ -82,18 +148,27 @@ constexpr std::align_val_t kStorageAlignment{64};
 } // namespace
 
 Tensor::Tensor(DType dtype, Shape shape, Order order)
-    : dtype_(dtype), shape_(std::move(shape)), order_(order), elements_(elementCount(shape_)) {
+    : dtype_(dtype), shape_(std::move(shape)), order_(order),
+      elements_(elementCount(shape_, "a tensor")) {
   strides_ = order == Order::C ? rowMajorStrides(shape_) : columnMajorStrides(shape_);
-  if (static_cast<std::uint64_t>(elements_) >
-      std::numeric_limits<std::size_t>::max() / 16 / dtypeSize(dtype))
-    throw Error(ErrorKind::Shape, "tensor of shape " + shapeToPython(shape_) + " is too large");
-  std::size_t bytes = byteSize() > 0 ? byteSize() : 1;
+  std::string what =
+      "a tensor of shape " + shapeToPython(shape_) + " and dtype " + std::string(dtypeName(dtype));
+  std::uint64_t wanted = 0;
+  if (__builtin_mul_overflow(static_cast<std::uint64_t>(elements_), dtypeSize(dtype), &wanted))
+    throw Error(ErrorKind::Resource, what + " needs more bytes than a 64-bit size can hold");
+  limits::checkAllocation(wanted, what);
+  std::size_t bytes = wanted > 0 ? static_cast<std::size_t>(wanted) : 1;
   // Cache-line aligned: plain new of a large block returns a page plus 16 bytes, which splits
   // every 64-byte vector access across two lines (G512 f64 ran ~10 % slower from that alone).
-  storage_ =
-      std::shared_ptr<std::byte[]>(new (kStorageAlignment) std::byte[bytes], [](std::byte* bytes) {
-        ::operator delete[](bytes, kStorageAlignment);
-      });
+  std::byte* memory = nullptr;
+  try {
+    memory = new (kStorageAlignment) std::byte[bytes];
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorKind::Resource,
+                what + " needs " + std::to_string(bytes) + " bytes, which could not be allocated");
+  }
+  storage_ = std::shared_ptr<std::byte[]>(
+      memory, [](std::byte* bytes) { ::operator delete[](bytes, kStorageAlignment); });
   std::memset(storage_.get(), 0, bytes);
 }
 

@@ -255,7 +255,7 @@ void writeFile(const std::filesystem::path& path, const std::string& contents) {
     throw Error(ErrorKind::Io, "compile: cannot write " + path.string());
 }
 
-/// The object of `entries`, from the persistent kernel cache (the runtime's, DESIGN.md §3)
+/// The object of `entries`, from the persistent kernel cache (the runtime's, docs/kernel-cache.md)
 /// when it holds one compiled from the same module for the same target, else compiled and
 /// stored there. `cached` is set to the entry's key when the object came from the cache.
 std::string compileThroughCache(const std::string& library,

@@ -1,4 +1,4 @@
-// `einjit demo`: the five questions of SEMANTICS.md section 10, each explained and computed by
+// `einjit demo`: the five questions of docs/semantics.md §10, each explained and computed by
 // the library on numpy-style arange data (nothing here is a stored answer).
 #include "ArrayPrinter.h"
 #include "CommandLine.h"

@@ -10,7 +10,7 @@
 
 namespace einjit::cli {
 
-/// Which K.batch_dot / Dot semantics is the primary result (SEMANTICS.md 8.6).
+/// Which K.batch_dot / Dot semantics is the primary result (docs/semantics.md §8.6).
 enum class BatchDotChoice { Current, Legacy };
 
 /// Parses the value of --batch-dot ("current" or "legacy"); UsageError otherwise.

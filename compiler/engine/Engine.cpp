@@ -209,6 +209,7 @@ Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lo
   ir::verify(program);
   ir::checkProloguesSupported(program, "plan");
   outputShape = program.outputShape();
+  elementCount(outputShape, "plan: the output " + program.outputName);
   hasPrologue.assign(program.operands.size(), false);
   for (const ir::Prologue& prologue : program.prologues)
     hasPrologue[prologue.operand] = true;
@@ -304,6 +305,13 @@ void Plan::run(const std::vector<TensorView>& inputs, const TensorView& out,
 }
 
 Tensor Plan::run(const std::vector<TensorView>& inputs, const RunOptions& options) const {
+  // The output is the one allocation of the call's size: refused by name, before the attempt.
+  std::uint64_t bytes = 0;
+  if (__builtin_mul_overflow(static_cast<std::uint64_t>(elementCount(state_->outputShape)),
+                             dtypeSize(state_->program.dtype), &bytes))
+    bytes = ~std::uint64_t{0};
+  limits::checkAllocation(bytes, "plan.run: the output " + state_->program.outputName +
+                                     " of shape " + shapeToPython(state_->outputShape));
   Tensor out(state_->program.dtype, state_->outputShape);
   run(inputs, out.view(), options);
   return out;

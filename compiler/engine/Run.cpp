@@ -58,6 +58,27 @@ struct ByteRange {
   std::uintptr_t last = 0;
 };
 
+/// Throws Error(Misuse) unless every byte offset a non-empty view's strides reach fits in 64
+/// bits: the kernels, byteRange and the overlap checks add strides times indices unchecked.
+void checkReach(const TensorView& view, const std::string& name) {
+  std::int64_t low = 0;
+  std::int64_t high = 0;
+  auto size = static_cast<std::int64_t>(dtypeSize(view.dtype()));
+  for (std::size_t d = 0; d < view.rank(); ++d) {
+    std::int64_t reach = 0;
+    bool overflow = __builtin_mul_overflow(view.shape()[d] - 1, view.strides()[d], &reach);
+    std::int64_t& side = reach < 0 ? low : high;
+    overflow = overflow || __builtin_add_overflow(side, reach, &side);
+    std::int64_t bytes = 0;
+    overflow = overflow || __builtin_mul_overflow(side, size, &bytes) ||
+               __builtin_add_overflow(bytes, reach < 0 ? 0 : size, &bytes);
+    if (overflow)
+      misuse(name + " has strides " + shapeToPython(view.strides()) + " for shape " +
+             shapeToPython(view.shape()) + ": the offset its axis " + std::to_string(d) +
+             " reaches does not fit in 64 bits.");
+  }
+}
+
 ByteRange byteRange(const TensorView& view) {
   std::int64_t low = 0;
   std::int64_t high = 0;
@@ -185,8 +206,13 @@ void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
     kChecker.checkView(inputs[i], state.inputNames[i],
                        program.operands[state.firstOperandOf[i]].shape, program.dtype);
   kChecker.checkView(out, program.outputName, state.outputShape, program.dtype);
-  if (checkedElements(out) > 0)
+  for (std::size_t i = 0; i < inputs.size(); ++i)
+    if (checkedElements(inputs[i]) > 0)
+      checkReach(inputs[i], state.inputNames[i]);
+  if (checkedElements(out) > 0) {
+    checkReach(out, program.outputName);
     checkOutputMemory(state, inputs, out);
+  }
 }
 
 void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
@@ -266,9 +292,9 @@ void invokeKernel(const PreparedKernel& prepared, DType dtype, const TensorView*
                            beta.data());
   // A packed kernel that could not get its buffers skipped its work (kernels cannot throw).
   if (nest.packed && einjit_rt_scratch_failures() != scratchFailures)
-    throw Error(ErrorKind::Internal,
-                "out of memory: the packed kernel's buffers could not be allocated; the output "
-                "was not written");
+    throw Error(ErrorKind::Resource,
+                "plan.run: out of memory: the packed kernel's buffers could not be allocated; "
+                "the output was not written");
 }
 
 } // namespace einjit

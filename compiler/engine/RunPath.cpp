@@ -22,6 +22,14 @@ void runPath(const Plan::State& state, const std::vector<const TensorView*>& ope
       runPlan(step, inputs, out, options);
       return;
     }
+    // Checked before allocating, so the message names the step (Tensor would too, vaguely).
+    std::uint64_t bytes = 0;
+    if (__builtin_mul_overflow(static_cast<std::uint64_t>(elementCount(step.outputShape)),
+                               dtypeSize(state.program.dtype), &bytes))
+      bytes = ~std::uint64_t{0};
+    limits::checkAllocation(bytes, "plan.run: the temporary " + step.program.outputName +
+                                       " of shape " + shapeToPython(step.outputShape) +
+                                       " (contraction path step " + std::to_string(k) + ")");
     temporaries.emplace_back(state.program.dtype, step.outputShape);
     runPlan(step, inputs, temporaries.back().view(), RunOptions{.threads = options.threads});
   }

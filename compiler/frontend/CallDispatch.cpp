@@ -191,8 +191,15 @@ bool hasLegacyBatchDot(const ParsedCall& call) {
 LoweredCall lowerCall(const ParsedCall& call, const ShapeBinding& shapes,
                       const LowerOptions& options) {
   const CallSignature& signature = callByCanonicalName(call.function);
+  // Binding works per pair of names: bound the count before it (Engine::plan passes any list).
+  std::size_t given = std::max(shapes.positional.size(), shapes.named.size());
+  if (given > limits::maxOperands)
+    throw Error(ErrorKind::Resource, call.function + ": " + std::to_string(given) +
+                                         " shapes, more than the operand limit " +
+                                         std::to_string(limits::maxOperands));
   ParsedCall bound = operandsFromShapes(call, shapes);
   std::vector<Arg> args = bindShapes(bound, shapes);
+  checkOperandLimits(args, bound.function);
   std::vector<std::string> distinct = distinctOperandNames(bound);
   std::vector<std::size_t> sources;
   for (const std::string& name : bound.operandNames)
@@ -204,6 +211,7 @@ LoweredCall lowerCall(const ParsedCall& call, const ShapeBinding& shapes,
     LoweredCall lowered{bound, lowerProgram(bound, signature, args, options), sources, std::nullopt,
                         std::nullopt};
     ir::verify(lowered.program);
+    checkOutputSize(lowered.program, bound.function);
     if (hasLegacy) {
       try {
         lowered.legacy = lowerBatchDot(bound, signature, args, options, BatchDotSemantics::Legacy);
@@ -223,6 +231,7 @@ LoweredCall lowerCall(const ParsedCall& call, const ShapeBinding& shapes,
                       lowerBatchDot(bound, signature, args, options, BatchDotSemantics::Legacy),
                       sources, std::nullopt, std::nullopt};
   ir::verify(lowered.program);
+  checkOutputSize(lowered.program, bound.function);
   return lowered;
 }
 

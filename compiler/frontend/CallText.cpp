@@ -31,7 +31,18 @@ ParsedCall bareEinsum(const std::string& text, std::string subscripts, std::size
   ParsedCall call;
   call.text = text;
   call.function = "np.einsum";
-  call.operandNames = defaultOperandNames(termCount(subscripts));
+  std::size_t terms = termCount(subscripts);
+  if (terms > limits::maxOperands) {
+    // The caret goes under the comma that starts the first term past the limit.
+    std::size_t comma = 0;
+    for (std::size_t seen = 0; seen < limits::maxOperands; ++seen)
+      comma = subscripts.find(',', seen == 0 ? 0 : comma + 1);
+    throw Error(ErrorKind::Resource,
+                "einsum: the subscripts have " + std::to_string(terms) +
+                    " operand terms, more than the limit " + std::to_string(limits::maxOperands),
+                text, SourceSpan{column + comma, column + comma + 1});
+  }
+  call.operandNames = defaultOperandNames(terms);
   call.subscripts = std::move(subscripts);
   call.subscriptsColumn = column;
   return call;
@@ -210,6 +221,10 @@ private:
   // A name may repeat (`a @ a`): it binds one shape or .npy file, and lowerCall gives each
   // occurrence its own IR name.
   void addOperand(const Expr& expr, std::size_t position) {
+    if (call_.operandNames.size() == limits::maxOperands)
+      fail(ErrorKind::Resource,
+           "call text: more than " + std::to_string(limits::maxOperands) + " operands, the limit",
+           expr.span);
     call_.operandNames.push_back(operandName(expr, position));
   }
 
@@ -317,6 +332,7 @@ private:
 } // namespace
 
 ParsedCall parseCall(const std::string& text) {
+  checkTextLength(text, "call text");
   std::size_t begin = 0;
   while (begin < text.size() && isBlank(text[begin]))
     ++begin;

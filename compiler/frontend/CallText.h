@@ -34,7 +34,8 @@ bool hasLegacyBatchDot(const ParsedCall& call);
 /// Parses call text. Accepts the module aliases np./numpy., tf./tensorflow., torch.,
 /// K./keras.backend./tf.keras.backend./tf_keras.backend., keras.layers./tf.keras.layers.,
 /// keras.ops. A text that is not a call is taken as a bare numpy einsum string (quotes optional).
-/// Throws Error(Syntax|Argument) pointing at the offending column.
+/// Throws Error(Syntax|Argument) pointing at the offending column, Error(Resource) past
+/// limits::maxTextLength characters, limits::maxOperands operands or limits::maxNesting levels.
 ParsedCall parseCall(const std::string& text);
 
 /// Operand shapes, positional ("2x3x4,2x3x4") or by name ("x=2x3x4,y=2x3x4"); "scalar" or an
@@ -43,7 +44,9 @@ struct ShapeBinding {
   std::vector<Shape> positional;
   std::map<std::string, Shape> named;
 };
-/// Parses the --shapes syntax. Refuses zero, negative and overflowing extents with Error(Shape).
+/// Parses the --shapes syntax. Refuses zero, negative and overflowing extents with Error(Shape);
+/// more than limits::maxRank axes, limits::maxOperands shapes or limits::maxTextLength characters
+/// with Error(Resource).
 ShapeBinding parseShapes(const std::string& text);
 
 struct LowerOptions {

@@ -360,11 +360,9 @@ ir::IndexProgram lower(const EinsumSubscripts& parsed, const ExpandedEinsum& dim
   return program;
 }
 
-} // namespace
-
-ir::IndexProgram einsum(std::string_view subscripts, const std::vector<Arg>& operands, DType dtype,
-                        EinsumDialect dialect) {
-  checkOperandNames(operands, einsumMessagePrefix(dialect));
+/// einsum() after the limit checks: parse, check as the dialect does, lower.
+ir::IndexProgram lowerEinsum(std::string_view subscripts, const std::vector<Arg>& operands,
+                             DType dtype, EinsumDialect dialect) {
   switch (dialect) {
   case EinsumDialect::Numpy: {
     EinsumSubscripts parsed = parseNumpyEinsum(subscripts, operands);
@@ -392,6 +390,20 @@ ir::IndexProgram einsum(std::string_view subscripts, const std::vector<Arg>& ope
   }
   }
   throw Error(ErrorKind::Internal, "einsum: unknown dialect");
+}
+
+} // namespace
+
+ir::IndexProgram einsum(std::string_view subscripts, const std::vector<Arg>& operands, DType dtype,
+                        EinsumDialect dialect) {
+  std::string who = einsumMessagePrefix(dialect);
+  who.resize(who.size() - 2); // without ": "
+  checkTextLength(subscripts, who);
+  checkOperandLimits(operands, who);
+  checkOperandNames(operands, einsumMessagePrefix(dialect));
+  ir::IndexProgram program = lowerEinsum(subscripts, operands, dtype, dialect);
+  checkOutputSize(program, who);
+  return program;
 }
 
 } // namespace einjit::frontend

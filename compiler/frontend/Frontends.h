@@ -22,6 +22,19 @@ struct Arg {
 /// Default operand names: x, y for two operands; x, y, z for three; x0, x1, … beyond.
 std::vector<std::string> defaultOperandNames(std::size_t count);
 
+// ---- limits on hostile input (docs/LIMITS.md; the values are in einjit/tensor.h) -------------
+
+/// Throws Error(Resource), the caret past the limit, when `text` is longer than
+/// limits::maxTextLength; `what` names the text in the message ("einsum", "call text").
+void checkTextLength(std::string_view text, const std::string& what);
+/// Throws Error(Resource) for more than limits::maxOperands operands or an operand of rank past
+/// limits::maxRank, Error(Shape) naming the operand and axis for a negative extent or an element
+/// count past 64 bits. `who` starts the message ("einsum", "np.tensordot").
+void checkOperandLimits(const std::vector<Arg>& operands, const std::string& who);
+/// Throws Error(Shape) naming the output when its element count overflows 64 bits (an outer
+/// product of two large operands), Error(Resource) when its rank passes limits::maxRank.
+void checkOutputSize(const ir::IndexProgram& program, const std::string& who);
+
 // ---- einsum (docs/semantics.md §2) --------------------------------------------------------------
 
 /// Whose rules: numpy's C implementation (the spec's default) or torch.einsum (ellipsis dims may

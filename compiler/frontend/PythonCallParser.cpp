@@ -6,6 +6,8 @@
 //             | '[' items ']' | '(' items ')'
 #include "frontend/PythonCallParser.h"
 
+#include "einjit/tensor.h"
+
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -201,9 +203,34 @@ private:
     take();
   }
 
+  /// Counts nesting levels entered in one parse function; they end with it. Each bracket, call
+  /// and `@` is a level of the tree that later walks recurse through, so past
+  /// limits::maxNesting the parse stops with Error(Resource) instead of the stack.
+  class Nesting {
+  public:
+    explicit Nesting(Parser& parser) : parser_(parser), saved_(parser.depth_) {}
+    ~Nesting() { parser_.depth_ = saved_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+    void enter(SourceSpan span) {
+      if (++parser_.depth_ > limits::maxNesting)
+        throw Error(ErrorKind::Resource,
+                    "call text: nested more than " + std::to_string(limits::maxNesting) +
+                        " levels deep (brackets, calls and '@'), the limit",
+                    parser_.text_, span);
+    }
+
+  private:
+    Parser& parser_;
+    std::size_t saved_;
+  };
+
   Expr expression() {
+    Nesting nesting(*this);
+    nesting.enter(peek().span);
     Expr left = postfix();
     while (isPunct("@")) {
+      nesting.enter(peek().span);
       take();
       Expr right = postfix();
       Expr product;
@@ -217,8 +244,10 @@ private:
   }
 
   Expr postfix() {
+    Nesting nesting(*this);
     Expr expr = primary();
     while (isPunct("(")) {
+      nesting.enter(peek().span);
       take();
       Expr call;
       call.kind = Expr::Kind::Call;
@@ -365,6 +394,7 @@ private:
   const std::string& text_;
   std::vector<Token> tokens_;
   std::size_t pos_ = 0;
+  std::size_t depth_ = 0;
 };
 
 } // namespace

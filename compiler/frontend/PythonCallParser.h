@@ -26,7 +26,9 @@ struct Expr {
   SourceSpan keywordSpan;             ///< where that keyword is written
 };
 
-/// Parses `text` as one expression. Throws Error(Syntax) with a caret at the offending column.
+/// Parses `text` as one expression. Throws Error(Syntax) with a caret at the offending column;
+/// Error(Resource) at the level past limits::maxNesting (brackets, calls, `@`), so that neither
+/// the parser nor a later walk of the tree recurses deeper.
 Expr parseExpression(const std::string& text);
 
 /// True when the node is a Python literal (possibly nested in lists and tuples).

@@ -28,7 +28,10 @@ public:
       std::size_t end = text_.find(',', begin);
       if (end == std::string::npos)
         end = text_.size();
-      ++position;
+      if (++position > limits::maxOperands)
+        fail(ErrorKind::Resource,
+             "more than " + std::to_string(limits::maxOperands) + " shapes, the operand limit",
+             {begin, std::max(end, begin + 1)});
       Item item = parseItem(begin, end, position);
       if (item.named) {
         if (anyPositional)
@@ -96,6 +99,10 @@ private:
       std::size_t extentEnd = text_.find('x', extentBegin);
       if (extentEnd == std::string::npos || extentEnd > end)
         extentEnd = end;
+      if (axis == limits::maxRank)
+        fail(ErrorKind::Resource,
+             operand + ": more than " + std::to_string(limits::maxRank) + " axes, the limit",
+             {extentBegin, std::max(extentEnd, extentBegin + 1)});
       item.shape.push_back(extent(extentBegin, extentEnd, operand, axis));
       if (extentEnd == end)
         break;
@@ -156,6 +163,7 @@ private:
 } // namespace
 
 ShapeBinding parseShapes(const std::string& text) {
+  checkTextLength(text, "--shapes");
   return ShapeParser(text).run();
 }
 

@@ -32,8 +32,9 @@ public:
     end_ = std::min(line_.find('#'), line_.size());
   }
 
-  [[noreturn]] void failAt(std::size_t begin, std::size_t end, const std::string& message) const {
-    throw Error(ErrorKind::Syntax,
+  [[noreturn]] void failAt(std::size_t begin, std::size_t end, const std::string& message,
+                           ErrorKind kind = ErrorKind::Syntax) const {
+    throw Error(kind,
                 "line " + std::to_string(lineNumber_) + ", column " + std::to_string(begin + 1) +
                     ": " + message,
                 std::string(line_), SourceSpan{begin, std::max(end, begin + 1)});
@@ -188,12 +189,20 @@ private:
                         std::string(dtypeName(program_.dtype)) +
                         " of the operands declared before; a program has one dtype");
     program_.dtype = *dtype;
+    if (program_.operands.size() == limits::maxOperands)
+      limit(cursor, nameBegin, nameBegin + name.size(),
+            "more than " + std::to_string(limits::maxOperands) + " operands, the limit");
     Operand operand;
     operand.name = name;
+    std::size_t shapeBegin = cursor.tokenStart();
     cursor.expect("[");
     if (!cursor.consume("]")) {
       do {
         std::size_t extentBegin = cursor.tokenStart();
+        if (operand.shape.size() == limits::maxRank)
+          limit(cursor, extentBegin, extentBegin + 1,
+                "'" + name + "' has more than " + std::to_string(limits::maxRank) +
+                    " dimensions, the limit");
         std::int64_t extent = cursor.integer("an extent");
         if (extent < 0)
           cursor.failAt(extentBegin, cursor.position(), "extent must not be negative");
@@ -201,6 +210,14 @@ private:
       } while (cursor.consume(","));
       cursor.expect("]");
     }
+    std::int64_t count = 1;
+    for (std::size_t d = 0; d < operand.shape.size(); ++d)
+      if (__builtin_mul_overflow(count, operand.shape[d], &count))
+        cursor.failAt(shapeBegin, cursor.position(),
+                      "'" + name + "' of shape " + shapeToPython(operand.shape) +
+                          " has more elements than a 64-bit count can hold (from axis " +
+                          std::to_string(d) + ")",
+                      ErrorKind::Shape);
     expectEnd(cursor);
     program_.operands.push_back(std::move(operand));
   }
@@ -265,6 +282,12 @@ private:
     if (cursor.consume("]"))
       return indices;
     do {
+      // Past the rank limit no list is valid, and the label checks after it grow with its length.
+      if (indices.size() == limits::maxRank) {
+        std::size_t at = cursor.tokenStart();
+        limit(cursor, at, at + 1,
+              "more than " + std::to_string(limits::maxRank) + " indices, the rank limit");
+      }
       if (std::isdigit(static_cast<unsigned char>(cursor.peek()))) {
         std::size_t zeroBegin = cursor.tokenStart();
         if (cursor.integer("a label or 0") != 0 || cursor.position() != zeroBegin + 1)
@@ -280,7 +303,9 @@ private:
 
   void parseStatement(LineCursor& cursor, const std::string& outputName) {
     program_.outputName = outputName;
+    std::size_t outputBegin = cursor.tokenStart();
     program_.output = parseIndexList(cursor);
+    std::size_t outputEnd = cursor.position();
     cursor.expect("=");
 
     // "sum_k x[...]" or "sum_{k,l} x[...]"; an operand may itself be called sum_k, told apart by
@@ -336,6 +361,7 @@ private:
                   "' is declared but missing from the statement");
     expectEnd(cursor);
     checkSummedLabels(cursor, written, sumBegin, sumEnd);
+    checkOutputSize(cursor, outputBegin, outputEnd);
     sawStatement_ = true;
   }
 
@@ -355,6 +381,25 @@ private:
     cursor.failAt(sumBegin, sumEnd,
                   "the statement sums over " + givenText + " but the labels absent from " +
                       program_.outputName + "[...] are " + impliedText);
+  }
+
+  /// The output of declared operands can still be too large to count (an outer product).
+  void checkOutputSize(const LineCursor& cursor, std::size_t begin, std::size_t end) const {
+    Shape shape = program_.outputShape();
+    std::int64_t count = 1;
+    for (std::size_t d = 0; d < shape.size(); ++d)
+      if (__builtin_mul_overflow(count, shape[d], &count))
+        cursor.failAt(begin, end,
+                      program_.outputName + " of shape " + shapeToPython(shape) +
+                          " has more elements than a 64-bit count can hold (from axis " +
+                          std::to_string(d) + ")",
+                      ErrorKind::Shape);
+  }
+
+  /// Error(Resource) for a documented limit, pointing at the line and column like a syntax error.
+  [[noreturn]] static void limit(const LineCursor& cursor, std::size_t begin, std::size_t end,
+                                 const std::string& message) {
+    cursor.failAt(begin, end, message, ErrorKind::Resource);
   }
 
   void expectEnd(LineCursor& cursor) {

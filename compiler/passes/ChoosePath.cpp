@@ -1,5 +1,7 @@
 // choosePath: the order of pairwise contractions for a program of three or more operands, so a
 // chain like ij,jk,kl->il costs two small contractions instead of one nest over every label.
+// Exact search (3^n subsets splits) up to eight operands, greedy (n^3 pairs priced in time linear
+// in their labels) beyond: 64 operands, the limit, take milliseconds (docs/LIMITS.md).
 #include "passes/Passes.h"
 
 #include "einjit/error.h"
@@ -148,58 +150,132 @@ std::vector<TreeNode> exactTree(const PathProblem& problem) {
   return nodes;
 }
 
+/// The labels as small integers, for the greedy search's inner loop: per label its extent,
+/// whether the output keeps it, and the operands that hold it as a bit mask (operands are at
+/// most limits::maxOperands = 64).
+struct LabelTable {
+  std::map<std::string, int> ids;
+  std::vector<std::int64_t> extents;
+  std::vector<bool> inOutput;
+  std::vector<std::uint64_t> holders;
+
+  explicit LabelTable(const PathProblem& problem) {
+    for (std::size_t t = 0; t < problem.size(); ++t)
+      for (const std::string& label : problem.operandLabels[t]) {
+        auto [it, added] = ids.emplace(label, static_cast<int>(extents.size()));
+        if (added) {
+          extents.push_back(problem.extents.at(label));
+          inOutput.push_back(problem.outputLabels.count(label) > 0);
+          holders.push_back(0);
+        }
+        holders[static_cast<std::size_t>(it->second)] |= std::uint64_t{1} << t;
+      }
+  }
+
+  std::vector<int> idsOf(const std::vector<std::string>& labels) const {
+    std::vector<int> result;
+    for (const std::string& label : labels)
+      result.push_back(ids.at(label));
+    return result;
+  }
+
+  /// PathProblem::labelsOf for the operands in `mask`, in the same order, in time linear in
+  /// their labels.
+  std::vector<std::string> labelsOf(const PathProblem& problem, std::uint64_t mask) const {
+    bool single = (mask & (mask - 1)) == 0;
+    std::vector<bool> taken(extents.size(), false);
+    std::vector<std::string> labels;
+    for (std::size_t t = 0; t < problem.size(); ++t) {
+      if (!((mask >> t) & 1U))
+        continue;
+      for (const std::string& label : problem.operandLabels[t]) {
+        auto id = static_cast<std::size_t>(ids.at(label));
+        if (taken[id])
+          continue;
+        taken[id] = true;
+        if (single || inOutput[id] || (holders[id] & ~mask))
+          labels.push_back(label);
+      }
+    }
+    return labels;
+  }
+};
+
 /// Greedy: merge the pair whose step is cheapest (ties: the smaller result) until one is left.
+/// Each round prices every live pair from label ids and operand masks, O(labels) a pair, so 64
+/// operands take milliseconds; only the chosen pair's labels are built in order.
 std::vector<TreeNode> greedyTree(const PathProblem& problem) {
   std::size_t count = problem.size();
+  LabelTable table(problem);
   std::vector<TreeNode> nodes;
+  std::vector<std::vector<int>> nodeIds; // per node: its labels as ids
+  std::vector<std::uint64_t> nodeMasks;  // per node: its operands
   std::vector<int> live;
   for (std::size_t t = 0; t < count; ++t) {
     TreeNode leaf;
     leaf.members.assign(count, false);
     leaf.members[t] = true;
-    leaf.labels = problem.labelsOf(leaf.members);
+    leaf.labels = table.labelsOf(problem, std::uint64_t{1} << t);
     leaf.operand = t;
     live.push_back(static_cast<int>(nodes.size()));
+    nodeIds.push_back(table.idsOf(leaf.labels));
+    nodeMasks.push_back(std::uint64_t{1} << t);
     nodes.push_back(std::move(leaf));
   }
+  // stamp[id] == round marks the labels of the pair's left value while it is priced.
+  std::vector<std::uint64_t> stamp(table.extents.size(), 0);
+  std::uint64_t round = 0;
   while (live.size() > 1) {
     std::size_t bestA = 0;
     std::size_t bestB = 1;
     std::int64_t bestCost = kSaturated;
     std::int64_t bestSize = kSaturated;
-    std::vector<std::string> bestLabels;
-    std::vector<bool> bestMembers;
     bool found = false;
     for (std::size_t a = 0; a < live.size(); ++a)
       for (std::size_t b = a + 1; b < live.size(); ++b) {
-        const TreeNode& left = nodes[static_cast<std::size_t>(live[a])];
-        const TreeNode& right = nodes[static_cast<std::size_t>(live[b])];
-        std::int64_t cost = problem.stepCost(left.labels, right.labels);
-        std::vector<bool> members(count);
-        for (std::size_t t = 0; t < count; ++t)
-          members[t] = left.members[t] || right.members[t];
-        std::vector<std::string> labels = problem.labelsOf(members);
-        std::int64_t size = problem.stepCost(labels, {});
+        auto left = static_cast<std::size_t>(live[a]);
+        auto right = static_cast<std::size_t>(live[b]);
+        std::uint64_t outside = ~(nodeMasks[left] | nodeMasks[right]);
+        ++round;
+        std::int64_t cost = 1;
+        std::int64_t size = 1;
+        // The pair's step iterates over the union of its labels; its value keeps those the
+        // output or an operand outside the pair still needs (as labelsOf decides).
+        auto visit = [&](int id) {
+          auto label = static_cast<std::size_t>(id);
+          cost = saturatingMultiply(cost, table.extents[label]);
+          if (table.inOutput[label] || (table.holders[label] & outside))
+            size = saturatingMultiply(size, table.extents[label]);
+        };
+        for (int id : nodeIds[left]) {
+          stamp[static_cast<std::size_t>(id)] = round;
+          visit(id);
+        }
+        for (int id : nodeIds[right])
+          if (stamp[static_cast<std::size_t>(id)] != round)
+            visit(id);
         if (cost < bestCost || (cost == bestCost && size < bestSize) || !found) {
           found = true;
           bestA = a;
           bestB = b;
           bestCost = cost;
           bestSize = size;
-          bestLabels = std::move(labels);
-          bestMembers = std::move(members);
         }
       }
+    auto left = static_cast<std::size_t>(live[bestA]);
+    auto right = static_cast<std::size_t>(live[bestB]);
     TreeNode merged;
-    merged.members = std::move(bestMembers);
-    merged.labels = std::move(bestLabels);
+    merged.members.assign(count, false);
+    for (std::size_t t = 0; t < count; ++t)
+      merged.members[t] = nodes[left].members[t] || nodes[right].members[t];
+    merged.labels = table.labelsOf(problem, nodeMasks[left] | nodeMasks[right]);
     merged.left = live[bestA];
     merged.right = live[bestB];
-    merged.cost = saturatingAdd(saturatingAdd(nodes[static_cast<std::size_t>(merged.left)].cost,
-                                              nodes[static_cast<std::size_t>(merged.right)].cost),
-                                bestCost);
+    merged.cost = saturatingAdd(saturatingAdd(nodes[left].cost, nodes[right].cost), bestCost);
     live.erase(live.begin() + static_cast<std::ptrdiff_t>(bestB));
     live[bestA] = static_cast<int>(nodes.size());
+    nodeIds.push_back(table.idsOf(merged.labels));
+    nodeMasks.push_back(nodeMasks[left] | nodeMasks[right]);
     nodes.push_back(std::move(merged));
   }
   return nodes; // the last merge, the root, is last
@@ -285,6 +361,11 @@ private:
 ContractionPath choosePath(const ir::IndexProgram& program) {
   if (program.operands.size() < 3)
     return {};
+  // The front ends refuse more; the greedy search keeps operand sets in 64-bit masks.
+  if (program.operands.size() > limits::maxOperands)
+    throw Error(ErrorKind::Resource,
+                "contraction path: " + std::to_string(program.operands.size()) +
+                    " operands, more than the limit " + std::to_string(limits::maxOperands));
   PathProblem problem(program);
   std::vector<TreeNode> nodes =
       problem.size() <= kExactLimit ? exactTree(problem) : greedyTree(problem);

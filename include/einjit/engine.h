@@ -118,7 +118,7 @@ struct RunOptions {
 /// How Engine::plan reads a call beyond its text, shapes and dtype.
 struct CallOptions {
   /// K.batch_dot, keras.layers.Dot and keras.layers.dot with the legacy Keras semantics
-  /// (Keras <= 2.2.4, SEMANTICS.md 8.6) instead of the current ones, as the CLI's
+  /// (Keras <= 2.2.4, docs/semantics.md §8.6) instead of the current ones, as the CLI's
   /// `--batch-dot=legacy`. Error(Argument) for a call whose meaning never changed.
   bool legacyBatchDot = false;
 };

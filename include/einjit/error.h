@@ -10,7 +10,8 @@
 
 namespace einjit {
 
-/// What went wrong, coarsely. Everything but Internal is the user's to fix.
+/// What went wrong, coarsely. Everything but Internal is the user's to fix. (Resource comes last
+/// so that the older kinds keep their values.)
 enum class ErrorKind {
   Syntax,      ///< malformed einsum string or call text
   Shape,       ///< extents that do not match, broadcast or fit
@@ -21,6 +22,8 @@ enum class ErrorKind {
   Misuse,      ///< an API call that does not fit the program (dtype, rank, extents, strides)
   Unsupported, ///< valid input that einjit does not handle
   Internal,    ///< an einjit bug
+  Resource,    ///< past a documented limit (docs/LIMITS.md): more memory than the machine has,
+               ///< or a rank, operand count, text length or nesting depth no real call reaches
 };
 
 /// A half-open column range [begin, end) in the source text of an error.
@@ -30,7 +33,8 @@ struct SourceSpan {
 };
 
 /// The exception every einjit call throws on bad input. `what()` is the message followed, when
-/// there is source text, by that text and a caret line under the offending columns.
+/// there is source text, by that text and a caret line under the offending columns (for a text
+/// longer than 200 characters, a window of it around the columns and the column number).
 class Error : public std::exception {
 public:
   Error(ErrorKind kind, std::string message);

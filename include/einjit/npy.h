@@ -11,7 +11,9 @@ namespace einjit {
 /// Reads a .npy file of dtype <f4 <f8 <i4 <i8 <c8 <c16 (also '|' or '=' byte order where it
 /// means little-endian). Fortran-order files keep their layout (Tensor::Order::F). Throws
 /// Error(Io) naming the file and what is wrong: missing, truncated, bad magic or header,
-/// unsupported dtype, big-endian data.
+/// unsupported dtype, big-endian data. The data the header declares is checked against the
+/// file's size, then against limits::memoryBytes() (Error(Resource)), before anything of that
+/// size is allocated; so are headers past limits::maxNpyHeaderBytes and ranks past the limit.
 Tensor readNpy(const std::string& path);
 /// Parses a .npy image held in memory; `what` names it in error messages.
 Tensor parseNpy(const std::string& bytes, const std::string& what);

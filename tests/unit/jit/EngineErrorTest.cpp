@@ -185,5 +185,130 @@ TEST(EngineErrors, FrontEndErrorsPassThrough) {
   }
 }
 
+// ---- resource limits (docs/LIMITS.md) -----------------------------------------------------------
+
+TEST(EngineLimits, EinsumIntoANewTensorLargerThanMemory) {
+  // Two stride-0 views of 2^25 elements over one float each: their outer product has 2^50
+  // elements (4 PiB). The output is refused by name before any allocation is attempted.
+  Engine engine;
+  float one = 1;
+  TensorView x(&one, DType::f32, {std::int64_t{1} << 25}, {0});
+  Error error = expectError(
+      [&] {
+        engine.einsum("i,j->ij", {x, x});
+      },
+      ErrorKind::Resource,
+      {"plan.run: the output out of shape (33554432, 33554432)",
+       "needs 4503599627370496 bytes (4.0 PiB)", "more than this machine's memory"});
+  EXPECT_EQ(engine.statistics().misses, 0u); // refused before compiling anything
+  expectError(
+      [&] {
+        engine.call("np.outer(a, b)", {x, x});
+      },
+      ErrorKind::Resource, {"needs 4503599627370496 bytes"});
+}
+
+TEST(EngineLimits, PlanWhoseOutputCountOverflows) {
+  Engine engine;
+  std::int64_t huge = std::int64_t{1} << 40;
+  expectError(
+      [&] {
+        engine.plan("i,j->ij", {{huge}, {huge}}, DType::f32);
+      },
+      ErrorKind::Shape, {"einsum: the output", "64-bit count"});
+  expectError(
+      [&] {
+        engine.plan("ijk->i", {{huge, huge, 16}}, DType::f32);
+      },
+      ErrorKind::Shape, {"operand", "(1099511627776, 1099511627776, 16)", "64-bit count"});
+  expectError(
+      [&] {
+        engine.planIndexProgram("x: f32[1099511627776]\ny: f32[1099511627776]\n"
+                                "out[i,j] = x[i] * y[j]\n");
+      },
+      ErrorKind::Shape, {"line 3", "out of shape (1099511627776, 1099511627776)"});
+}
+
+TEST(EngineLimits, PathTemporaryLargerThanMemory) {
+  // A ring of four 2^20 x 2^20 broadcast views: the path (2^61 multiply-adds against the fused
+  // nest's 2^80) starts with a temporary of 2^40 elements (8 TiB), refused before the step runs.
+  Engine engine;
+  double one = 1;
+  std::int64_t n = std::int64_t{1} << 20;
+  TensorView ring(&one, DType::f64, {n, n}, {0, 0});
+  Plan plan = EngineAccess::einsumPlan(engine, "ij,jk,kl,li->", {ring, ring, ring, ring});
+  ASSERT_NE(plan.explain(ExplainStage::Path).find("(the path runs)"), std::string::npos);
+  expectError(
+      [&] {
+        plan.run({ring, ring, ring, ring});
+      },
+      ErrorKind::Resource,
+      {"plan.run: the temporary t0 of shape (1048576, 1048576)", "contraction path step 0",
+       "needs 8796093022208 bytes (8.0 TiB)"});
+}
+
+TEST(EngineLimits, StridesWhoseReachOverflows) {
+  Engine engine;
+  Plan plan = engine.plan("ij->j", {{4, 2}}, DType::f64);
+  double data[8] = {};
+  Tensor out(DType::f64, {2});
+  // (4 - 1) * 2^62 overflows 64 bits; so does 2^61 elements of 8 bytes.
+  TensorView far(data, DType::f64, {4, 2}, {std::int64_t{1} << 62, 1});
+  expectError([&] { plan.run({far}, out.view()); }, ErrorKind::Misuse,
+              {"x has strides (4611686018427387904, 1) for shape (4, 2)", "axis 0",
+               "does not fit in 64 bits"});
+  TensorView bytes(data, DType::f64, {4, 2}, {std::int64_t{1} << 61, 1});
+  expectError([&] { plan.run({bytes}, out.view()); }, ErrorKind::Misuse, {"64 bits"});
+  TensorView negative(data, DType::f64, {4, 2}, {-(std::int64_t{1} << 62), 1});
+  expectError([&] { plan.run({negative}, out.view()); }, ErrorKind::Misuse, {"64 bits"});
+  TensorView farOut(data, DType::f64, {2}, {std::int64_t{1} << 62});
+  Tensor x = arange(DType::f64, {4, 2});
+  expectError([&] { plan.run({x.view()}, farOut); }, ErrorKind::Misuse,
+              {"out has strides (4611686018427387904,)"});
+}
+
+TEST(EngineLimits, SixtyOperandPathSearchIsGreedyAndQuick) {
+  // A chain of 60 matrices x0[a0,a1] x1[a1,a2] ...: the exact search would visit 3^60 splits;
+  // the greedy one prices 60^3 / 6 pairs and finds the chain's linear path.
+  ir::IndexProgram program;
+  program.dtype = DType::f64;
+  const std::size_t count = 60;
+  for (std::size_t t = 0; t < count; ++t)
+    program.operands.push_back(ir::Operand{
+        "x" + std::to_string(t),
+        {2, 2},
+        {ir::Index::of("a" + std::to_string(t)), ir::Index::of("a" + std::to_string(t + 1))},
+        false});
+  program.output = {ir::Index::of("a0"), ir::Index::of("a" + std::to_string(count))};
+  ir::verify(program);
+  passes::ContractionPath path = passes::choosePath(program);
+  ASSERT_EQ(path.steps.size(), count - 1);
+  // Each step multiplies two 2x2 matrices: 8 multiply-adds.
+  for (const passes::PathStep& step : path.steps)
+    EXPECT_EQ(step.multiplyAdds, 8);
+  EXPECT_EQ(path.multiplyAdds, static_cast<std::int64_t>(8 * (count - 1)));
+  EXPECT_TRUE(path.beatsFused());
+
+  // And the plan runs: the product of 60 copies of [[1, 1], [0, 1]] is [[1, 60], [0, 1]].
+  Engine engine;
+  std::vector<Tensor> tensors;
+  std::vector<TensorView> views;
+  Plan plan = EngineAccess::planProgram(engine, program, false);
+  for (std::size_t t = 0; t < count; ++t) {
+    tensors.push_back(tensorOf(DType::f64, {2, 2}, {1, 1, 0, 1}));
+    views.push_back(tensors.back().view());
+  }
+  EXPECT_EQ(realValuesOf(plan.run(views).view()), (std::vector<double>{1, 60, 0, 1}));
+}
+
+TEST(EngineLimits, PathSearchRefusesMoreOperandsThanTheLimit) {
+  ir::IndexProgram program;
+  for (std::size_t t = 0; t <= limits::maxOperands; ++t)
+    program.operands.push_back(
+        ir::Operand{"x" + std::to_string(t), {2}, {ir::Index::of("i")}, false});
+  expectError([&] { passes::choosePath(program); }, ErrorKind::Resource,
+              {"contraction path: 65 operands, more than the limit 64"});
+}
+
 } // namespace
 } // namespace einjit::test

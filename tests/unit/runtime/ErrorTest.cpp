@@ -55,6 +55,19 @@ TEST(Error, RelocatedPointsIntoTheOuterText) {
   EXPECT_EQ(std::string(unchanged.what()), "no source");
 }
 
+TEST(Error, LongSourceShowsAWindowAroundTheSpan) {
+  std::string text = std::string(500, 'a') + "%" + std::string(500, 'b');
+  Error error(ErrorKind::Syntax, "bad", text, SourceSpan{500, 501});
+  std::string expected = "bad\n  ..." + std::string(60, 'a') + "%" + std::string(60, 'b') +
+                         "...\n  " + std::string(63, ' ') + "^\n  (column 501 of 1001)";
+  EXPECT_EQ(std::string(error.what()), expected);
+  EXPECT_EQ(error.source(), text); // whole, for callers that show it themselves
+  // Near the start there is nothing to elide before the span.
+  Error early(ErrorKind::Syntax, "bad", text, SourceSpan{2, 4});
+  EXPECT_EQ(std::string(early.what()),
+            "bad\n  " + std::string(64, 'a') + "...\n    ^^\n  " + "(column 3 of 1001)");
+}
+
 TEST(Error, IsAStdException) {
   try {
     throw Error(ErrorKind::Io, "readNpy: x.npy: cannot open");
@@ -73,6 +86,7 @@ TEST(Error, KindNames) {
   EXPECT_EQ(errorKindName(ErrorKind::Misuse), "misuse");
   EXPECT_EQ(errorKindName(ErrorKind::Unsupported), "unsupported");
   EXPECT_EQ(errorKindName(ErrorKind::Internal), "internal");
+  EXPECT_EQ(errorKindName(ErrorKind::Resource), "resource");
 }
 
 } // namespace

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sys/stat.h>
+#include <thread>
 
 namespace einjit {
 namespace {
@@ -311,6 +313,108 @@ TEST(Npy, CorruptedHeadersFailCleanly) {
   }
   // Flips in the padding or the data leave a readable file.
   EXPECT_GT(parsed, 0);
+}
+
+// ---- hostile headers (docs/LIMITS.md): refused before anything of the declared size exists ----
+
+/// Writes `image` to a file of the test's own and returns its path.
+std::string writeFile(const std::string& name, const std::string& image) {
+  std::string path = temporaryPath(name);
+  std::ofstream(path, std::ios::binary)
+      .write(image.data(), static_cast<std::streamsize>(image.size()));
+  return path;
+}
+
+TEST(Npy, FileDeclaringTerabytesIsRefusedBeforeReading) {
+  // 2^40 f8 elements (8 TiB) declared; the file holds 16 bytes of data.
+  std::string path =
+      writeFile("terabytes.npy",
+                npyImage("{'descr': '<f8', 'fortran_order': False, 'shape': (1048576, 1048576), }",
+                         std::string(16, '\0')));
+  expectError([&] { readNpy(path); }, ErrorKind::Io,
+              {"readNpy", path, "truncated data", "needs 8796093022208 bytes, found 16"});
+  std::filesystem::remove(path);
+}
+
+TEST(Npy, SparseFileLargerThanMemoryIsAResourceError) {
+  // A sparse file really as large as its header says (ftruncate allocates no disk blocks): the
+  // data is there, but more than this machine's memory; refused before any allocation.
+  std::uint64_t elements = limits::memoryBytes() / 8 + 1024;
+  std::string header = npyImage("{'descr': '<f8', 'fortran_order': False, 'shape': (" +
+                                    std::to_string(elements) + ",), }",
+                                "");
+  std::string path = writeFile("sparse.npy", header);
+  std::error_code error;
+  std::filesystem::resize_file(path, header.size() + elements * 8, error);
+  if (error)
+    GTEST_SKIP() << "no sparse file of " << elements * 8 << " bytes here: " << error.message();
+  expectError([&] { readNpy(path); }, ErrorKind::Resource,
+              {"readNpy", path, "the data needs " + std::to_string(elements * 8) + " bytes",
+               "more than this machine's memory"});
+  std::filesystem::remove(path);
+}
+
+TEST(Npy, HeaderLengthPastTheLimit) {
+  // Version 2.0 declares a 4-byte header length: 0xffffffff bytes here, none of them present.
+  std::string image("\x93NUMPY\x02\x00\xff\xff\xff\xff{}", 14);
+  expectError([&] { parseNpy(image, "long.npy"); }, ErrorKind::Resource,
+              {"parseNpy: long.npy:", "header declares 4294967295 bytes", "limit 1048576"});
+  std::string path = writeFile("long.npy", image);
+  expectError([&] { readNpy(path); }, ErrorKind::Resource, {"header declares 4294967295 bytes"});
+  std::filesystem::remove(path);
+}
+
+TEST(Npy, RankPastTheLimit) {
+  std::string shape;
+  for (std::size_t d = 0; d <= limits::maxRank; ++d)
+    shape += "1, ";
+  std::string image = npyImage(
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }", std::string(4, '\0'));
+  expectError([&] { parseNpy(image, "deep.npy"); }, ErrorKind::Resource,
+              {"deep.npy", "rank 65, more than the limit 64"});
+}
+
+TEST(Npy, LongHeaderIsQuotedInPart) {
+  // A bad header of 100,000 characters: the message quotes 200 of them.
+  std::string image = npyImage("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2" +
+                                   std::string(100000, ' ') + "x), }",
+                               "", 2);
+  Error error = expectError([&] { parseNpy(image, "wide.npy"); }, ErrorKind::Io,
+                            {"wide.npy", "bad header", "found 'x'", "(100061 characters)"});
+  EXPECT_LT(std::string(error.what()).size(), 500u);
+}
+
+TEST(Npy, ReadsFromAPipeWithoutTrustingTheHeader) {
+  // Not a regular file: the size is unknown, so the data is read (bounded by what arrives)
+  // before the tensor is allocated.
+  std::string image =
+      npyImage("{'descr': '<f8', 'fortran_order': False, 'shape': (1048576, 1048576), }",
+               bytesOf(std::vector<double>{1, 2}));
+  std::string path = temporaryPath("pipe.npy");
+  std::filesystem::remove(path);
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  std::thread writer([&] {
+    std::ofstream(path, std::ios::binary)
+        .write(image.data(), static_cast<std::streamsize>(image.size()));
+  });
+  expectError([&] { readNpy(path); }, ErrorKind::Io, {"truncated data", "found 16"});
+  writer.join();
+  std::filesystem::remove(path);
+
+  Tensor small = arange(DType::i32, {2, 3});
+  std::string good = formatNpy(small.view());
+  std::thread goodWriter([&] {
+    ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+    std::ofstream(path, std::ios::binary)
+        .write(good.data(), static_cast<std::streamsize>(good.size()));
+  });
+  // The reader opens only once the fifo exists.
+  while (!std::filesystem::exists(path))
+    std::this_thread::yield();
+  Tensor read = readNpy(path);
+  goodWriter.join();
+  EXPECT_EQ(valuesOf(read.view()), valuesOf(small.view()));
+  std::filesystem::remove(path);
 }
 
 TEST(Npy, NullDataIsMisuse) {

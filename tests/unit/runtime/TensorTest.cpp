@@ -95,8 +95,59 @@ TEST(Tensor, OwningTensorIsZeroedInEitherOrder) {
 TEST(Tensor, RefusesImpossibleSizes) {
   const std::int64_t max = std::numeric_limits<std::int64_t>::max();
   expectError([&] { Tensor(DType::f32, {max, 2}); }, ErrorKind::Shape, {"64-bit"});
-  expectError([&] { Tensor(DType::c128, {max / 4}); }, ErrorKind::Shape, {"too large"});
+  expectError([&] { Tensor(DType::c128, {max / 4}); }, ErrorKind::Resource,
+              {"dtype c128", "more bytes than a 64-bit size can hold"});
   expectError([] { Tensor(DType::f32, {-1}); }, ErrorKind::Shape, {"negative"});
+}
+
+TEST(Tensor, RefusesTensorsLargerThanMemoryBeforeAllocating) {
+  // 2^50 f32 elements: 4 PiB. Under AddressSanitizer an attempt would abort the process.
+  expectError(
+      [] {
+        Tensor(DType::f32, {std::int64_t{1} << 25, std::int64_t{1} << 25});
+      },
+      ErrorKind::Resource,
+      {"a tensor of shape (33554432, 33554432) and dtype f32 needs 4503599627370496 bytes "
+       "(4.0 PiB), more than this machine's memory"});
+  EXPECT_GT(limits::memoryBytes(), std::uint64_t{1} << 20);
+  EXPECT_NO_THROW(limits::checkAllocation(limits::memoryBytes(), "all of it"));
+  expectError([] { limits::checkAllocation(limits::memoryBytes() + 1, "one byte more"); },
+              ErrorKind::Resource, {"one byte more needs"});
+}
+
+TEST(Tensor, RankPastTheLimit) {
+  Shape deep(limits::maxRank, 1);
+  EXPECT_EQ(elementCount(deep), 1);
+  deep.push_back(1);
+  expectError([&] { elementCount(deep, "operand q"); }, ErrorKind::Resource,
+              {"operand q has rank 65, more than the limit 64"});
+  expectError([&] { Tensor(DType::f64, deep); }, ErrorKind::Resource, {"rank 65"});
+}
+
+TEST(Tensor, StridesThatOverflowAreRefused) {
+  const std::int64_t big = std::int64_t{1} << 40;
+  expectError(
+      [&] {
+        rowMajorStrides({2, big, big, 16});
+      },
+      ErrorKind::Shape,
+      {"row-major strides of shape (2, 1099511627776, 1099511627776, 16)",
+       "overflow 64 bits at axis 0"});
+  expectError(
+      [&] {
+        columnMajorStrides({16, big, big, 2});
+      },
+      ErrorKind::Shape, {"column-major strides", "at axis 3"});
+  // The outermost extent never enters a stride.
+  const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  EXPECT_EQ(rowMajorStrides({max, 4}), (Strides{4, 1}));
+  EXPECT_EQ(columnMajorStrides({4, max}), (Strides{1, 4}));
+  float one = 0;
+  expectError(
+      [&] {
+        TensorView(&one, DType::f32, {2, big, big, 16});
+      },
+      ErrorKind::Shape, {"row-major strides"});
 }
 
 TEST(DType, NamesSizesAndKinds) {
