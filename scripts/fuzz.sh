@@ -6,11 +6,11 @@
 # file; once the bug is fixed, commit it to tests/fuzz/corpus/<target>/). New inputs the fuzzers
 # find go to build-fuzz/fuzz-corpus/, never into the source tree. Prints each target's
 # executions and coverage (cov: edges, ft: features).
-#   bash scripts/fuzz.sh [SECONDS_PER_PARSER [SECONDS_FOR_DIFFERENTIAL]]   (defaults 45 and 150)
+#   bash scripts/fuzz.sh [SECONDS_PER_PARSER [SECONDS_FOR_DIFFERENTIAL]]   (defaults 40 and 120)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-45}
-differentialSeconds=${2:-150}
+seconds=${1:-40}
+differentialSeconds=${2:-120}
 
 packages=(cmake make python3 clang-19 libclang-rt-19-dev llvm-19-dev llvm-19-tools zlib1g-dev
   libzstd-dev libedit-dev libxml2-dev libffi-dev)
@@ -47,7 +47,7 @@ run() {
   mkdir -p "build-fuzz/fuzz-corpus/$target"
   "build-fuzz/tests/fuzz/fuzz_$target" "build-fuzz/fuzz-corpus/$target" \
     "tests/fuzz/corpus/$target" -max_total_time="$time" -timeout="$timeout" \
-    -max_len="$maxLength" -rss_limit_mb=2048 -print_final_stats=1 \
+    -max_len="$maxLength" -rss_limit_mb=3072 -print_final_stats=1 \
     -artifact_prefix="build-fuzz/fuzz-artifacts/$target-" \
     >"build-fuzz/fuzz-logs/$target.log" 2>&1 || rc=$?
   echo "$rc" >"build-fuzz/fuzz-logs/$target.status"

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <complex>
+#include <cstdlib>
 #include <cstring>
 #include <numeric>
 #include <sstream>
@@ -310,6 +311,10 @@ void runCase(const std::uint8_t* data, std::size_t size) {
                                filler, !readsOutput);
   OwnedView expected = copyOf(initial);
   std::string context = describe(c);
+  // A crash inside a kernel has no message of its own: EINJIT_FUZZ_VERBOSE=1 prints each case.
+  static const bool verbose = std::getenv("EINJIT_FUZZ_VERBOSE") != nullptr;
+  if (verbose)
+    std::fprintf(stderr, "case:\n%s\n", context.c_str());
   try {
     reference::interpret(c.program, views, expected.view, {c.options.alpha, c.options.beta});
   } catch (const Error& error) {
@@ -319,8 +324,13 @@ void runCase(const std::uint8_t* data, std::size_t size) {
   for (std::size_t e = 0; e < engines().size(); ++e) {
     std::string forced = context + "\nstrategy " + kStrategyNames[e];
     OwnedView out = copyOf(initial);
+    if (verbose)
+      std::fprintf(stderr, "strategy %s\n", kStrategyNames[e]);
     try {
-      EngineAccess::planProgram(*engines()[e], c.program, false).run(views, out.view, c.options);
+      Plan plan = EngineAccess::planProgram(*engines()[e], c.program, false);
+      if (verbose)
+        std::fprintf(stderr, "%s\n", plan.explain(ExplainStage::Loops).c_str());
+      plan.run(views, out.view, c.options);
     } catch (const Error& error) {
       fail("the JIT threw: " + std::string(error.what()) + "\n" + forced);
     }
