@@ -1,6 +1,7 @@
 # The JIT's tests, included from the end of tests/CMakeLists.txt.
 einjit_test(jit_tests
   unit/jit/CodegenTest.cpp
+  unit/jit/ConcurrencyTest.cpp
   unit/jit/DifferentialTest.cpp
   unit/jit/DiskCacheFaultTest.cpp
   unit/jit/DiskCacheTest.cpp
@@ -24,3 +25,16 @@ target_link_libraries(jit_tests PRIVATE einjit_engine)
 # Not a test: S1 GFLOP/s of the JIT beside a naive loop (see the file's header).
 add_executable(jit_bench unit/jit/JitBench.cpp)
 target_link_libraries(jit_bench PRIVATE einjit_engine einjit_warnings)
+
+# The ThreadSanitizer build (EINJIT_TSAN, scripts/tsan.sh): the concurrency tests alone.
+if(EINJIT_TSAN)
+  einjit_test(concurrency_tests
+    unit/jit/ConcurrencyTest.cpp
+    unit/jit/DiskCacheTest.cpp
+    unit/jit/EngineTest.cpp
+    unit/jit/JitTestSupport.cpp
+    unit/jit/KernelCacheTest.cpp
+    unit/jit/ThreadsTest.cpp
+  )
+  target_link_libraries(concurrency_tests PRIVATE einjit_engine)
+endif()

@@ -1,0 +1,183 @@
+// One Engine shared by many threads at once: different contractions, dtypes and entry points
+// (plan, einsum, call) racing through one kernel cache; evictions while other threads run plans;
+// several processes filling one persistent-cache directory at once. Results are compared with
+// the interpreter. Built with ThreadSanitizer by scripts/tsan.sh (with ThreadsTest,
+// KernelCacheTest, EngineTest and DiskCacheTest), where a data race fails the run.
+#include "JitTestSupport.h"
+#include "TestSupport.h"
+#include "jit/DiskCache.h"
+#include "reference/Interpreter.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace einjit::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Work {
+  std::string spec;
+  std::vector<Shape> shapes;
+  DType dtype;
+};
+
+const std::vector<Work> kWork = {
+    {"ik,kj->ij", {{9, 7}, {7, 5}}, DType::f32},
+    {"bik,bjk->bij", {{2, 5, 6}, {2, 4, 6}}, DType::f64},
+    {"ij->ji", {{6, 11}}, DType::i32},
+    {"i,j->ij", {{5}, {3}}, DType::c64},
+    {"ii->", {{7, 7}}, DType::i64},
+    {"ij,jk,kl->il", {{3, 4}, {4, 5}, {5, 2}}, DType::c128},
+};
+
+struct Prepared {
+  std::vector<Tensor> inputs;
+  std::vector<TensorView> views;
+  Tensor expected;
+};
+
+std::vector<Prepared> prepareWork() {
+  std::vector<Prepared> prepared;
+  for (const Work& work : kWork) {
+    Prepared item;
+    for (std::size_t t = 0; t < work.shapes.size(); ++t) {
+      item.inputs.push_back(arange(work.dtype, work.shapes[t], -2.0 * static_cast<double>(t)));
+      item.views.push_back(item.inputs.back().view());
+    }
+    item.expected = reference::interpret(programOf(work.spec, work.shapes, work.dtype), item.views);
+    prepared.push_back(std::move(item));
+  }
+  return prepared;
+}
+
+/// Computes work item `w` on `engine` through one of the three entry points, with 1 or 2
+/// threads, and compares with the interpreter.
+void computeOne(Engine& engine, const std::vector<Prepared>& prepared, std::size_t w,
+                std::size_t round) {
+  const Work& work = kWork[w];
+  RunOptions options;
+  options.threads = static_cast<int>(1 + round % 2);
+  Tensor result;
+  switch (round % 3) {
+  case 0:
+    result = engine.plan(work.spec, work.shapes, work.dtype).run(prepared[w].views, options);
+    break;
+  case 1:
+    result = engine.einsum(work.spec, prepared[w].views, options);
+    break;
+  default: {
+    std::string call = "np.einsum('" + work.spec + "'";
+    for (std::size_t t = 0; t < work.shapes.size(); ++t)
+      call += std::string(", ") + static_cast<char>('a' + t);
+    result = engine.call(call + ")", prepared[w].views, options);
+    break;
+  }
+  }
+  expectClose(result.view(), prepared[w].expected.view(), 0,
+              work.spec + " round " + std::to_string(round));
+}
+
+/// `threads` threads, each computing every work item `rounds` times in its own order.
+void hammer(Engine& engine, std::size_t threads, std::size_t rounds) {
+  std::vector<Prepared> prepared = prepareWork();
+  std::vector<std::thread> workers;
+  for (std::size_t t = 0; t < threads; ++t)
+    workers.emplace_back([&, t] {
+      for (std::size_t round = 0; round < rounds; ++round)
+        for (std::size_t k = 0; k < kWork.size(); ++k)
+          computeOne(engine, prepared, (k * (t + 1) + round) % kWork.size(), round + t);
+    });
+  for (std::thread& worker : workers)
+    worker.join();
+}
+
+TEST(Concurrency, OneEngineServesManyThreadsAndContractionsAtOnce) {
+  EngineOptions options;
+  options.persistentCache = false;
+  Engine engine(options);
+  hammer(engine, 6, 3);
+  EngineStatistics statistics = engine.statistics();
+  EXPECT_EQ(statistics.failures, 0u);
+  EXPECT_EQ(statistics.evictions, 0u);
+  // Every kernel compiled once, however many threads asked for it first.
+  EXPECT_EQ(statistics.misses, statistics.entries);
+  EXPECT_GT(statistics.hits, 0u);
+}
+
+TEST(Concurrency, EvictionsWhileOtherThreadsRunPlans) {
+  EngineOptions options;
+  options.persistentCache = false;
+  options.cacheCapacity = 2; // far fewer than the kernels in use: evictions all the time
+  Engine engine(options);
+  hammer(engine, 4, 3);
+  EngineStatistics statistics = engine.statistics();
+  EXPECT_EQ(statistics.failures, 0u);
+  EXPECT_GT(statistics.evictions, 0u);
+  EXPECT_LE(statistics.entries, 2u);
+}
+
+const char* const kWorkerDirectory = "EINJIT_CONCURRENCY_WORKER_DIR";
+
+/// Not a test by itself: the body of each process ProcessesFillingOneDiskCacheDirectory starts.
+TEST(Concurrency, DiskCacheWorkerProcess) {
+  const char* directory = std::getenv(kWorkerDirectory);
+  if (!directory)
+    GTEST_SKIP() << "runs only as a child of ProcessesFillingOneDiskCacheDirectory";
+  EngineOptions options;
+  options.cacheDirectory = directory;
+  Engine engine(options);
+  hammer(engine, 2, 1);
+}
+
+TEST(Concurrency, ProcessesFillingOneDiskCacheDirectory) {
+  fs::path directory =
+      fs::temp_directory_path() / ("einjit-concurrency-" + std::to_string(::getpid()));
+  fs::remove_all(directory);
+  std::string self = fs::read_symlink("/proc/self/exe").string();
+  std::string filter = "--gtest_filter=Concurrency.DiskCacheWorkerProcess";
+  std::string variable = std::string(kWorkerDirectory) + "=" + directory.string();
+  std::vector<char*> environment;
+  for (char** item = environ; *item; ++item)
+    environment.push_back(*item);
+  environment.push_back(variable.data());
+  environment.push_back(nullptr);
+  std::vector<pid_t> children;
+  for (int p = 0; p < 3; ++p) {
+    char* argv[] = {self.data(), filter.data(), nullptr};
+    pid_t child = 0;
+    ASSERT_EQ(posix_spawn(&child, self.c_str(), nullptr, nullptr, argv, environment.data()), 0);
+    children.push_back(child);
+  }
+  for (pid_t child : children) {
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "a worker process failed";
+  }
+  std::vector<jit::DiskEntryFile> files = jit::DiskCache::listEntries(directory.string());
+  EXPECT_FALSE(files.empty());
+  for (const jit::DiskEntryFile& file : files)
+    EXPECT_TRUE(file.entry) << file.name << ": " << file.problem;
+  // A fresh engine finds every kernel the workers compiled.
+  EngineOptions options;
+  options.cacheDirectory = directory.string();
+  Engine reader(options);
+  std::vector<Prepared> prepared = prepareWork();
+  for (std::size_t w = 0; w < kWork.size(); ++w)
+    computeOne(reader, prepared, w, 0);
+  EngineStatistics statistics = reader.statistics();
+  EXPECT_EQ(statistics.diskRejects, 0u);
+  EXPECT_GT(statistics.diskHits, 0u);
+  fs::remove_all(directory);
+}
+
+} // namespace
+} // namespace einjit::test
