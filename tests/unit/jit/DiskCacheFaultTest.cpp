@@ -3,6 +3,7 @@
 // temporary file is swept once stale; a full disk or a file-size limit costs one warning and
 // memory-only, never a failed contraction. (Eight processes with random kills:
 // tests/stress/DiskCacheStress.cpp.)
+#include "DiskCacheTestSupport.h"
 #include "JitTestSupport.h"
 #include "TestSupport.h"
 #include "engine/EngineImpl.h"
@@ -27,27 +28,6 @@ namespace einjit::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A directory of its own for one test (private, as the cache wants it), removed afterwards.
-class TemporaryDirectory {
-public:
-  TemporaryDirectory() {
-    const testing::TestInfo* test = testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("einjit-fault-" + std::to_string(::getpid()) + "-" +
-                                         test->test_suite_name() + "-" + test->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-    fs::permissions(path_, fs::perms::owner_all);
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
-};
 
 std::vector<fs::path> filesIn(const fs::path& directory, std::string_view prefix) {
   std::vector<fs::path> files;
@@ -139,7 +119,7 @@ std::string readText(const fs::path& path) {
 TEST(DiskCacheFault, AWriterKilledAtAnyStepLeavesOnlyAWholeEntry) {
   for (const KillPoint& point : kKillPoints) {
     SCOPED_TRACE(point.name);
-    TemporaryDirectory directory;
+    TemporaryDirectory directory("einjit-fault");
     std::string object = objectOf('n');
     killWriterAt(directory.path(), "new key", object, point.step);
     jit::DiskCache reader(directory.path().string());
@@ -168,7 +148,7 @@ TEST(DiskCacheFault, AWriterKilledAtAnyStepLeavesOnlyAWholeEntry) {
 TEST(DiskCacheFault, AWriterKilledWhileReplacingAnEntryLeavesTheOldOne) {
   for (const KillPoint& point : kKillPoints) {
     SCOPED_TRACE(point.name);
-    TemporaryDirectory directory;
+    TemporaryDirectory directory("einjit-fault");
     std::string old = objectOf('o');
     std::string replacement = objectOf('r');
     jit::DiskCache(directory.path().string()).store(identityOf("key"), old);
@@ -181,7 +161,7 @@ TEST(DiskCacheFault, AWriterKilledWhileReplacingAnEntryLeavesTheOldOne) {
 }
 
 TEST(DiskCacheFault, TemporaryFilesOfKilledWritersAreSweptOnceStale) {
-  TemporaryDirectory directory;
+  TemporaryDirectory directory("einjit-fault");
   killWriterAt(directory.path(), "stale", objectOf('s'), jit::DiskWriteStep::HalfWritten);
   killWriterAt(directory.path(), "fresh", objectOf('f'), jit::DiskWriteStep::HalfWritten);
   std::vector<fs::path> temporaries = temporaryFiles(directory.path());
@@ -204,19 +184,6 @@ TEST(DiskCacheFault, TemporaryFilesOfKilledWritersAreSweptOnceStale) {
   // `einjit cache clear` removes what is left.
   EXPECT_EQ(jit::DiskCache::clear(directory.path().string()), 2u);
   EXPECT_TRUE(fs::is_empty(directory.path()));
-}
-
-/// Plans `spec` on `engine` and checks its result against the interpreter on arange data.
-void expectComputes(Engine& engine, const std::string& spec, const std::vector<Shape>& shapes) {
-  Plan plan = engine.plan(spec, shapes, DType::f32);
-  std::vector<Tensor> inputs;
-  std::vector<TensorView> views;
-  for (std::size_t t = 0; t < shapes.size(); ++t) {
-    inputs.push_back(arange(DType::f32, shapes[t], -3.0 * static_cast<double>(t)));
-    views.push_back(inputs.back().view());
-  }
-  Tensor expected = reference::interpret(programOf(spec, shapes, DType::f32), views);
-  expectClose(plan.run(views).view(), expected.view(), 0, spec);
 }
 
 void expectOneWarning(const std::string& printed, const std::string& reason) {
@@ -254,7 +221,7 @@ private:
 TEST(DiskCacheFault, AFullDiskCostsOneWarningAndNothingElse) {
   if (::geteuid() != 0)
     GTEST_SKIP() << "mounting a small tmpfs needs root; CI runs as root";
-  TemporaryDirectory scratch;
+  TemporaryDirectory scratch("einjit-fault");
   SmallTmpfs disk(scratch.path() / "disk");
   if (!disk.mounted())
     GTEST_SKIP() << "mount -t tmpfs failed (" << disk.problem()
@@ -293,7 +260,7 @@ TEST(DiskCacheFault, AFullDiskCostsOneWarningAndNothingElse) {
 TEST(DiskCacheFault, AFileSizeLimitCostsOneWarningAndNothingElse) {
   // The same failure as a full disk (write() stops part-way), for machines that cannot mount:
   // in a child, so that the limit binds nothing else.
-  TemporaryDirectory directory;
+  TemporaryDirectory directory("einjit-fault");
   fs::path printed = directory.path() / "stderr.txt";
   fs::path cache = directory.path() / "kernels";
   pid_t child = ::fork();

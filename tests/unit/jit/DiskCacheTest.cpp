@@ -5,6 +5,7 @@
 // least recently used entries. (Second processes: tests/golden/cache/; whose files are trusted:
 // DiskCacheTrustTest.cpp; kills and full disks: DiskCacheFaultTest.cpp, tests/stress/.)
 #include "jit/DiskCache.h"
+#include "DiskCacheTestSupport.h"
 #include "JitTestSupport.h"
 #include "TestSupport.h"
 #include "engine/EngineImpl.h"
@@ -26,37 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// A directory of its own for one test, removed afterwards.
-class TemporaryDirectory {
-public:
-  TemporaryDirectory() {
-    const testing::TestInfo* test = testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("einjit-disk-cache-" + std::to_string(::getpid()) + "-" +
-                                         test->test_suite_name() + "-" + test->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
-};
-
-EngineOptions optionsFor(const fs::path& directory) {
-  EngineOptions options;
-  options.cacheDirectory = directory.string();
-  return options;
-}
-
-std::string readBytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 void writeBytes(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -70,25 +40,11 @@ std::vector<fs::path> entryFiles(const fs::path& directory) {
   return files;
 }
 
-/// Plans `spec` on `engine` and checks its result against the interpreter on arange data.
-void expectComputes(Engine& engine, const std::string& spec, const std::vector<Shape>& shapes,
-                    DType dtype = DType::f32) {
-  Plan plan = engine.plan(spec, shapes, dtype);
-  std::vector<Tensor> inputs;
-  std::vector<TensorView> views;
-  for (std::size_t t = 0; t < shapes.size(); ++t) {
-    inputs.push_back(arange(dtype, shapes[t], -3.0 * static_cast<double>(t)));
-    views.push_back(inputs.back().view());
-  }
-  Tensor expected = reference::interpret(programOf(spec, shapes, dtype), views);
-  expectClose(plan.run(views).view(), expected.view(), 0, spec);
-}
-
 const std::string kSpec = "ik,kj->ij";
 const std::vector<Shape> kShapes = {{5, 6}, {6, 7}};
 
 TEST(DiskCache, AFreshEngineLoadsTheKernelAnotherCompiled) {
-  TemporaryDirectory directory;
+  TemporaryDirectory directory("einjit-disk-cache");
   {
     Engine first(optionsFor(directory.path()));
     expectComputes(first, kSpec, kShapes);
@@ -167,7 +123,7 @@ std::vector<Damage> damages() {
 TEST(DiskCache, BadEntriesAreIgnoredAndRebuilt) {
   for (const Damage& damage : damages()) {
     SCOPED_TRACE(damage.name);
-    TemporaryDirectory directory;
+    TemporaryDirectory directory("einjit-disk-cache");
     {
       Engine writer(optionsFor(directory.path()));
       writer.plan(kSpec, kShapes, DType::f32);
@@ -213,7 +169,7 @@ TEST(DiskCache, EveryDamagedByteAndEveryCutIsCaught) {
 }
 
 TEST(DiskCache, EnginesFillingOneDirectoryAtOnceLeaveOnlyValidEntries) {
-  TemporaryDirectory directory;
+  TemporaryDirectory directory("einjit-disk-cache");
   const std::vector<std::pair<std::string, std::vector<Shape>>> contractions = {
       {"ik,kj->ij", {{4, 5}, {5, 6}}},
       {"ij->j", {{7, 3}}},
@@ -249,7 +205,7 @@ TEST(DiskCache, EnginesFillingOneDirectoryAtOnceLeaveOnlyValidEntries) {
 }
 
 TEST(DiskCache, AnUnusableDirectoryWarnsOnceAndStillComputes) {
-  TemporaryDirectory directory;
+  TemporaryDirectory directory("einjit-disk-cache");
   // Below a regular file no directory can ever be created, even by root.
   writeBytes(directory.path() / "file", "not a directory");
   fs::path unusable = directory.path() / "file" / "cache";
@@ -272,7 +228,7 @@ TEST(DiskCache, AnUnusableDirectoryWarnsOnceAndStillComputes) {
 }
 
 TEST(DiskCache, OffByOptionWritesNothing) {
-  TemporaryDirectory directory;
+  TemporaryDirectory directory("einjit-disk-cache");
   EngineOptions options = optionsFor(directory.path() / "cache");
   options.persistentCache = false;
   Engine engine(options);
@@ -282,7 +238,7 @@ TEST(DiskCache, OffByOptionWritesNothing) {
 }
 
 TEST(DiskCache, AnEvictedKernelStillInUseDoesNotClashWithItsReload) {
-  TemporaryDirectory directory;
+  TemporaryDirectory directory("einjit-disk-cache");
   EngineOptions options = optionsFor(directory.path());
   options.cacheCapacity = 1;
   Engine engine(options);
@@ -302,7 +258,7 @@ TEST(DiskCache, AnEvictedKernelStillInUseDoesNotClashWithItsReload) {
 }
 
 TEST(DiskCache, AFullDirectoryLosesItsLeastRecentlyUsedEntries) {
-  TemporaryDirectory directory;
+  TemporaryDirectory directory("einjit-disk-cache");
   auto identityOf = [](int k) {
     std::string key = "key-" + std::string(k < 10 ? "0" : "") + std::to_string(k);
     return jit::DiskEntryIdentity{"v", "t", key, "f", "s"};

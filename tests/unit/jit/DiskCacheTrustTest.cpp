@@ -2,6 +2,7 @@
 // private; a directory or entry that is not this user's alone (group- or world-writable, owned by
 // another uid, a symbolic link in an entry's place, a FIFO) costs one warning, is never read, and
 // turns the cache memory-only, while every contraction still computes the right result.
+#include "DiskCacheTestSupport.h"
 #include "JitTestSupport.h"
 #include "TestSupport.h"
 #include "engine/EngineImpl.h"
@@ -23,52 +24,8 @@ namespace fs = std::filesystem;
 /// A uid no file of the test machine belongs to.
 constexpr uid_t kStranger = 54321;
 
-/// A directory of its own for one test, removed afterwards.
-class TemporaryDirectory {
-public:
-  TemporaryDirectory() {
-    const testing::TestInfo* test = testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::temp_directory_path() / ("einjit-trust-" + std::to_string(::getpid()) + "-" +
-                                         test->test_suite_name() + "-" + test->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
-};
-
-EngineOptions optionsFor(const fs::path& directory) {
-  EngineOptions options;
-  options.cacheDirectory = directory.string();
-  return options;
-}
-
-std::string readBytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 const std::string kSpec = "ik,kj->ij";
 const std::vector<Shape> kShapes = {{5, 6}, {6, 7}};
-
-/// Plans `spec` on `engine` and checks its result against the interpreter on arange data.
-void expectComputes(Engine& engine, const std::string& spec, const std::vector<Shape>& shapes) {
-  Plan plan = engine.plan(spec, shapes, DType::f32);
-  std::vector<Tensor> inputs;
-  std::vector<TensorView> views;
-  for (std::size_t t = 0; t < shapes.size(); ++t) {
-    inputs.push_back(arange(DType::f32, shapes[t], -3.0 * static_cast<double>(t)));
-    views.push_back(inputs.back().view());
-  }
-  Tensor expected = reference::interpret(programOf(spec, shapes, DType::f32), views);
-  expectClose(plan.run(views).view(), expected.view(), 0, spec);
-}
 
 /// Writes the entry of kSpec into `directory` with an engine and returns its path.
 fs::path writeEntry(const fs::path& directory) {
@@ -124,7 +81,7 @@ std::size_t fileCount(const fs::path& directory) {
 }
 
 TEST(DiskCacheTrust, ItsDirectoryAndEntriesAreCreatedPrivate) {
-  TemporaryDirectory scratch;
+  TemporaryDirectory scratch("einjit-trust");
   fs::path directory = scratch.path() / "made" / "by" / "einjit";
   mode_t old = ::umask(0); // the modes below are einjit's own, not the umask's
   fs::path entry = writeEntry(directory);
@@ -140,7 +97,7 @@ TEST(DiskCacheTrust, ItsDirectoryAndEntriesAreCreatedPrivate) {
 TEST(DiskCacheTrust, ADirectoryWritableByGroupOrOthersIsNotUsed) {
   for (mode_t mode : {0770, 0703, 0777}) {
     SCOPED_TRACE(mode);
-    TemporaryDirectory scratch;
+    TemporaryDirectory scratch("einjit-trust");
     fs::path directory = scratch.path() / "kernels";
     fs::path entry = writeEntry(directory); // a valid entry, written while the mode was 0700
     std::string original = readBytes(entry);
@@ -158,7 +115,7 @@ TEST(DiskCacheTrust, ADirectoryWritableByGroupOrOthersIsNotUsed) {
 TEST(DiskCacheTrust, ADirectoryOfAnotherUserIsNotUsed) {
   if (::geteuid() != 0)
     GTEST_SKIP() << "giving a directory to another uid (chown) needs root; CI runs as root";
-  TemporaryDirectory scratch;
+  TemporaryDirectory scratch("einjit-trust");
   fs::path directory = scratch.path() / "kernels";
   writeEntry(directory);
   ASSERT_EQ(::chown(directory.c_str(), kStranger, kStranger), 0);
@@ -173,7 +130,7 @@ TEST(DiskCacheTrust, ADirectoryOfAnotherUserIsNotUsed) {
 TEST(DiskCacheTrust, AnEntryOfAnotherUserIsNotLoaded) {
   if (::geteuid() != 0)
     GTEST_SKIP() << "giving a file to another uid (chown) needs root; CI runs as root";
-  TemporaryDirectory scratch;
+  TemporaryDirectory scratch("einjit-trust");
   fs::path directory = scratch.path() / "kernels";
   fs::path entry = writeEntry(directory);
   std::string original = readBytes(entry);
@@ -198,7 +155,7 @@ TEST(DiskCacheTrust, AnEntryOfAnotherUserIsNotLoaded) {
 }
 
 TEST(DiskCacheTrust, AnEntryWritableByOthersIsNotLoaded) {
-  TemporaryDirectory scratch;
+  TemporaryDirectory scratch("einjit-trust");
   fs::path directory = scratch.path() / "kernels";
   fs::path entry = writeEntry(directory);
   ASSERT_EQ(::chmod(entry.c_str(), 0620), 0);
@@ -212,7 +169,7 @@ TEST(DiskCacheTrust, AnEntryWritableByOthersIsNotLoaded) {
 }
 
 TEST(DiskCacheTrust, ASymlinkedEntryIsNotFollowed) {
-  TemporaryDirectory scratch;
+  TemporaryDirectory scratch("einjit-trust");
   // A valid entry for exactly this kernel, elsewhere: only the link makes it untrusted.
   fs::path elsewhere = writeEntry(scratch.path() / "elsewhere");
   std::string original = readBytes(elsewhere);
@@ -237,7 +194,7 @@ TEST(DiskCacheTrust, ASymlinkedEntryIsNotFollowed) {
 }
 
 TEST(DiskCacheTrust, AWriteReplacesASymlinkRatherThanWritingThroughIt) {
-  TemporaryDirectory scratch;
+  TemporaryDirectory scratch("einjit-trust");
   fs::path directory = scratch.path() / "kernels";
   fs::create_directory(directory);
   fs::permissions(directory, fs::perms::owner_all);
@@ -253,7 +210,7 @@ TEST(DiskCacheTrust, AWriteReplacesASymlinkRatherThanWritingThroughIt) {
 }
 
 TEST(DiskCacheTrust, AFifoNamedAsAnEntryDoesNotBlockALoad) {
-  TemporaryDirectory scratch;
+  TemporaryDirectory scratch("einjit-trust");
   fs::path directory = scratch.path() / "kernels";
   fs::create_directory(directory);
   fs::permissions(directory, fs::perms::owner_all);
@@ -274,7 +231,7 @@ TEST(DiskCacheTrust, AFifoNamedAsAnEntryDoesNotBlockALoad) {
 // to a private directory on a bigger disk is common and safe, because the cache opens the
 // directory once, checks the open descriptor and reaches every entry through it.
 TEST(DiskCacheTrust, ASymlinkedDirectoryIsJudgedByWhereItLeads) {
-  TemporaryDirectory scratch;
+  TemporaryDirectory scratch("einjit-trust");
   fs::path privateDirectory = scratch.path() / "private";
   fs::create_directory(privateDirectory);
   fs::permissions(privateDirectory, fs::perms::owner_all);

@@ -5,6 +5,7 @@ einjit_test(jit_tests
   unit/jit/DifferentialTest.cpp
   unit/jit/DiskCacheFaultTest.cpp
   unit/jit/DiskCacheTest.cpp
+  unit/jit/DiskCacheTestSupport.cpp
   unit/jit/DiskCacheTrustTest.cpp
   unit/jit/EngineErrorTest.cpp
   unit/jit/EngineTest.cpp
@@ -31,6 +32,7 @@ if(EINJIT_TSAN)
   einjit_test(concurrency_tests
     unit/jit/ConcurrencyTest.cpp
     unit/jit/DiskCacheTest.cpp
+    unit/jit/DiskCacheTestSupport.cpp
     unit/jit/EngineTest.cpp
     unit/jit/JitTestSupport.cpp
     unit/jit/KernelCacheTest.cpp

@@ -2,6 +2,7 @@
 // fastest kept and printed with the timings, stored on disk and reused by the next engine; the
 // values are the same whichever wins. Which one wins is the machine's business, so the tests
 // check that the choice is the fastest of the timings printed, never a particular strategy.
+#include "DiskCacheTestSupport.h"
 #include "JitTestSupport.h"
 #include "TestSupport.h"
 #include "reference/Interpreter.h"
@@ -17,21 +18,6 @@ namespace einjit::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-/// A fresh directory for one test's persistent cache, removed afterwards.
-struct ScratchDirectory {
-  ScratchDirectory()
-      : path(fs::temp_directory_path() /
-             ("einjit-tuning-" + std::to_string(::getpid()) + "-" + std::to_string(counter++))) {
-    fs::remove_all(path);
-  }
-  ~ScratchDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  fs::path path;
-  static inline int counter = 0;
-};
 
 EngineOptions measuring(const fs::path& directory) {
   EngineOptions options;
@@ -73,8 +59,8 @@ std::pair<std::string, std::string> chosenAndFastest(const std::string& line) {
 }
 
 TEST(Tuning, KeepsTheFastestCandidateAndComputesTheSameValues) {
-  ScratchDirectory directory;
-  Engine engine(measuring(directory.path));
+  TemporaryDirectory directory("einjit-tuning");
+  Engine engine(measuring(directory.path()));
   Plan plan = engine.plan("ik,kj->ij", {{96, 80}, {80, 72}}, DType::f32);
   std::string line = measuredLine(plan.explain());
   ASSERT_FALSE(line.empty()) << plan.explain();
@@ -91,22 +77,22 @@ TEST(Tuning, KeepsTheFastestCandidateAndComputesTheSameValues) {
 }
 
 TEST(Tuning, TheChoiceIsKeptOnDiskForTheNextEngine) {
-  ScratchDirectory directory;
+  TemporaryDirectory directory("einjit-tuning");
   std::string first;
   {
-    Engine engine(measuring(directory.path));
+    Engine engine(measuring(directory.path()));
     first = measuredLine(engine.plan("i,j->ij", {{300}, {200}}, DType::f32).explain());
     ASSERT_FALSE(first.empty());
   }
-  Engine again(measuring(directory.path));
+  Engine again(measuring(directory.path()));
   std::string second = measuredLine(again.plan("i,j->ij", {{300}, {200}}, DType::f32).explain());
   EXPECT_EQ(second, first + " (from the persistent cache)");
   EXPECT_GE(again.statistics().diskHits, 1u);
 }
 
 TEST(Tuning, EstimateAndForcedStrategiesMeasureNothing) {
-  ScratchDirectory directory;
-  EngineOptions options = measuring(directory.path);
+  TemporaryDirectory directory("einjit-tuning");
+  EngineOptions options = measuring(directory.path());
   options.tuning = Tuning::Estimate;
   EXPECT_EQ(measuredLine(Engine(options).plan("ij,jk", {{64, 64}, {64, 64}}, DType::f32).explain()),
             "");
