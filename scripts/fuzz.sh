@@ -66,7 +66,7 @@ for target in "${targets[@]}"; do
   running=$((running + 1))
 done
 wait
-run differential "$differentialSeconds" 60 512
+run differential "$differentialSeconds" 120 512
 
 status=0
 printf '%-14s %11s %7s %7s  %s\n' target executions cov ft result
