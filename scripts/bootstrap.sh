@@ -7,20 +7,9 @@ set -euo pipefail
 mode=${1:-demo}
 cd "$(dirname "$0")/.."
 
-packages=(cmake make g++ python3 llvm-19-dev llvm-19-tools libgtest-dev libgmock-dev
-  libbenchmark-dev zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev pkgconf)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "einjit: installing ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash scripts/install-packages.sh einjit cmake make g++ python3 llvm-19-dev llvm-19-tools \
+  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libzstd-dev libedit-dev libxml2-dev \
+  libffi-dev pkgconf
 
 jobs=$(nproc)
 case "$mode" in

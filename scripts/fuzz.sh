@@ -12,20 +12,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-40}
 differentialSeconds=${2:-120}
 
-packages=(cmake make python3 clang-19 libclang-rt-19-dev llvm-19-dev llvm-19-tools zlib1g-dev
-  libzstd-dev libedit-dev libxml2-dev libffi-dev)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "fuzz: installing ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash scripts/install-packages.sh fuzz cmake make python3 clang-19 libclang-rt-19-dev llvm-19-dev \
+  llvm-19-tools zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev
 
 targets=(einsum call_text shape_text index_program npy disk_cache differential)
 launcher=()

@@ -10,20 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 filter=${1:-*}
 
-packages=(cmake make g++ python3 llvm-19-dev llvm-19-tools libgtest-dev libgmock-dev zlib1g-dev
-  libzstd-dev libedit-dev libxml2-dev libffi-dev)
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
-    missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "tsan: installing ${missing[*]}"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash scripts/install-packages.sh tsan cmake make g++ python3 llvm-19-dev llvm-19-tools \
+  libgtest-dev libgmock-dev zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
