@@ -81,8 +81,9 @@ std::string toString(const IndexProgram& program);
 std::ostream& operator<<(std::ostream& os, const IndexProgram& program);
 /// The statement line alone, e.g. "out[b,i,j] = sum_k x[b,i,k] * y[b,j,k]".
 std::string statementText(const IndexProgram& program);
-/// Reads the text toString writes. Throws Error(Syntax) with the line and column on bad text and
-/// whatever verify throws on an inconsistent program.
+/// Reads the text toString writes. Throws Error(Syntax) with the line and column on bad text, and
+/// Error(Syntax, "the program is inconsistent: …") with verify's finding on a text that parses
+/// but does not make a valid program.
 IndexProgram parseIndexProgram(std::string_view text);
 /// Checks the invariants every pass may rely on: index count equals operand rank after
 /// prologues, each label has one extent, literal-0 dims have extent 1, output labels are unique

@@ -154,7 +154,19 @@ public:
                   "line " + std::to_string(lineNumber) +
                       ", column 1: expected the statement 'out[...] = ...' before the end of "
                       "the text");
-    verify(program_);
+    // A text that parses but does not make a program (a label with two extents, an output
+    // label no operand has) is the user's mistake: verify's report becomes a syntax error.
+    try {
+      verify(program_);
+    } catch (const Error& error) {
+      if (error.kind() != ErrorKind::Internal)
+        throw;
+      std::string what = error.message();
+      const std::string prefix = "invalid IndexProgram: ";
+      if (what.rfind(prefix, 0) == 0)
+        what = what.substr(prefix.size());
+      throw Error(ErrorKind::Syntax, "the program is inconsistent: " + what);
+    }
     return program_;
   }
 

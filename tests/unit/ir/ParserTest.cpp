@@ -304,13 +304,14 @@ TEST(Parser, MissingStatement) {
   expectSyntax("", {"expected the statement"}, 0, 0);
 }
 
-TEST(Parser, InconsistentProgramsFailVerification) {
-  expectError([] { parseIndexProgram("x: f32[2,3]\nout[i] = x[i]"); }, ErrorKind::Internal,
-              {"operand x has 1 indices for rank 2"});
+TEST(Parser, InconsistentProgramsAreTheUsersSyntaxErrors) {
+  // Text that parses but is no valid program is the writer's mistake, never "an einjit bug".
+  expectError([] { parseIndexProgram("x: f32[2,3]\nout[i] = x[i]"); }, ErrorKind::Syntax,
+              {"the program is inconsistent: operand x has 1 indices for rank 2"});
   expectError([] { parseIndexProgram("x: f32[2]\ny: f32[3]\nout[] = sum_i x[i] * y[i]"); },
-              ErrorKind::Internal, {"label i has extents 2 and 3"});
-  expectError([] { parseIndexProgram("x: f32[2]\nx[i] = x[i]"); }, ErrorKind::Internal,
-              {"'x' is used twice"});
+              ErrorKind::Syntax, {"the program is inconsistent: label i has extents 2 and 3"});
+  expectError([] { parseIndexProgram("x: f32[2]\nx[i] = x[i]"); }, ErrorKind::Syntax,
+              {"the program is inconsistent: name 'x' is used twice"});
 }
 
 } // namespace
