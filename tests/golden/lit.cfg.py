@@ -10,7 +10,9 @@ config.name = "einjit-golden"
 config.test_format = lit.formats.ShTest(True)
 config.suffixes = [".test"]
 config.test_source_root = os.path.dirname(__file__)
-config.test_exec_root = config.golden_exec_root
+# The pinned pass (scripts/golden-pinned.sh) may run beside the host pass: its temporary files go
+# to a tree of their own.
+config.test_exec_root = os.environ.get("EINJIT_GOLDEN_EXEC_ROOT") or config.golden_exec_root
 config.excludes = ["lit.cfg.py", "lit.site.cfg.py.in", "Inputs"]
 config.substitutions.append(("%einjit", config.einjit))
 config.substitutions.append(("FileCheck", config.filecheck))
