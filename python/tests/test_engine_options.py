@@ -25,8 +25,10 @@ def test_measured_tuning_keeps_the_fastest(tmp_path):
     line = next(l for l in plan.explain("loops").splitlines() if "why: measured" in l)
     timings = line.split("): ", 1)[1]
     listed, chosen = timings.rsplit(": ", 1)
-    times = {name: float(ms) for name, ms, _ in (t.split(" ") for t in listed.split(", "))}
-    assert chosen == min(times, key=times.get)
+    times = [(name, float(ms)) for name, ms, _ in (t.split(" ") for t in listed.split(", "))]
+    # Times print to three digits, so candidates can tie: the winner is one of the fastest.
+    fastest = min(ms for _, ms in times)
+    assert (chosen, fastest) in times, line
     x = np.arange(1200, dtype=np.float32).reshape(40, 30) / 100
     y = np.arange(600, dtype=np.float32).reshape(30, 20) / 100
     np.testing.assert_allclose(plan(x, y), x @ y, rtol=1e-5)
