@@ -19,6 +19,9 @@ const std::vector<PeerLibrary>& peerLibraries() {
 #ifdef EINJIT_BENCH_LIBXSMM
     list.push_back(libxsmmPeer());
 #endif
+#ifdef EINJIT_BENCH_MKL
+    list.push_back(mklPeer());
+#endif
     return list;
   }();
   return peers;

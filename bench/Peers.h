@@ -1,6 +1,6 @@
-// The peer libraries einjit is timed against (OpenBLAS, BLIS, Eigen Tensor, LIBXSMM), behind one
-// interface: each builds, for a case and a thread count, a callable that computes the case's
-// output from its inputs, or says why it cannot.
+// The peer libraries einjit is timed against (OpenBLAS, BLIS, Eigen Tensor, LIBXSMM, oneMKL),
+// behind one interface: each builds, for a case and a thread count, a callable that computes the
+// case's output from its inputs, or says why it cannot.
 #pragma once
 
 #include "BenchCases.h"
@@ -25,7 +25,7 @@ public:
 
 /// One peer library as the suite sees it.
 struct PeerLibrary {
-  std::string name;        ///< "openblas", "blis", "eigen", "libxsmm": "<name>/<id>/t<n>"
+  std::string name;        ///< "openblas", "blis", "eigen", "libxsmm", "mkl": "<name>/<id>/t<n>"
   std::string description; ///< version, kernel, threading: recorded in the JSON context
   /// Builds the peer of a case for a thread count (scratch allocated, kernels generated).
   std::function<PeerRun(const BenchCase&, int threads)> build;
@@ -42,5 +42,6 @@ PeerLibrary openblasPeer();
 PeerLibrary blisPeer();
 PeerLibrary eigenPeer();
 PeerLibrary libxsmmPeer();
+PeerLibrary mklPeer();
 
 } // namespace einjit::bench

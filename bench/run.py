@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Builds einjit_bench (Release, its own build dir), runs the BENCH.md suite with repetitions at
 each thread count and writes bench/RESULTS.md: per case and thread count einjit beside every peer
-(OpenBLAS, BLIS, Eigen, LIBXSMM), the ratio to the best peer, BENCH.md's target and whether it
-holds, and the fraction of the peak FMA rate or triad bandwidth measured in the same run at the
+(OpenBLAS, BLIS, Eigen, LIBXSMM, oneMKL from PyPI), the ratio to the best peer, BENCH.md's target
+and whether it holds, and the fraction of the peak FMA rate or triad bandwidth measured in the same run at the
 same thread count. Python 3 standard library only.
 
     python3 bench/run.py [--threads 1,2] [--repetitions 5] [--min-time 0.1] [--filter REGEX]
-                         [--skip-build | --report-only]
+                         [--skip-build | --report-only] [--no-mkl]
 """
 
 import argparse
@@ -48,8 +48,10 @@ STORE_BOUND = {"S12"}
 # Multiply-adds of the fused nest over those of the best path, for the three-operand cases.
 FUSED_OVER_BEST = {"S8": (4096 * 256 * 256) / (4096 * 256 * 256 + 4096 * 256),
                    "S9": (1024 * 16 * 1024 * 16) / (16 * 1024 * 16 + 1024 * 16 * 16)}
-PEER_LABELS = {"openblas": "OpenBLAS", "blis": "BLIS", "eigen": "Eigen", "libxsmm": "LIBXSMM"}
-BLAS_PEERS = ("openblas", "blis")
+PEER_LABELS = {"openblas": "OpenBLAS", "blis": "BLIS", "eigen": "Eigen", "libxsmm": "LIBXSMM",
+               "mkl": "oneMKL"}
+BLAS_PEERS = ("openblas", "blis", "mkl")
+MKL_VERSION = "2026.2.1"
 SECONDS_PER_UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
 CEILINGS = "peak_fma|bandwidth"
 
@@ -59,9 +61,26 @@ def run(command, **kwargs):
     return subprocess.run(command, check=True, **kwargs)
 
 
-def build(build_dir):
+def mkl_environment(build_dir):
+    """A virtual environment with PyPI's oneMKL (bench-only, never a dependency of einjit), or
+    None when it cannot be made (no network): the suite then runs without the MKL peer."""
+    venv = build_dir.resolve() / "mkl-venv"
+    if not (venv / "include" / "mkl_cblas.h").exists():
+        try:
+            run([sys.executable, "-m", "venv", venv])
+            run([venv / "bin" / "pip", "install", "--quiet", f"mkl=={MKL_VERSION}",
+                 f"mkl-include=={MKL_VERSION}"])
+        except subprocess.CalledProcessError as error:
+            print(f"oneMKL peer skipped: {error}", file=sys.stderr)
+            return None
+    return venv
+
+
+def build(build_dir, with_mkl):
+    venv = mkl_environment(build_dir) if with_mkl else None
     run(["cmake", "-S", REPO, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
-         "-DEINJIT_BUILD_BENCH=ON", "-DEINJIT_BUILD_TESTS=OFF"])
+         "-DEINJIT_BUILD_BENCH=ON", "-DEINJIT_BUILD_TESTS=OFF",
+         f"-DEINJIT_MKL_ROOT={venv or ''}"])
     run(["cmake", "--build", build_dir, "-j2", "--target", "einjit_bench"])
 
 
@@ -468,6 +487,8 @@ def main():
                         help="Google Benchmark --benchmark_filter regex; the ceilings "
                         f"({CEILINGS}) always run too")
     parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--no-mkl", action="store_true",
+                        help="build without the oneMKL peer (which needs PyPI's mkl)")
     parser.add_argument("--report-only", action="store_true",
                         help="neither build nor run: rewrite the table from the last run's JSON")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "RESULTS.md")
@@ -476,7 +497,7 @@ def main():
     info_path = options.build_dir / "bench" / "run-info.json"
     if not options.report_only:
         if not options.skip_build:
-            build(options.build_dir)
+            build(options.build_dir, not options.no_mkl)
         binary = options.build_dir / "bench" / "einjit_bench"
         if not binary.exists():
             sys.exit(f"{binary} was not built: is Google Benchmark missing? "
