@@ -81,6 +81,7 @@ int demoCommand(const std::vector<std::string>& args);
 int compileCommand(const std::vector<std::string>& args);
 int cacheCommand(const std::vector<std::string>& args);
 int targetCommand(const std::vector<std::string>& args);
+int tuneCommand(const std::vector<std::string>& args);
 
 /// The help texts (`einjit --help`, `einjit CMD --help`).
 extern const char* const kMainHelp;
@@ -91,5 +92,6 @@ extern const char* const kDemoHelp;
 extern const char* const kCompileHelp;
 extern const char* const kCacheHelp;
 extern const char* const kTargetHelp;
+extern const std::string kTuneHelp;
 
 } // namespace einjit::cli

@@ -24,6 +24,8 @@ commands:
                              bytes; one line per entry; delete the entries
   target                     what kernels are compiled for: CPU, vectors, the cache sizes
                              blocks are sized by, whether the code runs here
+  tune --manifest FILE       time the candidate schedules of each contraction listed and keep
+                             the fastest in the persistent cache, for later runs
 
 EXPR is an einsum string ('bij,bjk->bik', numpy rules; quotes optional) or one call as written in
 Python; operands are plain names:
@@ -251,5 +253,34 @@ options:
   --json           {triple, cpu, vector_bits, vector_registers, l1d, l2, l3, runs_here,
                    missing_on_host}
 )";
+
+const std::string kTuneHelp =
+    R"(usage: einjit tune --manifest FILE [--budget MS] [--batch-dot=current|legacy]
+                   [--target CPU] [--cache-sizes L1d,L2,L3]
+
+Measured tuning ahead of time. For each contraction FILE lists, every strategy that applies to
+each of its kernels is compiled and timed on the real shapes, on one thread, and the fastest is
+kept in the persistent kernel cache ($EINJIT_CACHE_DIR, else ~/.cache/einjit) beside the
+kernels, so that later engines and processes on this machine (same target, cache sizes and
+einjit version) plan it without timing, with or without --tune=measure. A contraction already
+tuned is read back, not timed again. Prints each kernel's choice with its timings.
+
+FILE has one contraction per line, SHAPES DTYPE EXPR, as explain's --shapes, --dtype and EXPR;
+blank lines and lines starting with # are skipped:
+  # shapes               dtype  expression
+  1024x1024,1024x1024    f32    ik,kj->ij
+  x=32x20x8,y=32x8x20    f64    K.batch_dot(x, y, axes=[2, 1])
+
+A kernel is timed only when its extents are constants, its operands contiguous and the target
+runs on this CPU; others keep the estimate and say so. With EINJIT_CACHE_DIR=off the choices
+last only as long as the command. Exit status 1 when any line failed (each failure is printed
+and the rest still run).
+
+options:
+  --manifest FILE  the contractions to tune
+  --budget MS      milliseconds the timed runs of one kernel's candidates may take, all
+                   candidates together (default 200; each runs at least three times)
+  --batch-dot=M    current (default) or legacy K.batch_dot / Dot semantics, as explain's
+)" + kTargetOptionsHelp;
 
 } // namespace einjit::cli

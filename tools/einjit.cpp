@@ -34,8 +34,10 @@ int dispatch(const std::vector<std::string>& args) {
     return cacheCommand(rest);
   if (command == "target")
     return targetCommand(rest);
+  if (command == "tune")
+    return tuneCommand(rest);
   throw UsageError("unknown command '" + command +
-                   "' (commands: explain, run, bench, demo, compile, cache, target)");
+                   "' (commands: explain, run, bench, demo, compile, cache, target, tune)");
 }
 
 } // namespace

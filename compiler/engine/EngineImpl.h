@@ -35,11 +35,13 @@ struct Engine::Impl {
                      const std::vector<passes::StrideClass>& operandClasses,
                      const passes::StrideClass& outputClass,
                      std::optional<ir::Strategy> strategy = std::nullopt) const;
-  /// True when options.tuning measures the kernels of `estimate` (see EngineOptions::tuning).
+  /// True when the kernels of `estimate` may take a measured choice: measured now
+  /// (Tuning::Measure), or measured earlier and kept in the persistent cache (either tuning).
   bool measures(const ir::LoopNest& estimate) const;
-  /// The fastest of the candidate nests of `program` (Tuning::Measure), its rationale ending in
-  /// the timings; from the persistent cache when an earlier engine measured it (Tuning.cpp).
-  /// `estimate` itself when the operands or output are not contiguous (nothing to time on).
+  /// The fastest of the candidate nests of `program`, its rationale ending in the timings: from
+  /// the persistent cache when an earlier engine (or `einjit tune`) measured it, else measured
+  /// now under Tuning::Measure (Tuning.cpp). `estimate` itself under Tuning::Estimate with no
+  /// record, and when the operands or output are not contiguous (nothing to time on).
   ir::LoopNest measuredChoice(const ir::IndexProgram& program,
                               const std::vector<passes::StrideClass>& operandClasses,
                               const passes::StrideClass& outputClass, ir::LoopNest estimate);

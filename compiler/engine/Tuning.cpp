@@ -1,6 +1,7 @@
 // Measured tuning (EngineOptions::tuning = Measure): a kernel's candidate schedules compiled and
 // timed on its real shapes, the fastest kept — in the persistent cache too, so a machine pays
-// for the timing once per kernel.
+// for the timing once per kernel, and every later engine there (estimating ones included) plans
+// the kernel with the measured choice.
 #include "engine/EngineImpl.h"
 
 #include "einjit/error.h"
@@ -87,8 +88,8 @@ void parseTuning(std::string_view text, EngineOptions& options, std::string_view
 }
 
 bool Engine::Impl::measures(const ir::LoopNest& estimate) const {
-  return options.tuning == Tuning::Measure && options.strategy == Strategy::Auto &&
-         estimate.constantExtents && missingFeatures.empty();
+  return (options.tuning == Tuning::Measure || disk.enabled()) &&
+         options.strategy == Strategy::Auto && estimate.constantExtents && missingFeatures.empty();
 }
 
 ir::LoopNest Engine::Impl::measuredChoice(const ir::IndexProgram& program,
@@ -121,6 +122,9 @@ ir::LoopNest Engine::Impl::measuredChoice(const ir::IndexProgram& program,
       }
     }
 
+  // An estimating engine takes a choice measured earlier, and measures nothing itself.
+  if (options.tuning != Tuning::Measure)
+    return estimate;
   // The estimate's nest first, then each strategy that applies and gives another nest.
   std::vector<ir::LoopNest> candidates;
   candidates.push_back(estimate);

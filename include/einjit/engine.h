@@ -30,7 +30,8 @@ enum class Strategy {
 
 /// How the Engine picks each kernel's schedule when EngineOptions::strategy is Auto.
 enum class Tuning {
-  Estimate, ///< from the cost figures alone (`explain --emit=loops` prints them)
+  Estimate, ///< from the cost figures (`explain --emit=loops` prints them), or a choice
+            ///< measured earlier and kept in the persistent cache
   Measure,  ///< the candidate strategies are compiled and timed on the real shapes, and the
             ///< fastest is kept, on disk too (see EngineOptions::tuning)
 };
@@ -75,7 +76,8 @@ struct EngineOptions {
   /// thread (its fastest of 3 to 51 runs within its share of tuningBudgetMillis; compiling
   /// comes on top), and the fastest kept. The choice
   /// is stored in the persistent cache beside the kernels, so later engines and processes on
-  /// the same target, caches and einjit version reuse it without timing. `explain
+  /// the same target, caches and einjit version reuse it without timing, whatever their tuning
+  /// (`einjit tune --manifest FILE` fills the cache ahead of time). `explain
   /// --emit=loops` prints the timings ("measured: …"). $EINJIT_TUNE ("estimate", "measure" or
   /// "measure:MS") sets the default.
   Tuning tuning = Tuning::Estimate;

@@ -96,6 +96,26 @@ TEST(Tuning, TheChoiceIsKeptOnDiskForTheNextEngine) {
   EXPECT_GE(again.statistics().diskHits, 1u);
 }
 
+TEST(Tuning, AnEstimatingEngineTakesTheStoredChoice) {
+  TemporaryDirectory directory("einjit-tuning");
+  std::string measured;
+  {
+    Engine engine(measuring(directory.path()));
+    measured = measuredLine(engine.plan("i,j->ij", {{300}, {200}}, DType::f32).explain());
+    ASSERT_FALSE(measured.empty());
+  }
+  EngineOptions estimating = measuring(directory.path());
+  estimating.tuning = Tuning::Estimate;
+  EXPECT_EQ(measuredLine(Engine(estimating).plan("i,j->ij", {{300}, {200}}, DType::f32).explain()),
+            measured + " (from the persistent cache)");
+  // Another shape, or no persistent cache: nothing stored applies, and nothing is timed.
+  EXPECT_EQ(measuredLine(Engine(estimating).plan("i,j->ij", {{300}, {100}}, DType::f32).explain()),
+            "");
+  estimating.persistentCache = false;
+  EXPECT_EQ(measuredLine(Engine(estimating).plan("i,j->ij", {{300}, {200}}, DType::f32).explain()),
+            "");
+}
+
 TEST(Tuning, EstimateAndForcedStrategiesMeasureNothing) {
   TemporaryDirectory directory("einjit-tuning");
   EngineOptions options = measuring(directory.path());
