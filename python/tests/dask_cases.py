@@ -31,19 +31,28 @@ CASES = [
     ("trace", "ii", [((6, 6), (4, 4))], "float64"),
     ("outer", "i,j->ij", [((5,), (2,)), ((4,), (3,))], "float32"),
     ("int32", "ij,jk->ik", [((5, 7), (2, 3)), ((7, 4), (3, 4))], "int32"),
+    # computed wider, summed over chunks wider, cast back once: numpy's answers (int8 wraps)
+    ("int8-wraps", "ij,jk->ik", [((5, 7), (2, 3)), ((7, 4), (3, 4))], "int8"),
+    ("float16", "ij,jk->ik", [((5, 9), (2, 3)), ((9, 4), (3, 4))], "float16"),
+    ("bool", "ij,jk->ik", [((5, 7), (2, 3)), ((7, 4), (3, 4))], "bool"),
 ]
 IDS = [case[0] for case in CASES]
 
-TOLERANCE = {"float32": 1e-4, "complex64": 1e-4, "float64": 1e-11, "complex128": 1e-11}
+TOLERANCE = {"float16": 1e-2, "float32": 1e-4, "complex64": 1e-4, "float64": 1e-11, "complex128": 1e-11}
 
 
 def operands(shapes_chunks, dtype, seed=0):
-    """numpy arrays of the shapes (values in [-1, 1), complex parts too; integers in [-3, 3])."""
+    """numpy arrays of the shapes (values in [-1, 1), complex parts too; integers in [-3, 3],
+    int8 in [-100, 100] so that sums wrap; bools 30% true)."""
     rng = np.random.default_rng(seed)
     arrays = []
     for shape, _ in shapes_chunks:
+        if np.dtype(dtype).kind == "b":
+            arrays.append(rng.random(size=shape) < 0.3)
+            continue
         if np.dtype(dtype).kind in "iu":
-            arrays.append(rng.integers(-3, 4, size=shape).astype(dtype))
+            bound = 100 if np.dtype(dtype).itemsize == 1 else 3
+            arrays.append(rng.integers(-bound, bound + 1, size=shape).astype(dtype))
             continue
         values = rng.uniform(-1, 1, size=shape)
         if np.dtype(dtype).kind == "c":

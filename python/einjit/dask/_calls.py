@@ -79,8 +79,7 @@ def call(expression, *arrays, legacy_batch_dot=False, split_every=None, engine=N
     steps = _prologues(explained.program, names)
     values = [_apply(v, steps[k]) for k, v in enumerate(values)]
     wanted = np.result_type(*[v.dtype for v in values])
-    compute_dtype(wanted, "einjit.dask.call")
-    result = contract(explained.einsum, values, wanted, {}, split_every, engine)
+    result = contract(explained.einsum, values, wanted, split_every, engine)
     if explained.unit_output_axes:  # K.batch_dot's (B, 1): axes no operand has
         units = set(explained.unit_output_axes)
         rank = result.ndim + len(units)

@@ -53,8 +53,9 @@ def einsum(*operands, dtype=None, casting="safe", order="K", optimize=False, spl
     da = _dask().array
     arrays = [da.asarray(value) for value in values]
     wanted = result_dtype(arrays, dtype, casting, "einjit.dask.einsum")
-    options = {} if dtype is None else dict(dtype=wanted, casting=casting)
-    return contract(subscripts, arrays, wanted, options, split_every)
+    if dtype is not None:  # numpy casts the operands to `dtype` first
+        arrays = [a if a.dtype == wanted else a.astype(wanted) for a in arrays]
+    return contract(subscripts, arrays, wanted, split_every)
 
 
 def result_dtype(arrays, dtype, casting, who):
@@ -71,16 +72,19 @@ def result_dtype(arrays, dtype, casting, who):
     return wanted
 
 
-def contract(subscripts, arrays, wanted, options, split_every, engine=None):
-    """The graph of an einsum of dask arrays; `options` go to einjit's einsum of each block."""
+def contract(subscripts, arrays, wanted, split_every, engine=None):
+    """The graph of an einsum of dask arrays whose result has numpy's dtype `wanted`. A dtype
+    einjit computes through a wider one (float16, bool, small integers) stays in the wider one
+    until the chunks' partial sums are added, then is cast back once, as numpy sums it."""
     da = _dask().array
+    computed = compute_dtype(wanted, "einjit.dask")
+    options = {} if computed == wanted else {"dtype": computed}
     shapes = [a.shape for a in arrays]
     if any(math.isnan(extent) for shape in shapes for extent in shape):
         raise ValueError("einjit.dask: an operand has unknown chunk sizes; call "
                          "compute_chunk_sizes() on it first")
     # einjit's own checks (syntax, operand count, ranks, extents) with its messages, now.
-    (engine or _engine.default_engine()).explain(subscripts, *shapes,
-                                                 dtype=compute_dtype(wanted, "einsum"))
+    (engine or _engine.default_engine()).explain(subscripts, *shapes, dtype=computed)
     inputs, output = labelled_axes(subscripts, [a.ndim for a in arrays])
     contracted = [label for labels in inputs for label in labels if label not in output]
     contracted = list(dict.fromkeys(contracted))
@@ -93,16 +97,17 @@ def contract(subscripts, arrays, wanted, options, split_every, engine=None):
     index = tuple(output) + tuple(spread)
     pairs = [item for array, labels in zip(arrays, inputs) for item in (array, tuple(labels))]
     blocks = da.blockwise(_blocks.einsum_block, index, *pairs, token="einjit-einsum",
-                          dtype=wanted, meta=np.empty((0,) * len(index), wanted),
+                          dtype=computed, meta=np.empty((0,) * len(index), computed),
                           adjust_chunks=dict.fromkeys(spread, 1), concatenate=False,
                           subscripts=subscripts, options=options, unit_axes=len(spread))
-    if not spread:
-        return blocks
-    axes = tuple(range(len(output), len(index)))
-    return da.reduction(blocks, _blocks.keep, _blocks.add_partials, combine=_blocks.add_partials,
-                        axis=axes, keepdims=False, dtype=wanted, split_every=split_every,
-                        concatenate=False, name="einjit-einsum-sum",
-                        meta=np.empty((0,) * len(output), wanted))
+    result = blocks
+    if spread:
+        axes = tuple(range(len(output), len(index)))
+        result = da.reduction(blocks, _blocks.keep, _blocks.add_partials,
+                              combine=_blocks.add_partials, axis=axes, keepdims=False,
+                              dtype=computed, split_every=split_every, concatenate=False,
+                              name="einjit-einsum-sum", meta=np.empty((0,) * len(output), computed))
+    return result if computed == wanted else result.astype(wanted)
 
 
 def labelled_axes(subscripts, ranks):
