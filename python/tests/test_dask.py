@@ -153,6 +153,13 @@ def test_dot_normalize_norms_span_chunks():
     expected = einjit.call(text, x, y)
     assert_close(got.compute(), expected, "float64")
     assert np.all(np.abs(expected) <= 1 + 1e-12) and not np.isnan(expected).any()
+    c, d = operands([((3, 4), None), ((3, 4), None)], "complex64")
+    got = ed.call(text.replace("axes=2", "axes=1"), da.from_array(c, chunks=2),
+                  da.from_array(d, chunks=(3, 3)))
+    assert_close(got.compute(), einjit.call(text.replace("axes=2", "axes=1"), c, d), "complex64")
+    integers = da.ones((3, 4), dtype=np.int32, chunks=2)
+    with pytest.raises(einjit.Error, match="floating-point or complex dtype"):
+        ed.call(text.replace("axes=2", "axes=1"), integers, integers)
 
 
 def test_register_routes_dask_einsum_and_tensordot():

@@ -77,6 +77,11 @@ def call(expression, *arrays, legacy_batch_dot=False, split_every=None, engine=N
                                legacy_batch_dot=legacy_batch_dot)
     names = [operand["name"] for operand in explained.operands]
     steps = _prologues(explained.program, names)
+    if wanted.kind not in "fc" and any(s[0] == "normalize" for ops in steps.values()
+                                       for s in ops):
+        # einjit refuses to normalise integers when it plans (explain does not plan): its error
+        engine.compile(expression, *[v.shape for v in values], dtype=wanted,
+                       legacy_batch_dot=legacy_batch_dot)
     values = [_apply(v, steps[k]) for k, v in enumerate(values)]
     wanted = np.result_type(*[v.dtype for v in values])
     result = contract(explained.einsum, values, wanted, split_every, engine)

@@ -124,4 +124,7 @@ def unregister(client=None):
     unregister_here()
     client = _client(client)
     if client is not None:
-        client.unregister_worker_plugin(PLUGIN_NAME)
+        try:
+            client.unregister_worker_plugin(PLUGIN_NAME)
+        except ValueError:  # register() was not called with this client
+            pass
