@@ -1,8 +1,11 @@
 """einjit.dask on a distributed.LocalCluster of two worker processes (one thread each) sharing
 one disk kernel cache: every case of dask_cases gives numpy's answer; each worker plans a block
-signature once (a second run compiles nothing) and the second worker finds the first one's
-kernels on disk; an einjit error raised in a worker reaches the client with its kind and
-message; register() reaches the workers and unregister() takes it back."""
+signature once (a second run compiles nothing) and their kernels land in the disk cache they
+share (a fresh engine on it compiles nothing); an einjit error raised in a worker reaches the client with its kind and
+message; register() reaches the workers (one that joins later too) and unregister() takes it
+back."""
+
+import time
 
 import dask.array as da
 import distributed
@@ -22,6 +25,7 @@ def client(tmp_path_factory):
                                   worker_dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
             client.cache_dir = cache
+            client.wait_for_workers(2, timeout=120)
             yield client
 
 
@@ -87,7 +91,16 @@ def test_register_reaches_the_workers(client):
         assert_close(client.compute(da.einsum("ij,jk->ik", x, y)).result(), a @ b, "float64")
         after = ed.statistics(client)
         assert sum(after[w]["misses"] - before[w]["misses"] for w in after) > 0
+        # a worker that joins later gets it too (the plugin), and leaves again
+        client.cluster.scale(3)
+        client.wait_for_workers(3, timeout=120)
+        joined = client.run(ed.registered_here)
+        assert len(joined) == 3 and all(joined.values())
     finally:
         ed.unregister(client)
+        client.cluster.scale(2)
+        deadline = time.monotonic() + 120
+        while len(client.scheduler_info()["workers"]) > 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
     assert not any(client.run(ed.registered_here).values())
     assert not ed.registered_here()
