@@ -8,8 +8,8 @@ import os
 
 import numpy as np
 
+from .._arrays import as_operand, ready
 from .._engine import default_engine
-from .._numpy import einsum as _einsum
 
 
 def engine():
@@ -34,11 +34,19 @@ def _one_block(value):
     return value
 
 
-def einsum_block(*blocks, subscripts, options, unit_axes):
-    """einjit's einsum of one tuple of blocks, with `unit_axes` axes of extent 1 appended: one
-    per contracted label whose chunks are summed afterwards (by add_partials)."""
-    operands = [_one_block(block) for block in blocks]
-    result = np.asarray(_einsum(subscripts, *operands, **options))
+def run_einsum(subscripts, operands, dtype, threads):
+    """einjit's einsum of numpy arrays (or CPU arrays numpy reads) computed in `dtype` (a dtype
+    einjit computes; operands converted only if needed) on `threads` threads (None: every
+    hardware thread)."""
+    arrays = [ready(as_operand(operand)[0], dtype) for operand in operands]
+    return np.asarray(engine()._engine.einsum(subscripts, arrays, threads=threads))
+
+
+def einsum_block(*blocks, subscripts, dtype_name, threads, unit_axes):
+    """einjit's einsum of one tuple of blocks in dtype `dtype_name`, with `unit_axes` axes of extent 1
+    appended: one per contracted label whose chunks are summed afterwards (by add_partials)."""
+    result = run_einsum(subscripts, [_one_block(block) for block in blocks],
+                        np.dtype(dtype_name), threads)
     return result.reshape(result.shape + (1,) * unit_axes) if unit_axes else result
 
 

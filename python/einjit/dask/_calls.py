@@ -56,14 +56,16 @@ def _apply(array, steps):
     return array
 
 
-def call(expression, *arrays, legacy_batch_dot=False, split_every=None, engine=None, **named):
+def call(expression, *arrays, legacy_batch_dot=False, split_every=None, threads=1, engine=None,
+         **named):
     """einjit.call on dask arrays: any call the CLI takes ("K.batch_dot(x, y, axes=[2, 2])",
     "tf.matmul(a, b, transpose_b=True)", "keras.layers.Dot(axes=1, normalize=True)([a, b])",
     an einsum string, ...), operands by position or by the call's names. einjit's explain gives
     its einsum and its prologues: ravel (np.outer), conjugation (adjoint) and Dot's
     normalize=True (x / max(||x||, 1e-7) along the contracted axis: the norms are a Dask
     reduction over that axis's chunks, computed by numpy, then the division, elementwise) run as
-    Dask operations; the contraction runs as einjit.dask.einsum. Returns a dask array of the
+    Dask operations; the contraction runs as einjit.dask.einsum (split_every and threads as
+    there). Returns a dask array of the
     call's shape and numpy's dtype."""
     da = _dask().array
     values = _engine._bind(expression, arrays, named, "einjit.dask.call")
@@ -84,7 +86,7 @@ def call(expression, *arrays, legacy_batch_dot=False, split_every=None, engine=N
                        legacy_batch_dot=legacy_batch_dot)
     values = [_apply(v, steps[k]) for k, v in enumerate(values)]
     wanted = np.result_type(*[v.dtype for v in values])
-    result = contract(explained.einsum, values, wanted, split_every, engine)
+    result = contract(explained.einsum, values, wanted, split_every, threads, engine)
     if explained.unit_output_axes:  # K.batch_dot's (B, 1): axes no operand has
         units = set(explained.unit_output_axes)
         rank = result.ndim + len(units)
@@ -95,16 +97,17 @@ def call(expression, *arrays, legacy_batch_dot=False, split_every=None, engine=N
     return result
 
 
-def tensordot(a, b, axes=2, split_every=None):
+def tensordot(a, b, axes=2, split_every=None, threads=1):
     """numpy.tensordot on dask arrays (einjit's np.tensordot front end: its axis rules and
     messages), each block by einjit."""
-    return call(f"np.tensordot(a, b, axes={_axes_text(axes)})", a, b, split_every=split_every)
+    return call(f"np.tensordot(a, b, axes={_axes_text(axes)})", a, b, split_every=split_every,
+                threads=threads)
 
 
-def matmul(a, b, split_every=None):
+def matmul(a, b, split_every=None, threads=1):
     """numpy.matmul on dask arrays (1-D operands promoted and removed, batch dimensions
     broadcast), each block by einjit."""
-    return call("np.matmul(a, b)", a, b, split_every=split_every)
+    return call("np.matmul(a, b)", a, b, split_every=split_every, threads=threads)
 
 
 def statistics(client=None):

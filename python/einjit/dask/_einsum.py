@@ -24,12 +24,13 @@ def _dask():
 
 
 def einsum(*operands, dtype=None, casting="safe", order="K", optimize=False, split_every=None,
-           out=None):
+           threads=1, out=None):
     """numpy.einsum on dask arrays (string or sublist form, implicit output, '...',
     broadcasting, repeated labels), each block computed by einjit. `dtype` and `casting` as
     numpy's; `order` and `optimize` are accepted (an explicit path is checked) and do not change
     the result; `split_every` is the fan-in of the sums over a contracted label's chunks
-    (dask.config's 'split_every' when None). Shapes, labels and dtypes are checked here, with
+    (dask.config's 'split_every' when None); `threads` is the einjit threads of each block
+    (1: Dask runs the blocks in parallel; None: every hardware thread). Shapes, labels and dtypes are checked here, with
     einjit's messages, before anything is computed. Returns a dask array."""
     if out is not None:
         raise TypeError("einjit.dask.einsum: out= is not supported; the result is a new dask "
@@ -55,7 +56,7 @@ def einsum(*operands, dtype=None, casting="safe", order="K", optimize=False, spl
     wanted = result_dtype(arrays, dtype, casting, "einjit.dask.einsum")
     if dtype is not None:  # numpy casts the operands to `dtype` first
         arrays = [a if a.dtype == wanted else a.astype(wanted) for a in arrays]
-    return contract(subscripts, arrays, wanted, split_every)
+    return contract(subscripts, arrays, wanted, split_every, threads)
 
 
 def result_dtype(arrays, dtype, casting, who):
@@ -72,13 +73,12 @@ def result_dtype(arrays, dtype, casting, who):
     return wanted
 
 
-def contract(subscripts, arrays, wanted, split_every, engine=None):
+def contract(subscripts, arrays, wanted, split_every, threads, engine=None):
     """The graph of an einsum of dask arrays whose result has numpy's dtype `wanted`. A dtype
     einjit computes through a wider one (float16, bool, small integers) stays in the wider one
     until the chunks' partial sums are added, then is cast back once, as numpy sums it."""
     da = _dask().array
     computed = compute_dtype(wanted, "einjit.dask")
-    options = {} if computed == wanted else {"dtype": computed}
     shapes = [a.shape for a in arrays]
     if any(math.isnan(extent) for shape in shapes for extent in shape):
         raise ValueError("einjit.dask: an operand has unknown chunk sizes; call "
@@ -99,7 +99,8 @@ def contract(subscripts, arrays, wanted, split_every, engine=None):
     blocks = da.blockwise(_blocks.einsum_block, index, *pairs, token="einjit-einsum",
                           dtype=computed, meta=np.empty((0,) * len(index), computed),
                           adjust_chunks=dict.fromkeys(spread, 1), concatenate=False,
-                          subscripts=subscripts, options=options, unit_axes=len(spread))
+                          subscripts=subscripts, dtype_name=computed.name, threads=threads,
+                          unit_axes=len(spread))
     result = blocks
     if spread:
         axes = tuple(range(len(output), len(index)))

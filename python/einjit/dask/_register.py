@@ -11,40 +11,49 @@ import threading
 import numpy as np
 
 from .._arrays import compute_dtype
+from .._numpy import _axes_text
 from .._numpy import einsum as _einjit_einsum
-from .._numpy import tensordot as _einjit_tensordot
+from ._blocks import engine, run_einsum
 
 PLUGIN_NAME = "einjit-dask-register"
 _lock = threading.Lock()
 _saved = {}  # dispatch name -> the function register() replaced, in this process
 
 
-def _computable(arrays, dtype=None):
-    """True when einjit computes this block's dtype (numpy computes the others, e.g. uint64 or
-    object, exactly as without register())."""
+def _computed(arrays, dtype=None):
+    """The dtype einjit computes this block in, or None: numpy computes it (a dtype einjit does
+    not compute, e.g. uint64 or object, or blocks that are not numpy arrays), exactly as without
+    register()."""
+    if not all(type(a) is np.ndarray for a in arrays):
+        return None
     try:
-        wanted = np.dtype(dtype) if dtype is not None else np.result_type(*arrays)
-        compute_dtype(wanted, "einjit.dask")
+        return compute_dtype(np.dtype(dtype) if dtype is not None else np.result_type(*arrays),
+                             "einjit.dask")
     except TypeError:
-        return False
-    return all(type(a) is np.ndarray for a in arrays)
+        return None
 
 
 def numpy_block_einsum(subscripts, *operands, dtype=None, **options):
     """What einsum_lookup gives for numpy blocks after register(): einjit's einsum (numpy's
-    signature), numpy's for the dtypes einjit does not compute."""
-    if isinstance(subscripts, str) and _computable(operands, dtype):
-        options.pop("optimize", None)  # dask passes numpy's path option; einjit plans its own
+    signature) on one thread (Dask runs the blocks in parallel), numpy's for the blocks einjit
+    does not compute."""
+    options.pop("optimize", None)  # numpy's path option, which dask passes; einjit plans its own
+    computed = _computed(operands, dtype) if isinstance(subscripts, str) else None
+    if computed is None:
+        return _saved.get("einsum", np.einsum)(subscripts, *operands, dtype=dtype, **options)
+    if dtype is not None or options:  # casting=, order=: numpy's full signature
         return _einjit_einsum(subscripts, *operands, dtype=dtype, **options)
-    return _saved.get("einsum", np.einsum)(subscripts, *operands, dtype=dtype, **options)
+    wanted = np.result_type(*operands)
+    result = run_einsum(subscripts, operands, computed, threads=1)
+    return result if computed == wanted else result.astype(wanted)
 
 
 def numpy_block_tensordot(a, b, axes=2):
-    """What tensordot_lookup gives for numpy blocks after register(): einjit's tensordot,
-    numpy's for the dtypes einjit does not compute."""
-    if _computable((a, b)):
-        return _einjit_tensordot(a, b, axes=axes)
-    return _saved.get("tensordot", np.tensordot)(a, b, axes=axes)
+    """What tensordot_lookup gives for numpy blocks after register(): einjit's np.tensordot on
+    one thread, numpy's for the blocks einjit does not compute."""
+    if _computed((a, b)) is None:
+        return _saved.get("tensordot", np.tensordot)(a, b, axes=axes)
+    return engine().call(f"np.tensordot(a, b, axes={_axes_text(axes)})", a, b, threads=1)
 
 
 def _tables():
