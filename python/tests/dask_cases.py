@@ -38,7 +38,8 @@ CASES = [
 ]
 IDS = [case[0] for case in CASES]
 
-TOLERANCE = {"float16": 1e-2, "float32": 1e-4, "complex64": 1e-4, "float64": 1e-11, "complex128": 1e-11}
+TOLERANCE = {"float16": 1e-2, "float32": 1e-4, "complex64": 1e-4, "float64": 1e-11,
+             "complex128": 1e-11}
 
 
 def operands(shapes_chunks, dtype, seed=0):

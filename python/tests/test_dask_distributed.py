@@ -1,9 +1,9 @@
 """einjit.dask on a distributed.LocalCluster of two worker processes (one thread each) sharing
 one disk kernel cache: every case of dask_cases gives numpy's answer; each worker plans a block
 signature once (a second run compiles nothing) and their kernels land in the disk cache they
-share (a fresh engine on it compiles nothing); an einjit error raised in a worker reaches the client with its kind and
-message; register() reaches the workers (one that joins later too) and unregister() takes it
-back."""
+share (a fresh engine on it compiles nothing); an einjit error raised in a worker reaches the
+client with its kind and message; register() reaches the workers (one that joins later too) and
+unregister() takes it back."""
 
 import time
 

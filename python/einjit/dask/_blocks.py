@@ -43,8 +43,9 @@ def run_einsum(subscripts, operands, dtype, threads):
 
 
 def einsum_block(*blocks, subscripts, dtype_name, threads, unit_axes):
-    """einjit's einsum of one tuple of blocks in dtype `dtype_name`, with `unit_axes` axes of extent 1
-    appended: one per contracted label whose chunks are summed afterwards (by add_partials)."""
+    """einjit's einsum of one tuple of blocks in dtype `dtype_name`, with `unit_axes` axes of
+    extent 1 appended: one per contracted label whose chunks are summed afterwards (by
+    add_partials)."""
     result = run_einsum(subscripts, [_one_block(block) for block in blocks],
                         np.dtype(dtype_name), threads)
     return result.reshape(result.shape + (1,) * unit_axes) if unit_axes else result

@@ -30,8 +30,9 @@ def einsum(*operands, dtype=None, casting="safe", order="K", optimize=False, spl
     numpy's; `order` and `optimize` are accepted (an explicit path is checked) and do not change
     the result; `split_every` is the fan-in of the sums over a contracted label's chunks
     (dask.config's 'split_every' when None); `threads` is the einjit threads of each block
-    (1: Dask runs the blocks in parallel; None: every hardware thread). Shapes, labels and dtypes are checked here, with
-    einjit's messages, before anything is computed. Returns a dask array."""
+    (1: Dask runs the blocks in parallel; None: every hardware thread). Shapes, labels and
+    dtypes are checked here, with einjit's messages, before anything is computed. Returns a
+    dask array."""
     if out is not None:
         raise TypeError("einjit.dask.einsum: out= is not supported; the result is a new dask "
                         "array (store it with dask.array.store)")
