@@ -29,6 +29,11 @@ def client(tmp_path_factory):
             yield client
 
 
+def compute(client, graph):
+    """The graph's value, within a bound: a stuck cluster fails the test instead of CI."""
+    return client.compute(graph).result(timeout=120)
+
+
 def lazy(arrays, shapes_chunks):
     return [da.from_array(a, chunks=c) for a, (_, c) in zip(arrays, shapes_chunks)]
 
@@ -38,7 +43,7 @@ def test_einsum_on_two_worker_processes(client, case):
     _, subscripts, shapes_chunks, dtype = case
     arrays = operands(shapes_chunks, dtype)
     result = ed.einsum(subscripts, *lazy(arrays, shapes_chunks))
-    computed = client.compute(result).result()
+    computed = compute(client, result)
     expected = np.einsum(subscripts, *arrays)
     assert computed.dtype == expected.dtype
     assert_close(computed, expected, dtype)
@@ -52,9 +57,9 @@ def test_workers_plan_once_and_share_the_disk_cache(client):
     result = ed.einsum("bij,bjk->bik", da.from_array(a, chunks=(1, 6, 10)),
                        da.from_array(b, chunks=(1, 10, 4)))
     before = ed.statistics(client)
-    assert_close(client.compute(result).result(), np.einsum("bij,bjk->bik", a, b), "float32")
+    assert_close(compute(client, result), np.einsum("bij,bjk->bik", a, b), "float32")
     first = ed.statistics(client)
-    assert_close(client.compute(result).result(), np.einsum("bij,bjk->bik", a, b), "float32")
+    assert_close(compute(client, result), np.einsum("bij,bjk->bik", a, b), "float32")
     second = ed.statistics(client)
     compiled = {w: first[w]["misses"] - before[w]["misses"] for w in first}
     # one signature: a worker that ran blocks fetched its kernels once (compiled, or read from
@@ -76,7 +81,7 @@ def test_worker_error_reaches_the_client(client):
     x, y = da.ones((4, 6), chunks=(2, 3)), da.ones((6, 2), chunks=(3, 2))
     wrong = x.map_blocks(np.pad, pad_width=((0, 0), (0, 1)), dtype=x.dtype)  # blocks 4 wide
     with pytest.raises(einjit.Error) as caught:
-        client.compute(ed.einsum("ij,jk->ik", wrong, y)).result()
+        compute(client, ed.einsum("ij,jk->ik", wrong, y))
     assert caught.value.kind == "shape"
     assert "subscript 'j'" in caught.value.message and "(4 != 3)" in caught.value.message
 
@@ -88,7 +93,7 @@ def test_register_reaches_the_workers(client):
     try:
         assert all(client.run(ed.registered_here).values())
         before = ed.statistics(client)
-        assert_close(client.compute(da.einsum("ij,jk->ik", x, y)).result(), a @ b, "float64")
+        assert_close(compute(client, da.einsum("ij,jk->ik", x, y)), a @ b, "float64")
         after = ed.statistics(client)
         assert sum(after[w]["misses"] - before[w]["misses"] for w in after) > 0
         # a worker that joins later gets it too (the plugin), and leaves again
