@@ -85,7 +85,7 @@ def fill_disk_cache(directory, barrier, queue):
     """In a fresh process: wait for the others, then compile the same kernels into one disk
     cache at the same moment; report the results' errors and the counters."""
     engine = einjit.Engine(cache_dir=directory)
-    barrier.wait()
+    barrier.wait(timeout=120)
     errors = []
     for k, (subscripts, shapes) in enumerate(FILL_CASES):
         arrays = [np.random.default_rng(k).uniform(-1, 1, s) for s in shapes]

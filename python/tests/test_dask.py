@@ -189,8 +189,8 @@ def test_processes_fill_one_disk_cache_at_once(tmp_path):
     context = multiprocessing.get_context("spawn")
     count = 3
     barrier, queue = context.Barrier(count), context.Queue()
-    processes = [context.Process(target=fill_disk_cache, args=(str(tmp_path), barrier, queue))
-                 for _ in range(count)]
+    processes = [context.Process(target=fill_disk_cache, args=(str(tmp_path), barrier, queue),
+                                 daemon=True) for _ in range(count)]
     for process in processes:
         process.start()
     reports = [queue.get(timeout=120) for _ in processes]
