@@ -4,7 +4,8 @@ chunked three-operand chain. The operands are random arrays made and persisted o
 (not timed); each row is the median wall time of `.compute()` of the contraction (the result
 comes back to this process) after a first run, timed apart (einjit's kernels are compiled or read
 from disk there). Peers: dask.array.einsum as Dask calls it by default (optimize=False: numpy's
-own loops per block) and with optimize=True (numpy's pairwise path through BLAS). One cluster of
+own loops per block), with optimize=True (numpy's pairwise path through BLAS), and Dask's own
+graph with einjit computing its blocks (einjit.dask.register). One cluster of
 one worker process, then one of two (one thread each; BLAS threads 1), on a fresh disk cache.
 Prints the Markdown table; with --output FILE, replaces the part of FILE between the lines
 <!-- measured --> and <!-- /measured --> (bench/DASK.md's prose around it stays), or writes FILE
@@ -49,6 +50,8 @@ PEERS = [
     ("einjit.dask.einsum", lambda s, ops: ed.einsum(s, *ops)),
     ("dask.array.einsum", lambda s, ops: da.einsum(s, *ops)),
     ("dask.array.einsum(optimize=True)", lambda s, ops: da.einsum(s, *ops, optimize=True)),
+    # Dask's own graph, its blocks computed by einjit (einjit.dask.register(client))
+    ("dask.array.einsum, registered", lambda s, ops: da.einsum(s, *ops)),
 ]
 
 
@@ -77,9 +80,14 @@ def measure(workers, repeat):
                 distributed.wait(arrays)
                 expected = None
                 for peer, build in PEERS:
+                    registered = peer.endswith("registered")
+                    if registered:
+                        ed.register(client)
                     graph = build(subscripts, arrays)
                     first, median, value = timed(graph.compute, repeat)
                     results[(case, peer)] = first, median
+                    if registered:
+                        ed.unregister(client)
                     if expected is None:
                         expected = value
                     else:  # the peers agree (float32 sums of up to 512 terms)
