@@ -37,10 +37,10 @@ def numpy_block_einsum(subscripts, *operands, dtype=None, **options):
     """What einsum_lookup gives for numpy blocks after register(): einjit's einsum (numpy's
     signature) on one thread (Dask runs the blocks in parallel), numpy's for the blocks einjit
     does not compute."""
-    options.pop("optimize", None)  # numpy's path option, which dask passes; einjit plans its own
     computed = _computed(operands, dtype) if isinstance(subscripts, str) else None
     if computed is None:
         return _saved.get("einsum", np.einsum)(subscripts, *operands, dtype=dtype, **options)
+    options.pop("optimize", None)  # numpy's path option, which dask passes; einjit plans its own
     if dtype is not None or options:  # casting=, order=: numpy's full signature
         return _einjit_einsum(subscripts, *operands, dtype=dtype, **options)
     wanted = np.result_type(*operands)
