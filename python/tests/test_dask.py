@@ -129,6 +129,18 @@ def test_tensordot_and_matmul():
         ed.matmul(z, z)
 
 
+@pytest.mark.parametrize("text", [
+    "bij,bjk->bik", 'np.einsum("bij,bjk", a, b)', "torch.bmm(a, b)",
+    'tf.einsum("bij,bjk->bik", a, b)', "a @ b", "tf.matmul(a, b)", "K.batch_dot(a, b)",
+    "np.dot(a, b)", "keras.layers.Dot(axes=(2, 1))([a, b])"])
+def test_call_texts_equal_einjit_call(text):
+    a, b = operands([((3, 4, 5), None), ((3, 5, 2), None)], "float64")
+    got = ed.call(text, da.from_array(a, chunks=2), da.from_array(b, chunks=(2, 3, 2)))
+    expected = einjit.call(text, a, b)
+    assert got.shape == expected.shape
+    assert_close(got.compute(), expected, "float64")
+
+
 def test_calls_with_unit_axes_prologues_and_names():
     x, y = operands([((8, 6), None), ((8, 6), None)], "float32")
     lx, ly = da.from_array(x, chunks=(4, 4)), da.from_array(y, chunks=(3, 2))
