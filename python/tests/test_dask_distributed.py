@@ -1,5 +1,5 @@
 """einjit.dask on a distributed.LocalCluster of two worker processes (one thread each) sharing
-one disk kernel cache: every case of dask_cases gives numpy's answer; each worker plans a block
+one disk kernel cache: every case of dask_cases gives numpy's and dask.array.einsum's answers; each worker plans a block
 signature once (a second run compiles nothing) and their kernels land in the disk cache they
 share (a fresh engine on it compiles nothing); an einjit error raised in a worker reaches the
 client with its kind and message; register() reaches the workers (one that joins later too) and
@@ -30,8 +30,11 @@ def client(tmp_path_factory):
 
 
 def compute(client, graph):
-    """The graph's value, within a bound: a stuck cluster fails the test instead of CI."""
-    return client.compute(graph).result(timeout=120)
+    """The graph's value (or values of a list of graphs), within a bound: a stuck cluster fails
+    the test instead of CI."""
+    futures = client.compute(graph)
+    distributed.wait(futures, timeout=120)
+    return client.gather(futures)
 
 
 def lazy(arrays, shapes_chunks):
@@ -42,11 +45,14 @@ def lazy(arrays, shapes_chunks):
 def test_einsum_on_two_worker_processes(client, case):
     _, subscripts, shapes_chunks, dtype = case
     arrays = operands(shapes_chunks, dtype)
-    result = ed.einsum(subscripts, *lazy(arrays, shapes_chunks))
-    computed = compute(client, result)
+    inputs = lazy(arrays, shapes_chunks)
+    result, reference = ed.einsum(subscripts, *inputs), da.einsum(subscripts, *inputs)
+    assert result.chunks == reference.chunks
+    computed, theirs = compute(client, [result, reference])
     expected = np.einsum(subscripts, *arrays)
     assert computed.dtype == expected.dtype
     assert_close(computed, expected, dtype)
+    assert_close(computed, theirs.astype(expected.dtype), dtype)  # dask's int sums promote
 
 
 def test_workers_plan_once_and_share_the_disk_cache(client):
