@@ -1,4 +1,4 @@
-"""einjit.dask on the synchronous scheduler: einsum, tensordot, matmul and call give numpy's
+"""einjit.dask on the synchronous scheduler (and once on the processes one): einsum, tensordot, matmul and call give numpy's
 answers and dask.array.einsum's chunks; the graph carries no compiled object and sums a
 contracted label's chunks by a tree; errors are einjit's, raised before computing or from a
 block; register() routes dask.array.einsum and tensordot through einjit and unregister() back;
@@ -74,6 +74,13 @@ def test_tree_reduction_fan_in():
     for key in sums:
         assert len(get_dependencies(graph, key)) <= 2
     assert_close(result.compute(), a @ b, "float64")
+
+
+def test_processes_scheduler():
+    a = operands([((6, 8), None)], "float64")[0]
+    x = da.from_array(a, chunks=(3, 4))
+    got = ed.einsum("ij,kj->ik", x, x).compute(scheduler="processes", num_workers=2)
+    assert_close(got, a @ a.T, "float64")
 
 
 def test_tasks_carry_no_compiled_object():
