@@ -46,6 +46,22 @@ def test_einsum_equals_numpy_with_dask_chunks(case):
     assert_close(computed, reference.compute().astype(expected.dtype), dtype)
 
 
+@pytest.mark.filterwarnings("ignore:Increasing number of chunks")
+def test_rechunking_gives_dask_chunks_on_random_chunkings():
+    """dask.array.einsum splits the inputs' chunks where the output's blocks would outgrow them
+    (outer products above all); the graphs are built, not computed."""
+    rng = np.random.default_rng(7)
+    shapes = {"i": 40, "j": 30, "k": 50, "b": 6}
+    for subscripts in ("ij,jk->ik", "i,j->ij", "bi,bj->bij", "ij,k->ijk", "bij,bjk->bik"):
+        for _ in range(6):
+            inputs = subscripts.split("->")[0].split(",")
+            lazy = [da.zeros(tuple(shapes[c] for c in labels),
+                             chunks=tuple(int(rng.integers(1, shapes[c] + 1)) for c in labels))
+                    for labels in inputs]
+            assert ed.einsum(subscripts, *lazy).chunks == da.einsum(subscripts, *lazy).chunks, (
+                subscripts, [a.chunks for a in lazy])
+
+
 def test_sublists_dtype_and_casting():
     a, b = operands([((4, 6), None), ((6, 5), None)], "float32")
     x, y = da.from_array(a, chunks=(2, 4)), da.from_array(b, chunks=(4, 5))
