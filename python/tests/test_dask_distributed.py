@@ -68,13 +68,16 @@ def test_workers_plan_once_and_share_the_disk_cache(client):
     assert_close(compute(client, result), np.einsum("bij,bjk->bik", a, b), "float32")
     second = ed.statistics(client)
     compiled = {w: first[w]["misses"] - before[w]["misses"] for w in first}
+    again = {w: second[w]["misses"] - first[w]["misses"] for w in second}
     # one signature: a worker that ran blocks fetched its kernels once (compiled, or read from
-    # the disk cache the other worker wrote), and the second run fetched nothing
+    # the disk cache the other worker wrote), whatever the number of blocks it ran; in the
+    # second run it fetched nothing (a worker idle in the first run may fetch them then)
     local = einjit.Engine(cache_dir=False)
     local.einsum("bij,bjk->bik", a[:1], b[:1])
-    assert all(count <= local.statistics()["misses"] for count in compiled.values())
+    per_signature = local.statistics()["misses"]
     assert sum(compiled.values()) >= 1
-    assert all(second[w]["misses"] == first[w]["misses"] for w in second)
+    assert all(compiled[w] + again[w] <= per_signature for w in compiled)
+    assert all(again[w] == 0 for w in compiled if compiled[w] > 0)
     assert all(s["disk_rejects"] == 0 and s["failures"] == 0 for s in second.values())
     # the disk cache the workers share holds them: a fresh engine on it compiles nothing
     engine = einjit.Engine(cache_dir=client.cache_dir)
