@@ -272,11 +272,13 @@ def _result_order(result, order, arrays, subscripts):
 def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=False,
            engine=None):
     # numpy's most common call (a subscripts string, numpy arrays of one computable dtype, no
-    # options) goes straight to the extension; anything else takes _einsum's general path.
-    if (out is None and dtype is None and order == "K" and len(operands) > 2
+    # options but out=) goes straight to the extension; anything else, and anything the
+    # extension declines (an out= of another dtype, shape or sharing memory with an input),
+    # takes _einsum's general path.
+    if (dtype is None and order == "K" and len(operands) > 2
             and type(operands[0]) is str and optimize.__class__ is not list
-            and _c_order_is_numpys(operands[0], operands[1:])):
-        result = (engine or default_engine())._engine.try_einsum(operands[0], operands[1:])
+            and (out is not None or _c_order_is_numpys(operands[0], operands[1:]))):
+        result = (engine or default_engine())._engine.try_einsum(operands[0], operands[1:], out)
         if result is not None:
             return result
     return _einsum(operands, out, dtype, order, casting, optimize, engine)
@@ -338,6 +340,11 @@ def _einsum(operands, out, dtype, order, casting, optimize, engine):
     if out is not None:
         if not isinstance(out, np.ndarray):
             raise TypeError("einsum: out must be a numpy array")
+        # numpy checks out='s dtype under `casting` in its one-step einsum (optimize=False);
+        # its optimized path assigns into out= whatever the dtype.
+        if optimize is False and not np.can_cast(wanted, out.dtype, casting):
+            raise TypeError(f"Cannot cast array data from {wanted!r} to {out.dtype!r} (out=) "
+                            f"according to the rule {casting!r}")
         direct = (out.dtype == computed and computed == wanted and out.flags.writeable
                   and not any(np.may_share_memory(out, a) for a in arrays_in))
         if direct:

@@ -161,6 +161,19 @@ std::optional<std::vector<TensorView>> readUniformNumpy(nb::handle sequence) {
   return views;
 }
 
+std::optional<TensorView> readNumpyOutput(nb::handle out, DType dtype) {
+  if (!PyArray_CheckExact(out.ptr()))
+    return std::nullopt;
+  auto* array = reinterpret_cast<PyArrayObject*>(out.ptr());
+  if (!PyArray_ISWRITEABLE(array) || numpyDType(array) != dtype)
+    return std::nullopt;
+  npy_intp itemsize = PyArray_ITEMSIZE(array);
+  for (int d = 0; d < PyArray_NDIM(array); ++d)
+    if (PyArray_STRIDE(array, d) % itemsize != 0)
+      return std::nullopt;
+  return numpyView(array, "einsum out=");
+}
+
 nb::object scalarIfZeroDim(nb::object array) {
   if (!PyArray_Check(array.ptr()) || PyArray_NDIM(reinterpret_cast<PyArrayObject*>(array.ptr())))
     return array;

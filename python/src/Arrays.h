@@ -34,6 +34,9 @@ InputViews readInputs(nanobind::handle sequence, const std::string& who);
 /// Views of `sequence` when every item is a C-contiguous numpy array of one dtype einjit computes
 /// (native byte order): the call numpy.einsum makes most; nullopt otherwise.
 std::optional<std::vector<TensorView>> readUniformNumpy(nanobind::handle sequence);
+/// A view of `out` when it is a writable numpy array of `dtype` (any strides of whole elements):
+/// what numpy.einsum's out= is in its common call; nullopt otherwise.
+std::optional<TensorView> readNumpyOutput(nanobind::handle out, DType dtype);
 /// A 0-d numpy array as a numpy scalar, as numpy's functions return it; others unchanged.
 nanobind::object scalarIfZeroDim(nanobind::object array);
 /// A writable view of `out`; TypeError/ValueError as for inputs, or when it is read-only.

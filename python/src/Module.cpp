@@ -253,15 +253,33 @@ NB_MODULE(_einjit, m) {
           nb::arg("alpha") = 1.0, nb::arg("beta") = 0.0, nb::arg("threads").none() = nb::none())
       .def(
           "try_einsum",
-          [](PyEngine& self, const std::string& subscripts, nb::handle inputs) -> nb::object {
+          [](PyEngine& self, const std::string& subscripts, nb::handle inputs,
+             nb::handle out) -> nb::object {
             // numpy.einsum's common call in one step: numpy arrays of one dtype einjit computes,
-            // no options. None tells the caller to take the general path.
+            // no options but out= (a writable numpy array of that dtype). None tells the caller
+            // to take the general path, which also says what is wrong with an unfit `out`.
             std::optional<std::vector<TensorView>> in = readUniformNumpy(inputs);
             if (!in)
               return nb::none();
-            return scalarIfZeroDim(einsumNew(self, subscripts, *in, RunOptions{}));
+            if (out.is_none())
+              return scalarIfZeroDim(einsumNew(self, subscripts, *in, RunOptions{}));
+            std::optional<TensorView> outView = readNumpyOutput(out, in->front().dtype());
+            if (!outView)
+              return nb::none();
+            nb::gil_scoped_release release;
+            try {
+              self.plans.get(self.engine, subscripts, *in).run(*in, *outView);
+            } catch (const Error& error) {
+              // A wrong shape, or memory shared with an input (numpy buffers that case).
+              if (error.kind() != ErrorKind::Misuse)
+                throw;
+              nb::gil_scoped_acquire acquire;
+              return nb::none();
+            }
+            nb::gil_scoped_acquire acquire;
+            return nb::borrow(out);
           },
-          nb::arg("subscripts"), nb::arg("inputs"))
+          nb::arg("subscripts"), nb::arg("inputs"), nb::arg("out").none() = nb::none())
       .def(
           "plan",
           [](PyEngine& self, const std::string& expression, const std::vector<Shape>& shapes,

@@ -42,6 +42,28 @@ def test_out_overlapping_an_input_is_still_right():
     np.testing.assert_array_equal(a, expected)
 
 
+def test_out_with_contiguous_operands_takes_one_step_and_declines_what_it_cannot_do():
+    # C-contiguous operands of one dtype with out= go straight to the extension; an out= it
+    # cannot write directly (shared memory, another dtype, a wrong shape) is the general path's.
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((4, 3)), rng.standard_normal((3, 5))
+    storage = np.zeros((5, 4))
+    out = storage.T  # (4, 5), Fortran strides
+    assert einjit.einsum("ij,jk->ik", a, b, out=out) is out
+    np.testing.assert_allclose(storage.T, a @ b)
+    square = rng.standard_normal((3, 3))
+    expected = square @ square
+    assert einjit.einsum("ij,jk->ik", square, square, out=square) is square
+    np.testing.assert_allclose(square, expected)
+    narrow = np.zeros((4, 5), np.float32)
+    with pytest.raises(TypeError, match="according to the rule 'safe'"):
+        einjit.einsum("ij,jk->ik", a, b, out=narrow)  # numpy refuses it too
+    einjit.einsum("ij,jk->ik", a, b, out=narrow, casting="same_kind")
+    np.testing.assert_allclose(narrow, (a @ b).astype(np.float32), rtol=1e-6)
+    with pytest.raises(ValueError, match="out has shape"):
+        einjit.einsum("ij,jk->ik", a, b, out=np.zeros((5, 4)))
+
+
 class DLPackOnly:
     """A foreign framework's CPU array: only the DLPack protocol."""
 
