@@ -175,6 +175,21 @@ def make_peers(threads):
     return peers
 
 
+def versions():
+    """The measured libraries' versions and einjit's target, for the report."""
+    import importlib.metadata
+    import platform
+    import einjit
+    found = {"python": platform.python_version(),
+             "einjit target": einjit.Engine(cache_dir=False).target}
+    for name in ("einjit", "numpy", "jax", "jaxlib", "pytblis", "opt_einsum", "torch"):
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return found
+
+
 def worker(args):
     import numpy as np
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -184,7 +199,8 @@ def worker(args):
     classes = set(args.classes.split(",")) if args.classes else None
     rng = np.random.default_rng(0)
     report = {"threads": args.threads, "peers": [name for name, _ in peers], "cases": {},
-              "load_start": os.getloadavg(), "affinity": sorted(os.sched_getaffinity(0))}
+              "load_start": os.getloadavg(), "affinity": sorted(os.sched_getaffinity(0)),
+              "versions": versions()}
     started = time.time()
     for case in CASES:
         if (chosen and case["id"] not in chosen) or (classes and case["class"] not in classes):
@@ -224,8 +240,10 @@ def worker(args):
                 for _ in range(number):
                     call()
                 samples[name].append((time.perf_counter() - start) / number)
+        row["min"] = {}
         for name, times in samples.items():
             row["times"][name] = statistics.median(times) * 1e3
+            row["min"][name] = min(times) * 1e3
             if len(times) < args.repeat:
                 row["notes"][name] = "; ".join(filter(None, [row["notes"].get(name),
                                                             f"{len(times)} runs"]))
@@ -252,6 +270,9 @@ def markdown(reports):
     from real_cases import CASES
     by_id = {case["id"]: case for case in CASES}
     lines = []
+    if reports and reports[0].get("versions"):
+        lines.append("Versions: " + ", ".join(f"{k} {v}" for k, v in reports[0]["versions"].items())
+                     + "\n")
     for report in reports:
         threads = report["threads"]
         others = [p for p in report["peers"] if p != "einjit"]
@@ -262,9 +283,9 @@ def markdown(reports):
         lines.append("Median ms; **ratio** = best peer's time / einjit's (> 1: einjit faster); "
                      "n/a: the peer could not compute the case (footnote).\n")
         lines.append("| id | class | einsum | dtype | strategy | einjit | "
-                     + " | ".join(others) + " | best peer | ratio |")
-        lines.append("|" + "---|" * (7 + len(others)) )
-        ratios, per_class, notes = {}, {}, []
+                     + " | ".join(others) + " | best peer | ratio | ratio of minima |")
+        lines.append("|" + "---|" * (8 + len(others)))
+        ratios, per_class, notes, min_ratios = {}, {}, [], {}
         for case_id, row in report["cases"].items():
             case = by_id[case_id]
             times = row["times"]
@@ -283,7 +304,13 @@ def markdown(reports):
             if "einjit" in row["errors"]:
                 notes.append(f"- {case_id}, einjit: {row['errors']['einjit']}")
             ratio = best / ours if ours and best_name else None
-            cells += [best_name or "—", f"**{ratio:.2f}**" if ratio else "—"]
+            minima = row.get("min", {})
+            best_min = min((minima[p] for p in others if p in minima), default=None)
+            min_ratio = best_min / minima["einjit"] if best_min and "einjit" in minima else None
+            if min_ratio:
+                min_ratios[case_id] = min_ratio
+            cells += [best_name or "—", f"**{ratio:.2f}**" if ratio else "—",
+                      f"{min_ratio:.2f}" if min_ratio else "—"]
             if ratio:
                 ratios[case_id] = ratio
                 per_class.setdefault(case["class"], []).append(ratio)
@@ -314,7 +341,29 @@ def markdown(reports):
                          f"{len(below)} below — {'holds' if not below else 'missed'}"
                          + (f" ({', '.join(f'{k} {v:.2f}' for v, k in below)})" if below else "")
                          + ".\n")
+            if min_ratios:
+                values = list(min_ratios.values())
+                lines.append(f"On the minima instead of the medians (less sensitive to other "
+                             f"programs' load): geomean {geomean(values):.2f}×, einjit ≥ best "
+                             f"peer on {sum(v >= 1 for v in values)}/{len(values)}, "
+                             f"{sum(v < 0.8 for v in values)} below 0.8×.\n")
     return "\n".join(lines)
+
+
+def cases_markdown():
+    """The suite itself: every case's einsum, extents, dtype, source and shape source."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+    from real_cases import CASES
+    lines = ["| id | class | einsum | extents | dtype | source (repository, path @ commit: where) "
+             "| checked | extents from |", "|---|---|---|---|---|---|---|---|"]
+    for case in CASES:
+        source = case["source"]
+        extents = " ".join(f"{k}={v}" for k, v in case["extents"].items())
+        where = (f"{source['repo']}, `{source['path']}` @ {source['commit']}: {source['where']}"
+                 if source["commit"] else f"{source['repo']}: {source['where']}")
+        lines.append(f"| {case['id']} | {case['class']} | `{case['subscripts']}` | {extents} | "
+                     f"{case['dtype']} | {where} | {case['checked']} | {case['shapes']} |")
+    return "\n".join(lines) + "\n"
 
 
 def main():
@@ -330,9 +379,13 @@ def main():
     parser.add_argument("--output", default=str(ROOT / "build-bench" / "real-results.md"))
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite --output from the last run's JSON")
+    parser.add_argument("--cases-table", action="store_true",
+                        help="print the suite's cases and sources as a Markdown table")
     args = parser.parse_args()
     if args.setup:
         return setup(args.torch)
+    if args.cases_table:
+        return print(cases_markdown())
     if args.worker:
         args.threads = int(args.threads)
         return worker(args)
