@@ -335,7 +335,8 @@ def markdown(reports):
                          f"{min(values):.2f} | {max(values):.2f} | {wins}/{len(values)} |\n")
             lines.append(f"Targets (issue 18): einjit ≥ best peer on ≥ 90 % of cases: "
                          f"{100 * wins / len(values):.0f} % — "
-                         f"{'holds' if wins >= 0.9 * len(values) else 'missed'}; geomean ≥ 1.5×: "
+                         f"{'holds' if wins >= 0.9 * len(values) else 'missed'}; "
+                         f"geomean ≥ 1.5×: "
                          f"{geomean(values):.2f}× — "
                          f"{'holds' if geomean(values) >= 1.5 else 'missed'}; none below 0.8×: "
                          f"{len(below)} below — {'holds' if not below else 'missed'}"
