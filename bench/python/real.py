@@ -284,7 +284,7 @@ def markdown(reports):
                      "n/a: the peer could not compute the case (footnote).\n")
         lines.append("| id | class | einsum | dtype | strategy | einjit | "
                      + " | ".join(others) + " | best peer | ratio | ratio of minima |")
-        lines.append("|" + "---|" * (8 + len(others)))
+        lines.append("|" + "---|" * (9 + len(others)))
         ratios, per_class, notes, min_ratios = {}, {}, [], {}
         for case_id, row in report["cases"].items():
             case = by_id[case_id]
