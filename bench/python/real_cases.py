@@ -14,7 +14,7 @@ Fields:
                  REAL.md says so)
   checked        'read': the stored file was read and the call found in it; 'excerpt': the exact
                  string was found in the public-code index in the named function, and the
-                 repository identified from that function; 'issue': an example of issue 18's
+                 repository identified from that function (commit "(not read)"); 'issue': an example of issue 18's
                  table whose repository the index did not identify (not counted as cited)
   shapes         where the extents come from, and what was scaled down to keep a case within
                  ~1-100 ms at one thread
@@ -104,12 +104,12 @@ CASES = [
 
     # --- small batched products with a transposed operand ---------------------------------
     _c("DLRM", "small-batched-T", "bnd,bmd->bnm", dict(b=2048, n=27, m=27, d=128), "float32",
-       "facebookresearch/dlrm", "dlrm_s_pytorch.py", "fcd0969",
+       "facebookresearch/dlrm", "dlrm_s_pytorch.py", "(not read)",
        "DLRM_Net.interact_features: torch.bmm(T, torch.transpose(T, 1, 2))", "excerpt",
        "MLPerf DLRM (Criteo Terabyte): 26 sparse + 1 dense feature, arch-sparse-feature-size "
        "128, mini-batch 2048"),
     _c("DLRMK", "small-batched-T", "bnd,bmd->bnm", dict(b=128, n=27, m=27, d=16), "float32",
-       "facebookresearch/dlrm", "dlrm_s_pytorch.py", "fcd0969",
+       "facebookresearch/dlrm", "dlrm_s_pytorch.py", "(not read)",
        "DLRM_Net.interact_features: torch.bmm(T, torch.transpose(T, 1, 2))", "excerpt",
        "Criteo Kaggle config: arch-sparse-feature-size 16, mini-batch 128"),
     _c("AUTOINT", "small-batched-T", "bnik,bnjk->bnij", dict(b=2, n=256, i=26, j=26, k=8),
@@ -135,7 +135,7 @@ CASES = [
        "EffectiveOperator._EINSUM (two-site matvec)", "read", _DMRG),
     _c("PERF2", "chain", "bhde,bhnd,bhn->bhne", dict(b=1, h=8, n=1024, d=266, e=64),
        "float32", "lucidrains/performer-pytorch", "performer_pytorch/performer_pytorch.py",
-       "d86231b", "linear_attention ('...de,...nd,...n->...ne')", "excerpt",
+       "(not read)", "linear_attention ('...de,...nd,...n->...ne')", "excerpt",
        "Performer defaults: dim_head 64, nb_features int(64 ln 64) = 266, 8 heads; "
        "sequence 1024, batch 1"),
     _c("MACE1", "chain", "wxik,ekc,bci,be->bcwx",
@@ -225,7 +225,7 @@ CASES = [
        _AF + "; N_res 256, 8 heads"),
     _c("PERF1", "attention", "bhnd,bhne->bhde", dict(b=1, h=8, n=1024, d=266, e=64),
        "float32", "lucidrains/performer-pytorch", "performer_pytorch/performer_pytorch.py",
-       "d86231b", "linear_attention ('...nd,...ne->...de')", "excerpt", "as PERF2"),
+       "(not read)", "linear_attention ('...nd,...ne->...de')", "excerpt", "as PERF2"),
 
     # --- mixture of experts ---------------------------------------------------------------
     _c("MOE1", "moe", "sec,sm->ecm", dict(s=512, e=8, c=64, m=1024), "float32",
@@ -263,16 +263,16 @@ CASES = [
 
     # --- signal processing / state-space models -------------------------------------------
     _c("MEL", "signal", "cft,mf->cmt", dict(c=2, f=1025, t=1292, m=128), "float32",
-       "librosa/librosa", "librosa/feature/spectral.py", "(index copy)",
+       "librosa/librosa", "librosa/feature/spectral.py", "(not read)",
        "melspectrogram ('...ft,mf->...mt')", "excerpt",
        "librosa defaults: n_fft 2048 (1025 bins), n_mels 128, hop 512 at 22050 Hz: 30 s of "
        "stereo audio = 1292 frames x 2 channels"),
     _c("MAMBA1", "signal", "bdl,dn->bdln", dict(b=1, d=1536, l=256, n=16), "float32",
-       "state-spaces/mamba", "mamba_ssm/ops/selective_scan_interface.py", "0e8d22c",
+       "state-spaces/mamba", "mamba_ssm/ops/selective_scan_interface.py", "(not read)",
        "selective_scan_ref (deltaA)", "excerpt",
        "Mamba-130M: d_inner 1536, d_state 16; sequence 2048 scaled to 256, batch 1"),
     _c("MAMBA2", "signal", "bdl,bnl,bdl->bdln", dict(b=1, d=1536, l=256, n=16), "float32",
-       "state-spaces/mamba", "mamba_ssm/ops/selective_scan_interface.py", "0e8d22c",
+       "state-spaces/mamba", "mamba_ssm/ops/selective_scan_interface.py", "(not read)",
        "selective_scan_ref (deltaB_u, variable B)", "excerpt", "as MAMBA1"),
 
     # --- recommenders ---------------------------------------------------------------------
