@@ -2,7 +2,7 @@
 # Included at the end of compiler/CMakeLists.txt.
 
 # LoopNest is IR: it joins einjit_ir rather than making a library of its own.
-target_sources(einjit_ir PRIVATE ir/LoopNest.cpp ir/PackedGemm.cpp)
+target_sources(einjit_ir PRIVATE ir/LoopNest.cpp ir/LoopNestParser.cpp ir/PackedGemm.cpp)
 
 einjit_compiler_library(einjit_passes
   passes/Canonicalize.cpp

@@ -73,6 +73,9 @@ struct PrintStyle {
   bool positionalNames = false;
   bool extents = true;
   bool rationale = true;
+  /// The full text (toIRText): also each tensor's source dimensions and operand, and whether
+  /// the extents are constants.
+  bool sources = false;
 };
 
 std::string tensorName(const LoopNest& nest, const TensorAccess& tensor, const PrintStyle& style) {
@@ -101,6 +104,20 @@ std::string strideLine(const LoopNest& nest, const TensorAccess& tensor, const P
     text += " " + nest.labels[label].name + "=" +
             (stride.known ? std::to_string(*stride.known) : std::string("?"));
   }
+  if (style.sources) {
+    // The k-th index reads the next source dimension of its label (parseLoopNest's inverse).
+    std::vector<std::size_t> next(nest.labels.size(), 0);
+    std::vector<std::string> dims;
+    for (std::size_t label : tensor.indices) {
+      const std::vector<std::size_t>& sourceDims = tensor.strides.at(label).sourceDims;
+      dims.push_back(next[label] < sourceDims.size() ? std::to_string(sourceDims[next[label]])
+                                                     : std::string("?"));
+      ++next[label];
+    }
+    text += " dims [" + support::join(dims, ",") + "]";
+    if (&tensor != &nest.output)
+      text += " operand " + std::to_string(tensor.source);
+  }
   return text + "\n";
 }
 
@@ -122,7 +139,7 @@ std::string loopHeader(const LoopNest& nest, const Loop& loop, const PrintStyle&
 std::string print(const LoopNest& nest, const PrintStyle& style) {
   std::ostringstream os;
   os << "loop nest " << dtypeName(nest.dtype) << ", strategy " << strategyName(nest.strategy)
-     << "\n  labels";
+     << (style.sources && !nest.constantExtents ? ", run-time extents" : "") << "\n  labels";
   for (const LoopLabel& label : nest.labels)
     os << " " << label.name << "=" << (style.extents ? std::to_string(label.extent) : "?");
   os << "\n";
@@ -171,6 +188,8 @@ std::string print(const LoopNest& nest, const PrintStyle& style) {
 }
 
 void verifyTensor(const LoopNest& nest, const TensorAccess& tensor) {
+  if (tensor.name.empty())
+    broken("a tensor has no name");
   if (tensor.strides.size() != nest.labels.size())
     broken(tensor.name + " has " + std::to_string(tensor.strides.size()) + " strides for " +
            std::to_string(nest.labels.size()) + " labels");
@@ -178,13 +197,36 @@ void verifyTensor(const LoopNest& nest, const TensorAccess& tensor) {
     if (label >= nest.labels.size())
       broken(tensor.name + " indexes label " + std::to_string(label) + " of " +
              std::to_string(nest.labels.size()));
+  std::set<std::size_t> sourceDims;
   for (std::size_t label = 0; label < nest.labels.size(); ++label) {
-    bool indexed =
-        std::find(tensor.indices.begin(), tensor.indices.end(), label) != tensor.indices.end();
+    auto indexed = static_cast<std::size_t>(
+        std::count(tensor.indices.begin(), tensor.indices.end(), label));
     const LabelStride& stride = tensor.strides[label];
     if (!indexed && (!stride.sourceDims.empty() || stride.known != std::optional<std::int64_t>(0)))
       broken(tensor.name + " has a stride along " + nest.labels[label].name +
              ", which it does not index");
+    // One source dimension per index: the run-time stride is their sum (Run.cpp).
+    if (stride.sourceDims.size() != indexed)
+      broken(tensor.name + " indexes " + nest.labels[label].name + " " + std::to_string(indexed) +
+             " times but reads " + std::to_string(stride.sourceDims.size()) +
+             " source dimensions for it");
+    for (std::size_t dim : stride.sourceDims)
+      if (!sourceDims.insert(dim).second)
+        broken(tensor.name + " reads source dimension " + std::to_string(dim) + " twice");
+  }
+  if (&tensor == &nest.output && tensor.conj)
+    broken("the output " + tensor.name + " is conjugated");
+}
+
+void verifyLabels(const LoopNest& nest) {
+  std::set<std::string> names;
+  for (const LoopLabel& label : nest.labels) {
+    if (label.name.empty())
+      broken("a label has no name");
+    if (!names.insert(label.name).second)
+      broken("two labels are named " + label.name);
+    if (label.extent < 0)
+      broken("label " + label.name + " has a negative extent");
   }
 }
 
@@ -199,12 +241,19 @@ std::ostream& operator<<(std::ostream& os, const LoopNest& nest) {
 }
 
 std::string keyText(const LoopNest& nest) {
-  return print(nest, PrintStyle{true, nest.constantExtents, false});
+  return print(nest, PrintStyle{true, nest.constantExtents, false, false});
+}
+
+std::string toIRText(const LoopNest& nest) {
+  return print(nest, PrintStyle{false, true, true, true});
 }
 
 void verify(const LoopNest& nest) {
   if (nest.inputs.empty())
     broken("no inputs");
+  verifyLabels(nest);
+  if (nest.packed && nest.strategy != Strategy::Packed)
+    broken("a packed schedule under strategy " + std::string(strategyName(nest.strategy)));
   if (nest.packed) {
     for (const TensorAccess& input : nest.inputs)
       verifyTensor(nest, input);
@@ -224,6 +273,12 @@ void verify(const LoopNest& nest) {
       if (loop.lanes < 1 || loop.factor < 1)
         broken("loop over " + nest.labels[loop.label].name + " has lanes " +
                std::to_string(loop.lanes) + " and factor " + std::to_string(loop.factor));
+      // The text shows lanes only for a vector loop and a factor only for a tiled one.
+      if ((loop.kind != LoopKind::Vector && loop.lanes != 1) ||
+          (loop.kind == LoopKind::Serial && loop.factor != 1))
+        broken(std::string(loopKindName(loop.kind)) + " loop over " +
+               nest.labels[loop.label].name + " has lanes " + std::to_string(loop.lanes) +
+               " and factor " + std::to_string(loop.factor));
       if (loop.kind == LoopKind::Vector)
         ++vectorLoops;
       if (loop.fullUnroll && (!nest.constantExtents ||
@@ -243,8 +298,6 @@ void verify(const LoopNest& nest) {
     if (looped[label] != 1)
       broken("label " + nest.labels[label].name + " is looped over " +
              std::to_string(looped[label]) + " times");
-    if (nest.labels[label].extent < 0)
-      broken("label " + nest.labels[label].name + " has a negative extent");
   }
   if (vectorLoops > 1 || unrolledLoops > 1)
     broken("more than one vector or unrolled loop");

@@ -134,11 +134,22 @@ std::ostream& operator<<(std::ostream& os, const LoopNest& nest);
 /// The same text with tensors named by position (in0, in1, …, out) and, when the extents are
 /// not constants, extents left out: two nests with equal keys compile to the same kernel.
 std::string keyText(const LoopNest& nest);
-/// Checks the invariants code generation relies on (every label looped once, at most one
-/// vector and one unrolled loop, the unrolled loop an output loop, output loops exactly the
-/// output labels, strides sized to the labels, only the outermost output loop parallel, full
-/// unrolling only of short constant loops, non-temporal stores only along a vector loop of
-/// unit output stride). Throws
+/// The full text of a nest, which parseLoopNest reads back to an equal nest: toString's text
+/// plus what that summary leaves out, each tensor's source dimensions (" dims [0,2]", one per
+/// index) and each input's operand (" operand 1"), and ", run-time extents" in the first line
+/// when the extents are not constants. The IR the pass log and `einjit opt` print.
+std::string toIRText(const LoopNest& nest);
+/// Reads toIRText's text, or toString's (a tensor's dimensions then count 0, 1, … and an input
+/// reads the operand at its position), back into a nest, and verifies it. Blank lines and
+/// leading or trailing spaces are ignored. Throws Error(Syntax) naming the line and column, and
+/// Error(Syntax, "the loop nest is inconsistent: …") with verify's finding.
+LoopNest parseLoopNest(std::string_view text);
+/// Checks the invariants code generation relies on (labels named once with extents >= 0, every
+/// label looped once, at most one vector and one unrolled loop, the unrolled loop an output loop,
+/// output loops exactly the output labels, strides sized to the labels and one source dimension
+/// per index, only the outermost output loop parallel, full unrolling only of short constant
+/// loops, non-temporal stores only along a vector loop of unit output stride, a packed schedule
+/// only under the packed strategy and consistent with the nest: verifyPacked). Throws
 /// Error(Internal) naming the broken invariant.
 void verify(const LoopNest& nest);
 

@@ -149,6 +149,19 @@ void verifyPacked(const LoopNest& nest) {
            std::to_string(gemm.nc) + " (KC " + std::to_string(gemm.kc) + ")");
   if (!nest.constantExtents)
     broken("needs constant extents");
+  // The sizes the text and the kernel multiply stay far inside 64 bits.
+  constexpr std::int64_t kLargest = std::int64_t{1} << 56;
+  std::int64_t total = 1;
+  for (const std::vector<std::size_t>* group : {&gemm.batch, &gemm.m, &gemm.n, &gemm.k})
+    for (std::size_t label : *group)
+      if (__builtin_mul_overflow(total, std::max<std::int64_t>(nest.labels[label].extent, 1),
+                                 &total) ||
+          total > kLargest)
+        broken("the product of the extents exceeds 2^56");
+  std::int64_t block = 0;
+  if (__builtin_mul_overflow(gemm.mc, gemm.kc, &block) || block > kLargest ||
+      __builtin_mul_overflow(gemm.kc, gemm.nc, &block) || block > kLargest)
+    broken("a block of MC x KC or KC x NC elements exceeds 2^56");
 }
 
 } // namespace einjit::ir
