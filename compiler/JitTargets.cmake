@@ -13,8 +13,13 @@ einjit_compiler_library(einjit_passes
   passes/DropUnitDims.cpp
   passes/FoldLabels.cpp
   passes/LowerToLoops.cpp
+  passes/Parallelize.cpp
   passes/Pipeline.cpp
   passes/SchedulePacked.cpp
+  passes/Stream.cpp
+  passes/Tile.cpp
+  passes/Unroll.cpp
+  passes/Vectorize.cpp
 )
 target_link_libraries(einjit_passes PUBLIC einjit_ir)
 

@@ -245,6 +245,7 @@ private:
       cursor.fail("expected a tensor line (one per input, then the output)" + cursor.found());
     }
     nest_.output = std::move(tensors.back());
+    nest_.output.source = 0; // the output reads no operand
     tensors.pop_back();
     nest_.inputs = std::move(tensors);
   }
@@ -450,7 +451,8 @@ private:
   /// Every line from `begin` on must be what the printer writes for the nest read: the loops'
   /// extents and the body follow from the header.
   void checkBody(std::size_t begin) const {
-    std::vector<TextLine> expected = nonBlankLines(toString(nest_));
+    std::string printed = toString(nest_);
+    std::vector<TextLine> expected = nonBlankLines(printed);
     std::size_t headerLines = 2 + nest_.inputs.size() + 1 + (nest_.nontemporalStores ? 1 : 0) +
                               nest_.rationale.size();
     for (std::size_t k = 0; headerLines + k < expected.size(); ++k) {

@@ -1,6 +1,6 @@
-// chooseStrategy: the cost figures of a contraction and the schedule family they call for
-// (docs/architecture.md §5). Each figure that decided goes into the rationale, so that
-// `einjit explain --emit=loops` shows why a kernel looks the way it does.
+// chooseStrategy and the strategy pass: the cost figures of a plain loop nest and the schedule
+// family they call for (docs/architecture.md §5). Each figure that decided goes into the
+// rationale, so that `einjit explain --emit=loops` shows why a kernel looks the way it does.
 #include "passes/Passes.h"
 
 #include <algorithm>
@@ -44,49 +44,60 @@ struct CostFigures {
   std::int64_t largestNonBatchExtent = 0;
 };
 
-CostFigures figuresOf(const ir::IndexProgram& program) {
+bool indexes(const ir::TensorAccess& tensor, std::size_t label) {
+  return std::find(tensor.indices.begin(), tensor.indices.end(), label) != tensor.indices.end();
+}
+
+/// The figures of a nest as lowered (its tensors and labels are the contraction's): products run
+/// over the labels in name order, as over IndexProgram::labelExtents, so that doubles round alike.
+CostFigures figuresOf(const ir::LoopNest& nest) {
   CostFigures figures;
-  std::map<std::string, std::int64_t> extents = program.labelExtents();
-  auto size = static_cast<double>(dtypeSize(program.dtype));
-  for (const auto& [label, extent] : extents)
-    figures.multiplyAdds *= static_cast<double>(extent);
-  auto elements = [](const Shape& shape) {
+  std::vector<std::size_t> byName(nest.labels.size());
+  for (std::size_t label = 0; label < byName.size(); ++label)
+    byName[label] = label;
+  std::sort(byName.begin(), byName.end(), [&](std::size_t a, std::size_t b) {
+    return nest.labels[a].name < nest.labels[b].name;
+  });
+  auto size = static_cast<double>(dtypeSize(nest.dtype));
+  for (std::size_t label : byName)
+    figures.multiplyAdds *= static_cast<double>(nest.labels[label].extent);
+  // A literal 0 index is a dimension of extent 1: leaving it out keeps the product.
+  auto elements = [&](const ir::TensorAccess& tensor) {
     double product = 1;
-    for (std::int64_t extent : shape)
-      product *= static_cast<double>(extent);
+    for (std::size_t label : tensor.indices)
+      product *= static_cast<double>(nest.labels[label].extent);
     return product;
   };
-  for (std::size_t t = 0; t < program.operands.size(); ++t)
-    figures.bytesMoved += elements(program.operands[t].shape) * size;
-  figures.outputBytes = elements(program.outputShape()) * size;
+  for (const ir::TensorAccess& input : nest.inputs)
+    figures.bytesMoved += elements(input) * size;
+  figures.outputBytes = elements(nest.output) * size;
   figures.bytesMoved += figures.outputBytes;
   figures.intensity = figures.bytesMoved > 0 ? 2 * figures.multiplyAdds / figures.bytesMoved : 0.0;
 
   // Batch labels: in the output and in every operand.
-  std::set<std::string> batch;
-  for (const ir::Index& index : program.output) {
-    if (index.isZero())
-      continue;
-    bool everywhere = program.operands.size() >= 2;
-    for (const ir::Operand& operand : program.operands)
-      everywhere = everywhere && std::find(operand.indices.begin(), operand.indices.end(), index) !=
-                                     operand.indices.end();
+  std::set<std::size_t> batch;
+  for (std::size_t label : nest.output.indices) {
+    bool everywhere = nest.inputs.size() >= 2;
+    for (const ir::TensorAccess& input : nest.inputs)
+      everywhere = everywhere && indexes(input, label);
     if (everywhere)
-      batch.insert(index.label);
+      batch.insert(label);
   }
   bool freeLabel = false;
-  for (const auto& [label, extent] : extents) {
+  bool summed = false;
+  for (std::size_t label : byName) {
+    std::int64_t extent = nest.labels[label].extent;
+    summed = summed || !indexes(nest.output, label);
     if (batch.count(label)) {
       figures.batchElements *= static_cast<double>(extent);
       continue;
     }
     figures.largestNonBatchExtent = std::max(figures.largestNonBatchExtent, extent);
-    freeLabel = freeLabel || std::find(program.output.begin(), program.output.end(),
-                                       ir::Index::of(label)) != program.output.end();
+    freeLabel = freeLabel || indexes(nest.output, label);
   }
   figures.bytesPerBatchElement =
       figures.batchElements > 0 ? figures.bytesMoved / figures.batchElements : 0.0;
-  figures.contracts = program.operands.size() >= 2 && !program.summedLabels().empty() && freeLabel;
+  figures.contracts = nest.inputs.size() >= 2 && summed && freeLabel;
   return figures;
 }
 
@@ -100,18 +111,18 @@ std::string outputVersusL3(const CostFigures& figures, const support::CacheSizes
 
 } // namespace
 
-StrategyChoice chooseStrategy(const Contraction& contraction, const LoopOptions& options) {
+StrategyChoice chooseStrategy(const ir::LoopNest& nest, const LoopOptions& options) {
   StrategyChoice choice;
   if (options.strategy) {
     choice.strategy = *options.strategy;
     choice.rationale.push_back("forced: " + std::string(ir::strategyName(*options.strategy)));
     return choice;
   }
-  if (!contraction.constantExtents) {
+  if (!nest.constantExtents) {
     choice.rationale.push_back("extents known only at run time: direct");
     return choice;
   }
-  CostFigures figures = figuresOf(contraction.program);
+  CostFigures figures = figuresOf(nest);
   const support::CacheSizes& caches = options.caches;
   std::vector<std::string>& why = choice.rationale;
   why.push_back(wholeNumber(figures.multiplyAdds) + " multiply-adds, " +
@@ -144,6 +155,17 @@ StrategyChoice chooseStrategy(const Contraction& contraction, const LoopOptions&
   }
   why.push_back("direct");
   return choice;
+}
+
+StrategyChoice chooseStrategy(const Contraction& contraction, const LoopOptions& options) {
+  return chooseStrategy(lowerToNest(contraction), options);
+}
+
+ir::LoopNest decideStrategy(ir::LoopNest nest, const LoopOptions& options) {
+  StrategyChoice choice = chooseStrategy(nest, options);
+  nest.strategy = choice.strategy;
+  nest.rationale = std::move(choice.rationale);
+  return nest;
 }
 
 } // namespace einjit::passes

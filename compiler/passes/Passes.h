@@ -12,6 +12,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace einjit::passes {
@@ -138,7 +139,12 @@ struct StrategyChoice {
   std::vector<std::string> rationale;
 };
 
-/// Picks the schedule family of a (canonical, folded) contraction from its cost figures:
+/// The plain loop nest of a contraction, the input of the scheduling passes: one serial loop per
+/// label, output loops in the output's order around the reduction loops, these ordered by their
+/// smallest known stride (largest outermost); strategy direct, no rationale.
+ir::LoopNest lowerToNest(const Contraction& contraction);
+
+/// Picks the schedule family of a plain (canonical, folded) loop nest from its cost figures:
 ///   1. a forced options.strategy wins ("forced");
 ///   2. extents known only at run time: Direct (nothing to size against);
 ///   3. figures: multiply-adds, bytes moved (each input read once, the output written once),
@@ -150,39 +156,46 @@ struct StrategyChoice {
 ///   5. Streaming when the intensity is below 1 flop/B and the bytes moved exceed the L2: the
 ///      memory bus is the limit (non-temporal stores once the output passes half the L3);
 ///   6. Direct otherwise.
+StrategyChoice chooseStrategy(const ir::LoopNest& nest, const LoopOptions& options);
+/// chooseStrategy of the contraction's plain nest.
 StrategyChoice chooseStrategy(const Contraction& contraction, const LoopOptions& options);
 
 /// Non-batch extents above this never take the Small strategy.
 inline constexpr std::int64_t kMaxSmallExtent = 64;
 
-/// Builds the loop nest of a contraction under the strategy chooseStrategy picks:
-///   1. output loops in the output's order, reduction loops ordered by their smallest known
-///      stride (largest outermost);
-///   2. the vector label: the output label of unit output stride if some operand has unit stride
-///      along it too, else the summed label of unit stride in the most operands, else the output
-///      label of unit output stride, else an output label of unit stride in some operand;
-///      complex dtypes stay scalar; lanes = vector bits / element bits, or the largest power of
-///      two within a constant extent;
-///   3. a register tile: when something is summed, the vector loop takes two vectors per step
-///      if its extent allows, and the output label that best shares the vector loads (the one
-///      absent from the operands that hold the vector label) is unrolled by as many rows as the
-///      vector registers hold; the tiled loops move innermost of the output loops, the vector
-///      loop outside the rows, except (Direct) when the rows' operand over the rows and the sums
-///      exceeds half the L2 and the vector operand over the vector label and the sums fits in
-///      it: then the rows go outside, so that the larger operand streams once;
-///   4. with constant extents, the outermost output loop is parallel when the product of all
-///      extents is at least twice runtime::kMinWorkPerThread and it has two whole steps;
-///   5. Small: the parallel loop (step 4) is the batch, each tiny product on one thread; the
-///      unrolled rows divide their extent where a divisor of at
-///      least half the rows exists; the innermost reduction loops are fully unrolled while their
-///      trip counts multiply to at most kMaxFullUnrollTrip;
-///      Streaming: four vectors per step when nothing is summed (one vector and eight rows of
-///      the gathered input's unit-stride label when an input is gathered, as in a transpose);
-///      with a summed vector label and
-///      no unrolled partner the innermost output loop takes four rows, so that four
-///      independent sums overlap; non-temporal stores when the output exceeds half the L3 and
-///      the vector label is an output label of unit output stride.
-ir::LoopNest lowerToLoops(const Contraction& contraction, const LoopOptions& options);
+// The scheduling passes, LoopNest -> LoopNest, in the order the pipeline runs them (loopPasses).
+// Each returns the nest unchanged where it does not apply; each output verifies.
+
+/// "strategy": the nest's strategy and rationale from chooseStrategy.
+ir::LoopNest decideStrategy(ir::LoopNest nest, const LoopOptions& options);
+/// "vectorize": the vector label — the output label of unit output stride if some operand has
+/// unit stride along it too, else the summed label of unit stride in the most operands, else
+/// the output label of unit output stride, else an output label of unit stride in some operand;
+/// complex dtypes stay scalar; lanes = vector bits / element bits, or the largest power of two
+/// within a constant extent (none below two). Its loop moves innermost of its group.
+ir::LoopNest vectorize(ir::LoopNest nest, const LoopOptions& options);
+/// "tile": a register tile when something is summed — the vector loop takes two vectors per
+/// step if its extent allows, and the output label that best shares the vector loads (the one
+/// absent from the operands that hold the vector label) is unrolled by as many rows as the
+/// vector registers hold (at most 8), innermost of the output loops after the vector loop;
+/// before it instead (Direct) when the rows' operand over the rows and the sums exceeds half the
+/// L2 and the vector operand over the vector label and the sums fits in it, so that the larger
+/// operand streams once (a "tile:" rationale line says so).
+ir::LoopNest tile(ir::LoopNest nest, const LoopOptions& options);
+/// "unroll", Small only: the unrolled rows divide their extent where a divisor of at least half
+/// the rows exists; the innermost serial reduction loops are fully unrolled while their trip
+/// counts multiply to at most kMaxFullUnrollTrip and the tile updates to at most 256.
+ir::LoopNest unroll(ir::LoopNest nest, const LoopOptions& options);
+/// "stream", Streaming only: four vectors per step when nothing is summed (one vector and eight
+/// rows of the gathered input's unit-stride label when an input is gathered, as in a transpose);
+/// with a summed vector label and no unrolled loop the innermost output label takes four rows,
+/// so that four independent sums overlap; non-temporal stores when the output exceeds half the
+/// L3 and the vector label is an output label of unit output stride.
+ir::LoopNest stream(ir::LoopNest nest, const LoopOptions& options);
+/// "parallelize": with constant extents, the outermost output loop is parallel when the product
+/// of all extents is at least twice runtime::kMinWorkPerThread and it has two whole steps (for
+/// Small, the batch: each tiny product stays on one thread).
+ir::LoopNest parallelize(ir::LoopNest nest, const LoopOptions& options);
 
 /// The packed (GETT/BLIS) schedule of a two-input nest, or why it does not apply.
 struct PackedChoice {
@@ -208,18 +221,32 @@ PackedChoice schedulePacked(const ir::LoopNest& nest, const LoopOptions& options
 /// turns into one sequential copy).
 std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::PackedGemm& gemm,
                                          const LoopOptions& options);
-/// The packed strategy's pass, after lowerToLoops: a nest forced to Packed gets its packed
-/// schedule (or stays direct, the rationale saying why packing does not apply); a direct or
-/// small nest the strategy was not forced for becomes packed when packedBenefit says so (the
-/// benefit goes into the rationale). Other nests are returned unchanged.
+/// "packed", the last pass: a nest forced to Packed gets its packed schedule (or becomes direct,
+/// the rationale saying why packing does not apply); a direct or small nest the strategy was not
+/// forced for becomes packed when packedBenefit says so (the benefit goes into the rationale).
+/// Other nests are returned unchanged.
 ir::LoopNest applyPackedStrategy(ir::LoopNest nest, const LoopOptions& options);
 
-/// The pass pipeline, one linear function: canonicalize, dropUnitDims, foldLabels, canonicalize,
-/// lowerToLoops (which applies chooseStrategy), applyPackedStrategy. When `log` is given it
-/// receives the contraction after every pass ("(unchanged)" when a pass did nothing) and the
-/// final loop nest, whose text holds the strategy and its rationale.
+/// A scheduling pass: its name (`einjit opt --pass=NAME`) and its function.
+struct LoopPass {
+  const char* name;
+  ir::LoopNest (*run)(ir::LoopNest, const LoopOptions&);
+};
+/// The scheduling passes in pipeline order: strategy, vectorize, tile, unroll, stream,
+/// parallelize, packed.
+const std::vector<LoopPass>& loopPasses();
+/// The pass called `name`, or nullptr.
+const LoopPass* findLoopPass(std::string_view name);
+
+/// The pass pipeline, one linear function: canonicalize, dropUnitDims, foldLabels, canonicalize
+/// (Contraction -> Contraction), lowerToNest (logged as lowerToLoops), then loopPasses(), each
+/// output verified. When `log` is given it receives the IR after every pass ("-- PASS", then
+/// the contraction or the nest's toIRText; "(unchanged)" when a pass did nothing).
 ir::LoopNest lowerContraction(const Contraction& contraction, const LoopOptions& options,
                               std::ostream* log = nullptr);
+/// The schedule before the packed pass: lowerToNest and the passes strategy … parallelize. The
+/// nest of the strategy chooseStrategy picks (or options.strategy forces), never packed.
+ir::LoopNest lowerToLoops(const Contraction& contraction, const LoopOptions& options);
 
 /// One pairwise contraction of a path: a prologue-free binary program whose operands are
 /// original operands (as the statement reads them, after their prologues) or temporaries made

@@ -207,6 +207,8 @@ std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::P
 }
 
 ir::LoopNest applyPackedStrategy(ir::LoopNest nest, const LoopOptions& options) {
+  if (nest.packed)
+    return nest;
   bool forced = nest.strategy == ir::Strategy::Packed;
   // Small nests too: a tiny product whose direct nest sums vectors packs from 16^3 on.
   if (!forced && (options.strategy ||

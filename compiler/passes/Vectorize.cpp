@@ -1,0 +1,64 @@
+// vectorize: picks the label the kernel runs in vectors and moves its loop innermost of its group
+// (Passes.h, scheduling step 2).
+#include "passes/NestQueries.h"
+#include "passes/Passes.h"
+
+#include <bit>
+
+namespace einjit::passes {
+
+namespace {
+
+int unitInputs(const ir::LoopNest& nest, std::size_t label) {
+  return static_cast<int>(std::count_if(nest.inputs.begin(), nest.inputs.end(),
+                                        [&](const auto& input) { return unitIn(input, label); }));
+}
+
+/// The label with the most unit-stride inputs (at least one); ties go to the later label.
+std::optional<std::size_t> mostUnitInputs(const ir::LoopNest& nest,
+                                          const std::vector<std::size_t>& labels) {
+  std::optional<std::size_t> best;
+  for (std::size_t label : labels)
+    if (unitInputs(nest, label) > 0 && (!best || unitInputs(nest, label) >= unitInputs(nest, *best)))
+      best = label;
+  return best;
+}
+
+} // namespace
+
+ir::LoopNest vectorize(ir::LoopNest nest, const LoopOptions& options) {
+  if (isComplex(nest.dtype) || nest.packed || nest.vectorLoop())
+    return nest;
+  int lanes = static_cast<int>(options.vectorBits / (8 * dtypeSize(nest.dtype)));
+  const std::vector<std::size_t>& outputOrder = nest.output.indices;
+  std::vector<std::size_t> summedOrder = loopLabels(nest.reductionLoops);
+  std::optional<std::size_t> unitOutput;
+  for (std::size_t label : outputOrder)
+    if (!unitOutput && unitIn(nest.output, label))
+      unitOutput = label;
+  std::optional<std::size_t> chosen;
+  if (unitOutput && unitInputs(nest, *unitOutput) > 0)
+    chosen = unitOutput;
+  if (!chosen)
+    chosen = mostUnitInputs(nest, summedOrder);
+  if (!chosen)
+    chosen = unitOutput ? unitOutput : mostUnitInputs(nest, outputOrder);
+  if (!chosen)
+    return nest;
+  if (nest.constantExtents) {
+    std::uint64_t extent = static_cast<std::uint64_t>(nest.labels[*chosen].extent);
+    lanes = std::min(lanes, static_cast<int>(std::bit_floor(std::max<std::uint64_t>(extent, 1))));
+  }
+  if (lanes < 2)
+    return nest;
+  bool output = std::find(outputOrder.begin(), outputOrder.end(), *chosen) != outputOrder.end();
+  std::vector<ir::Loop>& group = output ? nest.outputLoops : nest.reductionLoops;
+  ir::Loop loop = takeLoop(group, *chosen);
+  loop.kind = ir::LoopKind::Vector;
+  loop.lanes = lanes;
+  loop.factor = 1;
+  group.push_back(loop);
+  return nest;
+}
+
+} // namespace einjit::passes
