@@ -82,6 +82,7 @@ int compileCommand(const std::vector<std::string>& args);
 int cacheCommand(const std::vector<std::string>& args);
 int targetCommand(const std::vector<std::string>& args);
 int tuneCommand(const std::vector<std::string>& args);
+int optCommand(const std::vector<std::string>& args);
 
 /// The help texts (`einjit --help`, `einjit CMD --help`).
 extern const char* const kMainHelp;
@@ -93,5 +94,6 @@ extern const char* const kCompileHelp;
 extern const char* const kCacheHelp;
 extern const char* const kTargetHelp;
 extern const std::string kTuneHelp;
+extern const std::string kOptHelp;
 
 } // namespace einjit::cli

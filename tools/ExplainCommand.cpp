@@ -1,9 +1,10 @@
-// `einjit explain EXPR --shapes S [--dtype T] [--json] [--emit=index|path|loops|llvm|asm]
+// `einjit explain EXPR --shapes S [--dtype T] [--json] [--emit=index|path|passes|loops|llvm|asm]
 // [--batch-dot=...] [--strategy=...]`. The stages after `index` come from the JIT plan
-// (Plan::explain).
+// (Plan::explain), but for `passes`, the pass pipeline's log (PassLog.cpp).
 #include "CommandLine.h"
 #include "Explanation.h"
 #include "Measurement.h"
+#include "PassLog.h"
 #include "einjit/engine.h"
 #include "einjit/error.h"
 
@@ -14,21 +15,25 @@ namespace einjit::cli {
 
 namespace {
 
-/// The --emit stages, ordered: each implies the ones before it.
-enum class EmitStage { Index, Path, Loops, LLVM, Assembly };
+/// The --emit stages, ordered: each implies the ones before it (but `passes` not `loops`).
+enum class EmitStage { Index, Path, Passes, Loops, LLVM, Assembly };
 
 EmitStage parseEmitStage(const std::string& text) {
   if (text == "index")
     return EmitStage::Index;
   if (text == "path")
     return EmitStage::Path;
+  if (text == "passes")
+    return EmitStage::Passes;
   if (text == "loops")
     return EmitStage::Loops;
   if (text == "llvm")
     return EmitStage::LLVM;
   if (text == "asm")
     return EmitStage::Assembly;
-  throw UsageError("--emit must be one of index, path, loops, llvm, asm, got '" + text + "'");
+  // The first stages in the order they imply each other; `passes` stands beside them.
+  throw UsageError("--emit must be one of index, path, loops, llvm, asm, got '" + text +
+                   "' (or passes: the IR after every pass)");
 }
 
 // Plan::explain(stage) extends Plan::explain(the stage before) by one section that opens with
@@ -107,6 +112,8 @@ int explainCommand(const std::vector<std::string>& args) {
       frontend::lowerCallText(parsed.positional[0], shapes, lowerOptions);
   if (emit && *emit > EmitStage::Index)
     options.stages = compiledStages(chosenProgram(lowered, options.batchDot), *emit, engineOptions);
+  if (emit == EmitStage::Passes)
+    options.stages.push_back(passesStage(chosenProgram(lowered, options.batchDot), parsed));
   std::cout << (parsed.has("--json") ? explainJson(lowered, options)
                                      : explainText(lowered, options));
   return 0;

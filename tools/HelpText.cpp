@@ -26,6 +26,8 @@ commands:
                              blocks are sized by, whether the code runs here
   tune --manifest FILE       time the candidate schedules of each contraction listed and keep
                              the fastest in the persistent cache, for later runs
+  opt --pass=NAME FILE|-     run one scheduling pass on a loop nest's text (as
+                             explain --emit=passes prints it); print the verified result
 
 EXPR is an einsum string ('bij,bjk->bik', numpy rules; quotes optional) or one call as written in
 Python; operands are plain names:
@@ -93,6 +95,9 @@ options:
                      index  the whole IndexProgram text (it parses back)   "program"
                      path   the pairwise contraction path of 3+ operands    "path"
                             and the multiply-adds that chose it
+                     passes the IR after every pass of the pipeline (the  "passes"
+                            path too): the contraction, then the loop nest;
+                            (unchanged) where a pass did nothing
                      loops  the loop nest the kernel runs, for contiguous  "loops"
                             operands
                      llvm   the kernel's LLVM IR after optimization       "llvm"
@@ -281,6 +286,27 @@ options:
   --budget MS      milliseconds the timed runs of one kernel's candidates may take, all
                    candidates together (default 200; each runs at least three times)
   --batch-dot=M    current (default) or legacy K.batch_dot / Dot semantics, as explain's
+)" + kTargetOptionsHelp;
+
+const std::string kOptHelp =
+    R"(usage: einjit opt --pass=NAME FILE|- [--strategy=S] [--target CPU] [--cache-sizes L1d,L2,L3]
+
+Reads a loop nest's text from FILE (- for stdin), as `einjit explain --emit=passes` prints it
+(or --emit=loops' summary: source dimensions then count 0, 1, ...), runs one scheduling pass on
+it, verifies the result and prints its full text. Errors in the text name the line and column.
+
+passes, in the pipeline's order (docs/architecture.md):
+  strategy     the strategy and the cost figures that chose it ("why:" lines)
+  vectorize    the vector label; its loop moves innermost of its group
+  tile         the register tile: two vectors per step and an unrolled rows loop
+  unroll       small: rows that divide their extent, fully unrolled short sums
+  stream       streaming: wide vector steps, transpose rows, non-temporal stores
+  parallelize  the outermost output loop split across threads
+  packed       the packed (BLIS) schedule, when forced or when it pays
+
+options:
+  --pass=NAME      the pass to run
+  --strategy=S     as for explain: a forced strategy (the strategy and packed passes read it)
 )" + kTargetOptionsHelp;
 
 } // namespace einjit::cli

@@ -36,8 +36,10 @@ int dispatch(const std::vector<std::string>& args) {
     return targetCommand(rest);
   if (command == "tune")
     return tuneCommand(rest);
+  if (command == "opt")
+    return optCommand(rest);
   throw UsageError("unknown command '" + command +
-                   "' (commands: explain, run, bench, demo, compile, cache, target, tune)");
+                   "' (commands: explain, run, bench, demo, compile, cache, target, tune, opt)");
 }
 
 } // namespace

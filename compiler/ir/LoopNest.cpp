@@ -199,8 +199,8 @@ void verifyTensor(const LoopNest& nest, const TensorAccess& tensor) {
              std::to_string(nest.labels.size()));
   std::set<std::size_t> sourceDims;
   for (std::size_t label = 0; label < nest.labels.size(); ++label) {
-    auto indexed = static_cast<std::size_t>(
-        std::count(tensor.indices.begin(), tensor.indices.end(), label));
+    auto indexed =
+        static_cast<std::size_t>(std::count(tensor.indices.begin(), tensor.indices.end(), label));
     const LabelStride& stride = tensor.strides[label];
     if (!indexed && (!stride.sourceDims.empty() || stride.known != std::optional<std::int64_t>(0)))
       broken(tensor.name + " has a stride along " + nest.labels[label].name +
@@ -276,9 +276,9 @@ void verify(const LoopNest& nest) {
       // The text shows lanes only for a vector loop and a factor only for a tiled one.
       if ((loop.kind != LoopKind::Vector && loop.lanes != 1) ||
           (loop.kind == LoopKind::Serial && loop.factor != 1))
-        broken(std::string(loopKindName(loop.kind)) + " loop over " +
-               nest.labels[loop.label].name + " has lanes " + std::to_string(loop.lanes) +
-               " and factor " + std::to_string(loop.factor));
+        broken(std::string(loopKindName(loop.kind)) + " loop over " + nest.labels[loop.label].name +
+               " has lanes " + std::to_string(loop.lanes) + " and factor " +
+               std::to_string(loop.factor));
       if (loop.kind == LoopKind::Vector)
         ++vectorLoops;
       if (loop.fullUnroll && (!nest.constantExtents ||

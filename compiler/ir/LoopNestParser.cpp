@@ -60,9 +60,9 @@ public:
     ++next_;
     parseLabels();
     parseTensors();
-    if (next_ < lines_.size() &&
-        lines_[next_].text == "stores non-temporal when beta == 0 and the output is "
-                              "vector-aligned") {
+    if (next_ < lines_.size() && lines_[next_].text ==
+                                     "stores non-temporal when beta == 0 and the output is "
+                                     "vector-aligned") {
       nest_.nontemporalStores = true;
       ++next_;
     }
@@ -139,8 +139,8 @@ private:
     if (x == std::string_view::npos || !number(token.substr(0, x), a) ||
         !number(token.substr(x + 1), b))
       cursor.failAt(begin, begin + std::max<std::size_t>(length, 1),
-                    "expected " + what + " as AxB, each from 1 to " +
-                        std::to_string(kMaxFactor) + cursor.found());
+                    "expected " + what + " as AxB, each from 1 to " + std::to_string(kMaxFactor) +
+                        cursor.found());
     cursor.expect(token);
     return {a, b};
   }
@@ -298,7 +298,8 @@ private:
       }
       if (dims.size() != tensor.indices.size())
         cursor.failAt(begin, cursor.position(),
-                      std::to_string(tensor.indices.size()) + " dimensions expected, one per index");
+                      std::to_string(tensor.indices.size()) +
+                          " dimensions expected, one per index");
     }
     for (std::size_t d = 0; d < tensor.indices.size(); ++d)
       tensor.strides[tensor.indices[d]].sourceDims.push_back(dims[d]);
@@ -411,8 +412,8 @@ private:
     if (gemm.nr() != nr)
       cursor.failAt(tileBegin, tileEnd,
                     "the tile is " + std::to_string(nr) + " wide but " +
-                        std::to_string(gemm.vectors) + " vectors of " +
-                        std::to_string(gemm.lanes) + " make " + std::to_string(gemm.nr()));
+                        std::to_string(gemm.vectors) + " vectors of " + std::to_string(gemm.lanes) +
+                        " make " + std::to_string(gemm.nr()));
     cursor.expect(")");
     cursor.expect(",");
     cursor.expect("blocks");
@@ -453,8 +454,8 @@ private:
   void checkBody(std::size_t begin) const {
     std::string printed = toString(nest_);
     std::vector<TextLine> expected = nonBlankLines(printed);
-    std::size_t headerLines = 2 + nest_.inputs.size() + 1 + (nest_.nontemporalStores ? 1 : 0) +
-                              nest_.rationale.size();
+    std::size_t headerLines =
+        2 + nest_.inputs.size() + 1 + (nest_.nontemporalStores ? 1 : 0) + nest_.rationale.size();
     for (std::size_t k = 0; headerLines + k < expected.size(); ++k) {
       std::string_view want = expected[headerLines + k].text;
       if (begin + k == lines_.size())
@@ -463,8 +464,7 @@ private:
       if (line.text == want)
         continue;
       std::size_t column = 0;
-      while (column < line.text.size() && column < want.size() &&
-             line.text[column] == want[column])
+      while (column < line.text.size() && column < want.size() && line.text[column] == want[column])
         ++column;
       std::size_t at = line.indent + column;
       cursorAt(begin + k).failAt(at, at + 1, "expected '" + std::string(want) + "'");

@@ -46,8 +46,12 @@ ir::LoopNest schedule(ir::LoopNest nest, const LoopOptions& options, std::ostrea
 
 const std::vector<LoopPass>& loopPasses() {
   static const std::vector<LoopPass> passes = {
-      {"strategy", decideStrategy}, {"vectorize", vectorize},     {"tile", tile},
-      {"unroll", unroll},           {"stream", stream},           {"parallelize", parallelize},
+      {"strategy", decideStrategy},
+      {"vectorize", vectorize},
+      {"tile", tile},
+      {"unroll", unroll},
+      {"stream", stream},
+      {"parallelize", parallelize},
       {"packed", applyPackedStrategy},
   };
   return passes;

@@ -100,8 +100,9 @@ ir::LoopNest tile(ir::LoopNest nest, const LoopOptions& options) {
   ir::Loop rowsLoop = takeLoop(nest.outputLoops, *partner);
   rowsLoop.kind = ir::LoopKind::Unrolled;
   rowsLoop.factor = rows;
-  auto vectorPosition = std::find_if(nest.outputLoops.begin(), nest.outputLoops.end(),
-                                     [&](const ir::Loop& loop) { return loop.label == vectorLabel; });
+  auto vectorPosition =
+      std::find_if(nest.outputLoops.begin(), nest.outputLoops.end(),
+                   [&](const ir::Loop& loop) { return loop.label == vectorLabel; });
   nest.outputLoops.insert(rowsOutside ? vectorPosition : nest.outputLoops.end(), rowsLoop);
   return nest;
 }

@@ -35,8 +35,8 @@ void unrollReductionsFully(ir::LoopNest& nest) {
     return;
   const ir::Loop* unrolled = nest.unrolledLoop();
   const ir::Loop* vector = nest.vectorLoop();
-  std::int64_t updates = static_cast<std::int64_t>(unrolled ? unrolled->factor : 1) *
-                         (vector ? vector->factor : 1);
+  std::int64_t updates =
+      static_cast<std::int64_t>(unrolled ? unrolled->factor : 1) * (vector ? vector->factor : 1);
   std::int64_t copies = 1;
   for (auto loop = nest.reductionLoops.rbegin(); loop != nest.reductionLoops.rend(); ++loop) {
     if (loop->kind != ir::LoopKind::Serial)

@@ -19,7 +19,8 @@ std::optional<std::size_t> mostUnitInputs(const ir::LoopNest& nest,
                                           const std::vector<std::size_t>& labels) {
   std::optional<std::size_t> best;
   for (std::size_t label : labels)
-    if (unitInputs(nest, label) > 0 && (!best || unitInputs(nest, label) >= unitInputs(nest, *best)))
+    if (unitInputs(nest, label) > 0 &&
+        (!best || unitInputs(nest, label) >= unitInputs(nest, *best)))
       best = label;
   return best;
 }

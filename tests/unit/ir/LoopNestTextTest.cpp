@@ -86,8 +86,8 @@ std::vector<std::string> loggedNests(const std::string& log) {
   while ((at = log.find("-- ", at)) != std::string::npos) {
     std::size_t body = log.find('\n', at) + 1;
     std::size_t next = log.find("\n-- ", body);
-    std::string section = log.substr(body, next == std::string::npos ? std::string::npos
-                                                                     : next + 1 - body);
+    std::string section =
+        log.substr(body, next == std::string::npos ? std::string::npos : next + 1 - body);
     if (section.rfind("loop nest ", 0) == 0)
       nests.push_back(section);
     at = body;
@@ -271,8 +271,8 @@ TEST(LoopNestVerify, RefusesWhatAPassCouldBreak) {
   broken([](LoopNest& n) { n.output.conj = true; }, "output out is conjugated");
 
   LoopNest loops = parseLoopNest(kHead + "  x[a] strides a=1\n  out[a] strides a=1\n"
-                                          "for a in 0..2 {\n  acc = 0\n  acc += x[a]\n"
-                                          "  out[a] = alpha * acc + beta * out[a]\n}\n");
+                                         "for a in 0..2 {\n  acc = 0\n  acc += x[a]\n"
+                                         "  out[a] = alpha * acc + beta * out[a]\n}\n");
   LoopNest nest = loops;
   nest.outputLoops[0].lanes = 4;
   expectError([&] { verify(nest); }, ErrorKind::Internal, {"serial loop over a has lanes 4"});
