@@ -273,12 +273,6 @@ void verify(const LoopNest& nest) {
       if (loop.lanes < 1 || loop.factor < 1)
         broken("loop over " + nest.labels[loop.label].name + " has lanes " +
                std::to_string(loop.lanes) + " and factor " + std::to_string(loop.factor));
-      // The text shows lanes only for a vector loop and a factor only for a tiled one.
-      if ((loop.kind != LoopKind::Vector && loop.lanes != 1) ||
-          (loop.kind == LoopKind::Serial && loop.factor != 1))
-        broken(std::string(loopKindName(loop.kind)) + " loop over " + nest.labels[loop.label].name +
-               " has lanes " + std::to_string(loop.lanes) + " and factor " +
-               std::to_string(loop.factor));
       if (loop.kind == LoopKind::Vector)
         ++vectorLoops;
       if (loop.fullUnroll && (!nest.constantExtents ||
@@ -324,6 +318,14 @@ void verify(const LoopNest& nest) {
     if (std::find(nest.output.indices.begin(), nest.output.indices.end(), loop.label) ==
         nest.output.indices.end())
       broken("output loop over " + nest.labels[loop.label].name + " is not an output label");
+  // The text shows lanes only for a vector loop and a factor only for a tiled one.
+  for (const std::vector<Loop>* group : {&nest.outputLoops, &nest.reductionLoops})
+    for (const Loop& loop : *group)
+      if ((loop.kind != LoopKind::Vector && loop.lanes != 1) ||
+          (loop.kind == LoopKind::Serial && loop.factor != 1))
+        broken(std::string(loopKindName(loop.kind)) + " loop over " + nest.labels[loop.label].name +
+               " has lanes " + std::to_string(loop.lanes) + " and factor " +
+               std::to_string(loop.factor));
 }
 
 } // namespace einjit::ir
