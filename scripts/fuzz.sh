@@ -15,7 +15,7 @@ differentialSeconds=${2:-120}
 bash scripts/install-packages.sh fuzz cmake make python3 clang-19 libclang-rt-19-dev llvm-19-dev \
   llvm-19-tools zlib1g-dev libzstd-dev libedit-dev libxml2-dev libffi-dev
 
-targets=(einsum call_text shape_text index_program npy disk_cache differential)
+targets=(einsum call_text shape_text index_program loop_nest npy disk_cache differential)
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
   -DCMAKE_C_COMPILER_LAUNCHER=ccache)

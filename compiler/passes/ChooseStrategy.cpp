@@ -162,6 +162,9 @@ StrategyChoice chooseStrategy(const Contraction& contraction, const LoopOptions&
 }
 
 ir::LoopNest decideStrategy(ir::LoopNest nest, const LoopOptions& options) {
+  // A packed schedule was chosen already (its strategy says so).
+  if (nest.packed)
+    return nest;
   StrategyChoice choice = chooseStrategy(nest, options);
   nest.strategy = choice.strategy;
   nest.rationale = std::move(choice.rationale);

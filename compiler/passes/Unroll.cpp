@@ -42,7 +42,9 @@ void unrollReductionsFully(ir::LoopNest& nest) {
     if (loop->kind != ir::LoopKind::Serial)
       return; // a vector sum stays a loop, and so do the loops around it
     std::int64_t trip = nest.labels[loop->label].extent;
-    if (copies * trip > ir::kMaxFullUnrollTrip || copies * trip * updates > kMaxUnrolledUpdates)
+    // trip > kMaxFullUnrollTrip / copies is copies * trip > kMaxFullUnrollTrip, without
+    // overflowing for a long trip.
+    if (trip > ir::kMaxFullUnrollTrip / copies || copies * trip * updates > kMaxUnrolledUpdates)
       return;
     copies *= trip;
     loop->fullUnroll = true;
