@@ -21,16 +21,10 @@ class ProgramParser {
 public:
   IndexProgram parse(std::string_view text) {
     std::size_t lineNumber = 0;
-    std::size_t begin = 0;
-    while (begin <= text.size()) {
-      std::size_t newline = std::min(text.find('\n', begin), text.size());
-      std::string_view line = text.substr(begin, newline - begin);
-      if (!line.empty() && line.back() == '\r')
-        line.remove_suffix(1);
+    for (std::string_view line : splitLines(text)) {
       LineCursor cursor(line, ++lineNumber);
       if (!cursor.atEnd())
         parseLine(cursor);
-      begin = newline + 1;
     }
     if (!sawStatement_)
       throw Error(ErrorKind::Syntax,

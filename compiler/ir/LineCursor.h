@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace einjit::ir {
 
@@ -141,5 +142,20 @@ private:
   std::size_t pos_ = 0;
   std::size_t end_ = 0;
 };
+
+/// The lines of `text` (split at '\n', a trailing '\r' dropped), line i + 1 at index i.
+inline std::vector<std::string_view> splitLines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    std::size_t newline = std::min(text.find('\n', begin), text.size());
+    std::string_view line = text.substr(begin, newline - begin);
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    lines.push_back(line);
+    begin = newline + 1;
+  }
+  return lines;
+}
 
 } // namespace einjit::ir

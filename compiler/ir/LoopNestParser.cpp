@@ -32,19 +32,13 @@ struct TextLine {
 std::vector<TextLine> nonBlankLines(std::string_view text) {
   std::vector<TextLine> lines;
   std::size_t number = 0;
-  std::size_t begin = 0;
-  while (begin <= text.size()) {
-    std::size_t newline = std::min(text.find('\n', begin), text.size());
-    std::string_view line = text.substr(begin, newline - begin);
-    if (!line.empty() && line.back() == '\r')
-      line.remove_suffix(1);
+  for (std::string_view line : splitLines(text)) {
     ++number;
     std::size_t first = line.find_first_not_of(" \t\r");
-    if (first != std::string_view::npos) {
-      std::size_t last = line.find_last_not_of(" \t\r");
-      lines.push_back(TextLine{line, line.substr(first, last + 1 - first), number, first});
-    }
-    begin = newline + 1;
+    if (first == std::string_view::npos)
+      continue;
+    std::size_t last = line.find_last_not_of(" \t\r");
+    lines.push_back(TextLine{line, line.substr(first, last + 1 - first), number, first});
   }
   return lines;
 }

@@ -1,6 +1,7 @@
 // schedulePacked: the GETT/BLIS schedule of a binary contraction (ir/PackedGemm.h) — label
 // groups, which input packs as A and which as B, the micro-tile from the register file, and the
 // cache blocks from the cache sizes.
+#include "passes/NestQueries.h"
 #include "passes/Passes.h"
 
 #include "ThreadPool.h"
@@ -16,10 +17,6 @@ namespace {
 /// Measured (Zen 4, bik,bjk->bij, GFLOP/s direct -> packed): 16^3 22 -> 59, 50^3 29 -> 56,
 /// 64^3 39 -> 94, 50x30x17 24 -> 49; below it 12^3 ran 20 -> 15 and 8^3 18 -> 8.
 constexpr std::int64_t kMinPackedPointWork = 4096;
-
-bool holds(const ir::TensorAccess& tensor, std::size_t label) {
-  return !tensor.strides[label].sourceDims.empty();
-}
 
 /// Largest |stride| outermost; a stride known only at run time counts as the largest.
 void orderByStride(std::vector<std::size_t>& labels, const ir::TensorAccess& tensor) {
