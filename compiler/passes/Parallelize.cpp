@@ -1,5 +1,5 @@
 // parallelize: splits the outermost output loop across threads when the work is large enough
-// (Passes.h, scheduling step 4).
+// (Passes.h: the "parallelize" pass).
 #include "passes/Passes.h"
 
 #include "ThreadPool.h"

@@ -1,6 +1,6 @@
 // stream: the Streaming strategy's tile — wide vector steps (or rows of a transpose) when
 // nothing is summed, independent rows when a summed label is vectorized, and non-temporal
-// stores for an output larger than half the L3 (Passes.h, scheduling step 5).
+// stores for an output larger than half the L3 (Passes.h: the "stream" pass).
 #include "passes/NestQueries.h"
 #include "passes/Passes.h"
 

@@ -1,6 +1,6 @@
 // tile: the register tile — two vectors per step of the vector loop when its extent allows, and
 // the output label that best shares the vector loads unrolled by as many rows as the vector
-// registers hold, innermost of the output loops (Passes.h, scheduling step 3).
+// registers hold, innermost of the output loops (Passes.h: the "tile" pass).
 #include "passes/NestQueries.h"
 #include "passes/Passes.h"
 

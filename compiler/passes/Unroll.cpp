@@ -1,5 +1,5 @@
 // unroll: the Small strategy's unrolling — register-tile rows that divide their extent, and the
-// innermost reduction loops as straight-line code (Passes.h, scheduling step 5).
+// innermost reduction loops as straight-line code (Passes.h: the "unroll" pass).
 #include "passes/NestQueries.h"
 #include "passes/Passes.h"
 

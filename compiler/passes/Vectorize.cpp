@@ -1,5 +1,5 @@
 // vectorize: picks the label the kernel runs in vectors and moves its loop innermost of its group
-// (Passes.h, scheduling step 2).
+// (Passes.h: the "vectorize" pass).
 #include "passes/NestQueries.h"
 #include "passes/Passes.h"
 
