@@ -269,6 +269,43 @@ def _result_order(result, order, arrays, subscripts):
     return result
 
 
+def einsum_arguments(operands, optimize, order, casting, who):
+    """numpy.einsum's positional arguments and options checked as numpy checks them: the
+    subscripts (given, or built from the sublist form), the operands, and `order` upper-cased.
+    `who` opens every message."""
+    if not operands:
+        raise ValueError(f"{who}: must specify the einstein sum subscripts string and at least "
+                         "one operand, or at least one operand and its subscripts list")
+    if isinstance(operands[0], str):
+        subscripts, values = operands[0], operands[1:]
+    else:
+        subscripts, values = _from_sublists(operands)
+    if not values:
+        raise ValueError(f"{who}: at least one operand is needed")
+    if isinstance(optimize, (list, tuple)):
+        _check_path(optimize, len(values))
+    order = order.upper() if isinstance(order, str) else order
+    if order not in _ORDERS:
+        raise ValueError(f"{who}: order must be one of 'K', 'A', 'C', 'F', not {order!r}")
+    if casting not in _CASTINGS:
+        raise ValueError(f"{who}: casting must be one of 'no', 'equiv', 'safe', 'same_kind', "
+                         f"or 'unsafe', not {casting!r}")
+    return subscripts, values, order
+
+
+def einsum_dtype(dtypes, dtype, casting):
+    """numpy.einsum's result dtype: the operands' promotion, or `dtype`, which every operand must
+    cast to under `casting` (TypeError as numpy words it)."""
+    if dtype is None:
+        return np.result_type(*dtypes)
+    wanted = np.dtype(dtype)
+    for given in dtypes:
+        if not np.can_cast(given, wanted, casting):
+            raise TypeError(f"Cannot cast array data from {given!r} to {wanted!r} "
+                            f"according to the rule {casting!r}")
+    return wanted
+
+
 def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=False,
            engine=None):
     # numpy's most common call (a subscripts string, numpy arrays of one computable dtype, no
@@ -298,25 +335,8 @@ def _einsum(operands, out, dtype, order, casting, optimize, engine):
     scalar, as numpy does. As numpy, a one-operand call that sums nothing ('ij->ji', 'ii->i',
     '...ii->...i') returns a view of the operand (no computation). order='K' follows numpy's
     layout (the axis sort of numpy's iterator)."""
-    if not operands:
-        raise ValueError("einsum: must specify the einstein sum subscripts string and at least "
-                         "one operand, or at least one operand and its subscripts list")
-    first = operands[0]
-    if isinstance(first, str):
-        subscripts, values = first, operands[1:]
-    else:
-        subscripts, values = _from_sublists(operands)
-    if not values:
-        raise ValueError("einsum: at least one operand is needed")
-    if isinstance(optimize, (list, tuple)):
-        _check_path(optimize, len(values))
+    subscripts, values, order = einsum_arguments(operands, optimize, order, casting, "einsum")
     engine = engine or default_engine()
-    order = order.upper() if isinstance(order, str) else order
-    if order not in _ORDERS:
-        raise ValueError(f"einsum: order must be one of 'K', 'A', 'C', 'F', not {order!r}")
-    if casting not in _CASTINGS:
-        raise ValueError("einsum: casting must be one of 'no', 'equiv', 'safe', 'same_kind', "
-                         f"or 'unsafe', not {casting!r}")
     arrays, framework = [], None
     for value in values:
         array, kind = as_operand(value)
@@ -327,14 +347,7 @@ def _einsum(operands, out, dtype, order, casting, optimize, engine):
         view = _one_operand_view(subscripts, arrays[0])
         if view is not None:
             return to_framework(view, framework) if view.ndim else view[()]
-    if dtype is None:
-        wanted = np.result_type(*arrays)
-    else:
-        wanted = np.dtype(dtype)
-        for array in arrays:
-            if not np.can_cast(array.dtype, wanted, casting):
-                raise TypeError(f"Cannot cast array data from {array.dtype!r} to {wanted!r} "
-                                f"according to the rule {casting!r}")
+    wanted = einsum_dtype([a.dtype for a in arrays], dtype, casting)
     computed = compute_dtype(wanted, "einsum")
     arrays_in = [ready(a, computed) for a in arrays]
     if out is not None:

@@ -10,12 +10,8 @@ import numpy as np
 
 from .. import _engine
 from .._arrays import compute_dtype
-from .._numpy import _check_path, _from_sublists, _labels
+from .._numpy import _labels, einsum_arguments, einsum_dtype
 from . import _blocks
-
-_CASTINGS = ("no", "equiv", "safe", "same_kind", "unsafe")
-_ORDERS = ("K", "A", "C", "F")
-
 
 def _dask():
     import dask.array  # imported on first use: `import einjit.dask` stays cheap
@@ -36,22 +32,8 @@ def einsum(*operands, dtype=None, casting="safe", order="K", optimize=False, spl
     if out is not None:
         raise TypeError("einjit.dask.einsum: out= is not supported; the result is a new dask "
                         "array (store it with dask.array.store)")
-    if not operands:
-        raise ValueError("einjit.dask.einsum: needs the subscripts and at least one operand")
-    if isinstance(operands[0], str):
-        subscripts, values = operands[0], operands[1:]
-    else:
-        subscripts, values = _from_sublists(operands)
-    if not values:
-        raise ValueError("einjit.dask.einsum: at least one operand is needed")
-    if isinstance(optimize, (list, tuple)):
-        _check_path(optimize, len(values))
-    if casting not in _CASTINGS:
-        raise ValueError("einjit.dask.einsum: casting must be one of 'no', 'equiv', 'safe', "
-                         f"'same_kind' or 'unsafe', not {casting!r}")
-    if str(order).upper() not in _ORDERS:
-        raise ValueError(f"einjit.dask.einsum: order must be one of 'K', 'A', 'C', 'F', "
-                         f"not {order!r}")
+    subscripts, values, _ = einsum_arguments(operands, optimize, order, casting,
+                                             "einjit.dask.einsum")
     da = _dask().array
     arrays = [da.asarray(value) for value in values]
     wanted = result_dtype(arrays, dtype, casting, "einjit.dask.einsum")
@@ -62,14 +44,7 @@ def einsum(*operands, dtype=None, casting="safe", order="K", optimize=False, spl
 
 def result_dtype(arrays, dtype, casting, who):
     """numpy's result dtype, refused (TypeError naming it) when einjit cannot compute it."""
-    if dtype is None:
-        wanted = np.result_type(*[a.dtype for a in arrays])
-    else:
-        wanted = np.dtype(dtype)
-        for array in arrays:
-            if not np.can_cast(array.dtype, wanted, casting):
-                raise TypeError(f"Cannot cast array data from {array.dtype!r} to {wanted!r} "
-                                f"according to the rule {casting!r}")
+    wanted = einsum_dtype([a.dtype for a in arrays], dtype, casting)
     compute_dtype(wanted, who)
     return wanted
 
