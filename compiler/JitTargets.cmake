@@ -29,6 +29,7 @@ einjit_compiler_library(einjit_codegen
   codegen/KernelModule.cpp
   codegen/OptPipeline.cpp
   codegen/PackedKernel.cpp
+  codegen/RuntimeCalls.cpp
   codegen/Target.cpp
 )
 target_link_libraries(einjit_codegen PUBLIC einjit_ir PRIVATE einjit::llvm)

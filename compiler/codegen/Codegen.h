@@ -3,6 +3,7 @@
 // the codegen .cpp files.
 #pragma once
 
+#include "KernelAbi.h"
 #include "ir/LoopNest.h"
 
 #include <cstdint>
@@ -37,16 +38,13 @@ TargetDesc resolveTarget(const std::string& cpu, const std::string& context);
 /// when code for `target` runs here.
 std::vector<std::string> featuresMissingOnHost(const TargetDesc& target);
 
-/// The C ABI of every kernel:
-///   data     one pointer per input (in LoopNest::inputs order), then the output's;
-///   strides  the stride table, in elements, tensor-major: strides[t * labels + l] is tensor t's
-///            stride along label l (the output is tensor inputs.size()); entries the LoopNest
-///            marks known are not read;
-///   extents  one per label; read only when the nest's extents are not constants;
-///   alpha    one value of the dtype (two components for complex): out = alpha * acc + …;
-///   beta     one value of the dtype; when it is zero the output is not read.
-using KernelEntry = void (*)(void* const* data, const std::int64_t* strides,
-                             const std::int64_t* extents, const void* alpha, const void* beta);
+/// The C ABI of every kernel (runtime/KernelAbi.h): it returns a status, kStatusOk or the
+/// failure that kept it from its work.
+using KernelEntry = runtime::KernelEntry;
+
+/// Bytes of per-thread scratch memory (runtime/Scratch.h) a packed kernel asks for: what it
+/// could not get when it returns kStatusOutOfMemory. 0 for other kernels, which ask for none.
+std::int64_t packedScratchBytes(const ir::LoopNest& nest);
 
 /// The kernel's LLVM IR, before or after optimization.
 std::string emitLLVMIR(const ir::LoopNest& nest, const TargetDesc& target,

@@ -1,4 +1,5 @@
-// The packed strategy's kernel (ir/PackedGemm.h) as LLVM IR, with the KernelEntry ABI.
+// The packed strategy's kernel (ir/PackedGemm.h) as LLVM IR, with the KernelEntry ABI
+// (runtime/KernelAbi.h).
 //
 // The kernel's contract:
 //   * Work is split into units, one per batch point and NR output columns; `<symbol>.units(ctx,
@@ -9,8 +10,9 @@
 //   * Scratch memory (runtime/Scratch.h, per thread) holds six offset tables — for every index
 //     of a group, its tensor offset: A and C along M, B and C along N, A and B along K, filled
 //     by the runtime (runtime/OffsetTable.h) — then the packed A block and the packed B block.
-//     If the scratch allocation fails the units do nothing (the runtime counts the failure and
-//     reports it).
+//     If the scratch allocation fails, the units do nothing and return kStatusOutOfMemory,
+//     which the entry returns (through einjit_rt_parallel_for_per_thread when parallel, which
+//     returns a failing chunk's status): the caller learns of it from this call's result alone.
 //   * Packing copies A[ic.., pc..] into MR-row micro-panels (k-major, MR values per k) and
 //     B[pc.., jc..] into NR-column micro-panels (NR values per k), zero beyond the edges, so the
 //     micro-kernel always computes a full MR × NR tile; any stride or permutation of A and B is
@@ -39,11 +41,31 @@ namespace einjit::codegen {
 
 namespace {
 
-constexpr unsigned kKernelArguments = 5;
+namespace abi = runtime::abi;
+
+constexpr auto kKernelArguments = static_cast<unsigned>(abi::kKernelEntry.parameterCount);
 constexpr std::int64_t kBufferAlignment = 64;
 
 std::int64_t alignUp(std::int64_t value) {
   return (value + kBufferAlignment - 1) / kBufferAlignment * kBufferAlignment;
+}
+
+/// Bytes of the six offset tables, of the A block and of the B block (see the contract above).
+struct ScratchLayout {
+  std::int64_t tables;
+  std::int64_t aBlock;
+  std::int64_t bBlock;
+  std::int64_t total() const { return tables + aBlock + bBlock; }
+};
+
+ScratchLayout scratchLayout(const ir::LoopNest& nest) {
+  const ir::PackedGemm& gemm = *nest.packed;
+  auto size = static_cast<std::int64_t>(dtypeSize(nest.dtype));
+  std::int64_t m = ir::groupExtent(nest, gemm.m);
+  std::int64_t n = ir::groupExtent(nest, gemm.n);
+  std::int64_t k = ir::groupExtent(nest, gemm.k);
+  return {alignUp(16 * (m + n + k)), alignUp(gemm.mc * gemm.kc * size),
+          alignUp(gemm.nc * gemm.kc * size)};
 }
 
 class PackedKernelBuilder {
@@ -54,7 +76,8 @@ public:
         builder_(module.getContext()), ops_(builder_, nest.dtype),
         size_(static_cast<std::int64_t>(dtypeSize(nest.dtype))), m_(ir::groupExtent(nest, gemm_.m)),
         n_(ir::groupExtent(nest, gemm_.n)), k_(ir::groupExtent(nest, gemm_.k)),
-        batch_(ir::groupExtent(nest, gemm_.batch)), nr_(gemm_.nr()), tiles_((n_ + nr_ - 1) / nr_) {}
+        batch_(ir::groupExtent(nest, gemm_.batch)), nr_(gemm_.nr()), tiles_((n_ + nr_ - 1) / nr_),
+        layout_(scratchLayout(nest)) {}
 
   void build(const std::string& symbol) {
     packA_ = buildPackFunction(symbol + ".pack_a", gemm_.a, gemm_.m, gemm_.mr);
@@ -75,32 +98,15 @@ private:
     function.addFnAttr("target-features", machine_.getTargetFeatureString());
   }
 
-  /// A runtime entry point (runtime/*.h: none of them throws). `argumentMemoryOnly`: it touches
-  /// only memory its pointer arguments point into and keeps none of them, so that LLVM may keep
-  /// other loads in registers across the call.
-  llvm::FunctionCallee runtimeFunction(const std::string& name, llvm::Type* result,
-                                       llvm::ArrayRef<llvm::Type*> parameters,
-                                       bool argumentMemoryOnly = false) {
-    llvm::FunctionCallee callee =
-        module_.getOrInsertFunction(name, llvm::FunctionType::get(result, parameters, false));
-    auto* declaration = llvm::dyn_cast<llvm::Function>(callee.getCallee());
-    if (!declaration)
-      return callee;
-    declaration->addFnAttr(llvm::Attribute::NoUnwind);
-    if (argumentMemoryOnly) {
-      declaration->setMemoryEffects(llvm::MemoryEffects::argMemOnly());
-      declaration->addFnAttr(llvm::Attribute::WillReturn);
-      declaration->addFnAttr(llvm::Attribute::NoSync);
-      declaration->addFnAttr(llvm::Attribute::NoFree);
-      for (unsigned p = 0; p < parameters.size(); ++p)
-        if (parameters[p]->isPointerTy())
-          declaration->addParamAttr(p, llvm::Attribute::NoCapture);
-    }
-    return callee;
+  /// A runtime function of the ABI table (runtime/KernelAbi.h).
+  llvm::FunctionCallee runtimeFunction(abi::Function function) {
+    return declareRuntimeFunction(module_, function);
   }
 
-  /// The runtime's `name` for this kernel's element type: name_f32 or name_f64.
-  std::string typed(const std::string& name) const { return name + (size_ == 4 ? "_f32" : "_f64"); }
+  /// The runtime function for this kernel's element type: `f32` or `f64`.
+  llvm::FunctionCallee typedRuntimeFunction(abi::Function f32, abi::Function f64) {
+    return runtimeFunction(size_ == 4 ? f32 : f64);
+  }
 
   void startFunction(llvm::Function* function) {
     function_ = function;
@@ -108,40 +114,32 @@ private:
     builder_.SetInsertPoint(llvm::BasicBlock::Create(module_.getContext(), "entry", function));
   }
 
-  /// The KernelEntry: stores its arguments in a context and runs every unit.
+  /// The KernelEntry: stores its arguments in a context, runs every unit and returns their
+  /// status.
   void buildEntry(const std::string& symbol, llvm::Function* units) {
     llvm::Type* pointer = builder_.getPtrTy();
-    auto* type = llvm::FunctionType::get(
-        builder_.getVoidTy(), std::vector<llvm::Type*>(kKernelArguments, pointer), false);
-    auto* entry = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, module_);
-    for (llvm::Argument& argument : entry->args()) {
-      argument.addAttr(llvm::Attribute::NoAlias);
-      argument.addAttr(llvm::Attribute::ReadOnly);
-      argument.addAttr(llvm::Attribute::NoCapture);
-    }
+    llvm::Function* entry = createKernelEntry(module_, symbol);
     startFunction(entry);
     llvm::Value* context =
         builder_.CreateAlloca(llvm::ArrayType::get(pointer, kKernelArguments), nullptr, "ctx");
     for (unsigned a = 0; a < kKernelArguments; ++a)
       builder_.CreateStore(entry->getArg(a), builder_.CreateConstGEP1_64(pointer, context, a));
     llvm::Value* unitCount = constant(batch_ * tiles_);
+    llvm::Value* status = nullptr;
     if (gemm_.parallel) {
-      llvm::FunctionCallee parallelFor =
-          runtimeFunction("einjit_rt_parallel_for_per_thread", builder_.getVoidTy(),
-                          {i64(), i64(), i64(), i64(), pointer, pointer});
-      builder_.CreateCall(parallelFor, {constant(0), unitCount, constant(1),
-                                        constant(m_ * k_ * nr_), units, context});
+      llvm::FunctionCallee parallelFor = runtimeFunction(abi::Function::ParallelForPerThread);
+      status = builder_.CreateCall(parallelFor, {constant(0), unitCount, constant(1),
+                                                 constant(m_ * k_ * nr_), units, context});
     } else {
-      builder_.CreateCall(units, {context, constant(0), unitCount});
+      status = builder_.CreateCall(units, {context, constant(0), unitCount});
     }
-    builder_.CreateRetVoid();
+    builder_.CreateRet(status);
   }
 
-  /// void units(ctx, lo, hi).
+  /// i32 units(ctx, lo, hi) (runtime::LoopBody).
   llvm::Function* buildUnitsFunction(const std::string& name) {
     llvm::Type* pointer = builder_.getPtrTy();
-    auto* type = llvm::FunctionType::get(builder_.getVoidTy(), {pointer, i64(), i64()}, false);
-    auto* function = llvm::Function::Create(type, llvm::Function::InternalLinkage, name, module_);
+    llvm::Function* function = createLoopBody(module_, name);
     startFunction(function);
     std::array<llvm::Value*, kKernelArguments> arguments{};
     for (unsigned a = 0; a < kKernelArguments; ++a)
@@ -154,7 +152,7 @@ private:
     llvm::Value* scratch = allocateScratch();
     builder_.CreateCondBr(builder_.CreateIsNull(scratch), failed, ready);
     builder_.SetInsertPoint(failed);
-    builder_.CreateRetVoid();
+    builder_.CreateRet(statusConstant(builder_, runtime::kStatusOutOfMemory));
     builder_.SetInsertPoint(ready);
     carveScratch(scratch);
     fillTables();
@@ -173,7 +171,7 @@ private:
       llvm::Value* nHi = minOf(builder_.CreateMul(t1, constant(nr_)), constant(n_));
       emitBatchPoint(point, nLo, nHi);
     });
-    builder_.CreateRetVoid();
+    builder_.CreateRet(statusConstant(builder_, runtime::kStatusOk));
     return function;
   }
 
@@ -206,15 +204,9 @@ private:
 
   std::size_t outputTensor() const { return nest_.inputs.size(); }
 
-  /// Bytes of the six offset tables, then the A block, then the B block.
-  std::int64_t tableBytes() const { return alignUp(16 * (m_ + n_ + k_)); }
-  std::int64_t aBlockBytes() const { return alignUp(gemm_.mc * gemm_.kc * size_); }
-  std::int64_t bBlockBytes() const { return alignUp(gemm_.nc * gemm_.kc * size_); }
-
   llvm::Value* allocateScratch() {
-    llvm::FunctionCallee scratch =
-        runtimeFunction("einjit_rt_scratch", builder_.getPtrTy(), {i64()});
-    return builder_.CreateCall(scratch, {constant(tableBytes() + aBlockBytes() + bBlockBytes())});
+    return builder_.CreateCall(runtimeFunction(abi::Function::Scratch),
+                               {constant(layout_.total())});
   }
 
   void carveScratch(llvm::Value* scratch) {
@@ -226,8 +218,8 @@ private:
       tables_.push_back(at(offset));
       offset += 8 * entries;
     }
-    aBlock_ = at(tableBytes());
-    bBlock_ = at(tableBytes() + aBlockBytes());
+    aBlock_ = at(layout_.tables);
+    bBlock_ = at(layout_.tables + layout_.aBlock);
   }
 
   enum Table { AM, CM, BN, CN, AK, BK };
@@ -260,9 +252,7 @@ private:
     llvm::IRBuilder<> entry(&function_->getEntryBlock(), function_->getEntryBlock().begin());
     llvm::Value* extents = entry.CreateAlloca(i64(), constant(static_cast<std::int64_t>(most)));
     llvm::Value* strides = entry.CreateAlloca(i64(), constant(static_cast<std::int64_t>(most)));
-    llvm::FunctionCallee fill = runtimeFunction(
-        "einjit_rt_fill_offsets", builder_.getVoidTy(),
-        {builder_.getPtrTy(), i64(), builder_.getPtrTy(), builder_.getPtrTy()}, true);
+    llvm::FunctionCallee fill = runtimeFunction(abi::Function::FillOffsets);
     for (const Fill& group : {Fill{AM, &gemm_.m, gemm_.a}, Fill{CM, &gemm_.m, outputTensor()},
                               Fill{BN, &gemm_.n, gemm_.b}, Fill{CN, &gemm_.n, outputTensor()},
                               Fill{AK, &gemm_.k, gemm_.a}, Fill{BK, &gemm_.k, gemm_.b}}) {
@@ -404,10 +394,8 @@ private:
           llvm::Value* panelBase =
               builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width));
           auto copyRows = [&](llvm::Value* kFrom, llvm::Value* kTo) {
-            llvm::Type* pointer = builder_.getPtrTy();
-            llvm::FunctionCallee packRows = runtimeFunction(
-                typed("einjit_rt_pack_rows"), builder_.getVoidTy(),
-                {pointer, pointer, i64(), pointer, i64(), i64(), i64(), pointer}, true);
+            llvm::FunctionCallee packRows =
+                typedRuntimeFunction(abi::Function::PackRowsF32, abi::Function::PackRowsF64);
             builder_.CreateCall(
                 packRows, {source.base, entryFrom(source.rows, builder_.CreateAdd(begin, firstRow)),
                            minOf(builder_.CreateSub(valid, firstRow), constant(width)),
@@ -680,13 +668,8 @@ private:
       for (int vector = 0; vector < gemm_.vectors; ++vector)
         ops_.store(ops_.read(accumulator(row, vector)), tile_,
                    constant(row * nr_ + vector * gemm_.lanes), gemm_.lanes, nullptr);
-    llvm::Type* pointer = builder_.getPtrTy();
-    llvm::Type* scalar = ops_.componentType();
     llvm::FunctionCallee storeTile =
-        runtimeFunction(typed("einjit_rt_store_tile"), builder_.getVoidTy(),
-                        {pointer, i64(), pointer, pointer, pointer, i64(), i64(), scalar, scalar,
-                         builder_.getInt32Ty()},
-                        true);
+        typedRuntimeFunction(abi::Function::StoreTileF32, abi::Function::StoreTileF64);
     builder_.CreateCall(storeTile, {tile_, constant(nr_), cBase, tableFrom(CM, m0),
                                     tableFrom(CN, n0), mv, nv, alpha_.re, betaHere,
                                     builder_.CreateZExt(overwrite, builder_.getInt32Ty())});
@@ -735,6 +718,7 @@ private:
   std::int64_t m_, n_, k_, batch_;
   std::int64_t nr_;
   std::int64_t tiles_; ///< NR-column units per batch point
+  ScratchLayout layout_;
   llvm::Function* function_ = nullptr;
   std::vector<llvm::Value*> bases_;
   std::vector<std::vector<llvm::Value*>> strides_;
@@ -751,6 +735,10 @@ private:
 };
 
 } // namespace
+
+std::int64_t packedScratchBytes(const ir::LoopNest& nest) {
+  return nest.packed ? scratchLayout(nest).total() : 0;
+}
 
 void buildPackedKernel(const ir::LoopNest& nest, llvm::Module& module,
                        const llvm::TargetMachine& machine, const std::string& symbol) {
