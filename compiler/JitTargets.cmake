@@ -27,8 +27,10 @@ einjit_compiler_library(einjit_codegen
   codegen/ElementOps.cpp
   codegen/EmitObject.cpp
   codegen/KernelModule.cpp
+  codegen/MicroKernel.cpp
   codegen/OptPipeline.cpp
   codegen/PackedKernel.cpp
+  codegen/PackedPacking.cpp
   codegen/RuntimeCalls.cpp
   codegen/Target.cpp
 )

@@ -46,6 +46,21 @@ using KernelEntry = runtime::KernelEntry;
 /// could not get when it returns kStatusOutOfMemory. 0 for other kernels, which ask for none.
 std::int64_t packedScratchBytes(const ir::LoopNest& nest);
 
+/// A packed kernel's micro-kernel and tile store alone (codegen/MicroKernel.cpp), for tests:
+/// multiplies the packed panels aPanel (kc × MR, k-major) and bPanel (kc × NR) and stores the
+/// first `rows` × `columns` of the MR × NR tile at out[rowOffsets[r] + columnOffsets[c]] (in
+/// elements) as the kernel stores a tile: alpha * acc + beta * out when `first` is nonzero (out
+/// not read when beta is zero), alpha * acc + out otherwise. alpha and beta point at one value.
+using MicroKernelEntry = void (*)(const void* aPanel, const void* bPanel, std::int64_t kc,
+                                  void* out, const std::int64_t* rowOffsets,
+                                  const std::int64_t* columnOffsets, std::int64_t rows,
+                                  std::int64_t columns, const void* alpha, const void* beta,
+                                  std::int32_t first);
+/// The object file defining `symbol` as the MicroKernelEntry of `nest`'s packed schedule
+/// (nest.packed must be set), optimized as a kernel is.
+std::string compileMicroKernel(const ir::LoopNest& nest, const TargetDesc& target,
+                               const std::string& symbol);
+
 /// The kernel's LLVM IR, before or after optimization.
 std::string emitLLVMIR(const ir::LoopNest& nest, const TargetDesc& target,
                        const std::string& symbol, bool optimized);

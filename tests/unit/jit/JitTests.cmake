@@ -13,6 +13,7 @@ einjit_test(jit_tests
   unit/jit/KernelAbiTest.cpp
   unit/jit/KernelCacheTest.cpp
   unit/jit/LoopNestTest.cpp
+  unit/jit/MicroKernelTest.cpp
   unit/jit/PackedTest.cpp
   unit/jit/PassesTest.cpp
   unit/jit/PathTest.cpp
