@@ -32,8 +32,11 @@ einjit_compiler_library(einjit_codegen
   codegen/ElementOps.cpp
   codegen/EmitObject.cpp
   codegen/KernelModule.cpp
+  codegen/MicroKernel.cpp
   codegen/OptPipeline.cpp
   codegen/PackedKernel.cpp
+  codegen/PackedPacking.cpp
+  codegen/RuntimeCalls.cpp
   codegen/Target.cpp
 )
 target_link_libraries(einjit_codegen PUBLIC einjit_ir PRIVATE einjit::llvm)

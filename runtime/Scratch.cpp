@@ -1,7 +1,8 @@
 // One growable buffer per thread. Growing frees the old buffer first: callers never hold two.
 #include "Scratch.h"
 
-#include <atomic>
+#include "einjit/tensor.h"
+
 #include <cstdlib>
 #include <memory>
 
@@ -19,7 +20,6 @@ struct ThreadScratch {
 };
 
 thread_local ThreadScratch scratch;
-std::atomic<std::uint64_t> failures{0};
 
 } // namespace
 
@@ -27,20 +27,16 @@ void* einjit_rt_scratch(std::int64_t bytes) noexcept {
   std::size_t wanted = bytes > 0 ? static_cast<std::size_t>(bytes) : 1;
   if (wanted <= scratch.capacity)
     return scratch.memory.get();
+  if (wanted > einjit::limits::memoryBytes())
+    return nullptr;
   scratch.memory.reset();
   scratch.capacity = 0;
   // aligned_alloc wants a multiple of the alignment.
   std::size_t rounded = (wanted + kAlignment - 1) / kAlignment * kAlignment;
   void* memory = std::aligned_alloc(kAlignment, rounded);
-  if (!memory) {
-    failures.fetch_add(1, std::memory_order_relaxed);
+  if (!memory)
     return nullptr;
-  }
   scratch.memory.reset(memory);
   scratch.capacity = rounded;
   return memory;
-}
-
-std::uint64_t einjit_rt_scratch_failures() noexcept {
-  return failures.load(std::memory_order_relaxed);
 }

@@ -3,6 +3,7 @@
 // atomic counter), then runs queued requests (its own or anyone's) until its job is done, so a
 // caller never sleeps while work it waits for sits in the queue.
 #include "ThreadPool.h"
+#include "KernelAbi.h"
 
 #include <algorithm>
 #include <chrono>
@@ -230,38 +231,43 @@ ThreadCountScope::~ThreadCountScope() {
 namespace {
 
 /// Splits [begin, end) on the shared pool: at most currentThreadCount() threads, each with at
-/// least kMinWorkPerThread multiply-adds.
-void splitOnSharedPool(std::int64_t begin, std::int64_t end, std::int64_t grain,
-                       std::int64_t workPerIteration,
-                       void (*body)(void* ctx, std::int64_t lo, std::int64_t hi), void* ctx,
-                       int chunksPerThread) noexcept {
+/// least kMinWorkPerThread multiply-adds. Returns the first failing chunk's status, else ok.
+std::int32_t splitOnSharedPool(std::int64_t begin, std::int64_t end, std::int64_t grain,
+                               std::int64_t workPerIteration,
+                               std::int32_t (*body)(void* ctx, std::int64_t lo, std::int64_t hi),
+                               void* ctx, int chunksPerThread) noexcept {
   using namespace einjit::runtime;
   std::int64_t work =
       std::max<std::int64_t>(end - begin, 0) * std::max<std::int64_t>(workPerIteration, 1);
   std::int64_t threads = std::min<std::int64_t>(
       currentThreadCount(), std::max<std::int64_t>(work / kMinWorkPerThread, 1));
-  if (threads <= 1) {
-    body(ctx, begin, end);
-    return;
-  }
+  if (threads <= 1)
+    return body(ctx, begin, end);
+  // Chunks finish before parallelFor returns (it joins them), so relaxed order suffices.
+  std::atomic<std::int32_t> status{kStatusOk};
   sharedPool().parallelFor(
       begin, end, grain, static_cast<int>(threads),
-      [&](std::int64_t lo, std::int64_t hi) { body(ctx, lo, hi); }, chunksPerThread);
+      [&](std::int64_t lo, std::int64_t hi) {
+        std::int32_t chunk = body(ctx, lo, hi);
+        std::int32_t ok = kStatusOk;
+        if (chunk != kStatusOk)
+          status.compare_exchange_strong(ok, chunk, std::memory_order_relaxed);
+      },
+      chunksPerThread);
+  return status.load(std::memory_order_relaxed);
 }
 
 } // namespace
 
-void einjit_rt_parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain,
-                            std::int64_t workPerIteration,
-                            void (*body)(void* ctx, std::int64_t lo, std::int64_t hi),
-                            void* ctx) noexcept {
-  splitOnSharedPool(begin, end, grain, workPerIteration, body, ctx,
-                    einjit::runtime::kChunksPerThread);
+std::int32_t einjit_rt_parallel_for(
+    std::int64_t begin, std::int64_t end, std::int64_t grain, std::int64_t workPerIteration,
+    std::int32_t (*body)(void* ctx, std::int64_t lo, std::int64_t hi), void* ctx) noexcept {
+  return splitOnSharedPool(begin, end, grain, workPerIteration, body, ctx,
+                           einjit::runtime::kChunksPerThread);
 }
 
-void einjit_rt_parallel_for_per_thread(std::int64_t begin, std::int64_t end, std::int64_t grain,
-                                       std::int64_t workPerIteration,
-                                       void (*body)(void* ctx, std::int64_t lo, std::int64_t hi),
-                                       void* ctx) noexcept {
-  splitOnSharedPool(begin, end, grain, workPerIteration, body, ctx, 1);
+std::int32_t einjit_rt_parallel_for_per_thread(
+    std::int64_t begin, std::int64_t end, std::int64_t grain, std::int64_t workPerIteration,
+    std::int32_t (*body)(void* ctx, std::int64_t lo, std::int64_t hi), void* ctx) noexcept {
+  return splitOnSharedPool(begin, end, grain, workPerIteration, body, ctx, 1);
 }

@@ -94,16 +94,16 @@ extern "C" {
 /// The call a parallel kernel makes for its outermost output loop: runs body(ctx, lo, hi) over
 /// [begin, end) on the shared pool with chunk boundaries multiple of `grain`, using at most
 /// currentThreadCount() threads and no more than gives each thread kMinWorkPerThread, given
-/// `workPerIteration` multiply-adds per index. The body must not throw.
-void einjit_rt_parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain,
-                            std::int64_t workPerIteration,
-                            void (*body)(void* ctx, std::int64_t lo, std::int64_t hi),
-                            void* ctx) noexcept;
+/// `workPerIteration` multiply-adds per index. The body (KernelAbi.h's LoopBody) must not throw.
+/// Returns kStatusOk when every chunk did, else the status of a chunk that failed (every chunk
+/// runs regardless): a failure on any thread reaches the kernel's caller.
+std::int32_t einjit_rt_parallel_for(
+    std::int64_t begin, std::int64_t end, std::int64_t grain, std::int64_t workPerIteration,
+    std::int32_t (*body)(void* ctx, std::int64_t lo, std::int64_t hi), void* ctx) noexcept;
 /// einjit_rt_parallel_for with one chunk per thread, for kernels whose every chunk pays a setup
 /// as large as the whole problem's: a packed kernel packs all of A in each chunk (S5 at two
 /// threads ran ~20 % faster than with four chunks per thread).
-void einjit_rt_parallel_for_per_thread(std::int64_t begin, std::int64_t end, std::int64_t grain,
-                                       std::int64_t workPerIteration,
-                                       void (*body)(void* ctx, std::int64_t lo, std::int64_t hi),
-                                       void* ctx) noexcept;
+std::int32_t einjit_rt_parallel_for_per_thread(
+    std::int64_t begin, std::int64_t end, std::int64_t grain, std::int64_t workPerIteration,
+    std::int32_t (*body)(void* ctx, std::int64_t lo, std::int64_t hi), void* ctx) noexcept;
 }

@@ -3,13 +3,12 @@
 #include "ThreadedCall.h"
 #include "ThreadPool.h"
 
-void einjit_rt_call_with_threads(int threads,
-                                 void (*kernel)(void* const* data, const std::int64_t* strides,
-                                                const std::int64_t* extents, const void* alpha,
-                                                const void* beta),
-                                 void* const* data, const std::int64_t* strides,
-                                 const std::int64_t* extents, const void* alpha,
-                                 const void* beta) noexcept {
+std::int32_t einjit_rt_call_with_threads(
+    int threads,
+    std::int32_t (*kernel)(void* const* data, const std::int64_t* strides,
+                           const std::int64_t* extents, const void* alpha, const void* beta),
+    void* const* data, const std::int64_t* strides, const std::int64_t* extents, const void* alpha,
+    const void* beta) noexcept {
   einjit::runtime::ThreadCountScope scope(threads);
-  kernel(data, strides, extents, alpha, beta);
+  return kernel(data, strides, extents, alpha, beta);
 }

@@ -94,6 +94,13 @@ void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
     os << " *   scratch receives the normalized copies (the inputs are not modified): at least\n"
        << " *   " << scratchMacro(entry.name) << " " << element << "s, aligned for " << element
        << ", overlapping no array; its\n *   contents are not needed before or after the call.\n";
+  if (entry.scratchBytes > 0)
+    os << " *   Returns EINJIT_STATUS_OK, or EINJIT_STATUS_OUT_OF_MEMORY when einjit_rt could not\n"
+       << " *   allocate a thread's scratch memory (" << entry.scratchBytes
+       << " bytes per thread, kept between calls):\n"
+          " *   out is then not (completely) written.\n";
+  else
+    os << " *   Returns EINJIT_STATUS_OK: it allocates nothing and cannot fail.\n";
   if (!entry.threaded)
     os << " *   Single-threaded; reentrant (no global state), so threads may call it on separate\n"
           " *   outputs at once. Needs no einjit or LLVM library at link time. */\n";
@@ -113,7 +120,7 @@ void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
   if (!entry.normalized.empty())
     os << "#define " << scratchMacro(entry.name) << " " << entry.scratchElements * (complex ? 2 : 1)
        << "\n";
-  os << "void " << entry.name << "(";
+  os << "int32_t " << entry.name << "(";
   for (const std::string& name : entry.inputNames)
     os << "const " << element << "* " << name << ", ";
   os << element << "* out, " << trailing() << ");\n\n";
@@ -127,7 +134,7 @@ void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
      << "strides in\n"
         " * elements, one per dimension (any sign; 0 repeats an input; out must not overlap "
         "itself). */\n";
-  os << "void " << entry.name << "_strided(";
+  os << "int32_t " << entry.name << "_strided(";
   for (const std::string& name : entry.inputNames)
     os << "const " << element << "* " << name << ", const int64_t* " << name << "_strides, ";
   os << element << "* out, const int64_t* out_strides, " << trailing() << ");\n\n";
@@ -169,6 +176,11 @@ std::string aotHeaderText(const std::string& library, const std::vector<AotHeade
        << " */\n";
   }
   os << "#ifndef " << guard << "\n#define " << guard << "\n\n#include <stdint.h>\n\n";
+  // Every einjit header defines the same values (runtime/KernelAbi.h), so two may be included.
+  os << "/* What every entry point returns. */\n#ifndef EINJIT_STATUS_OK\n"
+     << "#define EINJIT_STATUS_OK " << runtime::kStatusOk << " /* out holds the result */\n"
+     << "#define EINJIT_STATUS_OUT_OF_MEMORY " << runtime::kStatusOutOfMemory
+     << " /* scratch memory could not be allocated */\n#endif\n\n";
   os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   for (const AotHeaderEntry& entry : entries)
     writeEntry(os, entry);

@@ -28,6 +28,9 @@ struct AotHeaderEntry {
   std::int64_t scratchElements = 0; ///< elements of the dtype the scratch argument holds
   bool threaded = false;            ///< takes a last `int threads` argument
   bool parallel = false;            ///< splits its outermost output loop across threads
+  /// Per-thread scratch memory its kernels ask einjit_rt for (packed kernels; 0: none, so the
+  /// entry point cannot fail).
+  std::int64_t scratchBytes = 0;
 };
 
 /// The header text for `library` (its include guard is derived from it). Every entry is threaded

@@ -11,6 +11,7 @@
 #include "jit/DiskCache.h"
 #include "passes/Passes.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -235,6 +236,7 @@ CompiledRequest lowerRequest(const KernelRequest& request, const codegen::Target
   compiled.header.scratchElements = codegen::aotScratchElements(compiled.entry);
   compiled.header.threaded = threaded;
   compiled.header.parallel = compiled.entry.nest.runsInParallel();
+  compiled.header.scratchBytes = codegen::packedScratchBytes(compiled.entry.nest);
   // The strided entry point's strides are per dimension of the user's array, which a ravel
   // merges: only a contiguous array can be read flattened without a copy.
   compiled.header.hasStridedEntry = !ravels;
@@ -243,6 +245,8 @@ CompiledRequest lowerRequest(const KernelRequest& request, const codegen::Target
         entryPoint(request.name + "_strided", program, shape, true, target, caches);
     compiled.header.parallel =
         compiled.header.parallel || compiled.stridedEntry.nest.runsInParallel();
+    compiled.header.scratchBytes = std::max(
+        compiled.header.scratchBytes, codegen::packedScratchBytes(compiled.stridedEntry.nest));
   }
   return compiled;
 }

@@ -1,6 +1,7 @@
 // Ahead-of-time objects: every kernel module linked into one, the kernels made internal, and a
 // C entry point per kernel that runs its normalize prologues into the caller's scratch buffer,
-// then packs the data pointers and alpha/beta the way the kernel ABI (Codegen.h) wants them.
+// then packs the data pointers and alpha/beta the way the kernel ABI (runtime/KernelAbi.h) wants
+// them, and returns the kernel's status.
 // After O3 a kernel is inlined into its entry point, except a parallel one, which the entry
 // point passes to einjit_rt_call_with_threads so that its loop runs with the caller's thread
 // count.
@@ -69,20 +70,6 @@ bool isParallel(const ir::LoopNest& nest) {
   return nest.runsInParallel();
 }
 
-// void einjit_rt_call_with_threads(int, kernel, data, strides, extents, alpha, beta).
-llvm::FunctionCallee threadedCall(llvm::Module& module) {
-  llvm::LLVMContext& context = module.getContext();
-  llvm::Type* pointer = llvm::PointerType::get(context, 0);
-  auto* type = llvm::FunctionType::get(
-      llvm::Type::getVoidTy(context),
-      {llvm::Type::getInt32Ty(context), pointer, pointer, pointer, pointer, pointer, pointer},
-      false);
-  llvm::FunctionCallee callee = module.getOrInsertFunction("einjit_rt_call_with_threads", type);
-  if (auto* declaration = llvm::dyn_cast<llvm::Function>(callee.getCallee()))
-    declaration->addFnAttr(llvm::Attribute::NoUnwind);
-  return callee;
-}
-
 void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::Module& module,
                      const llvm::TargetMachine& machine) {
   llvm::LLVMContext& context = module.getContext();
@@ -102,7 +89,8 @@ void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::M
   parameters.push_back(scalar);
   if (entry.threaded)
     parameters.push_back(builder.getInt32Ty());
-  auto* type = llvm::FunctionType::get(builder.getVoidTy(), parameters, false);
+  // The entry point returns the kernel's status (runtime/KernelAbi.h).
+  auto* type = llvm::FunctionType::get(builder.getInt32Ty(), parameters, false);
   auto* function =
       llvm::Function::Create(type, llvm::Function::ExternalLinkage, entry.name, module);
   function->addFnAttr(llvm::Attribute::NoUnwind);
@@ -173,12 +161,14 @@ void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::M
     emitNormalize(builder, entry.nest.dtype, entry.normalized[n], function->getArg(parameter),
                   entry.strided ? function->getArg(parameter + 1) : nullptr, copies[n]);
   }
+  llvm::Value* status = nullptr;
   if (entry.threaded && isParallel(entry.nest))
-    builder.CreateCall(threadedCall(module), {function->getArg(alphaArgument + 2), &kernel, data,
-                                              strideTable, none, alpha, beta});
+    status = builder.CreateCall(
+        declareRuntimeFunction(module, runtime::abi::Function::CallWithThreads),
+        {function->getArg(alphaArgument + 2), &kernel, data, strideTable, none, alpha, beta});
   else
-    builder.CreateCall(&kernel, {data, strideTable, none, alpha, beta});
-  builder.CreateRetVoid();
+    status = builder.CreateCall(&kernel, {data, strideTable, none, alpha, beta});
+  builder.CreateRet(status);
 }
 
 } // namespace

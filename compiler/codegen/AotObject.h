@@ -28,16 +28,17 @@ struct AotNormalize {
 
 /// One entry point of an ahead-of-time object.
 ///
-/// Its C signature is `void name(const T* in0, …, T* out, [T* scratch,] A alpha, A beta
-/// [, int threads])`: one pointer per distinct input tensor, then the output; A is T for real
-/// and integer dtypes and `const T*` (two components: real, imaginary) for complex ones. Every
-/// tensor is contiguous row-major, so the nest must have every stride known. When `strided`, each
-/// pointer is followed by a `const int64_t*` of that tensor's strides in elements, one per
-/// dimension, and the nest may read any stride at run time (but a normalized copy's strides are
-/// its own: contiguous). Extents are always constants. `scratch` exists when `normalized` is not
-/// empty. `threads` exists when `threaded`: a nest with a parallel loop then runs it on
-/// einjit_rt's pool with that many threads (<= 0: every hardware thread); without `threaded` the
-/// nest must have no parallel loop.
+/// Its C signature is `int32_t name(const T* in0, …, T* out, [T* scratch,] A alpha, A beta
+/// [, int threads])`, returning the kernel's status (runtime/KernelAbi.h: kStatusOk, or
+/// kStatusOutOfMemory when a packed kernel could not get its scratch memory): one pointer per
+/// distinct input tensor, then the output; A is T for real and integer dtypes and `const T*` (two
+/// components: real, imaginary) for complex ones. Every tensor is contiguous row-major, so the nest
+/// must have every stride known. When `strided`, each pointer is followed by a `const int64_t*` of
+/// that tensor's strides in elements, one per dimension, and the nest may read any stride at run
+/// time (but a normalized copy's strides are its own: contiguous). Extents are always constants.
+/// `scratch` exists when `normalized` is not empty. `threads` exists when `threaded`: a nest with a
+/// parallel loop then runs it on einjit_rt's pool with that many threads (<= 0: every hardware
+/// thread); without `threaded` the nest must have no parallel loop.
 struct AotEntryPoint {
   std::string name;
   ir::LoopNest nest;

@@ -3,6 +3,7 @@
 // the codegen .cpp files.
 #pragma once
 
+#include "KernelAbi.h"
 #include "ir/LoopNest.h"
 
 #include <cstdint>
@@ -37,16 +38,28 @@ TargetDesc resolveTarget(const std::string& cpu, const std::string& context);
 /// when code for `target` runs here.
 std::vector<std::string> featuresMissingOnHost(const TargetDesc& target);
 
-/// The C ABI of every kernel:
-///   data     one pointer per input (in LoopNest::inputs order), then the output's;
-///   strides  the stride table, in elements, tensor-major: strides[t * labels + l] is tensor t's
-///            stride along label l (the output is tensor inputs.size()); entries the LoopNest
-///            marks known are not read;
-///   extents  one per label; read only when the nest's extents are not constants;
-///   alpha    one value of the dtype (two components for complex): out = alpha * acc + …;
-///   beta     one value of the dtype; when it is zero the output is not read.
-using KernelEntry = void (*)(void* const* data, const std::int64_t* strides,
-                             const std::int64_t* extents, const void* alpha, const void* beta);
+/// The C ABI of every kernel (runtime/KernelAbi.h): it returns a status, kStatusOk or the
+/// failure that kept it from its work.
+using KernelEntry = runtime::KernelEntry;
+
+/// Bytes of per-thread scratch memory (runtime/Scratch.h) a packed kernel asks for: what it
+/// could not get when it returns kStatusOutOfMemory. 0 for other kernels, which ask for none.
+std::int64_t packedScratchBytes(const ir::LoopNest& nest);
+
+/// A packed kernel's micro-kernel and tile store alone (codegen/MicroKernel.cpp), for tests:
+/// multiplies the packed panels aPanel (kc × MR, k-major) and bPanel (kc × NR) and stores the
+/// first `rows` × `columns` of the MR × NR tile at out[rowOffsets[r] + columnOffsets[c]] (in
+/// elements) as the kernel stores a tile: alpha * acc + beta * out when `first` is nonzero (out
+/// not read when beta is zero), alpha * acc + out otherwise. alpha and beta point at one value.
+using MicroKernelEntry = void (*)(const void* aPanel, const void* bPanel, std::int64_t kc,
+                                  void* out, const std::int64_t* rowOffsets,
+                                  const std::int64_t* columnOffsets, std::int64_t rows,
+                                  std::int64_t columns, const void* alpha, const void* beta,
+                                  std::int32_t first);
+/// The object file defining `symbol` as the MicroKernelEntry of `nest`'s packed schedule
+/// (nest.packed must be set), optimized as a kernel is.
+std::string compileMicroKernel(const ir::LoopNest& nest, const TargetDesc& target,
+                               const std::string& symbol);
 
 /// The kernel's LLVM IR, before or after optimization.
 std::string emitLLVMIR(const ir::LoopNest& nest, const TargetDesc& target,

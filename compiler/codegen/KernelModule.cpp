@@ -1,4 +1,4 @@
-// LoopNest → one LLVM function with the KernelEntry ABI (Codegen.h).
+// LoopNest → one LLVM function with the KernelEntry ABI (runtime/KernelAbi.h).
 //
 // The kernel's contract, for every LoopNest:
 //   * The output loops walk the output; at each point a tile of accumulators is zeroed, the
@@ -33,6 +33,9 @@
 //     einjit_rt_parallel_for (runtime/ThreadPool.h) with chunks of whole steps. Each chunk owns
 //     distinct output elements and every element is computed as on one thread, so the results
 //     are bitwise identical for any thread count.
+//   * The kernel returns kStatusOk: it allocates nothing, so it cannot fail (the status is for
+//     one ABI with the packed kernel, which can). A parallel kernel returns what
+//     einjit_rt_parallel_for returns.
 #include "codegen/ElementOps.h"
 #include "codegen/LLVMCodegen.h"
 
@@ -81,25 +84,17 @@ public:
     createFunction(symbol);
     loadArguments(kernelArguments());
     emitBody();
-    builder_.CreateRetVoid();
+    builder_.CreateRet(statusConstant(builder_, runtime::kStatusOk));
   }
 
 private:
-  static constexpr unsigned kKernelArguments = 5;
+  static constexpr unsigned kKernelArguments =
+      static_cast<unsigned>(runtime::abi::kKernelEntry.parameterCount);
   using KernelArguments = std::array<llvm::Value*, kKernelArguments>;
 
   void createFunction(const std::string& symbol) {
-    llvm::Type* pointer = builder_.getPtrTy();
-    auto* type = llvm::FunctionType::get(
-        builder_.getVoidTy(), std::vector<llvm::Type*>(kKernelArguments, pointer), false);
-    function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, module_);
+    function_ = createKernelEntry(module_, symbol);
     addTargetAttributes(*function_);
-    // Every argument points at an array the runtime owns for the call: nothing else aliases it.
-    for (llvm::Argument& argument : function_->args()) {
-      argument.addAttr(llvm::Attribute::NoAlias);
-      argument.addAttr(llvm::Attribute::ReadOnly);
-      argument.addAttr(llvm::Attribute::NoCapture);
-    }
     builder_.SetInsertPoint(llvm::BasicBlock::Create(module_.getContext(), "entry", function_));
   }
 
@@ -116,13 +111,10 @@ private:
     return arguments;
   }
 
-  /// void chunk(ctx, lo, hi): the loop nest with the parallel loop over [lo, hi); ctx holds the
-  /// kernel's five arguments.
+  /// i32 chunk(ctx, lo, hi) (runtime::LoopBody): the loop nest with the parallel loop over
+  /// [lo, hi); ctx holds the kernel's five arguments.
   llvm::Function* buildChunkFunction(const std::string& name) {
-    llvm::Type* i64 = builder_.getInt64Ty();
-    auto* type =
-        llvm::FunctionType::get(builder_.getVoidTy(), {builder_.getPtrTy(), i64, i64}, false);
-    function_ = llvm::Function::Create(type, llvm::Function::InternalLinkage, name, module_);
+    function_ = createLoopBody(module_, name);
     addTargetAttributes(*function_);
     builder_.SetInsertPoint(llvm::BasicBlock::Create(module_.getContext(), "entry", function_));
     KernelArguments arguments{};
@@ -133,7 +125,7 @@ private:
     loadArguments(arguments);
     parallelRange_ = {function_->getArg(1), function_->getArg(2)};
     emitBody();
-    builder_.CreateRetVoid();
+    builder_.CreateRet(statusConstant(builder_, runtime::kStatusOk));
     return function_;
   }
 
@@ -157,16 +149,11 @@ private:
     for (std::size_t label = 0; label < nest_.labels.size(); ++label)
       if (label != parallel.label)
         workPerIndex = builder_.CreateMul(workPerIndex, extentOf(label));
-    auto* runtimeType = llvm::FunctionType::get(builder_.getVoidTy(),
-                                                {i64, i64, i64, i64, pointer, pointer}, false);
     llvm::FunctionCallee parallelFor =
-        module_.getOrInsertFunction("einjit_rt_parallel_for", runtimeType);
-    if (auto* declaration = llvm::dyn_cast<llvm::Function>(parallelFor.getCallee()))
-      declaration->addFnAttr(llvm::Attribute::NoUnwind);
-    builder_.CreateCall(parallelFor,
-                        {builder_.getInt64(0), extentOf(parallel.label),
-                         builder_.getInt64(parallel.step()), workPerIndex, chunk, context});
-    builder_.CreateRetVoid();
+        declareRuntimeFunction(module_, runtime::abi::Function::ParallelFor);
+    builder_.CreateRet(builder_.CreateCall(
+        parallelFor, {builder_.getInt64(0), extentOf(parallel.label),
+                      builder_.getInt64(parallel.step()), workPerIndex, chunk, context}));
   }
 
   const ir::TensorAccess& tensor(std::size_t t) const {

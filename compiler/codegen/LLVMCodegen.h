@@ -2,6 +2,7 @@
 // LLVM): target machine, kernel module, optimization pipelines, machine-code emission.
 #pragma once
 
+#include "KernelAbi.h"
 #include "codegen/Codegen.h"
 
 #include <llvm/IR/IRBuilder.h>
@@ -44,6 +45,19 @@ void emitSteppedLoop(llvm::IRBuilder<>& builder, llvm::Value* begin, llvm::Value
 void emitCountedLoop(llvm::IRBuilder<>& builder, llvm::Value* begin, llvm::Value* end,
                      std::int64_t step, const std::function<void(llvm::Value*)>& body,
                      llvm::MDNode* loopMetadata = nullptr);
+/// The LLVM type of an ABI signature (runtime/KernelAbi.h).
+llvm::FunctionType* functionTypeOf(llvm::LLVMContext& context,
+                                   const runtime::abi::Signature& signature);
+/// `function` of the runtime's ABI table declared in `module`: its type from the table, nounwind,
+/// and for Effects::ArgumentMemoryOnly the attributes that let LLVM keep loads across the call.
+llvm::FunctionCallee declareRuntimeFunction(llvm::Module& module, runtime::abi::Function function);
+/// A new external function `symbol` of the kernel entry's type (runtime::KernelEntry), its
+/// arguments noalias, readonly and nocapture.
+llvm::Function* createKernelEntry(llvm::Module& module, const std::string& symbol);
+/// A new internal function `name` of a parallel loop body's type (runtime::LoopBody).
+llvm::Function* createLoopBody(llvm::Module& module, const std::string& name);
+/// `status` (runtime::kStatusOk, …) as the i32 a kernel returns.
+llvm::Value* statusConstant(llvm::IRBuilder<>& builder, std::int32_t status);
 /// Runs the short function pipeline a JIT kernel needs (OptPipeline.cpp), tuned by `machine`.
 void optimizeModule(llvm::Module& module, llvm::TargetMachine& machine);
 /// Runs the new pass manager's O3 module pipeline, tuned by `machine`: for the ahead-of-time

@@ -4,7 +4,6 @@
 // rank allocates nothing: for 10,000 tiny contractions the arithmetic, not the dispatch, counts.
 #include "engine/EngineImpl.h"
 
-#include "Scratch.h"
 #include "ThreadPool.h"
 #include "einjit/error.h"
 #include "ir/ProgramViews.h"
@@ -196,6 +195,18 @@ const PreparedKernel* compiledKernelFor(const Plan::State& state, const TensorVi
   return nullptr;
 }
 
+/// The error for a kernel's status other than kStatusOk (runtime/KernelAbi.h).
+[[noreturn]] void throwKernelFailure(std::int32_t status, const ir::LoopNest& nest) {
+  if (status == runtime::kStatusOutOfMemory)
+    throw Error(ErrorKind::Resource,
+                "plan.run: out of memory: the packed kernel's scratch buffer of " +
+                    std::to_string(codegen::packedScratchBytes(nest)) +
+                    " bytes (per thread) could not be allocated; the output was not (completely) "
+                    "written");
+  throw Error(ErrorKind::Internal,
+              "plan.run: the kernel returned the unknown status " + std::to_string(status));
+}
+
 } // namespace
 
 void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
@@ -287,14 +298,12 @@ void invokeKernel(const PreparedKernel& prepared, DType dtype, const TensorView*
   scalarOf(options.alpha, dtype, "alpha", alpha);
   scalarOf(options.beta, dtype, "beta", beta);
   runtime::ThreadCountScope threads(options.threads);
-  std::uint64_t scratchFailures = einjit_rt_scratch_failures();
-  prepared.kernel->entry()(data.data(), strides.data(), prepared.extents.data(), alpha.data(),
-                           beta.data());
-  // A packed kernel that could not get its buffers skipped its work (kernels cannot throw).
-  if (nest.packed && einjit_rt_scratch_failures() != scratchFailures)
-    throw Error(ErrorKind::Resource,
-                "plan.run: out of memory: the packed kernel's buffers could not be allocated; "
-                "the output was not written");
+  std::int32_t status = prepared.kernel->entry()(
+      data.data(), strides.data(), prepared.extents.data(), alpha.data(), beta.data());
+  // Kernels cannot throw: one that could not do its work says so in its own result, so a
+  // failure is this call's alone.
+  if (status != runtime::kStatusOk)
+    throwKernelFailure(status, nest);
 }
 
 } // namespace einjit

@@ -3,10 +3,7 @@
 // free their code.
 #include "jit/Jit.h"
 
-#include "OffsetTable.h"
-#include "PackedEdges.h"
-#include "Scratch.h"
-#include "ThreadPool.h"
+#include "KernelAbi.h"
 #include "einjit/error.h"
 #include "jit/ObjectBundle.h"
 #include "jit/PerfMap.h"
@@ -59,22 +56,13 @@ Jit::Jit() : state_(std::make_shared<State>()) {
       unwrap("create", llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
                            lljit.getDataLayout().getGlobalPrefix())));
   // The runtime is linked statically, so the process's dynamic symbol table may not list it:
-  // give kernels the addresses of its entry points directly.
-  llvm::orc::SymbolMap runtime;
-  auto give = [&](const char* name, auto* function) {
-    runtime[lljit.mangleAndIntern(name)] = llvm::orc::ExecutorSymbolDef(
-        llvm::orc::ExecutorAddr::fromPtr(function),
+  // give kernels the addresses of the ABI table's functions (runtime/KernelAbi.h) directly.
+  llvm::orc::SymbolMap symbols;
+  for (const runtime::abi::RuntimeFunction& function : runtime::abi::runtimeFunctions())
+    symbols[lljit.mangleAndIntern(function.name)] = llvm::orc::ExecutorSymbolDef(
+        llvm::orc::ExecutorAddr::fromPtr(function.address),
         llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
-  };
-  give("einjit_rt_parallel_for", &einjit_rt_parallel_for);
-  give("einjit_rt_parallel_for_per_thread", &einjit_rt_parallel_for_per_thread);
-  give("einjit_rt_scratch", &einjit_rt_scratch);
-  give("einjit_rt_fill_offsets", &einjit_rt_fill_offsets);
-  give("einjit_rt_pack_rows_f32", &einjit_rt_pack_rows_f32);
-  give("einjit_rt_pack_rows_f64", &einjit_rt_pack_rows_f64);
-  give("einjit_rt_store_tile_f32", &einjit_rt_store_tile_f32);
-  give("einjit_rt_store_tile_f64", &einjit_rt_store_tile_f64);
-  if (llvm::Error error = lljit.getMainJITDylib().define(llvm::orc::absoluteSymbols(runtime)))
+  if (llvm::Error error = lljit.getMainJITDylib().define(llvm::orc::absoluteSymbols(symbols)))
     jitFailure("create", std::move(error));
   if (perfMapRequested()) {
     // LLVM links x86-64 and AArch64 ELF objects with JITLink; the names need its plugin.

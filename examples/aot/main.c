@@ -3,12 +3,14 @@
  * for the test suite to compare with the reference interpreter. The product runs twice: on
  * contiguous arrays, and through matmul_f32_strided on a with its rows reversed (a negative
  * stride), b stored transposed and the output written transposed. Operand element k of operand o
- * holds (3k + 5o) mod 7 - 3; the output starts at (k mod 4) - 1.5 where beta reads it. */
+ * holds (3k + 5o) mod 7 - 3; the output starts at (k mod 4) - 1.5 where beta reads it. Each entry
+ * point returns EINJIT_STATUS_OK (single-threaded kernels allocate nothing and cannot fail). */
 #include "batch_dot_f64.h"
 #include "matmul_f32.h"
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static double operand_value(int operand, int k) {
   return (double)((k * 3 + operand * 5) % 7 - 3);
@@ -16,6 +18,13 @@ static double operand_value(int operand, int k) {
 
 static double initial_output(int k) {
   return (double)(k % 4) - 1.5;
+}
+
+static void check(int32_t status, const char* name) {
+  if (status != EINJIT_STATUS_OK) {
+    fprintf(stderr, "%s failed with status %d\n", name, (int)status);
+    exit(1);
+  }
 }
 
 static void print_values(const char* name, const double* values, int count) {
@@ -39,7 +48,7 @@ int main(void) {
     b[k] = (float)operand_value(1, k);
   for (k = 0; k < 2 * 4; ++k)
     c[k] = (float)initial_output(k);
-  matmul_f32(a, b, c, 2.0f, 0.5f);
+  check(matmul_f32(a, b, c, 2.0f, 0.5f), "matmul_f32");
   for (k = 0; k < 2 * 4; ++k)
     printed[k] = c[k];
   print_values("matmul_f32", printed, 2 * 4);
@@ -54,8 +63,9 @@ int main(void) {
     for (column = 0; column < 4; ++column)
       c_transposed[column * 2 + row] = (float)initial_output(row * 4 + column);
   /* Element [i][j] of a is at a_reversed + 3 - 3 * i + j. */
-  matmul_f32_strided(a_reversed + 3, a_strides, b_transposed, b_strides, c_transposed, c_strides,
-                     2.0f, 0.5f);
+  check(matmul_f32_strided(a_reversed + 3, a_strides, b_transposed, b_strides, c_transposed,
+                           c_strides, 2.0f, 0.5f),
+        "matmul_f32_strided");
   for (row = 0; row < 2; ++row)
     for (column = 0; column < 4; ++column)
       printed[row * 4 + column] = c_transposed[column * 2 + row];
@@ -67,7 +77,7 @@ int main(void) {
     y[k] = operand_value(1, k);
   for (k = 0; k < 2 * 3 * 2; ++k)
     z[k] = -1e300; /* beta == 0: the kernel must not read it */
-  batch_dot_f64(x, y, z, 1.0, 0.0);
+  check(batch_dot_f64(x, y, z, 1.0, 0.0), "batch_dot_f64");
   print_values("batch_dot_f64", z, 2 * 3 * 2);
   return 0;
 }

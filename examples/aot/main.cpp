@@ -7,7 +7,8 @@
 // complex values.
 // Prints "NAME v0 v1 ..." (complex as real, imaginary pairs) for the test suite. Operand element k
 // of operand o is (3k + 5o) mod 7 - 3, imaginary part (5k + o) mod 5 - 2; the output starts at (k
-// mod 4) - 1.5 + 1i where beta reads it.
+// mod 4) - 1.5 + 1i where beta reads it. Every entry point returns a status, checked after each
+// call (these kernels allocate nothing, so they return EINJIT_STATUS_OK).
 #include "cosine_f32.h"
 #include "cosine_self_c64.h"
 #include "gram_i32.h"
@@ -17,6 +18,7 @@
 #include <complex>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <type_traits>
 #include <vector>
 
@@ -44,13 +46,21 @@ void printValues(const char* name, const std::vector<T>& values) {
   std::printf("\n");
 }
 
+/// Stops the program when an entry point reports a failure (EINJIT_STATUS_OUT_OF_MEMORY).
+void check(std::int32_t status, const char* name) {
+  if (status == EINJIT_STATUS_OK)
+    return;
+  std::fprintf(stderr, "%s failed with status %d\n", name, static_cast<int>(status));
+  std::exit(1);
+}
+
 } // namespace
 
 int main() {
   std::vector<std::int32_t> a(3 * 4), gram(3 * 3, -7);
   for (int k = 0; k < 3 * 4; ++k)
     a[k] = static_cast<std::int32_t>(realPart(0, k));
-  gram_i32(a.data(), gram.data(), 3, 0, 1);
+  check(gram_i32(a.data(), gram.data(), 3, 0, 1), "gram_i32");
   printValues("gram_i32", gram);
 
   // Again from a copy of `a` stored transposed: element [i][j] at aTransposed[j * 3 + i].
@@ -59,7 +69,8 @@ int main() {
     for (int j = 0; j < 4; ++j)
       aTransposed[j * 3 + i] = a[i * 4 + j];
   const std::int64_t aStrides[2] = {1, 3}, gramStrides[2] = {3, 1};
-  gram_i32_strided(aTransposed.data(), aStrides, gramAgain.data(), gramStrides, 3, 0, 1);
+  check(gram_i32_strided(aTransposed.data(), aStrides, gramAgain.data(), gramStrides, 3, 0, 1),
+        "gram_i32_strided");
   printValues("gram_i32_strided", gramAgain);
 
   // np.outer ravels p: the contiguous 2x2 array is read as its 4 elements.
@@ -68,7 +79,7 @@ int main() {
     p[k] = realPart(0, k);
   for (int k = 0; k < 3; ++k)
     q[k] = realPart(1, k);
-  outer_f64(p.data(), q.data(), outer.data(), 1.0, 0.0, 0);
+  check(outer_f64(p.data(), q.data(), outer.data(), 1.0, 0.0, 0), "outer_f64");
   printValues("outer_f64", outer);
 
   std::vector<std::complex<float>> m(3 * 2), v(2), out(3);
@@ -81,8 +92,10 @@ int main() {
   const float alpha[2] = {1.0f, 1.0f};
   const float beta[2] = {0.5f, -1.0f};
   // std::complex<float> is laid out as float[2], the header's interleaved pairs.
-  matvec_c64(reinterpret_cast<const float*>(m.data()), reinterpret_cast<const float*>(v.data()),
-             reinterpret_cast<float*>(out.data()), alpha, beta, 1);
+  check(matvec_c64(reinterpret_cast<const float*>(m.data()),
+                   reinterpret_cast<const float*>(v.data()), reinterpret_cast<float*>(out.data()),
+                   alpha, beta, 1),
+        "matvec_c64");
   printValues("matvec_c64", out);
 
   // Cosines between the rows of x (2x3x4) and of y (2x5x4), batch by batch.
@@ -92,7 +105,8 @@ int main() {
     x[k] = float(realPart(0, k));
   for (int k = 0; k < 2 * 5 * 4; ++k)
     y[k] = float(realPart(1, k));
-  cosine_f32(x.data(), y.data(), cosines.data(), scratch.data(), 1.0f, 0.0f, 1);
+  check(cosine_f32(x.data(), y.data(), cosines.data(), scratch.data(), 1.0f, 0.0f, 1),
+        "cosine_f32");
   printValues("cosine_f32", cosines);
 
   // The same through the strided entry point, with x stored as [batch][k][row].
@@ -103,14 +117,16 @@ int main() {
         xByColumn[b * 12 + k * 3 + i] = x[b * 12 + i * 4 + k];
   const std::int64_t xStrides[3] = {12, 1, 3}, yStrides[3] = {20, 4, 1},
                      cosineStrides[3] = {15, 5, 1};
-  cosine_f32_strided(xByColumn.data(), xStrides, y.data(), yStrides, cosinesAgain.data(),
-                     cosineStrides, scratch.data(), 1.0f, 0.0f, 1);
+  check(cosine_f32_strided(xByColumn.data(), xStrides, y.data(), yStrides, cosinesAgain.data(),
+                           cosineStrides, scratch.data(), 1.0f, 0.0f, 1),
+        "cosine_f32_strided");
   printValues("cosine_f32_strided", cosinesAgain);
 
   // A zero row has norm 0 < epsilon: its cosines are 0, not NaN.
   for (int k = 0; k < 4; ++k)
     x[k] = 0.0f;
-  cosine_f32(x.data(), y.data(), cosines.data(), scratch.data(), 1.0f, 0.0f, 1);
+  check(cosine_f32(x.data(), y.data(), cosines.data(), scratch.data(), 1.0f, 0.0f, 1),
+        "cosine_f32");
   printValues("cosine_f32_zero_row", cosines);
 
   // Complex, and one operand normalized twice: along axis 1 as the left operand, along axis 2 as
@@ -120,8 +136,9 @@ int main() {
   for (int k = 0; k < 2 * 3 * 3; ++k)
     z[k] = {float(realPart(0, k)), float(imaginaryPart(0, k))};
   const float one[2] = {1.0f, 0.0f}, zero[2] = {0.0f, 0.0f};
-  cosine_self_c64(reinterpret_cast<const float*>(z.data()),
-                  reinterpret_cast<float*>(zCosines.data()), zScratch.data(), one, zero, 1);
+  check(cosine_self_c64(reinterpret_cast<const float*>(z.data()),
+                        reinterpret_cast<float*>(zCosines.data()), zScratch.data(), one, zero, 1),
+        "cosine_self_c64");
   printValues("cosine_self_c64", zCosines);
   return 0;
 }

@@ -3,7 +3,8 @@
  * pool) and no LLVM. The first argument is the thread count the program passes (default 1); it
  * prints "matmul_threaded v0 v1 ..." for the test suite, which runs it with 1 and 2 threads and
  * compares with the reference interpreter. Operand element k of operand o holds (3k + 5o) mod 7 -
- * 3; the output starts at (k mod 4) - 1.5. */
+ * 3; the output starts at (k mod 4) - 1.5. Its status is checked as every caller's should be:
+ * a kernel that needs per-thread scratch memory says EINJIT_STATUS_OUT_OF_MEMORY when it gets none. */
 #include "matmul_threaded.h"
 
 #include <stdio.h>
@@ -22,7 +23,10 @@ int main(int argc, char** argv) {
     b[k] = (float)((k * 3 + 5) % 7 - 3);
   for (k = 0; k < ROWS * COLUMNS; ++k)
     c[k] = (float)(k % 4) - 1.5f;
-  matmul_threaded(a, b, c, 2.0f, 0.5f, threads);
+  if (matmul_threaded(a, b, c, 2.0f, 0.5f, threads) != EINJIT_STATUS_OK) {
+    fprintf(stderr, "matmul_threaded: out of memory\n");
+    return 1;
+  }
   printf("matmul_threaded");
   for (k = 0; k < ROWS * COLUMNS; ++k)
     printf(" %.9g", c[k]);

@@ -22,8 +22,10 @@ enum class ErrorKind {
   Misuse,      ///< an API call that does not fit the program (dtype, rank, extents, strides)
   Unsupported, ///< valid input that einjit does not handle
   Internal,    ///< an einjit bug
-  Resource,    ///< past a documented limit (docs/LIMITS.md): more memory than the machine has,
-               ///< or a rank, operand count, text length or nesting depth no real call reaches
+  Resource,    ///< past a documented limit (docs/LIMITS.md): more memory than the machine has
+               ///< (also memory a kernel could not allocate while running: its call fails,
+               ///< nothing else), or a rank, operand count, text length or nesting depth no
+               ///< real call reaches
 };
 
 /// A half-open column range [begin, end) in the source text of an error.

@@ -18,7 +18,11 @@ int main(void) {
   for (threads = 1; threads <= 2; ++threads) {
     for (k = 0; k < ROWS * COLUMNS; ++k)
       c[k] = (float)(k % 3);
-    matmul(a, b, c, 2.0f, 1.0f, threads);
+    if (matmul(a, b, c, 2.0f, 1.0f, threads) != EINJIT_STATUS_OK) {
+      fprintf(stderr, "aot_matmul (%d threads): the kernel could not allocate its memory\n",
+              threads);
+      return 1;
+    }
     for (i = 0; i < ROWS; ++i)
       for (j = 0; j < COLUMNS; ++j) {
         float expected = (float)((i * COLUMNS + j) % 3);

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <spawn.h>
@@ -123,6 +124,76 @@ TEST(Concurrency, EvictionsWhileOtherThreadsRunPlans) {
   EXPECT_EQ(statistics.failures, 0u);
   EXPECT_GT(statistics.evictions, 0u);
   EXPECT_LE(statistics.entries, 2u);
+}
+
+TEST(Concurrency, AKernelThatCannotAllocateFailsItsOwnCallOnly) {
+  // The failing plan sums a 2^48 axis of two stride-0 views: its packed kernel's offset tables
+  // alone need 4 PiB of scratch, which einjit_rt_scratch refuses (more than memory) on every
+  // thread that asks, so every run fails with Resource. The healthy plan, also packed, runs on
+  // other threads meanwhile, on two threads of its own. A kernel's status is its call's alone:
+  // no failure reaches the healthy runs (with a process-wide failure counter, they threw).
+  EngineOptions options;
+  options.persistentCache = false;
+  options.strategy = Strategy::Packed;
+  Engine engine(options);
+  std::int64_t huge = std::int64_t{1} << 48;
+  float one = 1;
+  TensorView a(&one, DType::f32, {4, huge}, {0, 0});
+  TensorView b(&one, DType::f32, {huge, 64}, {0, 0});
+  Plan failing = engine.plan("ik,kj->ij", {{4, huge}, {huge, 64}}, DType::f32);
+  ASSERT_NE(failing.explain(ExplainStage::Loops).find("packed"), std::string::npos)
+      << failing.explain(ExplainStage::Loops);
+  // Large enough to split across two threads; small integers, so every sum is exact.
+  Shape left{96, 80};
+  Shape right{80, 112};
+  auto smallIntegers = [](const Shape& shape, int offset) {
+    std::vector<double> values(static_cast<std::size_t>(shape[0] * shape[1]));
+    for (std::size_t k = 0; k < values.size(); ++k)
+      values[k] = static_cast<double>(static_cast<int>(k * 3 + offset) % 7 - 3);
+    return tensorOf(DType::f32, shape, values);
+  };
+  Tensor x = smallIntegers(left, 0);
+  Tensor y = smallIntegers(right, 5);
+  Plan healthy = engine.plan("ik,kj->ij", {left, right}, DType::f32);
+  Tensor expected =
+      reference::interpret(programOf("ik,kj->ij", {left, right}, DType::f32), {x.view(), y.view()});
+  constexpr int kRounds = 40;
+  std::atomic<int> failures{0};
+  std::atomic<int> successes{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 2; ++t)
+    workers.emplace_back([&] {
+      Tensor out(DType::f32, {4, 64});
+      RunOptions two;
+      two.threads = 2;
+      for (int round = 0; round < kRounds; ++round) {
+        try {
+          failing.run({a, b}, out.view(), two);
+          ADD_FAILURE() << "a kernel without its scratch memory succeeded";
+        } catch (const Error& error) {
+          EXPECT_EQ(error.kind(), ErrorKind::Resource) << error.what();
+          EXPECT_NE(error.message().find("bytes (per thread) could not be allocated"),
+                    std::string::npos)
+              << error.what();
+          ++failures;
+        }
+      }
+    });
+  for (int t = 0; t < 2; ++t)
+    workers.emplace_back([&] {
+      RunOptions two;
+      two.threads = 2;
+      for (int round = 0; round < kRounds; ++round) {
+        Tensor out(DType::f32, {96, 112});
+        healthy.run({x.view(), y.view()}, out.view(), two);
+        expectClose(out.view(), expected.view(), 0, "healthy round " + std::to_string(round));
+        ++successes;
+      }
+    });
+  for (std::thread& worker : workers)
+    worker.join();
+  EXPECT_EQ(failures.load(), 2 * kRounds);
+  EXPECT_EQ(successes.load(), 2 * kRounds);
 }
 
 const char* const kWorkerDirectory = "EINJIT_CONCURRENCY_WORKER_DIR";

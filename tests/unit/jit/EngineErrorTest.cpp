@@ -208,6 +208,38 @@ TEST(EngineLimits, EinsumIntoANewTensorLargerThanMemory) {
       ErrorKind::Resource, {"needs 4503599627370496 bytes"});
 }
 
+TEST(EngineLimits, PackedKernelWhoseScratchExceedsMemory) {
+  // A 2^48 summed axis of stride-0 views: the packed kernel's offset tables need 16 bytes per
+  // index of M, N and K, 4 PiB here, which einjit_rt_scratch refuses without trying. The
+  // kernel returns its status; on one thread or on several (each chunk fails on its own
+  // thread), the run is a Resource error naming the bytes, never Internal.
+  EngineOptions options;
+  options.persistentCache = false;
+  options.strategy = Strategy::Packed;
+  Engine engine(options);
+  std::int64_t huge = std::int64_t{1} << 48;
+  float one = 1;
+  TensorView a(&one, DType::f32, {4, huge}, {0, 0});
+  TensorView b(&one, DType::f32, {huge, 64}, {0, 0});
+  Plan plan = engine.plan("ik,kj->ij", {{4, huge}, {huge, 64}}, DType::f32);
+  Tensor out(DType::f32, {4, 64});
+  for (int threads : {1, 2}) {
+    RunOptions run;
+    run.threads = threads;
+    expectError(
+        [&] {
+          plan.run({a, b}, out.view(), run);
+        },
+        ErrorKind::Resource,
+        {"plan.run: out of memory: the packed kernel's scratch buffer of 4503599",
+         "bytes (per thread) could not be allocated", "the output was not (completely) written"});
+  }
+  // The engine itself is fine: a plan that fits runs.
+  Tensor small = engine.einsum(
+      "ik,kj->ij", {arange(DType::f32, {2, 3}).view(), arange(DType::f32, {3, 2}).view()});
+  EXPECT_EQ(realValuesOf(small.view()), (std::vector<double>{10, 13, 28, 40}));
+}
+
 TEST(EngineLimits, PlanWhoseOutputCountOverflows) {
   Engine engine;
   std::int64_t huge = std::int64_t{1} << 40;

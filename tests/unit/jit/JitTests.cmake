@@ -10,8 +10,10 @@ einjit_test(jit_tests
   unit/jit/EngineErrorTest.cpp
   unit/jit/EngineTest.cpp
   unit/jit/JitTestSupport.cpp
+  unit/jit/KernelAbiTest.cpp
   unit/jit/KernelCacheTest.cpp
   unit/jit/LoopNestTest.cpp
+  unit/jit/MicroKernelTest.cpp
   unit/jit/PackedTest.cpp
   unit/jit/PassesTest.cpp
   unit/jit/PathTest.cpp

@@ -218,9 +218,9 @@ TEST(PathExplain, ShowsTheStepsTheirCostsAndTheFusedCount) {
             std::string::npos)
       << loops;
   std::string llvm = plan.explain(ExplainStage::LLVM);
-  std::size_t first = llvm.find("define void @einjit_kernel(");
+  std::size_t first = llvm.find("define i32 @einjit_kernel(");
   ASSERT_NE(first, std::string::npos);
-  EXPECT_NE(llvm.find("define void @einjit_kernel(", first + 1), std::string::npos);
+  EXPECT_NE(llvm.find("define i32 @einjit_kernel(", first + 1), std::string::npos);
   // Two operands have no path section.
   Plan pair = engine.plan("ij,jk->ik", {{2, 3}, {3, 4}}, DType::f32);
   EXPECT_EQ(pair.explain(ExplainStage::Path), pair.explain(ExplainStage::Index));

@@ -1,6 +1,7 @@
 // Threads: the runtime pool's chunking, errors and concurrency; the parallel loop the schedule
 // marks above the work cutoff; JIT results that do not depend on RunOptions::threads.
 #include "JitTestSupport.h"
+#include "KernelAbi.h"
 #include "TestSupport.h"
 #include "ThreadPool.h"
 #include "engine/EngineImpl.h"
@@ -194,18 +195,20 @@ struct RecordedChunks {
   std::vector<Range> chunks;
 };
 
-void recordChunk(void* context, std::int64_t lo, std::int64_t hi) {
+std::int32_t recordChunk(void* context, std::int64_t lo, std::int64_t hi) {
   auto* recorded = static_cast<RecordedChunks*>(context);
   std::lock_guard<std::mutex> lock(recorded->mutex);
   recorded->chunks.push_back({lo, hi});
+  return runtime::kStatusOk;
 }
 
 std::size_t entryPointChunks(std::int64_t extent, std::int64_t workPerIteration, int threads,
                              bool perThread = false) {
   runtime::ThreadCountScope scope(threads);
   RecordedChunks recorded;
-  (perThread ? einjit_rt_parallel_for_per_thread
-             : einjit_rt_parallel_for)(0, extent, 16, workPerIteration, &recordChunk, &recorded);
+  std::int32_t status = (perThread ? einjit_rt_parallel_for_per_thread : einjit_rt_parallel_for)(
+      0, extent, 16, workPerIteration, &recordChunk, &recorded);
+  EXPECT_EQ(status, runtime::kStatusOk);
   std::int64_t covered = 0;
   for (const Range& chunk : recorded.chunks)
     covered += chunk.second - chunk.first;
@@ -225,6 +228,36 @@ TEST(ThreadPool, EntryPointKeepsEachThreadAboveTheCutoff) {
   EXPECT_EQ(entryPointChunks(1024, 64 * cutoff / 1024, 4, true), 4u);
   EXPECT_EQ(entryPointChunks(1024, 2 * cutoff / 1024, 4, true), 2u);
   EXPECT_EQ(entryPointChunks(1024, cutoff / 1024, 4, true), 1u);
+}
+
+/// A chunk fails when it holds index `failing`; every chunk is recorded.
+struct FailingChunks {
+  RecordedChunks recorded;
+  std::int64_t failing = 0;
+};
+
+std::int32_t failChunk(void* context, std::int64_t lo, std::int64_t hi) {
+  auto* chunks = static_cast<FailingChunks*>(context);
+  recordChunk(&chunks->recorded, lo, hi);
+  return lo <= chunks->failing && chunks->failing < hi ? runtime::kStatusOutOfMemory
+                                                       : runtime::kStatusOk;
+}
+
+TEST(ThreadPool, EntryPointReturnsTheStatusOfAFailingChunk) {
+  // Whichever thread runs the failing chunk (the first, the last, one in between), the caller
+  // gets its status, and every other chunk still runs.
+  std::int64_t work = 64 * runtime::kMinWorkPerThread / 1024;
+  for (bool perThread : {false, true})
+    for (std::int64_t failing : {0, 500, 1023}) {
+      runtime::ThreadCountScope scope(4);
+      FailingChunks chunks;
+      chunks.failing = failing;
+      std::int32_t status =
+          (perThread ? einjit_rt_parallel_for_per_thread
+                     : einjit_rt_parallel_for)(0, 1024, 16, work, &failChunk, &chunks);
+      EXPECT_EQ(status, runtime::kStatusOutOfMemory) << perThread << " " << failing;
+      EXPECT_EQ(chunks.recorded.chunks.size(), perThread ? 4u : 16u);
+    }
 }
 
 TEST(ParallelLoops, MarkedAboveTheCutoffOnly) {

@@ -1,0 +1,167 @@
+// The packed kernel's micro-kernel and tile store (PackedKernelBuilder.h).
+//
+// Their contract:
+//   * The micro-kernel multiplies one packed MR-row panel of A (k-major: MR values per k) by one
+//     packed NR-column panel of B (NR values per k) over kc values of k, into MR × vectors
+//     accumulators of `lanes` values held in registers (NR = vectors × lanes): per k it loads
+//     the B row's vectors and broadcasts MR values of A into llvm.fma. It always computes the
+//     whole MR × NR tile: packing zero-fills panel rows and columns past the operands' edges.
+//   * The tile's valid part, mv ≤ MR rows by nv ≤ NR columns, is stored through the output's
+//     offset tables (row r at rowOffsets[r], column c at columnOffsets[c]): as alpha * acc +
+//     beta * out on the first K block (out not read when beta is zero) and added to out
+//     (alpha * acc + out) on later ones. A full tile whose columns are consecutive in out (the
+//     innermost N label has stride 1 and the tile does not cross its end) is stored with vector
+//     loads and stores; any other tile, every edge tile among them, is spilled to a stack copy
+//     that the runtime stores element by element (runtime/PackedEdges.h). Nothing outside the
+//     valid part is read or written.
+//   * Tests run it alone (buildMicroKernel, MicroKernelEntry) on every edge mv < MR, nv < NR.
+#include "codegen/PackedKernelBuilder.h"
+
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+
+namespace einjit::codegen {
+
+namespace abi = runtime::abi;
+
+Slot PackedKernelBuilder::accumulator(int row, int vector) {
+  std::size_t index = static_cast<std::size_t>(row * gemm_.vectors + vector);
+  if (accumulators_.empty())
+    for (int s = 0; s < gemm_.mr * gemm_.vectors; ++s)
+      accumulators_.push_back(ops_.allocateSlot(gemm_.lanes));
+  return accumulators_[index];
+}
+
+void PackedKernelBuilder::emitMicroKernel(llvm::Value* aPanel, llvm::Value* bPanel,
+                                          llvm::Value* kc) {
+  for (int row = 0; row < gemm_.mr; ++row)
+    for (int vector = 0; vector < gemm_.vectors; ++vector)
+      ops_.write(accumulator(row, vector), ops_.zero(gemm_.lanes));
+  emitLoop(
+      constant(0), kc, 1,
+      [&](llvm::Value* k) {
+        std::vector<Element> b;
+        llvm::Value* bRow = builder_.CreateMul(k, constant(nr_));
+        for (int vector = 0; vector < gemm_.vectors; ++vector)
+          b.push_back(ops_.load(bPanel, builder_.CreateAdd(bRow, constant(vector * gemm_.lanes)),
+                                gemm_.lanes, nullptr));
+        llvm::Value* aRow = builder_.CreateMul(k, constant(gemm_.mr));
+        for (int row = 0; row < gemm_.mr; ++row) {
+          Element a = ops_.broadcast(
+              ops_.load(aPanel, builder_.CreateAdd(aRow, constant(row)), 1, nullptr), gemm_.lanes);
+          for (int vector = 0; vector < gemm_.vectors; ++vector) {
+            Slot slot = accumulator(row, vector);
+            ops_.write(slot, ops_.multiplyAdd(a, b[vector], ops_.read(slot)));
+          }
+        }
+      },
+      false);
+}
+
+void PackedKernelBuilder::storeOne(Element value, llvm::Value* cBase, llvm::Value* offset,
+                                   int lanes, bool plain, llvm::Value* betaHere) {
+  value = ops_.multiply(ops_.broadcast(alpha_, lanes), value);
+  if (!plain) {
+    Element old = ops_.load(cBase, offset, lanes, nullptr);
+    value = ops_.multiplyAdd(ops_.broadcast(Element{betaHere}, lanes), old, value);
+  }
+  ops_.store(value, cBase, offset, lanes, nullptr);
+}
+
+void PackedKernelBuilder::emitStore(llvm::Value* cBase, llvm::Value* m0, llvm::Value* mv,
+                                    llvm::Value* n0, llvm::Value* nv, llvm::Value* first) {
+  llvm::Value* overwrite = builder_.CreateAnd(first, betaIsZero_);
+  llvm::Value* betaHere =
+      builder_.CreateSelect(first, beta_.re, llvm::ConstantFP::get(ops_.componentType(), 1.0));
+  llvm::Value* columnBase = tableAt(CN, n0);
+  llvm::Value* full = builder_.CreateAnd(builder_.CreateICmpEQ(mv, constant(gemm_.mr)),
+                                         builder_.CreateICmpEQ(nv, constant(nr_)));
+  // The tile's columns are consecutive in out when N's innermost label has unit stride and
+  // the tile does not cross the end of one run of it.
+  llvm::Value* consecutive = builder_.getFalse();
+  std::size_t innermost = gemm_.n.back();
+  if (nest_.output.strides[innermost].known == std::optional<std::int64_t>(1)) {
+    std::int64_t extent = nest_.labels[innermost].extent;
+    consecutive = builder_.CreateICmpSLE(
+        builder_.CreateAdd(builder_.CreateURem(n0, constant(extent)), nv), constant(extent));
+  }
+  auto* registers = llvm::BasicBlock::Create(module_.getContext(), "tile.registers", function_);
+  auto* spilled = llvm::BasicBlock::Create(module_.getContext(), "tile.spilled", function_);
+  auto* done = llvm::BasicBlock::Create(module_.getContext(), "tile.done", function_);
+  builder_.CreateCondBr(builder_.CreateAnd(full, consecutive), registers, spilled);
+
+  // A whole tile: straight from the accumulators.
+  builder_.SetInsertPoint(registers);
+  emitIf(overwrite, [&](bool plain) {
+    for (int row = 0; row < gemm_.mr; ++row) {
+      llvm::Value* rowOffset =
+          builder_.CreateAdd(tableAt(CM, builder_.CreateAdd(m0, constant(row))), columnBase);
+      for (int vector = 0; vector < gemm_.vectors; ++vector)
+        storeOne(ops_.read(accumulator(row, vector)), cBase,
+                 builder_.CreateAdd(rowOffset, constant(vector * gemm_.lanes)), gemm_.lanes, plain,
+                 betaHere);
+    }
+  });
+  builder_.CreateBr(done);
+
+  // An edge tile, or columns apart in out: spilled to a stack copy and stored element by
+  // element by the runtime (runtime/PackedEdges.h).
+  builder_.SetInsertPoint(spilled);
+  if (!tile_) {
+    llvm::IRBuilder<> entry(&function_->getEntryBlock(), function_->getEntryBlock().begin());
+    tile_ = entry.CreateAlloca(ops_.componentType(), constant(gemm_.mr * nr_), "tile");
+  }
+  for (int row = 0; row < gemm_.mr; ++row)
+    for (int vector = 0; vector < gemm_.vectors; ++vector)
+      ops_.store(ops_.read(accumulator(row, vector)), tile_,
+                 constant(row * nr_ + vector * gemm_.lanes), gemm_.lanes, nullptr);
+  llvm::FunctionCallee storeTile =
+      typedRuntimeFunction(abi::Function::StoreTileF32, abi::Function::StoreTileF64);
+  builder_.CreateCall(storeTile,
+                      {tile_, constant(nr_), cBase, tableFrom(CM, m0), tableFrom(CN, n0), mv, nv,
+                       alpha_.re, betaHere, builder_.CreateZExt(overwrite, builder_.getInt32Ty())});
+  builder_.CreateBr(done);
+  builder_.SetInsertPoint(done);
+}
+
+void PackedKernelBuilder::buildMicroKernel(const std::string& symbol) {
+  llvm::Type* pointer = builder_.getPtrTy();
+  auto* type = llvm::FunctionType::get(builder_.getVoidTy(),
+                                       {pointer, pointer, i64(), pointer, pointer, pointer, i64(),
+                                        i64(), pointer, pointer, builder_.getInt32Ty()},
+                                       false);
+  auto* function = llvm::Function::Create(type, llvm::Function::ExternalLinkage, symbol, module_);
+  startFunction(function);
+  auto argument = [&](unsigned a) { return function->getArg(a); };
+  // The output's offset tables are the caller's; the tile is the one at row 0, column 0.
+  tables_.assign(6, nullptr);
+  tables_[CM] = argument(4);
+  tables_[CN] = argument(5);
+  alpha_ = ops_.loadScalar(argument(8));
+  beta_ = ops_.loadScalar(argument(9));
+  betaIsZero_ = ops_.isZero(beta_);
+  emitMicroKernel(argument(0), argument(1), argument(2));
+  emitStore(argument(3), constant(0), argument(6), constant(0), argument(7),
+            builder_.CreateICmpNE(argument(10), builder_.getInt32(0)));
+  builder_.CreateRetVoid();
+}
+
+std::string compileMicroKernel(const ir::LoopNest& nest, const TargetDesc& target,
+                               const std::string& symbol) {
+  if (!nest.packed)
+    codegenFailure("build", "a micro-kernel needs a packed loop nest");
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::TargetMachine> machine = createTargetMachine(target);
+  auto module = std::make_unique<llvm::Module>("einjit.micro." + symbol, context);
+  module->setTargetTriple(machine->getTargetTriple().str());
+  module->setDataLayout(machine->createDataLayout());
+  PackedKernelBuilder(nest, *module, *machine).buildMicroKernel(symbol);
+  std::string problems;
+  llvm::raw_string_ostream stream(problems);
+  if (llvm::verifyModule(*module, &stream))
+    codegenFailure("verify", "the micro-kernel module is invalid: " + problems);
+  optimizeModule(*module, *machine);
+  return emitMachineCode(*module, *machine, llvm::CodeGenFileType::ObjectFile);
+}
+
+} // namespace einjit::codegen

@@ -1,0 +1,227 @@
+// The packed kernel's packing copies (PackedKernelBuilder.h).
+//
+// Their contract: packing copies A[ic.., pc..] into MR-row micro-panels (k-major, MR values per
+// k) and B[pc.., jc..] into NR-column micro-panels (NR values per k), zero beyond the edges, so
+// the micro-kernel always computes a full MR × NR tile; any stride or permutation of A and B is
+// folded into the offset tables the copies read through. The copies are functions of their own,
+// `<symbol>.pack_a` and `.pack_b`, marked for codegen to compile beside the rest
+// (kPartAttribute). Rows that are neither consecutive nor K-consecutive, and edge panels, are
+// copied by the runtime (runtime/PackedEdges.h) rather than by code of their own in every
+// kernel.
+#include "codegen/PackedKernelBuilder.h"
+
+#include <algorithm>
+
+namespace einjit::codegen {
+
+namespace abi = runtime::abi;
+
+llvm::Function* PackedKernelBuilder::buildPackFunction(const std::string& name,
+                                                       std::size_t tensorIndex,
+                                                       const std::vector<std::size_t>& rowLabels,
+                                                       std::int64_t width) {
+  llvm::Type* pointer = builder_.getPtrTy();
+  auto* type = llvm::FunctionType::get(
+      builder_.getVoidTy(), {pointer, pointer, pointer, i64(), i64(), i64(), i64(), pointer},
+      false);
+  auto* function = llvm::Function::Create(type, llvm::Function::InternalLinkage, name, module_);
+  for (unsigned a : {0u, 1u, 2u}) {
+    function->addParamAttr(a, llvm::Attribute::ReadOnly);
+    function->addParamAttr(a, llvm::Attribute::NoCapture);
+  }
+  // The block is scratch memory that nothing else in the call reads or writes.
+  function->addParamAttr(7, llvm::Attribute::NoAlias);
+  function->addParamAttr(7, llvm::Attribute::NoCapture);
+  function->addFnAttr(kPartAttribute, "pack");
+  startFunction(function);
+  auto argument = [&](unsigned a) { return function->getArg(a); };
+  pack(PackSource{argument(0), argument(1), argument(2), tensorIndex, &rowLabels}, argument(3),
+       argument(4), argument(5), argument(6), width, argument(7));
+  builder_.CreateRetVoid();
+  return function;
+}
+
+bool PackedKernelBuilder::unitInnermost(std::size_t tensorIndex,
+                                        const std::vector<std::size_t>& labels) const {
+  return tensor(tensorIndex).strides[labels.back()].known == std::optional<std::int64_t>(1);
+}
+
+llvm::Value* PackedKernelBuilder::withinRun(llvm::Value* start, llvm::Value* count,
+                                            std::size_t innermost) {
+  llvm::Value* extent = constant(nest_.labels[innermost].extent);
+  return builder_.CreateICmpSLE(builder_.CreateAdd(builder_.CreateURem(start, extent), count),
+                                extent);
+}
+
+void PackedKernelBuilder::pack(const PackSource& source, llvm::Value* begin, llvm::Value* valid,
+                               llvm::Value* pc, llvm::Value* kc, std::int64_t width,
+                               llvm::Value* block) {
+  llvm::Value* panels =
+      builder_.CreateUDiv(builder_.CreateAdd(valid, constant(width - 1)), constant(width));
+  bool rowsMayBeConsecutive = unitInnermost(source.tensor, *source.rowLabels);
+  emitLoop(constant(0), panels, 1, [&](llvm::Value* panel) {
+    llvm::Value* firstRow = builder_.CreateMul(panel, constant(width));
+    llvm::Value* whole = builder_.getFalse();
+    if (rowsMayBeConsecutive)
+      whole = builder_.CreateAnd(
+          builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid),
+          withinRun(builder_.CreateAdd(begin, firstRow), constant(width),
+                    source.rowLabels->back()));
+    emitIf(whole, [&](bool vectors) {
+      if (!vectors) {
+        // Rows apart in memory. Where K is consecutive (a transposed operand), run by run of
+        // K's innermost label: lanes × lanes blocks transposed in registers, the rest of the
+        // run by the runtime; otherwise all of it element by element in the runtime
+        // (runtime/PackedEdges.h).
+        llvm::Value* panelBase = builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width));
+        auto copyRows = [&](llvm::Value* kFrom, llvm::Value* kTo) {
+          llvm::FunctionCallee packRows =
+              typedRuntimeFunction(abi::Function::PackRowsF32, abi::Function::PackRowsF64);
+          builder_.CreateCall(
+              packRows, {source.base, entryFrom(source.rows, builder_.CreateAdd(begin, firstRow)),
+                         minOf(builder_.CreateSub(valid, firstRow), constant(width)),
+                         entryFrom(source.columns, pc), kFrom, kTo, constant(width),
+                         builder_.CreateGEP(ops_.componentType(), block, panelBase)});
+        };
+        if (!unitInnermost(source.tensor, gemm_.k) || gemm_.lanes < 2) {
+          copyRows(constant(0), kc);
+          return;
+        }
+        llvm::Value* whole =
+            builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid);
+        emitIf(whole, [&](bool transpose) {
+          if (!transpose) {
+            copyRows(constant(0), kc);
+            return;
+          }
+          emitKRuns(pc, kc, [&](llvm::Value* runStart, llvm::Value* runLength) {
+            llvm::Value* blocked = builder_.CreateSub(
+                runLength, builder_.CreateURem(runLength, constant(gemm_.lanes)));
+            packTransposed(
+                source, builder_.CreateAdd(begin, firstRow),
+                entryAt(source.columns, builder_.CreateAdd(pc, runStart)), blocked, width, block,
+                builder_.CreateAdd(panelBase, builder_.CreateMul(runStart, constant(width))));
+            copyRows(builder_.CreateAdd(runStart, blocked),
+                     builder_.CreateAdd(runStart, runLength));
+          });
+        });
+        return;
+      }
+      llvm::Value* rowBase = entryAt(source.rows, builder_.CreateAdd(begin, firstRow));
+      llvm::Value* panelBase = builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width));
+      emitLoop(constant(0), kc, 1, [&](llvm::Value* k) {
+        llvm::Value* column = entryAt(source.columns, builder_.CreateAdd(pc, k));
+        Element row = ops_.load(source.base, builder_.CreateAdd(rowBase, column),
+                                static_cast<int>(width), nullptr);
+        ops_.store(row, block,
+                   builder_.CreateAdd(panelBase, builder_.CreateMul(k, constant(width))),
+                   static_cast<int>(width), nullptr);
+      });
+    });
+  });
+}
+
+void PackedKernelBuilder::emitKRuns(llvm::Value* pc, llvm::Value* kc,
+                                    const std::function<void(llvm::Value*, llvm::Value*)>& body) {
+  llvm::Value* extent = constant(nest_.labels[gemm_.k.back()].extent);
+  emitSteppedLoop(builder_, constant(0), kc, [&](llvm::Value* start) {
+    llvm::Value* position = builder_.CreateURem(builder_.CreateAdd(pc, start), extent);
+    llvm::Value* length =
+        minOf(builder_.CreateSub(extent, position), builder_.CreateSub(kc, start));
+    body(start, length);
+    return length;
+  });
+}
+
+void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* firstRow,
+                                         llvm::Value* kBase, llvm::Value* blocked,
+                                         std::int64_t width, llvm::Value* block,
+                                         llvm::Value* panelBase) {
+  int lanes = gemm_.lanes;
+  std::vector<llvm::Value*> rowOffsets;
+  for (std::int64_t w = 0; w < width; ++w)
+    rowOffsets.push_back(entryAt(source.rows, builder_.CreateAdd(firstRow, constant(w))));
+  emitLoop(constant(0), blocked, lanes, [&](llvm::Value* k0) {
+    llvm::Value* column = builder_.CreateAdd(kBase, k0);
+    if (width < lanes && (width & (width - 1)) == 0) {
+      // Fewer rows than lanes (8-row panels of 16 floats): `width` loads, log2(width) rounds,
+      // after which vector w holds K index q · width + w in its q-th group of `width` lanes.
+      std::vector<llvm::Value*> rows;
+      for (std::int64_t w = 0; w < width; ++w)
+        rows.push_back(
+            ops_.load(source.base,
+                      builder_.CreateAdd(rowOffsets[static_cast<std::size_t>(w)], column), lanes,
+                      nullptr)
+                .re);
+      transposeInPlace(rows, lanes);
+      for (std::int64_t w = 0; w < width; ++w)
+        for (std::int64_t q = 0; q * width < lanes; ++q) {
+          std::vector<int> group(static_cast<std::size_t>(width));
+          for (std::int64_t lane = 0; lane < width; ++lane)
+            group[static_cast<std::size_t>(lane)] = static_cast<int>(q * width + lane);
+          llvm::Value* k = builder_.CreateAdd(k0, constant(q * width + w));
+          ops_.store(
+              Element{builder_.CreateShuffleVector(rows[static_cast<std::size_t>(w)], group)},
+              block, builder_.CreateAdd(panelBase, builder_.CreateMul(k, constant(width))),
+              static_cast<int>(width), nullptr);
+        }
+      return;
+    }
+    for (std::int64_t group = 0; group * lanes < width; ++group) {
+      std::int64_t count = std::min<std::int64_t>(lanes, width - group * lanes);
+      std::vector<llvm::Value*> rows;
+      for (int r = 0; r < lanes; ++r) {
+        std::int64_t row = group * lanes + std::min<std::int64_t>(r, count - 1);
+        rows.push_back(
+            ops_.load(source.base, builder_.CreateAdd(rowOffsets[row], column), lanes, nullptr).re);
+      }
+      transposeInPlace(rows, lanes);
+      for (int k = 0; k < lanes; ++k) {
+        llvm::Value* destination = builder_.CreateAdd(
+            panelBase, builder_.CreateAdd(
+                           builder_.CreateMul(builder_.CreateAdd(k0, constant(k)), constant(width)),
+                           constant(group * lanes)));
+        llvm::Value* value = rows[k];
+        if (count < lanes) {
+          std::vector<int> first(static_cast<std::size_t>(count));
+          for (std::int64_t lane = 0; lane < count; ++lane)
+            first[static_cast<std::size_t>(lane)] = static_cast<int>(lane);
+          value = builder_.CreateShuffleVector(value, first);
+        }
+        ops_.store(Element{value}, block, destination, static_cast<int>(count), nullptr);
+      }
+    }
+  });
+}
+
+void PackedKernelBuilder::transposeInPlace(std::vector<llvm::Value*>& rows, int lanes) {
+  int size = static_cast<int>(rows.size());
+  for (int bit = 1; bit < size; bit <<= 1) {
+    std::vector<int> low(static_cast<std::size_t>(lanes));
+    std::vector<int> high(static_cast<std::size_t>(lanes));
+    for (int j = 0; j < lanes; ++j) {
+      low[static_cast<std::size_t>(j)] = (j & bit) ? lanes + j - bit : j;
+      high[static_cast<std::size_t>(j)] = (j & bit) ? lanes + j : j + bit;
+    }
+    for (int w = 0; w < size; ++w) {
+      if (w & bit)
+        continue;
+      llvm::Value* first = rows[static_cast<std::size_t>(w)];
+      llvm::Value* second = rows[static_cast<std::size_t>(w + bit)];
+      rows[static_cast<std::size_t>(w)] = builder_.CreateShuffleVector(first, second, low);
+      rows[static_cast<std::size_t>(w + bit)] = builder_.CreateShuffleVector(first, second, high);
+    }
+  }
+}
+
+void PackedKernelBuilder::packA(llvm::Value* aBase, llvm::Value* ic, llvm::Value* mc,
+                                llvm::Value* pc, llvm::Value* kc) {
+  builder_.CreateCall(packA_, {aBase, tables_[AM], tables_[AK], ic, mc, pc, kc, aBlock_});
+}
+
+void PackedKernelBuilder::packB(llvm::Value* bBase, llvm::Value* jc, llvm::Value* nc,
+                                llvm::Value* pc, llvm::Value* kc) {
+  builder_.CreateCall(packB_, {bBase, tables_[BN], tables_[BK], jc, nc, pc, kc, bBlock_});
+}
+
+} // namespace einjit::codegen
