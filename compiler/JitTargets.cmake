@@ -51,6 +51,8 @@ target_link_libraries(einjit_jit PUBLIC einjit_codegen PRIVATE einjit::llvm)
 einjit_compiler_library(einjit_engine
   engine/CallOptions.cpp
   engine/Engine.cpp
+  engine/Explanation.cpp
+  engine/ExplanationFormat.cpp
   engine/Run.cpp
   engine/RunPath.cpp
   engine/Tuning.cpp

@@ -2,15 +2,16 @@
 #include "engine/EngineImpl.h"
 
 #include "einjit/error.h"
+#include "engine/CallReading.h"
 #include "frontend/CallText.h"
 #include "frontend/Frontends.h"
+#include "ir/Explain.h"
 #include "ir/ProgramViews.h"
 #include "jit/ObjectBundle.h"
 #include "support/Format.h"
 
 #include <chrono>
 #include <cstdlib>
-#include <iostream>
 #include <optional>
 #include <sstream>
 
@@ -89,6 +90,19 @@ passes::LoopOptions loopOptionsFor(const EngineOptions& options,
   return loops;
 }
 
+/// The disk cache's warning, as a diagnostic; none without a callback.
+jit::DiskCache::Warn diskWarnings(const EngineOptions& options) {
+  if (!options.diagnostics)
+    return {};
+  // The disk cache never throws; neither does its warning.
+  return [report = options.diagnostics](const std::string& message) {
+    try {
+      report(Diagnostic{Diagnostic::Kind::Warning, message});
+    } catch (...) {
+    }
+  };
+}
+
 bool statisticsRequested() {
   const char* value = std::getenv("EINJIT_STATS");
   return value && std::string(value) == "1";
@@ -102,22 +116,29 @@ Engine::Impl::Impl(const EngineOptions& engineOptions)
     : options(withTuningFromEnvironment(engineOptions)), target(engineTarget(engineOptions)),
       missingFeatures(codegen::featuresMissingOnHost(target)),
       loopOptions(loopOptionsFor(engineOptions, target)), cache(engineOptions.cacheCapacity),
-      disk(diskCacheDirectory(engineOptions)) {}
+      disk(diskCacheDirectory(engineOptions), jit::DiskCache::kDefaultMaxBytes,
+           diskWarnings(engineOptions)) {}
 
 Engine::Impl::~Impl() {
-  if (!statisticsRequested())
+  if (!statisticsRequested() || !options.diagnostics)
     return;
   jit::CacheStatistics statistics = cache.statistics();
-  std::cerr << "einjit: kernel cache: " << statistics.hits << " hits (" << statistics.waits
-            << " waited), " << statistics.misses << " misses, " << statistics.failures
-            << " failures, " << statistics.evictions << " evictions, " << statistics.entries
-            << " kernels, " << statistics.compileMillis << " ms compiling";
+  std::ostringstream os;
+  os << "kernel cache: " << statistics.hits << " hits (" << statistics.waits << " waited), "
+     << statistics.misses << " misses, " << statistics.failures << " failures, "
+     << statistics.evictions << " evictions, " << statistics.entries << " kernels, "
+     << statistics.compileMillis << " ms compiling";
   if (disk.enabled()) {
     jit::DiskCacheStatistics onDisk = disk.statistics();
-    std::cerr << "; on disk: " << onDisk.hits << " loaded, " << onDisk.writes << " written, "
-              << onDisk.rejects << " rejected (" << disk.directory() << ")\n";
+    os << "; on disk: " << onDisk.hits << " loaded, " << onDisk.writes << " written, "
+       << onDisk.rejects << " rejected (" << disk.directory() << ")";
   } else {
-    std::cerr << "; on disk: off\n";
+    os << "; on disk: off";
+  }
+  // A destructor must not throw: a failing callback loses the statistics, nothing else.
+  try {
+    options.diagnostics(Diagnostic{Diagnostic::Kind::Statistics, os.str()});
+  } catch (...) {
   }
 }
 
@@ -325,52 +346,66 @@ DType Plan::dtype() const {
   return state_->program.dtype;
 }
 
+std::int64_t Plan::multiplyAdds() const {
+  return state_->stepStates.empty() ? ir::multiplyAdds(state_->program) : state_->path.multiplyAdds;
+}
+
+std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage) {
+  const ir::IndexProgram& program = state.program;
+  std::vector<ExplainedStage> stages{{"program", "index program", ir::toString(program)}};
+  // Only three or more operands have a path to choose.
+  if (stage >= ExplainStage::Path && !state.path.steps.empty())
+    stages.push_back({"path", "path (" + std::to_string(program.operands.size()) + " operands)",
+                      passes::toString(state.path)});
+  if (stage < ExplainStage::Loops)
+    return stages;
+  // A path plan shows every step's kernel, in order.
+  std::vector<const Plan::State*> kernelStates;
+  if (state.stepStates.empty())
+    kernelStates.push_back(&state);
+  for (const std::shared_ptr<Plan::State>& step : state.stepStates)
+    kernelStates.push_back(step.get());
+  std::vector<std::shared_ptr<const PreparedKernel>> prepared;
+  for (const Plan::State* kernelState : kernelStates)
+    prepared.push_back(kernelState->prepared(kernelState->contiguousClasses()));
+  auto perKernel = [&](auto&& text) {
+    std::string all;
+    for (std::size_t k = 0; k < prepared.size(); ++k) {
+      if (kernelStates.size() > 1)
+        all += "-- step " + std::to_string(k) + ": " + ir::statementText(kernelStates[k]->program) +
+               "\n";
+      all += text(*prepared[k]);
+    }
+    return all;
+  };
+  stages.push_back({"loops", "loops (contiguous operands)", perKernel([](const PreparedKernel& p) {
+                      std::ostringstream os;
+                      os << p.nest;
+                      return os.str();
+                    })});
+  if (stage < ExplainStage::LLVM)
+    return stages;
+  const codegen::TargetDesc& target = state.engine->target;
+  stages.push_back({"llvm", "llvm (" + target.cpu + ")", perKernel([&](const PreparedKernel& p) {
+                      return codegen::emitLLVMIR(p.nest, target, "einjit_kernel", true);
+                    })});
+  if (stage < ExplainStage::Assembly)
+    return stages;
+  stages.push_back({"asm", "asm (" + target.cpu + ")", perKernel([&](const PreparedKernel& p) {
+                      return codegen::emitAssembly(p.nest, target, "einjit_kernel");
+                    })});
+  return stages;
+}
+
 std::string Plan::explain(ExplainStage stage) const {
   const State& state = *state_;
   const ir::IndexProgram& program = state.program;
   std::ostringstream os;
   os << "index:\n" << program << "output shape: " << shapeToPython(state.outputShape) << "\n";
   os << "groups: " << passes::toString(passes::classifyLabels(program), program) << "\n";
-  if (stage == ExplainStage::Index)
-    return os.str();
-  // Only three or more operands have a path to choose.
-  if (!state.path.steps.empty())
-    os << "path (" << program.operands.size() << " operands):\n" << passes::toString(state.path);
-  if (stage == ExplainStage::Path)
-    return os.str();
-  // A path plan shows every step's kernel, in order.
-  std::vector<const State*> kernelStates;
-  if (state.stepStates.empty())
-    kernelStates.push_back(&state);
-  for (const std::shared_ptr<State>& step : state.stepStates)
-    kernelStates.push_back(step.get());
-  std::vector<std::shared_ptr<const PreparedKernel>> prepared;
-  for (const State* kernelState : kernelStates)
-    prepared.push_back(kernelState->prepared(kernelState->contiguousClasses()));
-  auto stepHeading = [&](std::size_t k) {
-    if (kernelStates.size() > 1)
-      os << "-- step " << k << ": " << ir::statementText(kernelStates[k]->program) << "\n";
-  };
-  os << "loops (contiguous operands):\n";
-  for (std::size_t k = 0; k < prepared.size(); ++k) {
-    stepHeading(k);
-    os << prepared[k]->nest;
-  }
-  if (stage == ExplainStage::Loops)
-    return os.str();
-  const codegen::TargetDesc& target = state.engine->target;
-  os << "llvm (" << target.cpu << "):\n";
-  for (std::size_t k = 0; k < prepared.size(); ++k) {
-    stepHeading(k);
-    os << codegen::emitLLVMIR(prepared[k]->nest, target, "einjit_kernel", true);
-  }
-  if (stage == ExplainStage::LLVM)
-    return os.str();
-  os << "asm (" << target.cpu << "):\n";
-  for (std::size_t k = 0; k < prepared.size(); ++k) {
-    stepHeading(k);
-    os << codegen::emitAssembly(prepared[k]->nest, target, "einjit_kernel");
-  }
+  std::vector<ExplainedStage> built = stages(state, stage);
+  for (std::size_t i = 1; i < built.size(); ++i) // [0] is the program, printed above
+    os << built[i].heading << ":\n" << built[i].text;
   return os.str();
 }
 
@@ -388,20 +423,6 @@ Engine::Engine(EngineOptions options) : impl_(std::make_shared<Impl>(options)) {
 // The einsum plans hold the Impl; dropping them lets the Impl go with the last user's plan.
 Engine::~Engine() {
   impl_->forgetEinsumPlans();
-}
-
-Plan Engine::plan(std::string_view expression, const std::vector<Shape>& shapes, DType dtype) {
-  frontend::ShapeBinding binding;
-  binding.positional = shapes;
-  frontend::LowerOptions options;
-  options.dtype = dtype;
-  frontend::LoweredCall lowered =
-      frontend::lowerCallText(std::string(expression), binding, options);
-  auto state = std::make_shared<Plan::State>(impl_, std::move(lowered.program));
-  if (!lowered.operandSources.empty())
-    state->bindInputs(frontend::distinctOperandNames(lowered.call), lowered.operandSources);
-  state->compileContiguous();
-  return Plan(std::move(state));
 }
 
 Plan Engine::planIndexProgram(std::string_view text) {
@@ -462,35 +483,31 @@ Plan EngineAccess::einsumPlan(Engine& engine, std::string_view subscripts,
 }
 
 Plan EngineAccess::callPlan(Engine& engine, std::string_view expression,
-                            const std::vector<TensorView>& inputs) {
+                            const std::vector<TensorView>& inputs, const CallOptions& options) {
   checkEinsumInputs(inputs, std::string(expression));
   // The prefix keeps call plans apart from einsum plans of the same text ("ij,jk"): a
   // subscripts string never holds a colon.
-  std::string key = "call:" + einsumKey(expression, inputs);
+  std::string key = (options.legacyBatchDot ? "legacy:" : "call:") + einsumKey(expression, inputs);
   if (std::shared_ptr<Plan::State> state = engine.impl_->einsumPlan(key))
     return Plan(std::move(state));
-  frontend::ShapeBinding binding;
+  std::vector<Shape> shapes;
   for (const TensorView& input : inputs)
-    binding.positional.push_back(input.shape());
-  frontend::LowerOptions options;
-  options.dtype = inputs[0].dtype();
-  frontend::LoweredCall lowered =
-      frontend::lowerCallText(std::string(expression), binding, options);
-  auto state = std::make_shared<Plan::State>(engine.impl_, std::move(lowered.program));
-  if (!lowered.operandSources.empty())
-    state->bindInputs(frontend::distinctOperandNames(lowered.call), lowered.operandSources);
+    shapes.push_back(input.shape());
+  std::shared_ptr<Plan::State> state =
+      callState(engine.impl_, readCall(expression, shapes, inputs[0].dtype(), options));
   engine.impl_->rememberEinsumPlan(key, state);
   return Plan(std::move(state));
 }
 
 void Engine::call(std::string_view expression, const std::vector<TensorView>& inputs,
-                  const TensorView& out, const RunOptions& options) {
-  EngineAccess::callPlan(*this, expression, inputs).run(inputs, out, options);
+                  const TensorView& out, const RunOptions& options,
+                  const CallOptions& callOptions) {
+  EngineAccess::callPlan(*this, expression, inputs, callOptions).run(inputs, out, options);
 }
 
 Tensor Engine::call(std::string_view expression, const std::vector<TensorView>& inputs,
-                    const RunOptions& options) {
-  return EngineAccess::callPlan(*this, expression, inputs).run(inputs, options);
+                    const RunOptions& options, const CallOptions& callOptions) {
+  return EngineAccess::callPlan(*this, expression, inputs, callOptions).run(inputs, options);
 }
 
 void Engine::einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,

@@ -9,6 +9,7 @@ einjit_test(jit_tests
   unit/jit/DiskCacheTrustTest.cpp
   unit/jit/EngineErrorTest.cpp
   unit/jit/EngineTest.cpp
+  unit/jit/ExplanationTest.cpp
   unit/jit/JitTestSupport.cpp
   unit/jit/KernelCacheTest.cpp
   unit/jit/LoopNestTest.cpp
@@ -34,6 +35,7 @@ if(EINJIT_TSAN)
     unit/jit/DiskCacheTest.cpp
     unit/jit/DiskCacheTestSupport.cpp
     unit/jit/EngineTest.cpp
+  unit/jit/ExplanationTest.cpp
     unit/jit/JitTestSupport.cpp
     unit/jit/KernelCacheTest.cpp
     unit/jit/ThreadsTest.cpp
