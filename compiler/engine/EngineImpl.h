@@ -10,8 +10,8 @@
 #include "jit/Jit.h"
 #include "jit/KernelCache.h"
 #include "passes/Passes.h"
+#include "support/LruMap.h"
 
-#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -63,10 +63,9 @@ struct Engine::Impl {
   void forgetEinsumPlans();
 
 private:
-  using EinsumEntry = std::pair<std::string, std::shared_ptr<Plan::State>>;
   mutable std::mutex einsumMutex_;
-  mutable std::list<EinsumEntry> einsumRecency_; ///< most recently used first
-  std::unordered_map<std::string, std::list<EinsumEntry>::iterator> einsumPlans_;
+  mutable support::LruMap<std::string, std::shared_ptr<Plan::State>> einsumPlans_{
+      std::max<std::size_t>(options.cacheCapacity, 1)};
 };
 
 /// A loop nest compiled for one combination of stride classes.
