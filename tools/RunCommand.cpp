@@ -49,18 +49,10 @@ Tensor initialOutput(const std::string& path, DType dtype, const Shape& shape) {
   return out;
 }
 
-// A tensor of the same layout and values: the JIT, the interpreter and the timed runs each
-// accumulate into their own copy of the initial output.
-Tensor copyOf(const Tensor& tensor) {
-  Tensor copy(tensor.dtype(), tensor.shape(), tensor.order());
-  if (tensor.byteSize() != 0)
-    std::memcpy(copy.data(), tensor.data(), tensor.byteSize());
-  return copy;
-}
-
 // Where a run writes: a copy of the initial output when beta reads it, else a fresh tensor.
 Tensor outputFor(const std::optional<Tensor>& initial, DType dtype, const Shape& shape) {
-  return initial ? copyOf(*initial) : Tensor(dtype, shape);
+  // The JIT, the interpreter and the timed runs each accumulate into their own copy.
+  return initial ? initial->clone() : Tensor(dtype, shape);
 }
 
 std::string indexText(const Shape& index) {
