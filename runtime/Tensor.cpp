@@ -172,4 +172,22 @@ Tensor::Tensor(DType dtype, Shape shape, Order order)
   std::memset(storage_.get(), 0, bytes);
 }
 
+Tensor Tensor::clone() const {
+  Tensor copy(dtype_, shape_, order_);
+  if (byteSize() != 0)
+    std::memcpy(copy.data(), data(), byteSize());
+  return copy;
+}
+
+Tensor Tensor::share() const {
+  Tensor handle;
+  handle.dtype_ = dtype_;
+  handle.shape_ = shape_;
+  handle.strides_ = strides_;
+  handle.order_ = order_;
+  handle.elements_ = elements_;
+  handle.storage_ = storage_;
+  return handle;
+}
+
 } // namespace einjit

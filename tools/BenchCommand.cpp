@@ -2,12 +2,10 @@
 // [--batch-dot=...] [--strategy=...]`: compiles the call once, times runs on seeded random operands
 // and reports GFLOP/s (2 flops per multiply-add), the median run time and the compile time.
 #include "CommandLine.h"
-#include "Explanation.h"
 #include "Measurement.h"
 #include "einjit/engine.h"
-#include "ir/Explain.h"
-#include "passes/Passes.h"
 #include "support/Format.h"
+#include "support/Json.h"
 
 #include <algorithm>
 #include <cmath>
@@ -54,9 +52,11 @@ std::string number(double value) {
   return buffer;
 }
 
+using support::jsonInts;
+using support::jsonString;
+
 struct BenchResult {
-  std::string call;
-  const ir::IndexProgram* program = nullptr;
+  const Explanation* explanation = nullptr;
   std::string target;
   std::int64_t multiplyAdds = 0;
   CompiledPlan* compiled = nullptr;
@@ -66,16 +66,16 @@ struct BenchResult {
 };
 
 std::string resultJson(const BenchResult& result) {
-  const ir::IndexProgram& program = *result.program;
+  const Explanation& explanation = *result.explanation;
   std::vector<std::string> shapes;
-  for (const ir::Operand& operand : program.operands)
+  for (const OperandFacts& operand : explanation.operands)
     shapes.push_back(jsonInts(operand.shape));
   std::vector<std::string> members = {
-      "\"call\": " + jsonString(result.call),
-      "\"index\": " + jsonString(ir::statementText(program)),
-      "\"dtype\": " + jsonString(std::string(dtypeName(program.dtype))),
+      "\"call\": " + jsonString(explanation.call),
+      "\"index\": " + jsonString(explanation.result.index),
+      "\"dtype\": " + jsonString(std::string(dtypeName(explanation.dtype))),
       "\"shapes\": [" + support::join(shapes, ", ") + "]",
-      "\"out_shape\": " + jsonInts(program.outputShape()),
+      "\"out_shape\": " + jsonInts(explanation.result.outShape),
       "\"target\": " + jsonString(result.target),
       "\"threads\": " + std::to_string(result.threads),
       "\"multiply_adds\": " + std::to_string(result.multiplyAdds),
@@ -90,17 +90,17 @@ std::string resultJson(const BenchResult& result) {
 }
 
 std::string resultText(const BenchResult& result) {
-  const ir::IndexProgram& program = *result.program;
+  const Explanation& explanation = *result.explanation;
   std::vector<std::string> shapes;
-  for (const ir::Operand& operand : program.operands)
+  for (const OperandFacts& operand : explanation.operands)
     shapes.push_back(shapeToPython(operand.shape));
   auto line = [](const std::string& key, const std::string& value) {
     return key + std::string(key.size() < 11 ? 11 - key.size() : 1, ' ') + value + "\n";
   };
-  return line("call", result.call) + line("index", ir::statementText(program)) +
-         line("dtype", std::string(dtypeName(program.dtype))) +
+  return line("call", explanation.call) + line("index", explanation.result.index) +
+         line("dtype", std::string(dtypeName(explanation.dtype))) +
          line("shapes",
-              support::join(shapes, ", ") + " -> " + shapeToPython(program.outputShape())) +
+              support::join(shapes, ", ") + " -> " + shapeToPython(explanation.result.outShape)) +
          line("target", result.target) + line("threads", std::to_string(result.threads)) +
          line("work", std::to_string(result.multiplyAdds) + " multiply-adds") +
          line("compile", number(result.compiled->compileMillis) + " ms (plan " +
@@ -109,13 +109,6 @@ std::string resultText(const BenchResult& result) {
          line("median", number(result.times.medianSeconds) + " s (min " +
                             number(result.times.minSeconds) + " s)") +
          line("gflops", number(result.gflops) + " GFLOP/s");
-}
-
-// BENCH.md counts 2 flops per multiply-add of the contraction as written, or of the best path
-// for three or more operands (the path the engine runs when it beats the fused nest).
-std::int64_t benchedMultiplyAdds(const ir::IndexProgram& program) {
-  passes::ContractionPath path = passes::choosePath(program);
-  return path.beatsFused() ? path.multiplyAdds : ir::multiplyAdds(program);
 }
 
 } // namespace
@@ -145,28 +138,27 @@ int benchCommand(const std::vector<std::string>& args) {
     repeat = parseCount(parsed.get("--repeat"), "--repeat", kMinimumRuns);
   RunOptions runOptions;
   runOptions.threads = parsed.has("--threads") ? parseThreadsOption(parsed.get("--threads")) : 1;
-  BatchDotChoice choice = parsed.has("--batch-dot") ? parseBatchDotChoice(parsed.get("--batch-dot"))
-                                                    : BatchDotChoice::Current;
+  CallOptions callOptions;
+  if (parsed.has("--batch-dot"))
+    callOptions.legacyBatchDot = parseBatchDotOption(parsed.get("--batch-dot"));
   EngineOptions engineOptions = engineOptionsFrom(parsed);
-  frontend::LowerOptions lowerOptions;
-  if (parsed.has("--dtype"))
-    lowerOptions.dtype = parseDTypeOption(parsed.get("--dtype"));
+  DType dtype = parsed.has("--dtype") ? parseDTypeOption(parsed.get("--dtype")) : DType::f32;
 
-  frontend::LoweredCall lowered = frontend::lowerCallText(
-      parsed.positional[0], frontend::parseShapes(parsed.get("--shapes")), lowerOptions);
-  const ir::IndexProgram& program = chosenProgram(lowered, choice);
+  const std::string& expression = parsed.positional[0];
+  std::vector<Shape> shapes = callShapes(expression, parsed.get("--shapes"));
+  Engine engine(engineOptions);
+  Explanation explanation = engine.explain(expression, shapes, dtype, callOptions);
 
   std::mt19937_64 random(kSeed);
   std::vector<Tensor> inputs;
   std::vector<TensorView> views;
-  for (const ir::Operand& operand : program.operands) {
-    inputs.push_back(randomTensor(program.dtype, operand.shape, random));
+  for (const Shape& shape : shapes) {
+    inputs.push_back(randomTensor(dtype, shape, random));
     views.push_back(inputs.back().view());
   }
-  Tensor out(program.dtype, program.outputShape());
+  Tensor out(dtype, explanation.result.outShape);
 
-  Engine engine(engineOptions);
-  CompiledPlan compiled = compilePlan(engine, program);
+  CompiledPlan compiled = compilePlan(engine, expression, shapes, dtype, callOptions);
   // The first run touches the operands and the code once; it sizes the automatic run count.
   RunTimes warmUp = timeRuns(
       1, [] {}, [&] { compiled.plan.run(views, out.view(), runOptions); });
@@ -175,10 +167,11 @@ int benchCommand(const std::vector<std::string>& args) {
       kMinimumRuns, kMaximumAutomaticRuns));
 
   BenchResult result;
-  result.call = lowered.call.text;
-  result.program = &program;
+  result.explanation = &explanation;
   result.target = engine.targetDescription();
-  result.multiplyAdds = benchedMultiplyAdds(program);
+  // BENCH.md counts 2 flops per multiply-add of the contraction as written, or of the best
+  // path for three or more operands (the path the engine runs when it beats the fused nest).
+  result.multiplyAdds = compiled.plan.multiplyAdds();
   result.compiled = &compiled;
   result.threads = runOptions.threads;
   result.times = timeRuns(

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <iostream>
 #include <limits>
 
 namespace einjit::cli {
@@ -135,8 +136,14 @@ std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs) {
   return specs;
 }
 
+void printDiagnostic(const Diagnostic& diagnostic) {
+  std::cerr << (diagnostic.kind == Diagnostic::Kind::Warning ? "einjit: warning: " : "einjit: ")
+            << diagnostic.message << "\n";
+}
+
 EngineOptions engineOptionsFrom(const ParsedArguments& parsed) {
   EngineOptions options;
+  options.diagnostics = printDiagnostic;
   if (parsed.has("--strategy"))
     options.strategy = parseStrategyOption(parsed.get("--strategy"));
   options.target = targetOption(parsed);
@@ -148,6 +155,14 @@ EngineOptions engineOptionsFrom(const ParsedArguments& parsed) {
   if (parsed.has("--tune"))
     parseTuning(parsed.get("--tune"), options, "--tune");
   return options;
+}
+
+bool parseBatchDotOption(const std::string& text) {
+  if (text == "current")
+    return false;
+  if (text == "legacy")
+    return true;
+  throw UsageError("--batch-dot must be 'current' or 'legacy', got '" + text + "'");
 }
 
 int parseThreadsOption(const std::string& text) {

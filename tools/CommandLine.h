@@ -49,6 +49,10 @@ std::int64_t parseCount(const std::string& text, const std::string& option, std:
 /// The value of --dtype, or UsageError listing the dtypes.
 DType parseDTypeOption(const std::string& text);
 
+/// The value of --batch-dot: true for "legacy" (CallOptions::legacyBatchDot), false for
+/// "current"; UsageError otherwise.
+bool parseBatchDotOption(const std::string& text);
+
 /// The value of --threads (RunOptions::threads): a count >= 1, or UsageError.
 int parseThreadsOption(const std::string& text);
 
@@ -69,8 +73,13 @@ extern const std::vector<OptionSpec> kTargetOptions;
 /// Specs followed by kTargetOptions.
 std::vector<OptionSpec> withTargetOptions(std::vector<OptionSpec> specs);
 
+/// Prints an engine's diagnostic on stderr: "einjit: warning: MESSAGE", or "einjit: MESSAGE"
+/// for the statistics EINJIT_STATS=1 asks for (EngineOptions::diagnostics).
+void printDiagnostic(const Diagnostic& diagnostic);
+
 /// Engine options from the flags every compiling subcommand shares (--strategy, --tune, --target,
-/// --cache-sizes; the last two default to $EINJIT_TARGET and $EINJIT_CACHE_SIZES).
+/// --cache-sizes; the last two default to $EINJIT_TARGET and $EINJIT_CACHE_SIZES), diagnostics
+/// printed by printDiagnostic.
 EngineOptions engineOptionsFrom(const ParsedArguments& parsed);
 
 /// The subcommands; each returns the exit status.

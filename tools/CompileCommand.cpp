@@ -266,7 +266,10 @@ std::string compileThroughCache(const std::string& library,
                                 const std::vector<codegen::AotEntryPoint>& entries,
                                 const codegen::TargetDesc& target, bool useCache,
                                 std::optional<std::string>& cached) {
-  jit::DiskCache disk(useCache ? jit::DiskCache::defaultDirectory() : std::string());
+  jit::DiskCache disk(useCache ? jit::DiskCache::defaultDirectory() : std::string(),
+                      jit::DiskCache::kDefaultMaxBytes, [](const std::string& message) {
+                        printDiagnostic(Diagnostic{Diagnostic::Kind::Warning, message});
+                      });
   if (!disk.enabled())
     return codegen::compileAotObject(entries, target);
   // The key names the object's entry points and their loop nests; the fingerprint, the whole

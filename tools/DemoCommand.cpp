@@ -1,10 +1,9 @@
 // `einjit demo`: the five questions of docs/semantics.md §10, each explained and computed by
-// the library on numpy-style arange data (nothing here is a stored answer).
+// the library's JIT on numpy-style arange data (nothing here is a stored answer).
 #include "ArrayPrinter.h"
 #include "CommandLine.h"
-#include "Explanation.h"
+#include "einjit/engine.h"
 #include "einjit/error.h"
-#include "reference/Interpreter.h"
 
 #include <cmath>
 #include <iostream>
@@ -30,20 +29,21 @@ Tensor arange(const Shape& shape, double start = 0) {
   return tensor;
 }
 
-frontend::LoweredCall explain(const std::string& expr, const std::string& shapes) {
-  frontend::LowerOptions options;
-  options.dtype = kDemoDType;
-  frontend::LoweredCall lowered =
-      frontend::lowerCallText(expr, frontend::parseShapes(shapes), options);
-  std::cout << explainText(lowered, {});
-  return lowered;
+// The engine of the running demo (demoCommand owns it): one kernel cache for all questions.
+Engine* engine = nullptr;
+
+Explanation explain(const std::string& expr, const std::string& shapes) {
+  Explanation explanation = engine->explain(expr, callShapes(expr, shapes), kDemoDType);
+  std::cout << explanation.text();
+  return explanation;
 }
 
-Tensor compute(const ir::IndexProgram& program, const std::vector<const Tensor*>& inputs) {
+Tensor compute(const std::string& expr, const std::vector<const Tensor*>& inputs,
+               bool legacyBatchDot = false) {
   std::vector<TensorView> views;
   for (const Tensor* input : inputs)
     views.push_back(input->view());
-  return reference::interpret(program, views);
+  return engine->call(expr, views, RunOptions{}, CallOptions{legacyBatchDot});
 }
 
 void printValues(const std::string& label, const TensorView& view) {
@@ -56,21 +56,22 @@ void heading(const std::string& title) {
 
 void questionA() {
   heading("(a) keras.layers.Dot(axes=2) on a (2, 3, 4) and b (2, 3, 4)");
-  frontend::LoweredCall plain = explain("keras.layers.Dot(axes=2)([a, b])", "a=2x3x4,b=2x3x4");
+  const std::string plain = "keras.layers.Dot(axes=2)([a, b])";
+  explain(plain, "a=2x3x4,b=2x3x4");
   Tensor a = arange({2, 3, 4}), b = arange({2, 3, 4}, 24);
   std::cout << "with a = np.arange(24).reshape(2, 3, 4), b = np.arange(24, 48).reshape(2, 3, 4):\n";
-  printValues("out", compute(plain.program, {&a, &b}).view());
+  printValues("out", compute(plain, {&a, &b}).view());
   std::cout << "\nwith normalize=True (tf_keras: norms floored at 1e-6), same a and b:\n";
-  frontend::LoweredCall normalized =
-      explain("tf_keras.layers.Dot(axes=2, normalize=True)([a, b])", "a=2x3x4,b=2x3x4");
-  printValues("out", compute(normalized.program, {&a, &b}).view());
+  const std::string normalized = "tf_keras.layers.Dot(axes=2, normalize=True)([a, b])";
+  explain(normalized, "a=2x3x4,b=2x3x4");
+  printValues("out", compute(normalized, {&a, &b}).view());
 }
 
 void questionB() {
   heading("(b) K.dot: numpy's dot rule, no batch axis");
-  frontend::LoweredCall lowered = explain("K.dot(x, y)", "x=2x3x4,y=7x4x5");
+  explain("K.dot(x, y)", "x=2x3x4,y=7x4x5");
   Tensor x = arange({2, 3, 4}), y = arange({7, 4, 5});
-  Tensor out = compute(lowered.program, {&x, &y});
+  Tensor out = compute("K.dot(x, y)", {&x, &y});
   // out[0, 0] is the (7, 5) slice: x[0, 0, :] against every y[c].
   Shape slice(out.shape().begin() + 2, out.shape().end());
   Strides sliceStrides(out.strides().begin() + 2, out.strides().end());
@@ -86,12 +87,12 @@ void questionB() {
 
 void questionC() {
   heading("(c) K.batch_dot on x (9, 8, 7, 4, 2) and y (9, 8, 7, 2, 5), axes=None");
-  frontend::LoweredCall lowered = explain("K.batch_dot(x, y)", "x=9x8x7x4x2,y=9x8x7x2x5");
-  if (!lowered.legacy)
+  Explanation explanation = explain("K.batch_dot(x, y)", "x=9x8x7x4x2,y=9x8x7x2x5");
+  if (!explanation.batchDot || !explanation.batchDot->legacy.result)
     return;
   Tensor x = arange({9, 8, 7, 4, 2}), y = arange({9, 8, 7, 2, 5});
-  Tensor current = compute(lowered.program, {&x, &y});
-  Tensor legacy = compute(*lowered.legacy, {&x, &y});
+  Tensor current = compute("K.batch_dot(x, y)", {&x, &y});
+  Tensor legacy = compute("K.batch_dot(x, y)", {&x, &y}, true);
   // Legacy treats axes 1 and 2 as batch axes too: its result is the part of the current one
   // where x's and y's axes 1 and 2 coincide, out[b, c, d, i, c, d, j].
   double largest = 0;
@@ -117,11 +118,11 @@ void questionC() {
 
 void questionD() {
   heading("(d) keras.layers.dot([x1, x2], axes=(2, 1)) on x1 (2, 2, 4) and x2 (2, 4)");
-  frontend::LoweredCall lowered =
-      explain("keras.layers.dot([x1, x2], axes=(2, 1))", "x1=2x2x4,x2=2x4");
+  const std::string call = "keras.layers.dot([x1, x2], axes=(2, 1))";
+  explain(call, "x1=2x2x4,x2=2x4");
   Tensor x1 = arange({2, 2, 4}), x2 = tensorOf({2, 4}, {1, 2, 3, 4, 1, 2, 3, 4});
   std::cout << "with x1 = np.arange(16).reshape(2, 2, 4), x2 = [[1, 2, 3, 4], [1, 2, 3, 4]]:\n";
-  printValues("out", compute(lowered.program, {&x1, &x2}).view());
+  printValues("out", compute(call, {&x1, &x2}).view());
 }
 
 void questionE() {
@@ -130,10 +131,11 @@ void questionE() {
   std::cout << "\n";
   explain("keras.layers.dot([y, alpha], axes=1)", "y=2x3x4,alpha=2x3");
   std::cout << "\n";
-  frontend::LoweredCall tensordot = explain("tf.tensordot(v, u, axes=1)", "v=2x3x4,u=4");
+  const std::string tensordot = "tf.tensordot(v, u, axes=1)";
+  explain(tensordot, "v=2x3x4,u=4");
   Tensor v = arange({2, 3, 4}), u = tensorOf({4}, {1, 2, 3, 4});
   std::cout << "with v = np.arange(24).reshape(2, 3, 4), u = [1, 2, 3, 4]:\n";
-  printValues("out", compute(tensordot.program, {&v, &u}).view());
+  printValues("out", compute(tensordot, {&v, &u}).view());
   std::cout << "\nx . W . y with the permute and the elementwise W folded into one einsum:\n";
   explain("np.einsum('bid,d,bjd->bij', x, W, y)", "x=2x8x200,W=200,y=2x10x200");
 }
@@ -150,6 +152,10 @@ int demoCommand(const std::vector<std::string>& args) {
     throw UsageError("einjit demo takes no arguments");
   std::cout << "einjit demo: five questions about contraction calls, explained and computed "
                "(float64)\n";
+  EngineOptions options;
+  options.diagnostics = printDiagnostic;
+  Engine demoEngine(options);
+  engine = &demoEngine;
   questionA();
   questionB();
   questionC();

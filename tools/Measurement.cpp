@@ -17,10 +17,12 @@ double secondsSince(Clock::time_point start) {
 
 } // namespace
 
-CompiledPlan compilePlan(Engine& engine, const ir::IndexProgram& program) {
+CompiledPlan compilePlan(Engine& engine, const std::string& expression,
+                         const std::vector<Shape>& shapes, DType dtype,
+                         const CallOptions& options) {
   double compiledBefore = engine.statistics().compileMillis;
   Clock::time_point start = Clock::now();
-  Plan plan = engine.planIndexProgram(ir::toString(program));
+  Plan plan = engine.plan(expression, shapes, dtype, options);
   double planMillis = secondsSince(start) * 1e3;
   return CompiledPlan{plan, planMillis, engine.statistics().compileMillis - compiledBefore};
 }

@@ -1,10 +1,8 @@
-// How the CLI runs a lowered program natively and times it: a JIT plan made from the program's
-// IndexProgram text (so every front-end choice, legacy Keras included, reaches the engine), and
-// the median of repeated runs.
+// How the CLI runs a call natively and times it: a JIT plan (Engine::plan, its front-end
+// choices such as legacy Keras as CallOptions) and the median of repeated runs.
 #pragma once
 
 #include "einjit/engine.h"
-#include "ir/IndexProgram.h"
 
 #include <cstddef>
 #include <functional>
@@ -14,12 +12,13 @@ namespace einjit::cli {
 /// A plan compiled for contiguous operands, with what it cost.
 struct CompiledPlan {
   Plan plan;
-  double planMillis = 0;    ///< wall time of Engine::planIndexProgram (lowering and compiling)
+  double planMillis = 0;    ///< wall time of Engine::plan (lowering and compiling)
   double compileMillis = 0; ///< of which the kernel cache spent compiling (0 on a cache hit)
 };
 
-/// A plan for `program` (one input per operand of the program, in its order).
-CompiledPlan compilePlan(Engine& engine, const ir::IndexProgram& program);
+/// Engine::plan, timed.
+CompiledPlan compilePlan(Engine& engine, const std::string& expression,
+                         const std::vector<Shape>& shapes, DType dtype, const CallOptions& options);
 
 struct RunTimes {
   std::size_t runs = 0;

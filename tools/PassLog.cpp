@@ -22,7 +22,7 @@ passes::LoopOptions loopOptionsFrom(const ParsedArguments& parsed) {
   return loops;
 }
 
-EmittedStage passesStage(const ir::IndexProgram& program, const ParsedArguments& parsed) {
+ExplainedStage passesStage(const ir::IndexProgram& program, const ParsedArguments& parsed) {
   EngineOptions engineOptions = engineOptionsFrom(parsed);
   passes::LoopOptions options = loopOptionsFrom(parsed);
   // The kernels a plan compiles (Plan::State): a path's steps when it beats the fused nest.
@@ -49,7 +49,7 @@ EmittedStage passesStage(const ir::IndexProgram& program, const ParsedArguments&
         constantExtents);
     passes::lowerContraction(contraction, options, &log);
   }
-  return EmittedStage{"passes", "passes (contiguous operands)", log.str()};
+  return ExplainedStage{"passes", "passes (contiguous operands)", log.str()};
 }
 
 } // namespace einjit::cli

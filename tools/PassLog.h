@@ -3,7 +3,7 @@
 #pragma once
 
 #include "CommandLine.h"
-#include "Explanation.h"
+#include "einjit/explain.h"
 #include "ir/IndexProgram.h"
 #include "passes/Passes.h"
 
@@ -16,6 +16,6 @@ passes::LoopOptions loopOptionsFrom(const ParsedArguments& parsed);
 /// The `passes` stage of `explain --emit=passes`: the pipeline's log (the IR after every pass,
 /// "(unchanged)" where a pass did nothing) for contiguous operands, one per kernel: the fused
 /// nest's, or each path step's when the plan runs a path.
-EmittedStage passesStage(const ir::IndexProgram& program, const ParsedArguments& parsed);
+ExplainedStage passesStage(const ir::IndexProgram& program, const ParsedArguments& parsed);
 
 } // namespace einjit::cli

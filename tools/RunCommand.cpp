@@ -3,12 +3,12 @@
 // come from the files; the JIT computes the result (the reference interpreter with --interpret).
 #include "ArrayPrinter.h"
 #include "CommandLine.h"
-#include "Explanation.h"
 #include "Measurement.h"
 #include "ResultCheck.h"
 #include "einjit/engine.h"
 #include "einjit/error.h"
 #include "einjit/npy.h"
+#include "frontend/CallText.h"
 #include "reference/Interpreter.h"
 #include "support/Format.h"
 
@@ -36,32 +36,23 @@ DType commonDType(const std::vector<std::string>& paths, const std::vector<Tenso
 }
 
 // With beta != 0 the result accumulates into the existing output file.
-Tensor initialOutput(const std::string& path, const ir::IndexProgram& program) {
+Tensor initialOutput(const std::string& path, DType dtype, const Shape& shape) {
   if (path.empty() || !std::filesystem::exists(path))
     throw UsageError("--beta scales an existing output: give -o FILE naming a .npy file that "
                      "holds the initial output");
   Tensor out = readNpy(path);
-  if (out.dtype() != program.dtype || out.shape() != program.outputShape())
+  if (out.dtype() != dtype || out.shape() != shape)
     throw Error(ErrorKind::Misuse, "run: --beta: " + path + " holds " +
                                        std::string(dtypeName(out.dtype())) + " " +
                                        shapeToPython(out.shape()) + " but the result is " +
-                                       std::string(dtypeName(program.dtype)) + " " +
-                                       shapeToPython(program.outputShape()));
+                                       std::string(dtypeName(dtype)) + " " + shapeToPython(shape));
   return out;
 }
 
-// A tensor of the same layout and values: the JIT, the interpreter and the timed runs each
-// accumulate into their own copy of the initial output.
-Tensor copyOf(const Tensor& tensor) {
-  Tensor copy(tensor.dtype(), tensor.shape(), tensor.order());
-  if (tensor.byteSize() != 0)
-    std::memcpy(copy.data(), tensor.data(), tensor.byteSize());
-  return copy;
-}
-
 // Where a run writes: a copy of the initial output when beta reads it, else a fresh tensor.
-Tensor outputFor(const std::optional<Tensor>& initial, const ir::IndexProgram& program) {
-  return initial ? copyOf(*initial) : Tensor(program.dtype, program.outputShape());
+Tensor outputFor(const std::optional<Tensor>& initial, DType dtype, const Shape& shape) {
+  // The JIT, the interpreter and the timed runs each accumulate into their own copy.
+  return initial ? initial->clone() : Tensor(dtype, shape);
 }
 
 std::string indexText(const Shape& index) {
@@ -115,8 +106,9 @@ int runCommand(const std::vector<std::string>& args) {
     throw UsageError("--repeat N sets how many runs --time measures; give --time too");
   std::int64_t repeat =
       parsed.has("--repeat") ? parseCount(parsed.get("--repeat"), "--repeat", 1) : kDefaultRepeat;
-  BatchDotChoice choice = parsed.has("--batch-dot") ? parseBatchDotChoice(parsed.get("--batch-dot"))
-                                                    : BatchDotChoice::Current;
+  CallOptions callOptions;
+  if (parsed.has("--batch-dot"))
+    callOptions.legacyBatchDot = parseBatchDotOption(parsed.get("--batch-dot"));
   reference::InterpretOptions interpretOptions;
   if (parsed.has("--alpha"))
     interpretOptions.alpha = parseNumber(parsed.get("--alpha"), "--alpha");
@@ -143,49 +135,61 @@ int runCommand(const std::vector<std::string>& args) {
     inputs.push_back(readNpy(path));
     shapes.positional.push_back(inputs.back().shape());
   }
-  frontend::LowerOptions lowerOptions;
-  lowerOptions.dtype = commonDType(paths, inputs);
-  if (choice == BatchDotChoice::Legacy) {
-    if (!frontend::hasLegacyBatchDot(call))
-      throw Error(ErrorKind::Argument,
-                  "--batch-dot=legacy: " + call.function +
-                      " has one meaning; legacy semantics exist only for K.batch_dot, "
-                      "keras.layers.Dot and keras.layers.dot");
-    lowerOptions.batchDot = frontend::BatchDotSemantics::Legacy;
+  DType dtype = commonDType(paths, inputs);
+  // The JIT's plan reads the call itself; the interpreter (--interpret, --check) gets the
+  // program of the same reading from the front end.
+  std::optional<frontend::LoweredCall> lowered;
+  if (interpretOnly || parsed.has("--check")) {
+    frontend::LowerOptions lowerOptions;
+    lowerOptions.dtype = dtype;
+    if (callOptions.legacyBatchDot) {
+      if (!frontend::hasLegacyBatchDot(call))
+        throw Error(ErrorKind::Argument,
+                    "legacy batch_dot: " + call.function +
+                        " has one meaning; legacy semantics exist only for K.batch_dot, "
+                        "keras.layers.Dot and keras.layers.dot");
+      lowerOptions.batchDot = frontend::BatchDotSemantics::Legacy;
+    }
+    lowered = frontend::lowerCall(call, shapes, lowerOptions);
   }
-  frontend::LoweredCall lowered = frontend::lowerCall(call, shapes, lowerOptions);
-  const ir::IndexProgram& program = lowered.program;
-
   // One view per IR operand: a name used twice (`a @ a`) reads its one file twice.
+  std::vector<TensorView> operandViews;
+  if (lowered)
+    for (std::size_t source : lowered->operandSources)
+      operandViews.push_back(inputs.at(source).view());
+  // One view per file: the plan binds them to the call's distinct operand names.
   std::vector<TensorView> views;
-  for (std::size_t source : lowered.operandSources)
-    views.push_back(inputs.at(source).view());
-  std::string outPath = parsed.get("-o");
-  std::optional<Tensor> initial;
-  if (interpretOptions.beta != std::complex<double>(0, 0))
-    initial = initialOutput(outPath, program);
+  for (const Tensor& input : inputs)
+    views.push_back(input.view());
 
   // Declared before the plan: with EINJIT_STATS=1 the engine reports once its last plan is gone.
   std::optional<Engine> engine;
   std::optional<CompiledPlan> compiled;
-  Tensor out = outputFor(initial, program);
-  if (interpretOnly) {
-    reference::interpret(program, views, out.view(), interpretOptions);
-  } else {
+  if (!interpretOnly) {
     engine.emplace(engineOptions);
-    compiled = compilePlan(*engine, program);
-    compiled->plan.run(views, out.view(), runOptions);
+    compiled = compilePlan(*engine, parsed.positional[0], shapes.positional, dtype, callOptions);
   }
+  Shape outShape = compiled ? compiled->plan.outputShape() : lowered->program.outputShape();
+  std::string outPath = parsed.get("-o");
+  std::optional<Tensor> initial;
+  if (interpretOptions.beta != std::complex<double>(0, 0))
+    initial = initialOutput(outPath, dtype, outShape);
+
+  Tensor out = outputFor(initial, dtype, outShape);
+  if (interpretOnly)
+    reference::interpret(lowered->program, operandViews, out.view(), interpretOptions);
+  else
+    compiled->plan.run(views, out.view(), runOptions);
 
   if (parsed.has("--time")) {
-    Tensor scratch = outputFor(initial, program);
+    Tensor scratch = outputFor(initial, dtype, outShape);
     auto restore = [&] {
       if (initial)
         std::memcpy(scratch.data(), initial->data(), initial->byteSize());
     };
     auto runOnce = [&] {
       if (interpretOnly)
-        reference::interpret(program, views, scratch.view(), interpretOptions);
+        reference::interpret(lowered->program, operandViews, scratch.view(), interpretOptions);
       else
         compiled->plan.run(views, scratch.view(), runOptions);
     };
@@ -210,10 +214,10 @@ int runCommand(const std::vector<std::string>& args) {
     writeNpy(outPath, out.view());
 
   if (parsed.has("--check")) {
-    Tensor expected = outputFor(initial, program);
-    reference::interpret(program, views, expected.view(), interpretOptions);
+    Tensor expected = outputFor(initial, dtype, outShape);
+    reference::interpret(lowered->program, operandViews, expected.view(), interpretOptions);
     std::cout.flush();
-    if (!reportCheck(program, out, expected))
+    if (!reportCheck(lowered->program, out, expected))
       return 1;
   }
   return 0;

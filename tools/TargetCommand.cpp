@@ -2,13 +2,15 @@
 // for — the CPU, its vectors, the caches the schedule sizes its blocks against — and whether they
 // run on this machine. The golden tests read it to derive what the host gets.
 #include "CommandLine.h"
-#include "Explanation.h"
+#include "support/Json.h"
 
 #include <iostream>
 
 namespace einjit::cli {
 
 namespace {
+
+using support::jsonString;
 
 std::string kib(std::size_t bytes) {
   return std::to_string(bytes >> 10) + " KiB";

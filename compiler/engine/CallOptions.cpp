@@ -4,6 +4,7 @@
 #include "engine/EngineImpl.h"
 
 #include "einjit/error.h"
+#include "engine/CallReading.h"
 #include "frontend/CallText.h"
 
 namespace einjit {
@@ -19,25 +20,39 @@ const std::vector<std::string>& Plan::inputNames() const {
   return state_->inputNames;
 }
 
-Plan Engine::plan(std::string_view expression, const std::vector<Shape>& shapes, DType dtype,
-                  const CallOptions& callOptions) {
+std::vector<Shape> callShapes(std::string_view expression, std::string_view shapesText) {
+  frontend::ShapeBinding binding = frontend::parseShapes(std::string(shapesText));
+  if (binding.named.empty())
+    return binding.positional;
   frontend::ParsedCall call = frontend::parseCall(std::string(expression));
-  frontend::LowerOptions options;
-  options.dtype = dtype;
-  if (callOptions.legacyBatchDot) {
-    // The same refusal as `einjit run --batch-dot=legacy`.
-    if (!frontend::hasLegacyBatchDot(call))
-      throw Error(ErrorKind::Argument, "legacy batch_dot: " + call.function +
-                                           " has one meaning; legacy semantics exist only for "
-                                           "K.batch_dot, keras.layers.Dot and keras.layers.dot");
-    options.batchDot = frontend::BatchDotSemantics::Legacy;
+  std::vector<Shape> shapes;
+  for (const std::string& name : frontend::distinctOperandNames(call)) {
+    auto found = binding.named.find(name);
+    if (found == binding.named.end())
+      break;
+    shapes.push_back(found->second);
   }
-  frontend::ShapeBinding binding;
-  binding.positional = shapes;
-  frontend::LoweredCall lowered = frontend::lowerCall(call, binding, options);
-  auto state = std::make_shared<Plan::State>(impl_, std::move(lowered.program));
+  if (shapes.size() != binding.named.size() || !binding.positional.empty()) {
+    // Names that do not match: the front end's own binding reports which, as for the CLI.
+    frontend::lowerCall(call, binding);
+    throw Error(ErrorKind::Internal, "callShapes: the shapes do not bind but lowerCall took them");
+  }
+  return shapes;
+}
+
+std::shared_ptr<Plan::State> callState(std::shared_ptr<Engine::Impl> engine, CallReading reading) {
+  frontend::LoweredCall& lowered = reading.lowered;
+  auto state = std::make_shared<Plan::State>(std::move(engine), std::move(lowered.program));
   if (!lowered.operandSources.empty())
     state->bindInputs(frontend::distinctOperandNames(lowered.call), lowered.operandSources);
+  state->facts = std::move(reading.facts);
+  return state;
+}
+
+Plan Engine::plan(std::string_view expression, const std::vector<Shape>& shapes, DType dtype,
+                  const CallOptions& options) {
+  std::shared_ptr<Plan::State> state =
+      callState(impl_, readCall(expression, shapes, dtype, options));
   state->compileContiguous();
   return Plan(std::move(state));
 }

@@ -1,16 +1,18 @@
-// Engine and Plan: front end → passes → cache → JIT, and the explanation of a plan.
+// The Engine: its options resolved (target, caches, tuning), the kernel of a loop nest from the
+// memory cache, the disk cache or the compiler, statistics and target.
 #include "engine/EngineImpl.h"
 
 #include "einjit/error.h"
+#include "engine/CallReading.h"
 #include "frontend/CallText.h"
 #include "frontend/Frontends.h"
+#include "ir/Explain.h"
 #include "ir/ProgramViews.h"
 #include "jit/ObjectBundle.h"
 #include "support/Format.h"
 
 #include <chrono>
 #include <cstdlib>
-#include <iostream>
 #include <optional>
 #include <sstream>
 
@@ -89,6 +91,19 @@ passes::LoopOptions loopOptionsFor(const EngineOptions& options,
   return loops;
 }
 
+/// The disk cache's warning, as a diagnostic; none without a callback.
+jit::DiskCache::Warn diskWarnings(const EngineOptions& options) {
+  if (!options.diagnostics)
+    return {};
+  // The disk cache never throws; neither does its warning.
+  return [report = options.diagnostics](const std::string& message) {
+    try {
+      report(Diagnostic{Diagnostic::Kind::Warning, message});
+    } catch (...) {
+    }
+  };
+}
+
 bool statisticsRequested() {
   const char* value = std::getenv("EINJIT_STATS");
   return value && std::string(value) == "1";
@@ -102,22 +117,29 @@ Engine::Impl::Impl(const EngineOptions& engineOptions)
     : options(withTuningFromEnvironment(engineOptions)), target(engineTarget(engineOptions)),
       missingFeatures(codegen::featuresMissingOnHost(target)),
       loopOptions(loopOptionsFor(engineOptions, target)), cache(engineOptions.cacheCapacity),
-      disk(diskCacheDirectory(engineOptions)) {}
+      disk(diskCacheDirectory(engineOptions), jit::DiskCache::kDefaultMaxBytes,
+           diskWarnings(engineOptions)) {}
 
 Engine::Impl::~Impl() {
-  if (!statisticsRequested())
+  if (!statisticsRequested() || !options.diagnostics)
     return;
   jit::CacheStatistics statistics = cache.statistics();
-  std::cerr << "einjit: kernel cache: " << statistics.hits << " hits (" << statistics.waits
-            << " waited), " << statistics.misses << " misses, " << statistics.failures
-            << " failures, " << statistics.evictions << " evictions, " << statistics.entries
-            << " kernels, " << statistics.compileMillis << " ms compiling";
+  std::ostringstream os;
+  os << "kernel cache: " << statistics.hits << " hits (" << statistics.waits << " waited), "
+     << statistics.misses << " misses, " << statistics.failures << " failures, "
+     << statistics.evictions << " evictions, " << statistics.entries << " kernels, "
+     << statistics.compileMillis << " ms compiling";
   if (disk.enabled()) {
     jit::DiskCacheStatistics onDisk = disk.statistics();
-    std::cerr << "; on disk: " << onDisk.hits << " loaded, " << onDisk.writes << " written, "
-              << onDisk.rejects << " rejected (" << disk.directory() << ")\n";
+    os << "; on disk: " << onDisk.hits << " loaded, " << onDisk.writes << " written, "
+       << onDisk.rejects << " rejected (" << disk.directory() << ")";
   } else {
-    std::cerr << "; on disk: off\n";
+    os << "; on disk: off";
+  }
+  // A destructor must not throw: a failing callback loses the statistics, nothing else.
+  try {
+    options.diagnostics(Diagnostic{Diagnostic::Kind::Statistics, os.str()});
+  } catch (...) {
   }
 }
 
@@ -175,205 +197,6 @@ std::shared_ptr<const jit::Kernel> Engine::Impl::loadOrCompile(const ir::LoopNes
   return kernel;
 }
 
-std::shared_ptr<Plan::State> Engine::Impl::einsumPlan(const std::string& key) const {
-  std::lock_guard<std::mutex> lock(einsumMutex_);
-  auto found = einsumPlans_.find(key);
-  if (found == einsumPlans_.end())
-    return nullptr;
-  einsumRecency_.splice(einsumRecency_.begin(), einsumRecency_, found->second);
-  return found->second->second;
-}
-
-void Engine::Impl::rememberEinsumPlan(const std::string& key, std::shared_ptr<Plan::State> state) {
-  std::lock_guard<std::mutex> lock(einsumMutex_);
-  if (einsumPlans_.count(key))
-    return; // another thread planned the same call first
-  einsumRecency_.emplace_front(key, std::move(state));
-  einsumPlans_.emplace(key, einsumRecency_.begin());
-  while (einsumRecency_.size() > std::max<std::size_t>(options.cacheCapacity, 1)) {
-    einsumPlans_.erase(einsumRecency_.back().first);
-    einsumRecency_.pop_back();
-  }
-}
-
-void Engine::Impl::forgetEinsumPlans() {
-  std::lock_guard<std::mutex> lock(einsumMutex_);
-  einsumPlans_.clear();
-  einsumRecency_.clear();
-}
-
-// ---- Plan::State --------------------------------------------------------------------------------
-
-Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lowered)
-    : engine(std::move(engineImpl)), program(std::move(lowered)) {
-  ir::verify(program);
-  ir::checkProloguesSupported(program, "plan");
-  outputShape = program.outputShape();
-  elementCount(outputShape, "plan: the output " + program.outputName);
-  hasPrologue.assign(program.operands.size(), false);
-  for (const ir::Prologue& prologue : program.prologues)
-    hasPrologue[prologue.operand] = true;
-  for (std::size_t t = 0; t < program.operands.size(); ++t)
-    readShapes.push_back(program.operandShape(t));
-  anyPrologue = !program.prologues.empty();
-  if (program.operands.size() >= 3 && engine->options.contractionPaths) {
-    path = passes::choosePath(program);
-    if (path.beatsFused())
-      for (const passes::PathStep& step : path.steps)
-        stepStates.push_back(std::make_shared<State>(engine, step.program));
-  }
-  std::vector<std::string> names;
-  std::vector<std::size_t> identity;
-  for (std::size_t t = 0; t < program.operands.size(); ++t) {
-    names.push_back(program.operands[t].name);
-    identity.push_back(t);
-  }
-  bindInputs(std::move(names), std::move(identity));
-}
-
-void Plan::State::bindInputs(std::vector<std::string> names,
-                             std::vector<std::size_t> operandInputsOf) {
-  if (operandInputsOf.size() != program.operands.size())
-    throw Error(ErrorKind::Internal, "plan: " + std::to_string(operandInputsOf.size()) +
-                                         " input bindings for " +
-                                         std::to_string(program.operands.size()) + " operands");
-  firstOperandOf.assign(names.size(), program.operands.size());
-  for (std::size_t t = operandInputsOf.size(); t-- > 0;) {
-    if (operandInputsOf[t] >= names.size())
-      throw Error(ErrorKind::Internal, "plan: operand " + program.operands[t].name +
-                                           " reads input " + std::to_string(operandInputsOf[t]) +
-                                           " of " + std::to_string(names.size()));
-    firstOperandOf[operandInputsOf[t]] = t;
-  }
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (firstOperandOf[i] == program.operands.size())
-      throw Error(ErrorKind::Internal, "plan: input " + names[i] + " is read by no operand");
-  inputNames = std::move(names);
-  operandInputs = std::move(operandInputsOf);
-}
-
-std::shared_ptr<const PreparedKernel>
-Plan::State::prepared(std::vector<passes::StrideClass> classes) const {
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    for (const std::shared_ptr<const PreparedKernel>& kernel : kernels)
-      if (kernel->classes == classes)
-        return kernel;
-  }
-  // Compiling outside the lock: the engine's cache makes concurrent first runs compile once.
-  auto kernel = std::make_shared<PreparedKernel>();
-  passes::StrideClass outputClass = classes.back();
-  kernel->classes = classes;
-  classes.pop_back();
-  kernel->nest = engine->lower(program, classes, outputClass);
-  if (engine->measures(kernel->nest))
-    kernel->nest = engine->measuredChoice(program, classes, outputClass, std::move(kernel->nest));
-  for (const ir::LoopLabel& label : kernel->nest.labels)
-    kernel->extents.push_back(label.extent);
-  kernel->kernel = engine->kernelFor(kernel->nest);
-  std::lock_guard<std::mutex> lock(mutex);
-  kernels.push_back(kernel);
-  return kernel;
-}
-
-std::vector<passes::StrideClass> Plan::State::contiguousClasses() const {
-  bool constantExtents = engine->options.constantExtents;
-  std::vector<passes::StrideClass> classes;
-  for (const Shape& shape : readShapes)
-    classes.push_back(passes::contiguousStrideClass(shape, constantExtents));
-  classes.push_back(passes::contiguousStrideClass(outputShape, constantExtents));
-  return classes;
-}
-
-void Plan::State::compileContiguous() const {
-  if (stepStates.empty()) {
-    prepared(contiguousClasses());
-    return;
-  }
-  for (const std::shared_ptr<State>& step : stepStates)
-    step->compileContiguous();
-}
-
-// ---- Plan ---------------------------------------------------------------------------------------
-
-Plan::Plan(std::shared_ptr<State> state) : state_(std::move(state)) {}
-
-void Plan::run(const std::vector<TensorView>& inputs, const TensorView& out,
-               const RunOptions& options) const {
-  checkRun(*state_, inputs, out);
-  runPlan(*state_, inputs, out, options);
-}
-
-Tensor Plan::run(const std::vector<TensorView>& inputs, const RunOptions& options) const {
-  // The output is the one allocation of the call's size: refused by name, before the attempt.
-  std::uint64_t bytes = 0;
-  if (__builtin_mul_overflow(static_cast<std::uint64_t>(elementCount(state_->outputShape)),
-                             dtypeSize(state_->program.dtype), &bytes))
-    bytes = ~std::uint64_t{0};
-  limits::checkAllocation(bytes, "plan.run: the output " + state_->program.outputName +
-                                     " of shape " + shapeToPython(state_->outputShape));
-  Tensor out(state_->program.dtype, state_->outputShape);
-  run(inputs, out.view(), options);
-  return out;
-}
-
-const Shape& Plan::outputShape() const {
-  return state_->outputShape;
-}
-
-DType Plan::dtype() const {
-  return state_->program.dtype;
-}
-
-std::string Plan::explain(ExplainStage stage) const {
-  const State& state = *state_;
-  const ir::IndexProgram& program = state.program;
-  std::ostringstream os;
-  os << "index:\n" << program << "output shape: " << shapeToPython(state.outputShape) << "\n";
-  os << "groups: " << passes::toString(passes::classifyLabels(program), program) << "\n";
-  if (stage == ExplainStage::Index)
-    return os.str();
-  // Only three or more operands have a path to choose.
-  if (!state.path.steps.empty())
-    os << "path (" << program.operands.size() << " operands):\n" << passes::toString(state.path);
-  if (stage == ExplainStage::Path)
-    return os.str();
-  // A path plan shows every step's kernel, in order.
-  std::vector<const State*> kernelStates;
-  if (state.stepStates.empty())
-    kernelStates.push_back(&state);
-  for (const std::shared_ptr<State>& step : state.stepStates)
-    kernelStates.push_back(step.get());
-  std::vector<std::shared_ptr<const PreparedKernel>> prepared;
-  for (const State* kernelState : kernelStates)
-    prepared.push_back(kernelState->prepared(kernelState->contiguousClasses()));
-  auto stepHeading = [&](std::size_t k) {
-    if (kernelStates.size() > 1)
-      os << "-- step " << k << ": " << ir::statementText(kernelStates[k]->program) << "\n";
-  };
-  os << "loops (contiguous operands):\n";
-  for (std::size_t k = 0; k < prepared.size(); ++k) {
-    stepHeading(k);
-    os << prepared[k]->nest;
-  }
-  if (stage == ExplainStage::Loops)
-    return os.str();
-  const codegen::TargetDesc& target = state.engine->target;
-  os << "llvm (" << target.cpu << "):\n";
-  for (std::size_t k = 0; k < prepared.size(); ++k) {
-    stepHeading(k);
-    os << codegen::emitLLVMIR(prepared[k]->nest, target, "einjit_kernel", true);
-  }
-  if (stage == ExplainStage::LLVM)
-    return os.str();
-  os << "asm (" << target.cpu << "):\n";
-  for (std::size_t k = 0; k < prepared.size(); ++k) {
-    stepHeading(k);
-    os << codegen::emitAssembly(prepared[k]->nest, target, "einjit_kernel");
-  }
-  return os.str();
-}
-
 // ---- Engine -------------------------------------------------------------------------------------
 
 Plan EngineAccess::planProgram(Engine& engine, ir::IndexProgram program, bool compileNow) {
@@ -390,117 +213,8 @@ Engine::~Engine() {
   impl_->forgetEinsumPlans();
 }
 
-Plan Engine::plan(std::string_view expression, const std::vector<Shape>& shapes, DType dtype) {
-  frontend::ShapeBinding binding;
-  binding.positional = shapes;
-  frontend::LowerOptions options;
-  options.dtype = dtype;
-  frontend::LoweredCall lowered =
-      frontend::lowerCallText(std::string(expression), binding, options);
-  auto state = std::make_shared<Plan::State>(impl_, std::move(lowered.program));
-  if (!lowered.operandSources.empty())
-    state->bindInputs(frontend::distinctOperandNames(lowered.call), lowered.operandSources);
-  state->compileContiguous();
-  return Plan(std::move(state));
-}
-
 Plan Engine::planIndexProgram(std::string_view text) {
   return EngineAccess::planProgram(*this, ir::parseIndexProgram(text), true);
-}
-
-namespace {
-
-/// Throws unless the inputs can be one call's operands: at least one, one dtype.
-void checkEinsumInputs(const std::vector<TensorView>& inputs, const std::string& who = "einsum") {
-  if (inputs.empty())
-    throw Error(ErrorKind::Arity, who + ": at least one operand is needed.");
-  for (std::size_t t = 1; t < inputs.size(); ++t)
-    if (inputs[t].dtype() != inputs[0].dtype()) {
-      std::vector<std::string> names = frontend::defaultOperandNames(inputs.size());
-      throw Error(ErrorKind::Misuse, who + ": operand " + names[t] + " has dtype " +
-                                         std::string(dtypeName(inputs[t].dtype())) + " but " +
-                                         names[0] + " has " +
-                                         std::string(dtypeName(inputs[0].dtype())) +
-                                         "; einjit does not promote dtypes.");
-    }
-}
-
-ir::IndexProgram einsumProgram(std::string_view subscripts, const std::vector<TensorView>& inputs) {
-  std::vector<std::string> names = frontend::defaultOperandNames(inputs.size());
-  std::vector<frontend::Arg> args;
-  for (std::size_t t = 0; t < inputs.size(); ++t)
-    args.push_back(frontend::Arg{names[t], inputs[t].shape()});
-  return frontend::einsum(subscripts, args, inputs[0].dtype());
-}
-
-/// What decides an einsum plan: the subscripts, the dtype and every operand's shape. Strides
-/// are not part of it: a plan compiles a kernel per stride class itself.
-std::string einsumKey(std::string_view subscripts, const std::vector<TensorView>& inputs) {
-  std::string key(subscripts);
-  key += '\0';
-  key += static_cast<char>(inputs[0].dtype());
-  for (const TensorView& input : inputs) {
-    auto rank = static_cast<std::int64_t>(input.rank());
-    key.append(reinterpret_cast<const char*>(&rank), sizeof rank);
-    key.append(reinterpret_cast<const char*>(input.shape().data()),
-               input.rank() * sizeof(std::int64_t));
-  }
-  return key;
-}
-
-} // namespace
-
-Plan EngineAccess::einsumPlan(Engine& engine, std::string_view subscripts,
-                              const std::vector<TensorView>& inputs) {
-  checkEinsumInputs(inputs);
-  std::string key = einsumKey(subscripts, inputs);
-  if (std::shared_ptr<Plan::State> state = engine.impl_->einsumPlan(key))
-    return Plan(std::move(state));
-  Plan plan = planProgram(engine, einsumProgram(subscripts, inputs), false);
-  engine.impl_->rememberEinsumPlan(key, plan.state_);
-  return plan;
-}
-
-Plan EngineAccess::callPlan(Engine& engine, std::string_view expression,
-                            const std::vector<TensorView>& inputs) {
-  checkEinsumInputs(inputs, std::string(expression));
-  // The prefix keeps call plans apart from einsum plans of the same text ("ij,jk"): a
-  // subscripts string never holds a colon.
-  std::string key = "call:" + einsumKey(expression, inputs);
-  if (std::shared_ptr<Plan::State> state = engine.impl_->einsumPlan(key))
-    return Plan(std::move(state));
-  frontend::ShapeBinding binding;
-  for (const TensorView& input : inputs)
-    binding.positional.push_back(input.shape());
-  frontend::LowerOptions options;
-  options.dtype = inputs[0].dtype();
-  frontend::LoweredCall lowered =
-      frontend::lowerCallText(std::string(expression), binding, options);
-  auto state = std::make_shared<Plan::State>(engine.impl_, std::move(lowered.program));
-  if (!lowered.operandSources.empty())
-    state->bindInputs(frontend::distinctOperandNames(lowered.call), lowered.operandSources);
-  engine.impl_->rememberEinsumPlan(key, state);
-  return Plan(std::move(state));
-}
-
-void Engine::call(std::string_view expression, const std::vector<TensorView>& inputs,
-                  const TensorView& out, const RunOptions& options) {
-  EngineAccess::callPlan(*this, expression, inputs).run(inputs, out, options);
-}
-
-Tensor Engine::call(std::string_view expression, const std::vector<TensorView>& inputs,
-                    const RunOptions& options) {
-  return EngineAccess::callPlan(*this, expression, inputs).run(inputs, options);
-}
-
-void Engine::einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,
-                    const TensorView& out, const RunOptions& options) {
-  EngineAccess::einsumPlan(*this, subscripts, inputs).run(inputs, out, options);
-}
-
-Tensor Engine::einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,
-                      const RunOptions& options) {
-  return EngineAccess::einsumPlan(*this, subscripts, inputs).run(inputs, options);
 }
 
 EngineStatistics Engine::statistics() const {

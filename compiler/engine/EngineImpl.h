@@ -10,8 +10,8 @@
 #include "jit/Jit.h"
 #include "jit/KernelCache.h"
 #include "passes/Passes.h"
+#include "support/LruMap.h"
 
-#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -63,10 +63,9 @@ struct Engine::Impl {
   void forgetEinsumPlans();
 
 private:
-  using EinsumEntry = std::pair<std::string, std::shared_ptr<Plan::State>>;
   mutable std::mutex einsumMutex_;
-  mutable std::list<EinsumEntry> einsumRecency_; ///< most recently used first
-  std::unordered_map<std::string, std::list<EinsumEntry>::iterator> einsumPlans_;
+  mutable support::LruMap<std::string, std::shared_ptr<Plan::State>> einsumPlans_{
+      std::max<std::size_t>(options.cacheCapacity, 1)};
 };
 
 /// A loop nest compiled for one combination of stride classes.
@@ -105,6 +104,9 @@ struct Plan::State {
   /// not empty (the path beat the fused nest), one prologue-free binary plan per step.
   passes::ContractionPath path;
   std::vector<std::shared_ptr<State>> stepStates;
+  /// The explanation's facts of the call the plan was made from; empty for a plan made from an
+  /// einsum or an IndexProgram (Plan::explanation describes the program then).
+  std::optional<Explanation> facts;
   mutable std::mutex mutex;
   /// Few per plan (usually one), so a scan beats a map keyed by text.
   mutable std::vector<std::shared_ptr<const PreparedKernel>> kernels;
@@ -119,7 +121,7 @@ struct EngineAccess {
                          const std::vector<TensorView>& inputs);
   /// Engine::call's plan: the same cache, keyed by the call text, the dtype and the shapes.
   static Plan callPlan(Engine& engine, std::string_view expression,
-                       const std::vector<TensorView>& inputs);
+                       const std::vector<TensorView>& inputs, const CallOptions& options);
   /// Test seam: the target the engine's kernels are compiled for. A test sets an unknown triple
   /// to make LLVM fail deterministically and checks the failure comes back as an Error. Change
   /// it only before the engine compiles anything.
@@ -128,6 +130,14 @@ struct EngineAccess {
   /// blocking loop of the packed strategy). Change them only before the engine compiles.
   static passes::LoopOptions& loopOptions(Engine& engine) { return engine.impl_->loopOptions; }
 };
+
+struct CallReading;
+/// A plan's state for a call read by readCall: its program, its inputs bound to the call's
+/// distinct operand names, and its facts. Not compiled yet.
+std::shared_ptr<Plan::State> callState(std::shared_ptr<Engine::Impl> engine, CallReading reading);
+/// The program and the compiler's stages of `state` up to `stage`, each built once (the
+/// kernels for contiguous operands are compiled for Loops and later).
+std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage);
 
 /// Throws Error(Misuse) unless `inputs` and `out` fit the plan (Plan::run's contract).
 void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,

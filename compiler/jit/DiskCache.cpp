@@ -24,7 +24,6 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <functional>
-#include <iostream>
 #include <sys/stat.h>
 #include <system_error>
 #include <thread>
@@ -213,8 +212,8 @@ const char* environment(const char* name) {
 
 } // namespace
 
-DiskCache::DiskCache(std::string directory, std::uint64_t maxBytes)
-    : directory_(std::move(directory)), maxBytes_(maxBytes) {}
+DiskCache::DiskCache(std::string directory, std::uint64_t maxBytes, Warn warn)
+    : directory_(std::move(directory)), maxBytes_(maxBytes), warn_(std::move(warn)) {}
 
 DiskCache::~DiskCache() {
   if (int fd = directoryFd_.load(); fd >= 0)
@@ -464,9 +463,9 @@ void DiskCache::distrust(const std::string& problem) {
 
 void DiskCache::warnOnce(const std::string& problem) {
   writable_ = false;
-  if (!warned_.exchange(true))
-    std::cerr << "einjit: warning: kernel cache directory '" << directory_ << "': " << problem
-              << "; compiled kernels are kept in memory only\n";
+  if (!warned_.exchange(true) && warn_)
+    warn_("kernel cache directory '" + directory_ + "': " + problem +
+          "; compiled kernels are kept in memory only");
 }
 
 DiskCacheStatistics DiskCache::statistics() const {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -61,7 +62,8 @@ enum class DiskWriteStep {
 /// - an entry is read only through a descriptor opened without following a symbolic link, and
 ///   used only when that descriptor is a regular file owned by the user and not writable by group
 ///   or others (checked with fstat on the open file: no window between the check and the read).
-/// - anything else costs one warning on stderr, and the cache goes memory-only: no entry of it
+/// - anything else costs one warning (to the `warn` callback), and the cache goes memory-only: no
+/// entry of it
 ///   is loaded or written again by this DiskCache.
 /// - temporary files are created with O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600, and renamed over the
 ///   entry; those of writers killed mid-write are deleted by a later write once ten minutes old.
@@ -72,10 +74,15 @@ public:
   /// A temporary file this old belongs to a writer that died (a write takes milliseconds).
   static constexpr std::int64_t kStaleTemporarySeconds = 600;
 
+  /// Receives the cache's one warning ("kernel cache directory 'D': PROBLEM; compiled kernels
+  /// are kept in memory only"), from the thread that met the problem. Empty: no warning.
+  using Warn = std::function<void(const std::string&)>;
+
   /// A cache in `directory`, created on the first write; an empty directory turns it off. When
   /// its entries pass `maxBytes`, a write deletes the least recently used (loaded or written)
   /// down to three quarters of it.
-  explicit DiskCache(std::string directory, std::uint64_t maxBytes = kDefaultMaxBytes);
+  explicit DiskCache(std::string directory, std::uint64_t maxBytes = kDefaultMaxBytes,
+                     Warn warn = {});
   ~DiskCache();
   DiskCache(const DiskCache&) = delete;
   DiskCache& operator=(const DiskCache&) = delete;
@@ -97,7 +104,7 @@ public:
   /// Writes the entry for `identity.key` through a temporary file and a rename, so readers see
   /// the old entry or the new one, never part of one (a process killed at any point leaves at
   /// most a temporary file). When the directory cannot be created, trusted or written (a full
-  /// disk), warns once on stderr and stops writing (loads of trusted entries go on). Never throws.
+  /// disk), warns once and stops writing (loads of trusted entries go on). Never throws.
   void store(const DiskEntryIdentity& identity, const std::string& object);
   /// Counts an entry load() returned but whose object the JIT could not link as rejected
   /// rather than as a hit.
@@ -148,6 +155,7 @@ private:
 
   std::string directory_;
   std::uint64_t maxBytes_;
+  Warn warn_;
   std::mutex openMutex_;
   std::atomic<int> directoryFd_{-1};
   /// Bytes written since the directory's size was last summed; the first write sums it.

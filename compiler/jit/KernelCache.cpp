@@ -1,35 +1,32 @@
 #include "jit/KernelCache.h"
 
-#include <algorithm>
 #include <vector>
 
 namespace einjit::jit {
 
-KernelCache::KernelCache(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+KernelCache::KernelCache(std::size_t capacity) : kernels_(capacity) {}
 
 std::shared_ptr<const Kernel> KernelCache::getOrCompile(const std::string& key,
                                                         const Compile& compile) {
   std::unique_lock<std::mutex> lock(mutex_);
-  auto found = entries_.find(key);
-  if (found != entries_.end()) {
-    std::shared_ptr<Entry> entry = found->second;
+  if (std::shared_ptr<const Kernel>* kernel = kernels_.find(key)) {
     ++statistics_.hits;
-    if (!entry->ready) {
-      ++statistics_.waits;
-      compiled_.wait(lock, [&] { return entry->ready; });
-    }
-    if (entry->failure)
-      std::rethrow_exception(entry->failure);
-    // A failed entry is erased and an evicted one is off the recency list; only live entries
-    // move to the front.
-    auto live = entries_.find(key);
-    if (live != entries_.end() && live->second == entry)
-      recency_.splice(recency_.begin(), recency_, entry->recency);
-    return entry->kernel;
+    return *kernel;
+  }
+  auto found = pending_.find(key);
+  if (found != pending_.end()) {
+    std::shared_ptr<Pending> pending = found->second;
+    ++statistics_.hits;
+    ++statistics_.waits;
+    compiled_.wait(lock, [&] { return pending->ready; });
+    if (pending->failure)
+      std::rethrow_exception(pending->failure);
+    kernels_.find(key); // a use: most recently used now (unless already evicted)
+    return pending->kernel;
   }
 
-  auto entry = std::make_shared<Entry>();
-  entries_.emplace(key, entry);
+  auto pending = std::make_shared<Pending>();
+  pending_.emplace(key, pending);
   ++statistics_.misses;
   lock.unlock();
   std::shared_ptr<const Kernel> kernel;
@@ -43,23 +40,19 @@ std::shared_ptr<const Kernel> KernelCache::getOrCompile(const std::string& key,
   // kernel's release action may take locks of its own.
   std::vector<std::shared_ptr<const Kernel>> dropped;
   lock.lock();
-  entry->ready = true;
+  pending->ready = true;
+  pending_.erase(key);
   if (failure) {
-    entry->failure = failure;
+    // Not cached: the next call of the key compiles again.
+    pending->failure = failure;
     ++statistics_.failures;
-    entries_.erase(key);
   } else {
-    entry->kernel = kernel;
+    pending->kernel = kernel;
     statistics_.compileMillis += kernel->compileMillis();
-    recency_.push_front(key);
-    entry->recency = recency_.begin();
-    while (recency_.size() > capacity_) {
-      auto victim = entries_.find(recency_.back());
-      dropped.push_back(victim->second->kernel);
-      entries_.erase(victim);
-      recency_.pop_back();
+    kernels_.insert(key, kernel, [&](std::shared_ptr<const Kernel> evicted) {
+      dropped.push_back(std::move(evicted));
       ++statistics_.evictions;
-    }
+    });
   }
   compiled_.notify_all();
   lock.unlock();
@@ -72,14 +65,13 @@ std::shared_ptr<const Kernel> KernelCache::getOrCompile(const std::string& key,
 CacheStatistics KernelCache::statistics() const {
   std::lock_guard<std::mutex> lock(mutex_);
   CacheStatistics statistics = statistics_;
-  statistics.entries = recency_.size();
+  statistics.entries = kernels_.size();
   return statistics;
 }
 
 bool KernelCache::contains(const std::string& key) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto found = entries_.find(key);
-  return found != entries_.end() && found->second->ready;
+  return kernels_.contains(key);
 }
 
 } // namespace einjit::jit

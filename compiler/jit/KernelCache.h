@@ -3,12 +3,12 @@
 #pragma once
 
 #include "jit/Kernel.h"
+#include "support/LruMap.h"
 
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -43,20 +43,17 @@ public:
   bool contains(const std::string& key) const;
 
 private:
-  struct Entry {
+  /// A compilation in flight, which later callers of its key wait for.
+  struct Pending {
     std::shared_ptr<const Kernel> kernel;
     std::exception_ptr failure;
     bool ready = false;
-    std::list<std::string>::iterator recency; ///< valid when ready
   };
 
-  void evictOverCapacity();
-
-  std::size_t capacity_;
   mutable std::mutex mutex_;
   std::condition_variable compiled_;
-  std::unordered_map<std::string, std::shared_ptr<Entry>> entries_;
-  std::list<std::string> recency_; ///< ready keys, most recently used first
+  std::unordered_map<std::string, std::shared_ptr<Pending>> pending_;
+  support::LruMap<std::string, std::shared_ptr<const Kernel>> kernels_; ///< compiled ones
   CacheStatistics statistics_;
 };
 

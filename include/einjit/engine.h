@@ -4,12 +4,15 @@
 #pragma once
 
 #include "einjit/dtype.h"
+#include "einjit/explain.h"
 #include "einjit/tensor.h"
 
 #include <complex>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +46,19 @@ struct CacheSizes {
   std::size_t l1d = 0;
   std::size_t l2 = 0;
   std::size_t l3 = 0;
+};
+
+/// What an Engine has to tell a person, outside any call's result or error.
+struct Diagnostic {
+  enum class Kind {
+    Warning,    ///< e.g. the persistent cache's directory cannot be trusted: memory only now
+    Statistics, ///< the kernel cache's counters, once the engine and its last plan are gone
+                ///< (only when $EINJIT_STATS is "1")
+  };
+  Kind kind = Kind::Warning;
+  /// One line without a trailing newline or an "einjit:" prefix: "kernel cache directory
+  /// '/x': not owned by this user; compiled kernels are kept in memory only".
+  std::string message;
 };
 
 struct EngineOptions {
@@ -95,9 +111,15 @@ struct EngineOptions {
   /// not writable by group or others is used (a symbolic link is judged by the directory it
   /// leads to), and only entries in it that are regular files of the user's (never a symbolic
   /// link). A directory that cannot be created, trusted or written (a full disk), or an entry
-  /// that cannot be trusted, costs one warning on stderr; the engine then keeps its kernels in
-  /// memory only, and every contraction still runs.
+  /// that cannot be trusted, costs one Diagnostic::Kind::Warning; the engine then keeps its
+  /// kernels in memory only, and every contraction still runs.
   std::string cacheDirectory;
+  /// Receives the engine's diagnostics (warnings, the statistics $EINJIT_STATS=1 asks for),
+  /// from whichever thread meets them (a compiling run's, or the one dropping the engine's last
+  /// plan); it must not throw. Empty (the default): nothing is reported. The library never
+  /// writes to stderr itself; the einjit CLI and the Python module install a callback that
+  /// prints "einjit: warning: MESSAGE" (or "einjit: MESSAGE" for statistics) on stderr.
+  std::function<void(const Diagnostic&)> diagnostics;
 };
 
 /// Sets options.tuning (and tuningBudgetMillis) from "estimate", "measure" or "measure:MS";
@@ -125,6 +147,11 @@ struct CallOptions {
   bool legacyBatchDot = false;
 };
 
+/// The operand shapes of `einjit explain --shapes` text for `expression`, in the order
+/// Engine::plan takes them: "2x3x4,2x3x4" by position, "x=2x3x4,y=2x3x4" by the call's operand
+/// names. Error(Shape|Resource) for a malformed text, Error(Arity) when the names do not match.
+std::vector<Shape> callShapes(std::string_view expression, std::string_view shapesText);
+
 /// The names a call's operands bind to, in order, each once ("K.batch_dot(x, y)" -> x, y;
 /// "a @ a" -> a; a bare einsum string's operands get the default names). Throws the parser's
 /// Error(Syntax|Argument) for text it cannot read.
@@ -142,15 +169,6 @@ struct EngineStatistics {
   std::uint64_t diskHits = 0;    ///< misses served by the persistent cache: no compilation
   std::uint64_t diskWrites = 0;  ///< kernels written to the persistent cache
   std::uint64_t diskRejects = 0; ///< entries found on disk but not used (stale, corrupt, foreign)
-};
-
-/// How far Plan::explain goes; each stage includes the ones before it.
-enum class ExplainStage {
-  Index,    ///< the IndexProgram, output shape and label groups
-  Path,     ///< + the pairwise contraction path (3+ operands) and the costs that chose it
-  Loops,    ///< + the loop nest the kernel runs
-  LLVM,     ///< + the kernel's LLVM IR after the kernel pipeline
-  Assembly, ///< + the kernel's assembly for this machine
 };
 
 /// What an Engine compiles for (`einjit target` prints it).
@@ -183,10 +201,17 @@ public:
 
   const Shape& outputShape() const;
   DType dtype() const;
+  /// Multiply-adds one run performs: the contraction's as written, or its pairwise path's when
+  /// the plan runs one (three or more operands); INT64_MAX when the count does not fit.
+  std::int64_t multiplyAdds() const;
   /// What run() takes, in order: the call's distinct operand names ("x", "y").
   const std::vector<std::string>& inputNames() const;
-  /// What the plan computes and how, up to `stage`.
+  /// What the plan computes and how, up to `stage`, as text ("index:", "path (…):",
+  /// "loops (…):", "llvm (…):", "asm (…):" sections).
   std::string explain(ExplainStage stage = ExplainStage::Loops) const;
+  /// The same as fields: the call's facts (those of Engine::explain) and the compiler's stages
+  /// up to `stage`, each built once.
+  Explanation explanation(ExplainStage stage = ExplainStage::Loops) const;
 
   struct State;
 
@@ -199,8 +224,8 @@ private:
 
 /// Owns the JIT (code for the host CPU) and the kernel cache. Thread-safe. Plans share the
 /// engine's JIT and cache and may outlive the Engine object. With EINJIT_STATS=1 in the
-/// environment the cache statistics (memory and disk) go to stderr once the engine and its last
-/// plan are gone.
+/// environment the cache statistics (memory and disk) go to EngineOptions::diagnostics once the
+/// engine and its last plan are gone.
 class Engine {
 public:
   explicit Engine(EngineOptions options = {});
@@ -211,11 +236,17 @@ public:
   /// A plan for `expression` — an einsum string ("bik,bjk->bij") or a call as written in Python
   /// ("K.batch_dot(x, y, axes=[2, 2])", "np.tensordot(a, b, axes=2)", …) — with the operands'
   /// shapes in order. Compiles the kernel for contiguous operands now. Front-end errors are
-  /// thrown as the front end reports them.
-  Plan plan(std::string_view expression, const std::vector<Shape>& shapes, DType dtype);
-  /// Same, read with `options` (e.g. legacy batch_dot semantics).
+  /// thrown as the front end reports them; `options` reads the call (e.g. legacy batch_dot
+  /// semantics).
   Plan plan(std::string_view expression, const std::vector<Shape>& shapes, DType dtype,
-            const CallOptions& options);
+            const CallOptions& options = {});
+  /// What `einjit explain` says about `expression` on these shapes: the call's facts, and with
+  /// `stage` the compiler's stages up to it. Compiles (through the cache) only for a stage past
+  /// ExplainStage::Index. With options.legacyBatchDot the legacy reading is the result, also
+  /// where current Keras refuses the call (that refusal is then a fact of the explanation).
+  Explanation explain(std::string_view expression, const std::vector<Shape>& shapes, DType dtype,
+                      const CallOptions& options = {},
+                      std::optional<ExplainStage> stage = std::nullopt);
   /// A plan for an IndexProgram in its text form (declarations, prologues, statement).
   Plan planIndexProgram(std::string_view text);
   /// numpy.einsum(subscripts, *inputs) into `out`: lowered, compiled on first use of its shape
@@ -230,11 +261,13 @@ public:
   /// "keras.layers.Dot(axes=2)([x, y])", "np.tensordot(a, b, axes=2)", …): the views bind by
   /// position to the call's distinct operand names and give the shapes and dtype. Lowered and
   /// compiled on first use of its shape signature, then served from the cache like einsum.
+  /// `callOptions` reads the call as Engine::plan does (e.g. legacy batch_dot semantics).
   void call(std::string_view expression, const std::vector<TensorView>& inputs,
-            const TensorView& out, const RunOptions& options = {});
+            const TensorView& out, const RunOptions& options = {},
+            const CallOptions& callOptions = {});
   /// Same, into a new C-order tensor.
   Tensor call(std::string_view expression, const std::vector<TensorView>& inputs,
-              const RunOptions& options = {});
+              const RunOptions& options = {}, const CallOptions& callOptions = {});
 
   EngineStatistics statistics() const;
   /// "x86_64-pc-linux-gnu znver4, 512-bit vectors, L1d 32 KiB, L2 1024 KiB, L3 32768 KiB" —

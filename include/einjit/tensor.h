@@ -77,12 +77,23 @@ private:
 
 /// An owning tensor, zero-initialised, stored contiguously in C or Fortran order from a
 /// 64-byte aligned address. A shape larger than limits::memoryBytes() is Error(Resource), and so
-/// is an allocation that fails: never std::bad_alloc.
+/// is an allocation that fails: never std::bad_alloc. Not copyable, so that no copy aliases
+/// storage unseen: clone() copies the elements, share() is a second handle on the same ones.
 class Tensor {
 public:
   enum class Order { C, F };
   Tensor() = default;
   Tensor(DType dtype, Shape shape, Order order = Order::C);
+  Tensor(const Tensor&) = delete;
+  Tensor& operator=(const Tensor&) = delete;
+  Tensor(Tensor&&) noexcept = default;
+  Tensor& operator=(Tensor&&) noexcept = default;
+
+  /// A new tensor of the same dtype, shape and order holding a copy of the elements.
+  Tensor clone() const;
+  /// A second handle on the same elements (writes through one show through the other); the
+  /// storage lives while either does.
+  Tensor share() const;
 
   DType dtype() const { return dtype_; }
   const Shape& shape() const { return shape_; }

@@ -1,6 +1,5 @@
-// `einjit explain` from Python: the CLI's own explanation code (tools/Explanation.cpp) on a call
-// and operand shapes, as the text the CLI prints and as its --json object, plus the compiled
-// stages --emit adds (from the public Plan::explain, as the CLI does).
+// `einjit explain` from Python: Engine::explain's Explanation (the one the CLI prints) on a call
+// and operand shapes, as its text and as its --json object, with the stages emit= asks for.
 #pragma once
 
 #include "einjit/engine.h"

@@ -14,6 +14,7 @@
 #include <nanobind/stl/vector.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -226,6 +227,12 @@ NB_MODULE(_einjit, m) {
             options.target = target;
             options.cacheSizes = {l1d, l2, l3};
             parseTuning(tune, options, "tune");
+            // As the CLI: warnings (an untrusted cache directory) and EINJIT_STATS=1 on stderr.
+            options.diagnostics = [](const Diagnostic& diagnostic) {
+              std::fprintf(stderr, "einjit: %s%s\n",
+                           diagnostic.kind == Diagnostic::Kind::Warning ? "warning: " : "",
+                           diagnostic.message.c_str());
+            };
             new (self) PyEngine(options);
           },
           nb::arg("cache_capacity") = 256, nb::arg("constant_extents") = true,

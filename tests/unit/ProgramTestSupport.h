@@ -34,13 +34,22 @@ inline frontend::Arg arg(std::string name, Shape shape) {
   return frontend::Arg{std::move(name), std::move(shape)};
 }
 
+/// An operand of the helpers below: a view of a tensor, so that `{ar({2, 3}), x}` passes
+/// temporaries and named tensors alike without copying them (Tensor is not copyable); a
+/// temporary lives until the helper returns.
+struct TensorInput {
+  TensorInput(const Tensor& tensor) : view(tensor.view()) {} // NOLINT: implicit on purpose
+  TensorView view;
+  const Shape& shape() const { return view.shape(); }
+};
+
 /// The program run by the reference interpreter on `inputs`, as real values in C order; checks
 /// that the interpreter's output shape is the program's.
 inline std::vector<double> evaluate(const ir::IndexProgram& program,
-                                    const std::vector<Tensor>& inputs) {
+                                    const std::vector<TensorInput>& inputs) {
   std::vector<TensorView> views;
-  for (const Tensor& input : inputs)
-    views.push_back(input.view());
+  for (const TensorInput& input : inputs)
+    views.push_back(input.view);
   Tensor out = reference::interpret(program, views);
   EXPECT_EQ(out.shape(), program.outputShape());
   return realValuesOf(out.view());

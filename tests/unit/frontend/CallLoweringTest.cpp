@@ -1,6 +1,7 @@
 // parseShapes and lowerCall: the --shapes syntax and its refusals, binding by name and by
 // position, dispatch to each front end with the call's arguments, legacy Keras, and values of
 // the worked examples of SEMANTICS.md section 10 through the reference interpreter.
+#include "ProgramTestSupport.h"
 #include "TestSupport.h"
 #include "frontend/CallText.h"
 #include "reference/Interpreter.h"
@@ -250,10 +251,11 @@ TEST(LowerCall, OnlyKerasBatchDotsHaveALegacyForm) {
 
 // ---- values (SEMANTICS.md section 10) --------------------------------------------------------
 
-std::vector<double> compute(const LoweredCall& lowered, const std::vector<Tensor>& inputs) {
+std::vector<double> compute(const LoweredCall& lowered,
+                            const std::vector<test::TensorInput>& inputs) {
   std::vector<TensorView> views;
-  for (const Tensor& input : inputs)
-    views.push_back(input.view());
+  for (const test::TensorInput& input : inputs)
+    views.push_back(input.view);
   return test::realValuesOf(reference::interpret(lowered.program, views).view());
 }
 

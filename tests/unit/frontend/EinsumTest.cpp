@@ -172,8 +172,8 @@ TEST(Einsum, LiteralValuesFromNumpyTests) {
   Tensor eye = f64({2, 2}, {1, 0, 0, 1});
   for (const char* subscripts : {"ji,i->", "i,ij->", "ij,i->"}) {
     bool vectorFirst = std::string(subscripts).rfind("i,", 0) == 0;
-    expectValues(einsumValues(subscripts, vectorFirst ? std::vector<Tensor>{ones({2}), eye}
-                                                      : std::vector<Tensor>{eye, ones({2})}),
+    expectValues(einsumValues(subscripts, vectorFirst ? std::vector<TensorInput>{ones({2}), eye}
+                                                      : std::vector<TensorInput>{eye, ones({2})}),
                  {2});
   }
   expectValues(einsumValues("...i,...i", {f64({3}, {1, 2, 3}), f64({3}, {2, 3, 4})}), {20});
@@ -275,7 +275,8 @@ TEST(Einsum, SpacesAreIgnoredBetweenLabels) {
 
 TEST(Einsum, BroadcastFormsFromNumpyTestsAgree) {
   // test_einsum_broadcast (gh-2455): each group equals its first, fully labelled, form.
-  auto expectSame = [](const std::vector<std::string>& forms, const std::vector<Tensor>& inputs) {
+  auto expectSame = [](const std::vector<std::string>& forms,
+                       const std::vector<TensorInput>& inputs) {
     std::vector<double> reference = einsumValues(forms[0], inputs);
     for (std::size_t f = 1; f < forms.size(); ++f)
       expectValues(einsumValues(forms[f], inputs), reference);

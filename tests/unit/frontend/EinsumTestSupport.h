@@ -34,10 +34,10 @@ einsumStatement(std::string_view subscripts, const std::vector<Shape>& shapes,
 
 /// einsum(subscripts, *inputs) in f64, evaluated.
 inline std::vector<double>
-einsumValues(std::string_view subscripts, const std::vector<Tensor>& inputs,
+einsumValues(std::string_view subscripts, const std::vector<TensorInput>& inputs,
              frontend::EinsumDialect dialect = frontend::EinsumDialect::Numpy) {
   std::vector<Shape> shapes;
-  for (const Tensor& input : inputs)
+  for (const TensorInput& input : inputs)
     shapes.push_back(input.shape());
   return evaluate(lowerEinsum(subscripts, shapes, dialect), inputs);
 }

@@ -22,7 +22,7 @@ std::vector<double> onesProduct(const ir::IndexProgram& program) {
   for (const ir::Operand& operand : program.operands)
     inputs.push_back(test::tensorOf(DType::f32, operand.shape,
                                     std::vector<double>(elementCount(operand.shape), 1.0)));
-  return evaluate(program, inputs);
+  return evaluate(program, std::vector<test::TensorInput>(inputs.begin(), inputs.end()));
 }
 
 // ---- §11.3: Keras 2.2.4 test_batch_dot_shape, rank-2 reduce_sum forms -----------------------

@@ -242,8 +242,7 @@ TEST(DiskCacheFault, AFullDiskCostsOneWarningAndNothingElse) {
   testing::internal::CaptureStderr();
   EngineStatistics statistics;
   {
-    EngineOptions options;
-    options.cacheDirectory = directory.string();
+    EngineOptions options = optionsFor(directory);
     Engine engine(options);
     expectComputes(engine, "ik,kj->ij", {{5, 6}, {6, 7}});
     expectComputes(engine, "ij->j", {{3, 4}});
@@ -273,7 +272,7 @@ TEST(DiskCacheFault, AFileSizeLimitCostsOneWarningAndNothingElse) {
       4096, 4096
     };
     ::setrlimit(RLIMIT_FSIZE, &limit);
-    jit::DiskCache disk(cache.string());
+    jit::DiskCache disk(cache.string(), jit::DiskCache::kDefaultMaxBytes, printWarning);
     disk.store(identityOf("first"), objectOf('a'));
     disk.store(identityOf("second"), "small");
     bool loadedNothing = !disk.load(identityOf("first"));

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <unistd.h>
@@ -28,9 +29,17 @@ TemporaryDirectory::~TemporaryDirectory() {
   fs::remove_all(path_, ignored);
 }
 
+void printWarning(const std::string& message) {
+  std::fprintf(stderr, "einjit: warning: %s\n", message.c_str());
+}
+
 EngineOptions optionsFor(const fs::path& directory) {
   EngineOptions options;
   options.cacheDirectory = directory.string();
+  options.diagnostics = [](const Diagnostic& diagnostic) {
+    EXPECT_EQ(diagnostic.kind, Diagnostic::Kind::Warning);
+    printWarning(diagnostic.message);
+  };
   return options;
 }
 

@@ -27,6 +27,10 @@ private:
 /// Default options with the persistent cache in `directory`.
 EngineOptions optionsFor(const std::filesystem::path& directory);
 
+/// Prints a disk-cache warning on stderr as the CLI does ("einjit: warning: MESSAGE"), so that
+/// a test captures it: the library itself never writes to stderr.
+void printWarning(const std::string& message);
+
 /// The bytes of a file ("" when it cannot be read).
 std::string readBytes(const std::filesystem::path& path);
 

@@ -217,7 +217,7 @@ TEST(DiskCacheTrust, AFifoNamedAsAnEntryDoesNotBlockALoad) {
   jit::DiskEntryIdentity identity{"v", "t", "key", "f", "s"};
   std::string name = jit::DiskCache::entryFileName(identity.key);
   ASSERT_EQ(::mkfifo((directory / name).c_str(), 0600), 0);
-  jit::DiskCache cache(directory.string());
+  jit::DiskCache cache(directory.string(), jit::DiskCache::kDefaultMaxBytes, printWarning);
   testing::internal::CaptureStderr();
   EXPECT_FALSE(cache.load(identity));
   cache.store(identity, "object");

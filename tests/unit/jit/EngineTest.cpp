@@ -263,17 +263,28 @@ TEST(Engine, ExplainShowsTheOrderedStages) {
   EXPECT_NE(engine.targetDescription().find("-bit vectors"), std::string::npos);
 }
 
-TEST(Engine, StatisticsPrintWhenAsked) {
+TEST(Engine, StatisticsReachTheDiagnosticsCallbackWhenAsked) {
   setenv("EINJIT_STATS", "1", 1);
   testing::internal::CaptureStderr();
+  std::vector<Diagnostic> received;
   {
-    Engine engine;
+    EngineOptions options;
+    options.persistentCache = false;
+    options.diagnostics = [&](const Diagnostic& diagnostic) { received.push_back(diagnostic); };
+    Engine engine(options);
     engine.plan("ij->j", {{3, 4}}, DType::f32);
+    options.diagnostics = nullptr; // no callback: nothing reported
+    Engine silent(options);
+    silent.plan("ij->j", {{3, 4}}, DType::f32);
   }
   std::string printed = testing::internal::GetCapturedStderr();
   unsetenv("EINJIT_STATS");
-  EXPECT_NE(printed.find("einjit: kernel cache: 0 hits (0 waited), 1 misses"), std::string::npos)
-      << printed;
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].kind, Diagnostic::Kind::Statistics);
+  EXPECT_EQ(received[0].message.rfind("kernel cache: 0 hits (0 waited), 1 misses", 0), 0u)
+      << received[0].message;
+  EXPECT_NE(received[0].message.find("; on disk: off"), std::string::npos);
+  EXPECT_EQ(printed, "") << "the library wrote to stderr itself";
 }
 
 TEST(Engine, PerfMapNamesEveryKernelFunctionWhenAsked) {

@@ -9,6 +9,7 @@ einjit_test(jit_tests
   unit/jit/DiskCacheTrustTest.cpp
   unit/jit/EngineErrorTest.cpp
   unit/jit/EngineTest.cpp
+  unit/jit/ExplanationTest.cpp
   unit/jit/JitTestSupport.cpp
   unit/jit/KernelAbiTest.cpp
   unit/jit/KernelCacheTest.cpp
@@ -36,6 +37,7 @@ if(EINJIT_TSAN)
     unit/jit/DiskCacheTest.cpp
     unit/jit/DiskCacheTestSupport.cpp
     unit/jit/EngineTest.cpp
+  unit/jit/ExplanationTest.cpp
     unit/jit/JitTestSupport.cpp
     unit/jit/KernelCacheTest.cpp
     unit/jit/ThreadsTest.cpp

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace einjit {
 namespace {
@@ -148,6 +149,23 @@ TEST(Tensor, StridesThatOverflowAreRefused) {
         TensorView(&one, DType::f32, {2, big, big, 16});
       },
       ErrorKind::Shape, {"row-major strides"});
+}
+
+TEST(Tensor, CloneCopiesTheElementsShareAliasesThem) {
+  static_assert(!std::is_copy_constructible_v<Tensor>, "a copy would alias storage unseen");
+  Tensor original(DType::f64, {2, 3}, Tensor::Order::F);
+  original.as<double>()[4] = 5.0;
+  Tensor copy = original.clone();
+  Tensor alias = original.share();
+  EXPECT_EQ(copy.order(), Tensor::Order::F);
+  EXPECT_EQ(copy.strides(), original.strides());
+  EXPECT_NE(copy.data(), original.data());
+  EXPECT_EQ(alias.data(), original.data());
+  original.as<double>()[4] = 7.0;
+  EXPECT_EQ(copy.as<double>()[4], 5.0);
+  EXPECT_EQ(alias.as<double>()[4], 7.0);
+  Tensor moved = std::move(alias);
+  EXPECT_EQ(moved.as<double>()[4], 7.0);
 }
 
 TEST(DType, NamesSizesAndKinds) {

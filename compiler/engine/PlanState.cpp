@@ -1,0 +1,199 @@
+// Plan and the state its copies share: the lowered program, its input bindings, the pairwise
+// path, the kernels per stride class, and the explanation of its stages.
+#include "engine/EngineImpl.h"
+
+#include "einjit/error.h"
+#include "ir/Explain.h"
+#include "ir/ProgramViews.h"
+
+#include <sstream>
+
+namespace einjit {
+
+// ---- Plan::State --------------------------------------------------------------------------------
+
+Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lowered)
+    : engine(std::move(engineImpl)), program(std::move(lowered)) {
+  ir::verify(program);
+  ir::checkProloguesSupported(program, "plan");
+  outputShape = program.outputShape();
+  elementCount(outputShape, "plan: the output " + program.outputName);
+  hasPrologue.assign(program.operands.size(), false);
+  for (const ir::Prologue& prologue : program.prologues)
+    hasPrologue[prologue.operand] = true;
+  for (std::size_t t = 0; t < program.operands.size(); ++t)
+    readShapes.push_back(program.operandShape(t));
+  anyPrologue = !program.prologues.empty();
+  if (program.operands.size() >= 3 && engine->options.contractionPaths) {
+    path = passes::choosePath(program);
+    if (path.beatsFused())
+      for (const passes::PathStep& step : path.steps)
+        stepStates.push_back(std::make_shared<State>(engine, step.program));
+  }
+  std::vector<std::string> names;
+  std::vector<std::size_t> identity;
+  for (std::size_t t = 0; t < program.operands.size(); ++t) {
+    names.push_back(program.operands[t].name);
+    identity.push_back(t);
+  }
+  bindInputs(std::move(names), std::move(identity));
+}
+
+void Plan::State::bindInputs(std::vector<std::string> names,
+                             std::vector<std::size_t> operandInputsOf) {
+  if (operandInputsOf.size() != program.operands.size())
+    throw Error(ErrorKind::Internal, "plan: " + std::to_string(operandInputsOf.size()) +
+                                         " input bindings for " +
+                                         std::to_string(program.operands.size()) + " operands");
+  firstOperandOf.assign(names.size(), program.operands.size());
+  for (std::size_t t = operandInputsOf.size(); t-- > 0;) {
+    if (operandInputsOf[t] >= names.size())
+      throw Error(ErrorKind::Internal, "plan: operand " + program.operands[t].name +
+                                           " reads input " + std::to_string(operandInputsOf[t]) +
+                                           " of " + std::to_string(names.size()));
+    firstOperandOf[operandInputsOf[t]] = t;
+  }
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (firstOperandOf[i] == program.operands.size())
+      throw Error(ErrorKind::Internal, "plan: input " + names[i] + " is read by no operand");
+  inputNames = std::move(names);
+  operandInputs = std::move(operandInputsOf);
+}
+
+std::shared_ptr<const PreparedKernel>
+Plan::State::prepared(std::vector<passes::StrideClass> classes) const {
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (const std::shared_ptr<const PreparedKernel>& kernel : kernels)
+      if (kernel->classes == classes)
+        return kernel;
+  }
+  // Compiling outside the lock: the engine's cache makes concurrent first runs compile once.
+  auto kernel = std::make_shared<PreparedKernel>();
+  passes::StrideClass outputClass = classes.back();
+  kernel->classes = classes;
+  classes.pop_back();
+  kernel->nest = engine->lower(program, classes, outputClass);
+  if (engine->measures(kernel->nest))
+    kernel->nest = engine->measuredChoice(program, classes, outputClass, std::move(kernel->nest));
+  for (const ir::LoopLabel& label : kernel->nest.labels)
+    kernel->extents.push_back(label.extent);
+  kernel->kernel = engine->kernelFor(kernel->nest);
+  std::lock_guard<std::mutex> lock(mutex);
+  kernels.push_back(kernel);
+  return kernel;
+}
+
+std::vector<passes::StrideClass> Plan::State::contiguousClasses() const {
+  bool constantExtents = engine->options.constantExtents;
+  std::vector<passes::StrideClass> classes;
+  for (const Shape& shape : readShapes)
+    classes.push_back(passes::contiguousStrideClass(shape, constantExtents));
+  classes.push_back(passes::contiguousStrideClass(outputShape, constantExtents));
+  return classes;
+}
+
+void Plan::State::compileContiguous() const {
+  if (stepStates.empty()) {
+    prepared(contiguousClasses());
+    return;
+  }
+  for (const std::shared_ptr<State>& step : stepStates)
+    step->compileContiguous();
+}
+
+// ---- Plan ---------------------------------------------------------------------------------------
+
+Plan::Plan(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+void Plan::run(const std::vector<TensorView>& inputs, const TensorView& out,
+               const RunOptions& options) const {
+  checkRun(*state_, inputs, out);
+  runPlan(*state_, inputs, out, options);
+}
+
+Tensor Plan::run(const std::vector<TensorView>& inputs, const RunOptions& options) const {
+  // The output is the one allocation of the call's size: refused by name, before the attempt.
+  std::uint64_t bytes = 0;
+  if (__builtin_mul_overflow(static_cast<std::uint64_t>(elementCount(state_->outputShape)),
+                             dtypeSize(state_->program.dtype), &bytes))
+    bytes = ~std::uint64_t{0};
+  limits::checkAllocation(bytes, "plan.run: the output " + state_->program.outputName +
+                                     " of shape " + shapeToPython(state_->outputShape));
+  Tensor out(state_->program.dtype, state_->outputShape);
+  run(inputs, out.view(), options);
+  return out;
+}
+
+const Shape& Plan::outputShape() const {
+  return state_->outputShape;
+}
+
+DType Plan::dtype() const {
+  return state_->program.dtype;
+}
+
+std::int64_t Plan::multiplyAdds() const {
+  return state_->stepStates.empty() ? ir::multiplyAdds(state_->program) : state_->path.multiplyAdds;
+}
+
+std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage) {
+  const ir::IndexProgram& program = state.program;
+  std::vector<ExplainedStage> stages{{"program", "index program", ir::toString(program)}};
+  // Only three or more operands have a path to choose.
+  if (stage >= ExplainStage::Path && !state.path.steps.empty())
+    stages.push_back({"path", "path (" + std::to_string(program.operands.size()) + " operands)",
+                      passes::toString(state.path)});
+  if (stage < ExplainStage::Loops)
+    return stages;
+  // A path plan shows every step's kernel, in order.
+  std::vector<const Plan::State*> kernelStates;
+  if (state.stepStates.empty())
+    kernelStates.push_back(&state);
+  for (const std::shared_ptr<Plan::State>& step : state.stepStates)
+    kernelStates.push_back(step.get());
+  std::vector<std::shared_ptr<const PreparedKernel>> prepared;
+  for (const Plan::State* kernelState : kernelStates)
+    prepared.push_back(kernelState->prepared(kernelState->contiguousClasses()));
+  auto perKernel = [&](auto&& text) {
+    std::string all;
+    for (std::size_t k = 0; k < prepared.size(); ++k) {
+      if (kernelStates.size() > 1)
+        all += "-- step " + std::to_string(k) + ": " + ir::statementText(kernelStates[k]->program) +
+               "\n";
+      all += text(*prepared[k]);
+    }
+    return all;
+  };
+  stages.push_back({"loops", "loops (contiguous operands)", perKernel([](const PreparedKernel& p) {
+                      std::ostringstream os;
+                      os << p.nest;
+                      return os.str();
+                    })});
+  if (stage < ExplainStage::LLVM)
+    return stages;
+  const codegen::TargetDesc& target = state.engine->target;
+  stages.push_back({"llvm", "llvm (" + target.cpu + ")", perKernel([&](const PreparedKernel& p) {
+                      return codegen::emitLLVMIR(p.nest, target, "einjit_kernel", true);
+                    })});
+  if (stage < ExplainStage::Assembly)
+    return stages;
+  stages.push_back({"asm", "asm (" + target.cpu + ")", perKernel([&](const PreparedKernel& p) {
+                      return codegen::emitAssembly(p.nest, target, "einjit_kernel");
+                    })});
+  return stages;
+}
+
+std::string Plan::explain(ExplainStage stage) const {
+  const State& state = *state_;
+  const ir::IndexProgram& program = state.program;
+  std::ostringstream os;
+  os << "index:\n" << program << "output shape: " << shapeToPython(state.outputShape) << "\n";
+  os << "groups: " << passes::toString(passes::classifyLabels(program), program) << "\n";
+  std::vector<ExplainedStage> built = stages(state, stage);
+  for (std::size_t i = 1; i < built.size(); ++i) // [0] is the program, printed above
+    os << built[i].heading << ":\n" << built[i].text;
+  return os.str();
+}
+
+} // namespace einjit
