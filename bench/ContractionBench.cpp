@@ -166,9 +166,9 @@ PreparedCase& prepare(const BenchCase& benchCase) {
       fillUniform<double>(input, generator);
     else
       fillUniform<float>(input, generator);
-    prepared->inputs.push_back(input);
     prepared->inputViews.push_back(input.view());
     prepared->inputPointers.push_back(input.data());
+    prepared->inputs.push_back(std::move(input));
   }
   compileEinjit(*prepared);
   const PreparedPeer* reference = nullptr;
