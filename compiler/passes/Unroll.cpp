@@ -43,8 +43,9 @@ void unrollReductionsFully(ir::LoopNest& nest) {
       return; // a vector sum stays a loop, and so do the loops around it
     std::int64_t trip = nest.labels[loop->label].extent;
     // trip > kMaxFullUnrollTrip / copies is copies * trip > kMaxFullUnrollTrip, without
-    // overflowing for a long trip.
-    if (trip > ir::kMaxFullUnrollTrip / copies || copies * trip * updates > kMaxUnrolledUpdates)
+    // overflowing for a long trip. An empty sum (a zero extent) makes copies 0: nothing to copy.
+    if ((copies > 0 && trip > ir::kMaxFullUnrollTrip / copies) ||
+        copies * trip * updates > kMaxUnrolledUpdates)
       return;
     copies *= trip;
     loop->fullUnroll = true;

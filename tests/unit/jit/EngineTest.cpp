@@ -46,6 +46,30 @@ TEST(Engine, GemmWithPrimeExtentsMatchesReference) {
                            {Layout::Contiguous, Layout::Contiguous}, Layout::Contiguous);
 }
 
+TEST(Engine, ZeroExtentsInSeveralSummedLabelsPlanAndRun) {
+  // Two summed labels of extent 0: the small strategy's full unroll multiplies their trips (a
+  // division by the first, 0, once crashed the process with SIGFPE).
+  Engine engine;
+  for (const char* subscripts : {"abcd,dbef->acef", "bij,bjk->bik", "ij,jk,kl->il"})
+    for (std::int64_t extent : {0, 1})
+      for (DType dtype : {DType::f32, DType::f64}) {
+        // One shape per operand of the subscripts ("abcd,dbef->..."), every extent `extent`.
+        std::string inputs(subscripts);
+        inputs = inputs.substr(0, inputs.find("->")) + ",";
+        std::vector<Shape> shapes;
+        for (std::size_t at = 0, comma; (comma = inputs.find(',', at)) != std::string::npos;
+             at = comma + 1)
+          shapes.push_back(Shape(comma - at, extent));
+        // Engine::plan compiles the contiguous kernel now, even for an empty output.
+        Plan plan = engine.plan(subscripts, shapes, dtype);
+        EXPECT_EQ(plan.outputShape().size(),
+                  std::string(subscripts).size() - std::string(subscripts).find("->") - 2);
+        expectMatchesReference(engine, programOf(subscripts, shapes, dtype),
+                               std::vector<Layout>(shapes.size(), Layout::Contiguous),
+                               Layout::Contiguous);
+      }
+}
+
 TEST(Engine, StridedViewsCompileTheirOwnKernel) {
   Engine engine;
   ir::IndexProgram program = programOf("bik,bkj->bij", {{3, 17, 9}, {3, 9, 23}}, DType::f32);
