@@ -136,11 +136,10 @@ TEST(Concurrency, AKernelThatCannotAllocateFailsItsOwnCallOnly) {
   options.persistentCache = false;
   options.strategy = Strategy::Packed;
   Engine engine(options);
-  std::int64_t huge = std::int64_t{1} << 48;
-  float one = 1;
-  TensorView a(&one, DType::f32, {4, huge}, {0, 0});
-  TensorView b(&one, DType::f32, {huge, 64}, {0, 0});
-  Plan failing = engine.plan("ik,kj->ij", {{4, huge}, {huge, 64}}, DType::f32);
+  UnallocatableScratch unallocatable(engine);
+  Plan& failing = unallocatable.plan;
+  const TensorView& a = unallocatable.a;
+  const TensorView& b = unallocatable.b;
   ASSERT_NE(failing.explain(ExplainStage::Loops).find("packed"), std::string::npos)
       << failing.explain(ExplainStage::Loops);
   // Large enough to split across two threads; small integers, so every sum is exact.

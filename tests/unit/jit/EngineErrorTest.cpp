@@ -217,11 +217,10 @@ TEST(EngineLimits, PackedKernelWhoseScratchExceedsMemory) {
   options.persistentCache = false;
   options.strategy = Strategy::Packed;
   Engine engine(options);
-  std::int64_t huge = std::int64_t{1} << 48;
-  float one = 1;
-  TensorView a(&one, DType::f32, {4, huge}, {0, 0});
-  TensorView b(&one, DType::f32, {huge, 64}, {0, 0});
-  Plan plan = engine.plan("ik,kj->ij", {{4, huge}, {huge, 64}}, DType::f32);
+  UnallocatableScratch unallocatable(engine);
+  const Plan& plan = unallocatable.plan;
+  const TensorView& a = unallocatable.a;
+  const TensorView& b = unallocatable.b;
   Tensor out(DType::f32, {4, 64});
   for (int threads : {1, 2}) {
     RunOptions run;

@@ -178,4 +178,7 @@ double toleranceOf(DType dtype, bool inexact) {
   return 0;
 }
 
+UnallocatableScratch::UnallocatableScratch(Engine& engine)
+    : plan(engine.plan("ik,kj->ij", {{4, kHuge}, {kHuge, 64}}, DType::f32)) {}
+
 } // namespace einjit::test

@@ -6,6 +6,7 @@
 #include "ir/IndexProgram.h"
 #include "passes/Passes.h"
 
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
@@ -54,5 +55,17 @@ void expectClose(const TensorView& actual, const TensorView& expected, double to
 /// The tolerance of a dtype for results of integer-valued data (exact sums) or of normalized
 /// data (`inexact`).
 double toleranceOf(DType dtype, bool inexact);
+
+/// `ik,kj->ij` summing a 2^48 axis of stride-0 views of one float, planned on `engine` (which
+/// must force Strategy::Packed): its packed kernel's offset tables need 4 PiB of scratch, which
+/// einjit_rt_scratch refuses on every thread that asks, so every run fails with Resource.
+struct UnallocatableScratch {
+  explicit UnallocatableScratch(Engine& engine);
+  static constexpr std::int64_t kHuge = std::int64_t{1} << 48;
+  float one = 1;
+  TensorView a{&one, DType::f32, {4, kHuge}, {0, 0}};
+  TensorView b{&one, DType::f32, {kHuge, 64}, {0, 0}};
+  Plan plan;
+};
 
 } // namespace einjit::test
