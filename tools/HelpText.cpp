@@ -11,7 +11,7 @@ calls, or as einsum strings. It compiles each one to native vector code with LLV
 commands:
   explain EXPR --shapes S    what the call computes: output shape, the role of every index,
                              the index-notation statement, the equivalent numpy einsum;
-                             --emit=index|path|loops|llvm|asm adds the compiler's stages
+                             --emit=index|path|loops|passes|llvm|asm adds its stages
   run EXPR a.npy b.npy ...   compute the call on .npy files with the JIT (--interpret: with
                              the reference interpreter; --check: both, compared)
   bench EXPR --shapes S      compile once, time runs on random operands: GFLOP/s, median
@@ -71,7 +71,7 @@ const std::string kTargetOptionsHelp =
 
 const std::string kExplainHelp =
     R"(usage: einjit explain EXPR --shapes S [--dtype T] [--json]
-                      [--emit=index|path|loops|llvm|asm] [--batch-dot=current|legacy]
+                      [--emit=index|path|loops|passes|llvm|asm] [--batch-dot=current|legacy]
                       [--strategy=auto|direct|small|streaming|packed]
                       [--tune=estimate|measure[:MS]] [--target CPU] [--cache-sizes L1d,L2,L3]
 
