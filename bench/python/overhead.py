@@ -105,8 +105,8 @@ def main():
     rows += [
         ("einjit.einsum", lambda: einjit.einsum(subscripts, a, b, engine=engine)),
         ("einjit Plan (compiled once)", lambda: plan(a, b)),
-        ("einjit extension try_einsum (einjit.einsum without its Python wrapper)",
-         lambda: engine._engine.try_einsum(subscripts, (a, b))),
+        ("einjit extension einsum_fast (einjit.einsum without its Python wrapper)",
+         lambda: einjit._einjit.einsum_fast((subscripts, a, b), None, engine._engine)),
     ]
     for expected in (np.einsum(subscripts, a, b),):
         assert np.allclose(einjit.einsum(subscripts, a, b, engine=engine), expected)

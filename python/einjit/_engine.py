@@ -254,5 +254,7 @@ def default_engine():
     if _default is None:
         with _default_lock:
             if _default is None:
-                _default = Engine()
+                engine = Engine()
+                _einjit.set_default_engine(engine._engine)  # einjit.einsum's fast path
+                _default = engine
     return _default

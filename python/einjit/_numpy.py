@@ -7,6 +7,8 @@ import operator
 import numpy as np
 
 from ._arrays import as_operand, compute_dtype, ready, to_framework
+from ._einjit import einsum_fast as _einsum_fast
+from ._einjit import set_einsum_order_check
 from ._engine import default_engine
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -258,6 +260,9 @@ def _c_order_is_numpys(subscripts, operands):
     return kept
 
 
+set_einsum_order_check(_c_order_is_numpys)  # the fast path asks once per call signature
+
+
 def _result_order(result, order, arrays, subscripts):
     if order == "F" or (order == "A" and all(a.flags.f_contiguous for a in arrays)):
         return np.asfortranarray(result)
@@ -310,12 +315,10 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
            engine=None):
     # numpy's most common call (a subscripts string, numpy arrays of one computable dtype, no
     # options but out=) goes straight to the extension; anything else, and anything the
-    # extension declines (an out= of another dtype, shape or sharing memory with an input),
-    # takes _einsum's general path.
-    if (dtype is None and order == "K" and len(operands) > 2
-            and type(operands[0]) is str and optimize.__class__ is not list
-            and (out is not None or _c_order_is_numpys(operands[0], operands[1:]))):
-        result = (engine or default_engine())._engine.try_einsum(operands[0], operands[1:], out)
+    # extension declines (an out= of another dtype, shape or sharing memory with an input, a
+    # result numpy lays out in another order), takes _einsum's general path.
+    if dtype is None and order == "K" and optimize.__class__ is not list and casting in _CASTINGS:
+        result = _einsum_fast(operands, out, None if engine is None else engine._engine)
         if result is not None:
             return result
     return _einsum(operands, out, dtype, order, casting, optimize, engine)

@@ -130,18 +130,14 @@ InputViews readInputs(nb::handle sequence, const std::string& who) {
   return result;
 }
 
-std::optional<std::vector<TensorView>> readUniformNumpy(nb::handle sequence) {
-  if (!PyTuple_Check(sequence.ptr()) && !PyList_Check(sequence.ptr()))
-    return std::nullopt;
-  PyObject* items = sequence.ptr();
-  Py_ssize_t count = PySequence_Fast_GET_SIZE(items);
-  if (count == 0)
+std::optional<std::vector<TensorView>> readUniformNumpy(PyObject* const* items, Py_ssize_t count) {
+  if (count <= 0)
     return std::nullopt;
   std::vector<TensorView> views;
   views.reserve(count);
   std::optional<DType> first;
   for (Py_ssize_t i = 0; i < count; ++i) {
-    PyObject* item = PySequence_Fast_GET_ITEM(items, i);
+    PyObject* item = items[i];
     if (!PyArray_CheckExact(item))
       return std::nullopt;
     auto* array = reinterpret_cast<PyArrayObject*>(item);

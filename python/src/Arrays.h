@@ -31,9 +31,9 @@ struct InputViews {
 /// Views of every array of `sequence` (a list or tuple); TypeError for a non-array or a dtype
 /// einjit does not compute (naming it).
 InputViews readInputs(nanobind::handle sequence, const std::string& who);
-/// Views of `sequence` when every item is a C-contiguous numpy array of one dtype einjit computes
-/// (native byte order): the call numpy.einsum makes most; nullopt otherwise.
-std::optional<std::vector<TensorView>> readUniformNumpy(nanobind::handle sequence);
+/// Views of `items[0..count)` when each is a C-contiguous numpy array of one dtype einjit
+/// computes (native byte order): the call numpy.einsum makes most; nullopt otherwise.
+std::optional<std::vector<TensorView>> readUniformNumpy(PyObject* const* items, Py_ssize_t count);
 /// A view of `out` when it is a writable numpy array of `dtype` (any strides of whole elements):
 /// what numpy.einsum's out= is in its common call; nullopt otherwise.
 std::optional<TensorView> readNumpyOutput(nanobind::handle out, DType dtype);

@@ -2,6 +2,8 @@
 // out without copies, the GIL released while einjit compiles or runs a kernel. The numpy-style
 // functions and argument handling live in the Python package (python/einjit/).
 #include "Arrays.h"
+#include "EinsumFast.h"
+#include "EinsumPlans.h"
 #include "Errors.h"
 #include "Explain.h"
 #include "einjit/engine.h"
@@ -13,12 +15,8 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
-#include <algorithm>
 #include <cstdio>
-#include <memory>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
 
 namespace nb = nanobind;
 
@@ -76,60 +74,6 @@ nb::dict statisticsDict(const EngineStatistics& s) {
   return d;
 }
 
-/// The plans of einsum calls by subscripts, dtype and shapes, so that a result can be allocated
-/// by numpy (uninitialised, of the plan's output shape) before the kernel writes it.
-/// Engine::einsum returns an einjit::Tensor, zero-filled first: a second pass over memory that
-/// costs more than the kernel for large outputs.
-class EinsumPlans {
-public:
-  explicit EinsumPlans(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
-
-  /// The plan; compiled on first use (without the GIL: the caller released it).
-  Plan get(Engine& engine, const std::string& subscripts, const std::vector<TensorView>& in) {
-    std::string key = subscripts;
-    key += '\0';
-    key += static_cast<char>(in.empty() ? DType::f32 : in[0].dtype());
-    for (const TensorView& view : in) {
-      key += static_cast<char>(view.rank());
-      key.append(reinterpret_cast<const char*>(view.shape().data()),
-                 view.rank() * sizeof(std::int64_t));
-    }
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto found = plans_.find(key);
-      if (found != plans_.end())
-        return found->second;
-    }
-    std::vector<Shape> shapes;
-    for (const TensorView& view : in)
-      shapes.push_back(view.shape());
-    if (in.empty())
-      throw Error(ErrorKind::Arity, "einsum: at least one operand is needed.");
-    for (const TensorView& view : in)
-      if (view.dtype() != in[0].dtype())
-        throw Error(ErrorKind::Misuse, "einsum: the operands' dtypes differ; einjit does not "
-                                       "promote dtypes.");
-    Plan plan = engine.plan(subscripts, shapes, in[0].dtype());
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (plans_.size() >= capacity_)
-      plans_.clear(); // rare: a program with more call signatures than the kernel cache holds
-    plans_.emplace(std::move(key), plan);
-    return plan;
-  }
-
-private:
-  std::size_t capacity_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Plan> plans_;
-};
-
-/// An Engine with the einsum plans of its Python calls.
-struct PyEngine {
-  explicit PyEngine(const EngineOptions& options) : engine(options), plans(options.cacheCapacity) {}
-  Engine engine;
-  EinsumPlans plans;
-};
-
 /// Runs `plan` into a new numpy array of its output shape (beta is moot: there is no old
 /// output, and the new array is not initialised, so it must not be read).
 nb::object runNew(const Plan& plan, const std::vector<TensorView>& in, RunOptions options) {
@@ -147,7 +91,7 @@ nb::object einsumNew(PyEngine& self, const std::string& subscripts,
   std::optional<Plan> plan;
   {
     nb::gil_scoped_release release;
-    plan = self.plans.get(self.engine, subscripts, in);
+    plan = self.plans.get(self.engine, subscripts, in).plan;
   }
   return runNew(*plan, in, options);
 }
@@ -158,6 +102,7 @@ NB_MODULE(_einjit, m) {
   m.doc() = "einjit's extension module; use the einjit package.";
   initNumpy();
   registerErrors(m);
+  registerEinsumFast(m);
 
   nb::class_<Plan>(m, "Plan")
       .def(
@@ -258,35 +203,6 @@ NB_MODULE(_einjit, m) {
           },
           nb::arg("subscripts"), nb::arg("inputs"), nb::arg("out").none() = nb::none(),
           nb::arg("alpha") = 1.0, nb::arg("beta") = 0.0, nb::arg("threads").none() = nb::none())
-      .def(
-          "try_einsum",
-          [](PyEngine& self, const std::string& subscripts, nb::handle inputs,
-             nb::handle out) -> nb::object {
-            // numpy.einsum's common call in one step: numpy arrays of one dtype einjit computes,
-            // no options but out= (a writable numpy array of that dtype). None tells the caller
-            // to take the general path, which also says what is wrong with an unfit `out`.
-            std::optional<std::vector<TensorView>> in = readUniformNumpy(inputs);
-            if (!in)
-              return nb::none();
-            if (out.is_none())
-              return scalarIfZeroDim(einsumNew(self, subscripts, *in, RunOptions{}));
-            std::optional<TensorView> outView = readNumpyOutput(out, in->front().dtype());
-            if (!outView)
-              return nb::none();
-            nb::gil_scoped_release release;
-            try {
-              self.plans.get(self.engine, subscripts, *in).run(*in, *outView);
-            } catch (const Error& error) {
-              // A wrong shape, or memory shared with an input (numpy buffers that case).
-              if (error.kind() != ErrorKind::Misuse)
-                throw;
-              nb::gil_scoped_acquire acquire;
-              return nb::none();
-            }
-            nb::gil_scoped_acquire acquire;
-            return nb::borrow(out);
-          },
-          nb::arg("subscripts"), nb::arg("inputs"), nb::arg("out").none() = nb::none())
       .def(
           "plan",
           [](PyEngine& self, const std::string& expression, const std::vector<Shape>& shapes,

@@ -1,0 +1,75 @@
+#include "EinsumPlans.h"
+
+#include "einjit/error.h"
+
+#include <algorithm>
+
+namespace einjit::python {
+
+namespace {
+
+/// The signature's key, built in a buffer each thread reuses: a cached call allocates nothing.
+const std::string& signatureKey(std::string_view subscripts, const std::vector<TensorView>& in) {
+  thread_local std::string key;
+  key.assign(subscripts);
+  key += '\0';
+  key += static_cast<char>(in.empty() ? DType::f32 : in[0].dtype());
+  for (const TensorView& view : in) {
+    key += static_cast<char>(view.rank());
+    key.append(reinterpret_cast<const char*>(view.shape().data()),
+               view.rank() * sizeof(std::int64_t));
+  }
+  return key;
+}
+
+} // namespace
+
+EinsumPlans::EinsumPlans(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+
+std::optional<EinsumPlans::Entry> EinsumPlans::find(std::string_view subscripts,
+                                                    const std::vector<TensorView>& in) {
+  const std::string& key = signatureKey(subscripts, in);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = entries_.find(key);
+  if (found == entries_.end())
+    return std::nullopt;
+  return found->second;
+}
+
+EinsumPlans::Entry EinsumPlans::add(Engine& engine, std::string_view subscripts,
+                                    const std::vector<TensorView>& in) {
+  if (in.empty())
+    throw Error(ErrorKind::Arity, "einsum: at least one operand is needed.");
+  std::vector<Shape> shapes;
+  for (const TensorView& view : in) {
+    if (view.dtype() != in[0].dtype())
+      throw Error(ErrorKind::Misuse, "einsum: the operands' dtypes differ; einjit does not "
+                                     "promote dtypes.");
+    shapes.push_back(view.shape());
+  }
+  Plan plan = engine.plan(subscripts, shapes, in[0].dtype());
+  Entry entry{plan, plan.multiplyAdds(), std::nullopt};
+  const std::string& key = signatureKey(subscripts, in);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (entries_.size() >= capacity_)
+    entries_.clear(); // rare: a program with more call signatures than the kernel cache holds
+  return entries_.try_emplace(key, entry).first->second;
+}
+
+EinsumPlans::Entry EinsumPlans::get(Engine& engine, std::string_view subscripts,
+                                    const std::vector<TensorView>& in) {
+  if (std::optional<Entry> entry = find(subscripts, in))
+    return *entry;
+  return add(engine, subscripts, in);
+}
+
+void EinsumPlans::rememberCOrder(std::string_view subscripts, const std::vector<TensorView>& in,
+                                 bool kept) {
+  const std::string& key = signatureKey(subscripts, in);
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = entries_.find(key);
+  if (found != entries_.end())
+    found->second.cOrderIsNumpys = kept;
+}
+
+} // namespace einjit::python
