@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds and tests the Python package: a virtual environment in build-python/venv (created once),
 # the pinned build tools, numpy, pytest, opt_einsum and Dask (dask and distributed, pinned: the
-# einjit.dask tests run a LocalCluster of two worker processes), `pip install .` of the
-# repository (the extension module from the project's CMake, incremental in build-python/), then
-# pytest on python/tests.
+# einjit.dask tests run a LocalCluster of two worker processes), JAX (pinned), `pip install .` of
+# the repository (the extension module from the project's CMake, incremental in build-python/),
+# then pytest on python/tests.
 #   EINJIT_PYTHON  the interpreter to build for (default: python3; any Python >= 3.10)
 #   EINJIT_TORCH=1 also install torch from PyPI. Off by default: PyPI has only the CUDA build for
 #                  Linux (a 540 MB wheel that does not import without its several GB of CUDA
@@ -26,6 +26,8 @@ fi
 pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 "${pip[@]}" install "scikit-build-core==1.1.2" "nanobind==3.1.0" numpy pytest opt_einsum \
   "dask[array]==2026.8.0" "distributed==2026.8.0"
+# JAX (CPU wheels on PyPI): the zero-copy tests read its arrays through DLPack and return JAX arrays.
+"${pip[@]}" install "jax==0.10.2" "jaxlib==0.10.2"
 [ "${EINJIT_TORCH:-0}" = 1 ] && "${pip[@]}" install torch
 
 # The pinned build tools are in the venv: no isolated build environment to set up each time.

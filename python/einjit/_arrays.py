@@ -43,14 +43,32 @@ def as_operand(value):
     return np.asarray(value), None
 
 
+def _jax_from_dlpack(array):
+    import jax.numpy
+    return jax.numpy.from_dlpack(array)
+
+
+def _tensorflow_from_dlpack(array):
+    import tensorflow
+    return tensorflow.experimental.dlpack.from_dlpack(array.__dlpack__())
+
+
+# Frameworks whose DLPack import is not `from_dlpack` at the top of the array type's package
+# (JAX's arrays are jaxlib types; TensorFlow's import takes a capsule).
+_FROM_DLPACK = {"jax": _jax_from_dlpack, "jaxlib": _jax_from_dlpack,
+                "tensorflow": _tensorflow_from_dlpack}
+
+
 def to_framework(result, framework):
     """A numpy result as the framework's own array (DLPack, no copy); numpy otherwise."""
     if framework is None or not isinstance(result, np.ndarray):
         return result
-    module = sys.modules.get(framework.__module__.split(".")[0])
-    from_dlpack = getattr(module, "from_dlpack", None)
+    package = framework.__module__.split(".")[0]
+    from_dlpack = _FROM_DLPACK.get(package)
     if from_dlpack is None:
-        return result
+        from_dlpack = getattr(sys.modules.get(package), "from_dlpack", None)
+        if from_dlpack is None:
+            return result
     return from_dlpack(np.ascontiguousarray(result) if result.ndim == 0 else result)
 
 

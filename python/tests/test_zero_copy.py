@@ -1,5 +1,5 @@
 """Arrays are read in place through their strides and out= is written in place: views,
-transposes, negative and zero strides, DLPack-only objects, torch tensors."""
+transposes, negative and zero strides, DLPack-only objects, torch tensors, JAX arrays."""
 
 import numpy as np
 import pytest
@@ -101,3 +101,24 @@ def test_torch_tensors():
     result = plan(x, y)
     assert isinstance(result, torch.Tensor)
     torch.testing.assert_close(result, torch.einsum("bik,bkj->bij", x, y))
+
+
+def test_jax_arrays():
+    jax = pytest.importorskip("jax")
+    import jax.numpy as jnp
+    x = jnp.arange(24, dtype=jnp.float32).reshape(2, 3, 4)
+    y = jnp.arange(24, dtype=jnp.float32).reshape(2, 4, 3)
+    # read in place: numpy's DLPack view of a JAX array is the array's own buffer
+    assert (np.from_dlpack(x).__array_interface__["data"][0]
+            == x.addressable_data(0).unsafe_buffer_pointer())
+    expected = np.einsum("bik,bkj->bij", np.asarray(x), np.asarray(y))
+    out = einjit.einsum("bik,bkj->bij", x, y)
+    assert isinstance(out, jax.Array)
+    np.testing.assert_allclose(np.asarray(out), expected)
+    out = einjit.call("K.batch_dot(x, y, axes=[2, 1])", x, y)
+    assert isinstance(out, jax.Array)
+    np.testing.assert_allclose(np.asarray(out), expected)
+    result = einjit.compile("bik,bkj->bij", (2, 3, 4), (2, 4, 3))(x, y)
+    assert isinstance(result, jax.Array)
+    np.testing.assert_allclose(np.asarray(result), expected)
+    assert isinstance(einjit.einsum("bik,bik->", x, x), jax.Array)  # a 0-d result too
