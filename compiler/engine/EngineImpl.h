@@ -104,6 +104,11 @@ struct Plan::State {
   /// not empty (the path beat the fused nest), one prologue-free binary plan per step.
   passes::ContractionPath path;
   std::vector<std::shared_ptr<State>> stepStates;
+  /// For a complex program of two operands: the same program over the real component type,
+  /// whose kernel runs four times per call where the 4M method applies (ComplexAsReal.cpp).
+  std::shared_ptr<State> realParts;
+  /// Forces the kernels' strategy (realParts: packed); else the engine's option or estimate.
+  std::optional<ir::Strategy> strategy;
   /// The explanation's facts of the call the plan was made from; empty for a plan made from an
   /// einsum or an IndexProgram (Plan::explanation describes the program then).
   std::optional<Explanation> facts;
@@ -149,6 +154,19 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
 /// applied) and `out`, with alpha, beta and the thread count of `options`.
 void invokeKernel(const PreparedKernel& prepared, DType dtype, const TensorView* const* read,
                   const TensorView& out, const RunOptions& options);
+/// Plan::State::realParts for `program`: null unless it is complex, has two operands, no
+/// prologues and enough multiply-adds for four packed runs to pay.
+std::shared_ptr<Plan::State> complexPartsState(const std::shared_ptr<Engine::Impl>& engine,
+                                               const ir::IndexProgram& program);
+/// Runs the plan by the 4M method and returns true, or returns false (nothing done) where it
+/// does not apply: alpha or beta not real, or no packed real kernel for these views.
+bool runComplexAsReal(const Plan::State& state, const TensorView* const* read,
+                      const TensorView& out, const RunOptions& options);
+/// The real kernel the 4M method runs for contiguous operands, or null where the complex kernel
+/// runs; compiled on first use.
+std::shared_ptr<const PreparedKernel> complexAsRealKernel(const Plan::State& state);
+/// What the loop-nest text of a 4M plan says before the real kernel's nest.
+extern const char* const kComplexAsRealHeading;
 /// Runs a path plan's steps on its operands as the statement reads them (prologues applied):
 /// temporaries for all but the last step, which writes `out` with alpha and beta.
 void runPath(const Plan::State& state, const std::vector<const TensorView*>& operands,

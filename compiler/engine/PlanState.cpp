@@ -30,6 +30,8 @@ Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lo
       for (const passes::PathStep& step : path.steps)
         stepStates.push_back(std::make_shared<State>(engine, step.program));
   }
+  if (stepStates.empty())
+    realParts = complexPartsState(engine, program);
   std::vector<std::string> names;
   std::vector<std::size_t> identity;
   for (std::size_t t = 0; t < program.operands.size(); ++t) {
@@ -73,7 +75,7 @@ Plan::State::prepared(std::vector<passes::StrideClass> classes) const {
   passes::StrideClass outputClass = classes.back();
   kernel->classes = classes;
   classes.pop_back();
-  kernel->nest = engine->lower(program, classes, outputClass);
+  kernel->nest = engine->lower(program, classes, outputClass, strategy);
   if (engine->measures(kernel->nest))
     kernel->nest = engine->measuredChoice(program, classes, outputClass, std::move(kernel->nest));
   for (const ir::LoopLabel& label : kernel->nest.labels)
@@ -95,7 +97,9 @@ std::vector<passes::StrideClass> Plan::State::contiguousClasses() const {
 
 void Plan::State::compileContiguous() const {
   if (stepStates.empty()) {
-    prepared(contiguousClasses());
+    // A 4M plan compiles its complex kernel only when a call needs it (complex alpha or beta).
+    if (!complexAsRealKernel(*this))
+      prepared(contiguousClasses());
     return;
   }
   for (const std::shared_ptr<State>& step : stepStates)
@@ -152,34 +156,41 @@ std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage)
     kernelStates.push_back(&state);
   for (const std::shared_ptr<Plan::State>& step : state.stepStates)
     kernelStates.push_back(step.get());
+  // A 4M plan shows the real kernel it runs.
   std::vector<std::shared_ptr<const PreparedKernel>> prepared;
-  for (const Plan::State* kernelState : kernelStates)
-    prepared.push_back(kernelState->prepared(kernelState->contiguousClasses()));
+  std::vector<bool> asReal;
+  for (const Plan::State* kernelState : kernelStates) {
+    std::shared_ptr<const PreparedKernel> real = complexAsRealKernel(*kernelState);
+    asReal.push_back(real != nullptr);
+    prepared.push_back(real ? real : kernelState->prepared(kernelState->contiguousClasses()));
+  }
   auto perKernel = [&](auto&& text) {
     std::string all;
     for (std::size_t k = 0; k < prepared.size(); ++k) {
       if (kernelStates.size() > 1)
         all += "-- step " + std::to_string(k) + ": " + ir::statementText(kernelStates[k]->program) +
                "\n";
-      all += text(*prepared[k]);
+      all += text(k);
     }
     return all;
   };
-  stages.push_back({"loops", "loops (contiguous operands)", perKernel([](const PreparedKernel& p) {
+  stages.push_back({"loops", "loops (contiguous operands)", perKernel([&](std::size_t k) {
                       std::ostringstream os;
-                      os << p.nest;
+                      if (asReal[k])
+                        os << kComplexAsRealHeading;
+                      os << prepared[k]->nest;
                       return os.str();
                     })});
   if (stage < ExplainStage::LLVM)
     return stages;
   const codegen::TargetDesc& target = state.engine->target;
-  stages.push_back({"llvm", "llvm (" + target.cpu + ")", perKernel([&](const PreparedKernel& p) {
-                      return codegen::emitLLVMIR(p.nest, target, "einjit_kernel", true);
+  stages.push_back({"llvm", "llvm (" + target.cpu + ")", perKernel([&](std::size_t k) {
+                      return codegen::emitLLVMIR(prepared[k]->nest, target, "einjit_kernel", true);
                     })});
   if (stage < ExplainStage::Assembly)
     return stages;
-  stages.push_back({"asm", "asm (" + target.cpu + ")", perKernel([&](const PreparedKernel& p) {
-                      return codegen::emitAssembly(p.nest, target, "einjit_kernel");
+  stages.push_back({"asm", "asm (" + target.cpu + ")", perKernel([&](std::size_t k) {
+                      return codegen::emitAssembly(prepared[k]->nest, target, "einjit_kernel");
                     })});
   return stages;
 }

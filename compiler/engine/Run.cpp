@@ -259,6 +259,8 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
     runPath(state, std::vector<const TensorView*>(read.begin(), read.end()), out, options);
     return;
   }
+  if (runComplexAsReal(state, read.data(), out, options))
+    return;
   const PreparedKernel* prepared =
       compiledKernelFor(state, read.data(), operands, out, constantExtents);
   std::shared_ptr<const PreparedKernel> compiled;
