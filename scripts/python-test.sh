@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds and tests the Python package: a virtual environment in build-python/venv (created once),
-# the pinned build tools, numpy, pytest, opt_einsum and Dask (dask and distributed, pinned: the
-# einjit.dask tests run a LocalCluster of two worker processes), JAX (pinned), `pip install .` of
+# the pinned build tools, numpy, pytest, opt_einsum, mypy, JAX and Dask (dask and distributed,
+# pinned: the einjit.dask tests run a LocalCluster of two worker processes), `pip install .` of
 # the repository (the extension module from the project's CMake, incremental in build-python/),
-# then pytest on python/tests.
+# mypy on the installed package (pyproject.toml's [tool.mypy]), then pytest on python/tests.
 #   EINJIT_PYTHON  the interpreter to build for (default: python3; any Python >= 3.10)
 #   EINJIT_TORCH=1 also install torch from PyPI. Off by default: PyPI has only the CUDA build for
 #                  Linux (a 540 MB wheel that does not import without its several GB of CUDA
@@ -25,7 +25,7 @@ fi
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 "${pip[@]}" install "scikit-build-core==1.1.2" "nanobind==3.1.0" numpy pytest opt_einsum \
-  "dask[array]==2026.8.0" "distributed==2026.8.0"
+  "dask[array]==2026.8.0" "distributed==2026.8.0" "mypy==2.4.1"
 # JAX (CPU wheels on PyPI): the zero-copy tests read its arrays through DLPack and return JAX arrays.
 "${pip[@]}" install "jax==0.10.2" "jaxlib==0.10.2"
 [ "${EINJIT_TORCH:-0}" = 1 ] && "${pip[@]}" install torch
@@ -52,7 +52,11 @@ if [ ${#reuse[@]} -gt 0 ]; then
   cmake -S . -B build -DEINJIT_BUILD_PYTHON=OFF "-DCMAKE_INSTALL_PREFIX=${prefix:-/usr/local}" >/dev/null
 fi
 
-# Run from outside the source tree, so that `import einjit` is the installed package.
+# Run from outside the source tree, so that `import einjit` is the installed package. mypy checks
+# it as installed (py.typed, _einjit.pyi beside the extension module) and typing_usage.py, calls
+# as users write them; its cache keeps a second run to a few seconds.
 cd python/tests
+"../../$venv/bin/python" -m mypy --config-file ../../pyproject.toml \
+  --cache-dir ../../build-python/mypy-cache -p einjit -m typing_usage
 EINJIT_CACHE_DIR="$PWD/../../build-python/kernel-cache" "../../$venv/bin/python" -m pytest -q \
   -p no:cacheprovider .

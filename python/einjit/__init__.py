@@ -7,15 +7,23 @@ call that ``einjit`` the CLI takes (``call``), its explanation (``explain``), co
 DLPack or the buffer protocol); kernels run without the GIL. See docs/python.md.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from numpy.typing import DTypeLike
+
 from ._einjit import Error
 from ._engine import Engine, Plan, default_engine
 from ._explain import Explanation
 from ._numpy import dot, einsum, inner, matmul, outer, tensordot, transpose
+from ._typing import Operand, ShapeOrArray, Stage
 from ._version import __version__
 
 
-def call(expression, *arrays, out=None, legacy_batch_dot=False, alpha=1, beta=0, threads=None,
-         engine=None, **named):
+def call(expression: str, *arrays: Operand, out: Operand | None = None,
+         legacy_batch_dot: bool = False, alpha: complex = 1, beta: complex = 0,
+         threads: int | None = None, engine: Engine | None = None, **named: Operand) -> Any:
     """Computes any call the CLI takes, e.g. ``call("K.batch_dot(x, y, axes=[2, 2])", x, y)``;
     operands by position or by name (``x=..., y=...``). See Engine.call."""
     return (engine or default_engine()).call(expression, *arrays, out=out,
@@ -23,8 +31,9 @@ def call(expression, *arrays, out=None, legacy_batch_dot=False, alpha=1, beta=0,
                                              beta=beta, threads=threads, **named)
 
 
-def explain(expression, *arrays_or_shapes, dtype=None, emit=None, legacy_batch_dot=False,
-            engine=None, **named):
+def explain(expression: str, *arrays_or_shapes: ShapeOrArray, dtype: DTypeLike | None = None,
+            emit: Stage | None = None, legacy_batch_dot: bool = False,
+            engine: Engine | None = None, **named: ShapeOrArray) -> Explanation:
     """What einjit makes of a call: ``str()`` is ``einjit explain``'s text, the attributes are
     the keys of ``einjit explain --json``. Operands are arrays or shape tuples. See
     Engine.explain."""
@@ -33,8 +42,9 @@ def explain(expression, *arrays_or_shapes, dtype=None, emit=None, legacy_batch_d
                                                 **named)
 
 
-def compile(expression, *shapes, dtype="float32", legacy_batch_dot=False, engine=None,
-            **named_shapes):
+def compile(expression: str, *shapes: ShapeOrArray, dtype: DTypeLike = "float32",
+            legacy_batch_dot: bool = False, engine: Engine | None = None,
+            **named_shapes: ShapeOrArray) -> Plan:
     """A Plan: the call compiled for these operand shapes and dtype. See Engine.compile."""
     return (engine or default_engine()).compile(expression, *shapes, dtype=dtype,
                                                 legacy_batch_dot=legacy_batch_dot,

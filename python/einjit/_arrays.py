@@ -2,22 +2,27 @@
 viewed through DLPack without a copy and results go back to their framework; dtypes einjit does
 not compute are converted where that gives numpy's exact answer, else refused."""
 
+from __future__ import annotations
+
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 # The dtypes einjit computes.
-NATIVE = frozenset(np.dtype(t) for t in ("float32", "float64", "int32", "int64", "complex64",
-                                         "complex128"))
+NATIVE: frozenset[np.dtype[Any]] = frozenset(
+    np.dtype(t) for t in ("float32", "float64", "int32", "int64", "complex64", "complex128"))
 # Computed in a wider einjit dtype, then cast back: integer arithmetic wraps the same way
 # modulo 2**bits (numpy's einsum wraps too), bool is "any product nonzero", float16 is summed in
 # float32 as numpy's einsum does.
-WIDENED = {np.dtype(t): np.dtype(w) for t, w in (
+WIDENED: dict[np.dtype[Any], np.dtype[Any]] = {np.dtype(t): np.dtype(w) for t, w in (
     ("bool", "int64"), ("int8", "int64"), ("int16", "int64"), ("uint8", "int64"),
     ("uint16", "int64"), ("uint32", "int64"), ("float16", "float32"))}
 
 
-def compute_dtype(dtype, who):
+def compute_dtype(dtype: DTypeLike, who: str) -> np.dtype[Any]:
     """The einjit dtype that computes `dtype` exactly, or TypeError naming it."""
     dtype = np.dtype(dtype)
     if dtype in NATIVE:
@@ -30,7 +35,7 @@ def compute_dtype(dtype, who):
     return widened
 
 
-def as_operand(value):
+def as_operand(value: object) -> tuple[NDArray[Any], type[Any] | None]:
     """(numpy array over the same memory, the framework to return results to or None)."""
     if isinstance(value, np.ndarray):
         return value, None
@@ -43,23 +48,23 @@ def as_operand(value):
     return np.asarray(value), None
 
 
-def _jax_from_dlpack(array):
+def _jax_from_dlpack(array: NDArray[Any]) -> Any:
     import jax.numpy
     return jax.numpy.from_dlpack(array)
 
 
-def _tensorflow_from_dlpack(array):
-    import tensorflow
+def _tensorflow_from_dlpack(array: NDArray[Any]) -> Any:
+    import tensorflow  # type: ignore[import-untyped]  # no stubs (types-tensorflow is separate)
     return tensorflow.experimental.dlpack.from_dlpack(array.__dlpack__())
 
 
 # Frameworks whose DLPack import is not `from_dlpack` at the top of the array type's package
 # (JAX's arrays are jaxlib types; TensorFlow's import takes a capsule).
-_FROM_DLPACK = {"jax": _jax_from_dlpack, "jaxlib": _jax_from_dlpack,
-                "tensorflow": _tensorflow_from_dlpack}
+_FROM_DLPACK: dict[str, Callable[[NDArray[Any]], Any]] = {
+    "jax": _jax_from_dlpack, "jaxlib": _jax_from_dlpack, "tensorflow": _tensorflow_from_dlpack}
 
 
-def to_framework(result, framework):
+def to_framework(result: object, framework: type[Any] | None) -> Any:
     """A numpy result as the framework's own array (DLPack, no copy); numpy otherwise."""
     if framework is None or not isinstance(result, np.ndarray):
         return result
@@ -72,7 +77,7 @@ def to_framework(result, framework):
     return from_dlpack(np.ascontiguousarray(result) if result.ndim == 0 else result)
 
 
-def ready(array, dtype):
+def ready(array: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
     """`array` as einjit reads it: dtype `dtype` in native byte order (a copy only if needed)."""
     if array.dtype != dtype or not array.dtype.isnative:
         return array.astype(dtype)

@@ -1,25 +1,36 @@
 """Engine and Plan: the C++ einjit::Engine (JIT + kernel cache, thread-safe) and compiled plans,
 with operands bound by position or by name and numpy's type promotion applied before a run."""
 
+from __future__ import annotations
+
 import functools
 import json
+import os
 import threading
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypeVar
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from . import _einjit
 from ._arrays import as_operand, compute_dtype, ready, to_framework
 from ._explain import Explanation
+from ._typing import EinsumArgument, EngineStatistics, Operand, ShapeOrArray, Stage, Strategy
 
 _STRATEGIES = ("auto", "direct", "small", "streaming", "packed")
+_Value = TypeVar("_Value")
+# Engine's plans of call(): expression, operand shapes, dtype name, legacy_batch_dot.
+_PlanKey = tuple[str, tuple[tuple[int, ...], ...], str, bool]
 
 
 @functools.lru_cache(maxsize=1024)
-def _operand_names(expression):
+def _operand_names(expression: str) -> tuple[str, ...]:
     return tuple(_einjit.call_operand_names(expression))
 
 
-def _bind(expression, positional, named, who):
+def _bind(expression: str, positional: Sequence[_Value], named: Mapping[str, _Value],
+          who: str) -> list[_Value]:
     """Positional and named operands in the call's order."""
     if not named:
         return list(positional)
@@ -30,7 +41,7 @@ def _bind(expression, positional, named, who):
     if len(positional) > len(names):
         raise TypeError(f"{who}: {expression!r} takes {len(names)} operands "
                         f"({', '.join(names)}), got {len(positional)} by position")
-    bound = list(positional) + [None] * (len(names) - len(positional))
+    bound: list[Any] = list(positional) + [None] * (len(names) - len(positional))
     for name, value in named.items():
         if name not in names:
             raise TypeError(f"{who}: {expression!r} has no operand {name!r} "
@@ -45,7 +56,7 @@ def _bind(expression, positional, named, who):
     return bound
 
 
-def _shape_of(value, who):
+def _shape_of(value: Any, who: str) -> tuple[int, ...]:
     if hasattr(value, "shape") and not isinstance(value, (tuple, list)):
         return tuple(int(e) for e in value.shape)
     if isinstance(value, int):
@@ -63,30 +74,31 @@ class Plan:
     ``plan(x, y, out=None, alpha=1, beta=0, threads=None)`` computes
     ``out = alpha * contraction + beta * out``. Safe to call from many threads."""
 
-    def __init__(self, plan, expression):
+    def __init__(self, plan: _einjit.Plan, expression: str) -> None:
         self._plan = plan
         self.expression = expression
 
     @property
-    def out_shape(self):
+    def out_shape(self) -> tuple[int, ...]:
         """The result's shape, a tuple."""
         return self._plan.out_shape
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype[Any]:
         return np.dtype(self._plan.dtype)
 
     @property
-    def input_names(self):
+    def input_names(self) -> tuple[str, ...]:
         """The operands it takes, in order."""
         return tuple(self._plan.input_names)
 
-    def explain(self, stage="loops"):
+    def explain(self, stage: Stage = "loops") -> str:
         """The IndexProgram and, up to `stage` ('index', 'path', 'loops', 'llvm', 'asm'), the
         compiler's stages, as text."""
         return self._plan.explain(stage)
 
-    def __call__(self, *arrays, out=None, alpha=1, beta=0, threads=None, **named):
+    def __call__(self, *arrays: Operand, out: Operand | None = None, alpha: complex = 1,
+                 beta: complex = 0, threads: int | None = None, **named: Operand) -> Any:
         if out is None and not named and alpha == 1 and beta == 0 and threads is None:
             for array in arrays:
                 if type(array) is not np.ndarray:
@@ -105,7 +117,7 @@ class Plan:
                                 threads=threads)
         return out if out is not None else to_framework(result, framework)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (f"<einjit.Plan {self.expression!r} {self.input_names} -> {self.out_shape} "
                 f"{self.dtype}>")
 
@@ -130,9 +142,12 @@ class Engine:
                      the real shapes, within MS milliseconds, the fastest kept, on disk too)
     """
 
-    def __init__(self, cache_capacity=256, cache_dir=None, strategy="auto",
-                 constant_extents=True, contraction_paths=True, max_vector_bits=0,
-                 target=None, cache_sizes=None, tune="estimate"):
+    def __init__(self, cache_capacity: int = 256,
+                 cache_dir: str | os.PathLike[str] | Literal[False] | None = None,
+                 strategy: Strategy = "auto", constant_extents: bool = True,
+                 contraction_paths: bool = True, max_vector_bits: int = 0,
+                 target: str | None = None, cache_sizes: Sequence[int] | None = None,
+                 tune: str = "estimate") -> None:
         if strategy not in _STRATEGIES:
             raise ValueError(f"strategy must be one of {', '.join(_STRATEGIES)}, "
                              f"not {strategy!r}")
@@ -150,31 +165,32 @@ class Engine:
                                       strategy=strategy, persistent_cache=persistent,
                                       cache_directory=directory, target=target or "",
                                       l1d=l1d, l2=l2, l3=l3, tune=str(tune))
-        self._plans = {}
+        self._plans: dict[_PlanKey, _einjit.Plan] = {}
         self._capacity = max(int(cache_capacity), 1)
         self._lock = threading.Lock()
 
     @property
-    def target(self):
+    def target(self) -> str:
         """What kernels are compiled for, e.g. 'x86_64-pc-linux-gnu znver4, 512-bit vectors'."""
         return self._engine.target
 
-    def statistics(self):
+    def statistics(self) -> EngineStatistics:
         """The kernel cache's counters: hits, misses, waits, failures, evictions, entries,
         compile_ms, disk_hits, disk_writes, disk_rejects."""
         return self._engine.statistics()
 
-    def compile(self, expression, *shapes, dtype="float32", legacy_batch_dot=False,
-                **named_shapes):
+    def compile(self, expression: str, *shapes: ShapeOrArray, dtype: DTypeLike = "float32",
+                legacy_batch_dot: bool = False, **named_shapes: ShapeOrArray) -> Plan:
         """A Plan of `expression` (an einsum string or any call the CLI takes) for operand
         shapes (tuples, or arrays whose shapes count) by position or by name."""
-        shapes = _bind(expression, shapes, named_shapes, "compile")
-        shapes = [list(_shape_of(s, "compile")) for s in shapes]
+        bound = _bind(expression, shapes, named_shapes, "compile")
+        extents = [list(_shape_of(s, "compile")) for s in bound]
         name = str(compute_dtype(dtype, "compile"))
-        return Plan(self._engine.plan(expression, shapes, name, bool(legacy_batch_dot)),
+        return Plan(self._engine.plan(expression, extents, name, bool(legacy_batch_dot)),
                     expression)
 
-    def _cached_plan(self, expression, shapes, dtype, legacy):
+    def _cached_plan(self, expression: str, shapes: tuple[tuple[int, ...], ...], dtype: str,
+                     legacy: bool) -> _einjit.Plan:
         key = (expression, shapes, dtype, legacy)
         plan = self._plans.get(key)
         if plan is None:
@@ -185,8 +201,9 @@ class Engine:
                 self._plans[key] = plan
         return plan
 
-    def call(self, expression, *arrays, out=None, legacy_batch_dot=False, alpha=1, beta=0,
-             threads=None, **named):
+    def call(self, expression: str, *arrays: Operand, out: Operand | None = None,
+             legacy_batch_dot: bool = False, alpha: complex = 1, beta: complex = 0,
+             threads: int | None = None, **named: Operand) -> Any:
         """Computes `expression` — an einsum string or any call the CLI takes
         ("K.batch_dot(x, y, axes=[2, 2])", "keras.layers.Dot(axes=2)([a, b])", "a @ b", ...) —
         on the arrays, by position or by name. numpy's type promotion gives the dtype (refused
@@ -206,7 +223,7 @@ class Engine:
         operands = [ready(a, dtype) for a in operands]
         plan = self._cached_plan(expression, tuple(a.shape for a in operands), dtype.name,
                                  bool(legacy_batch_dot))
-        options = dict(alpha=complex(alpha), beta=complex(beta), threads=threads)
+        options: dict[str, Any] = dict(alpha=complex(alpha), beta=complex(beta), threads=threads)
         if out is not None:
             target, _ = as_operand(out)
             if target.dtype == dtype and dtype == wanted:
@@ -222,8 +239,9 @@ class Engine:
             result = result.astype(wanted)
         return to_framework(result, framework)
 
-    def explain(self, expression, *arrays_or_shapes, dtype=None, emit=None,
-                legacy_batch_dot=False, **named):
+    def explain(self, expression: str, *arrays_or_shapes: ShapeOrArray,
+                dtype: DTypeLike | None = None, emit: Stage | None = None,
+                legacy_batch_dot: bool = False, **named: ShapeOrArray) -> Explanation:
         """An Explanation of `expression` on operands given as arrays or shape tuples (by
         position or by name); dtype defaults to the arrays' (else float32); emit='index',
         'path', 'loops', 'llvm' or 'asm' adds the compiler's stages up to that one."""
@@ -238,17 +256,18 @@ class Engine:
                                           emit or "")
         return Explanation(text, json.loads(data))
 
-    def einsum(self, subscripts, *operands, out=None, **options):
+    def einsum(self, subscripts: EinsumArgument, *operands: EinsumArgument,
+               out: NDArray[Any] | None = None, **options: Any) -> Any:
         """numpy.einsum on this engine (see einjit.einsum)."""
         from ._numpy import einsum
         return einsum(subscripts, *operands, out=out, engine=self, **options)
 
 
-_default = None
+_default: Engine | None = None
 _default_lock = threading.Lock()
 
 
-def default_engine():
+def default_engine() -> Engine:
     """The Engine the module-level functions use (created on first use)."""
     global _default
     if _default is None:

@@ -2,21 +2,42 @@
 and errors: einsum (string and sublist forms), tensordot, matmul, dot, inner, outer, and
 transpose (a view, as numpy's). These are also what opt_einsum calls on backend='einjit'."""
 
+from __future__ import annotations
+
 import operator
+from collections.abc import Sequence
+from typing import Any, Protocol, SupportsIndex
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from ._arrays import as_operand, compute_dtype, ready, to_framework
 from ._einjit import einsum_fast as _einsum_fast
 from ._einjit import set_einsum_order_check
-from ._engine import default_engine
+from ._engine import Engine, default_engine
+from ._typing import Axes, Casting, EinsumArgument, Operand, Optimize, Sublist
 
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _ORDERS = ("K", "A", "C", "F")
 _CASTINGS = ("no", "equiv", "safe", "same_kind", "unsafe")
+# An output axis: a label, or the k-th axis that '...' stands for.
+_Axis = str | tuple[str, int]
 
 
-def _sublist_letters(sublist):
+class _Strided(Protocol):
+    """What _axis_strides reads of an operand: a numpy array, or a _COrderOperand."""
+
+    @property
+    def ndim(self) -> int: ...
+
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+
+    @property
+    def strides(self) -> tuple[int, ...]: ...
+
+
+def _sublist_letters(sublist: Sublist) -> str:
     try:
         items = list(sublist)
     except TypeError:
@@ -38,7 +59,7 @@ def _sublist_letters(sublist):
     return text
 
 
-def _from_sublists(arguments):
+def _from_sublists(arguments: Sequence[Any]) -> tuple[str, list[Any]]:
     """numpy's interleaved form einsum(op0, sublist0, op1, sublist1, ..., [out]) as a
     subscripts string and the operands (0..25 are A-Z, 26..51 a-z, so that implicit output
     order is numpy's)."""
@@ -51,7 +72,7 @@ def _from_sublists(arguments):
     return subscripts, operands
 
 
-def _check_path(path, operands):
+def _check_path(path: Sequence[Any], operands: int) -> None:
     """numpy's RuntimeError for an explicit path (['einsum_path', (0, 1), ...]) that does not
     contract the operands to one; einjit then chooses its own path."""
     if not path or path[0] != "einsum_path":
@@ -68,7 +89,7 @@ def _check_path(path, operands):
                            "has to be contracted.")
 
 
-def _labels(part):
+def _labels(part: str) -> list[str] | None:
     """'i...j' as ['i', '...', 'j']; None for anything else (the engine reports it)."""
     if part.count("...") > 1:
         return None
@@ -85,7 +106,7 @@ def _labels(part):
     return tokens
 
 
-def _one_operand_view(subscripts, array):
+def _one_operand_view(subscripts: str, array: NDArray[Any]) -> NDArray[Any] | None:
     """numpy's einsum returns a view of a single operand when nothing is summed: a transpose,
     a diagonal ('ii->i'), broadcast axes kept. The same view here (its base is the operand's),
     or None when the call sums, is malformed, or the memory cannot be viewed."""
@@ -113,7 +134,7 @@ def _one_operand_view(subscripts, array):
         return None
     if "..." not in src and broadcast:
         return None
-    axes = []
+    axes: list[_Axis] = []
     for token in src:
         axes += [("...", k) for k in range(broadcast)] if token == "..." else [token]
     shape, strides = [], []
@@ -139,11 +160,13 @@ def _one_operand_view(subscripts, array):
                                            writeable=array.flags.writeable)
 
 
-def _axis_strides(subscripts, arrays):
+def _axis_strides(subscripts: str, arrays: Sequence[_Strided]
+                  ) -> tuple[list[dict[int, int]], int, int] | None:
     """Per operand {output axis: |byte stride|} and the output's rank, for order='K'; None when
     the subscripts are not plainly readable (the engine then reports or handles them)."""
     source, arrow, target = subscripts.replace(" ", "").partition("->")
-    inputs = [_labels(part) for part in source.split(",")]
+    # None (unreadable) is ruled out just below, which mypy does not follow.
+    inputs: list[list[str]] = [_labels(part) for part in source.split(",")]  # type: ignore[misc]
     if any(labels is None for labels in inputs) or len(inputs) != len(arrays):
         return None
     broadcast = 0
@@ -157,7 +180,7 @@ def _axis_strides(subscripts, arrays):
         letters = [t for labels in inputs for t in labels if t != "..."]
         output = (["..."] if broadcast else []) + sorted(t for t in set(letters)
                                                          if letters.count(t) == 1)
-    names = []
+    names: list[_Axis] = []
     for token in output:
         names += [("...", k) for k in range(broadcast)] if token == "..." else [token]
     rank = len(names)
@@ -167,7 +190,7 @@ def _axis_strides(subscripts, arrays):
     per_operand = []
     for labels, array in zip(inputs, arrays):
         own = array.ndim - sum(1 for t in labels if t != "...")
-        axes = []
+        axes: list[_Axis] = []
         for token in labels:  # an operand's broadcast axes are the last of the output's
             axes += ([("...", k) for k in range(broadcast - own, broadcast)] if token == "..."
                      else [token])
@@ -179,7 +202,7 @@ def _axis_strides(subscripts, arrays):
     return per_operand, rank, len(names)
 
 
-def _keep_order_axes(subscripts, arrays):
+def _keep_order_axes(subscripts: str, arrays: Sequence[_Strided]) -> list[int] | None:
     """The output axes, slowest first, as numpy's order='K' lays them out: sorted by the operands'
     strides as numpy's iterator sorts them. None: C order (or unreadable subscripts)."""
     found = _axis_strides(subscripts, arrays)
@@ -187,7 +210,7 @@ def _keep_order_axes(subscripts, arrays):
         return None
     per_operand, rank, axes = found
 
-    def faster(p, q):
+    def faster(p: int, q: int) -> bool | None:
         """True: p goes before q in numpy's fastest-first order; False: it stays; None: no
         operand has both (numpy's "ambiguous")."""
         verdict = None
@@ -217,7 +240,8 @@ def _keep_order_axes(subscripts, arrays):
     return None if order == list(range(rank)) else order
 
 
-def _keep_order_buffer(subscripts, arrays, shape, dtype):
+def _keep_order_buffer(subscripts: str, arrays: Sequence[_Strided], shape: tuple[int, ...],
+                       dtype: np.dtype[Any]) -> NDArray[Any] | None:
     """An uninitialised output of `shape` in numpy's order='K' layout; None: C order."""
     order = _keep_order_axes(subscripts, arrays)
     if order is None or len(order) != len(shape):
@@ -229,16 +253,16 @@ def _keep_order_buffer(subscripts, arrays, shape, dtype):
 class _COrderOperand:
     """What _axis_strides reads of a C-contiguous operand of rank `rank` (extents 2)."""
 
-    def __init__(self, rank):
+    def __init__(self, rank: int) -> None:
         self.ndim = rank
         self.shape = (2,) * rank
         self.strides = tuple(2 ** (rank - 1 - d) for d in range(rank))
 
 
-_C_ORDER_KEPT = {}
+_C_ORDER_KEPT: dict[str | tuple[str, tuple[int, ...]], bool] = {}
 
 
-def _c_order_is_numpys(subscripts, operands):
+def _c_order_is_numpys(subscripts: str, operands: Sequence[Any]) -> bool:
     """True when numpy's order='K' result for C-contiguous operands is C order, which the
     one-step path gives: the output does not reverse the operands' label order ('ij,ij->ji'
     does). Remembered per subscripts (and ranks, with an ellipsis)."""
@@ -263,7 +287,8 @@ def _c_order_is_numpys(subscripts, operands):
 set_einsum_order_check(_c_order_is_numpys)  # the fast path asks once per call signature
 
 
-def _result_order(result, order, arrays, subscripts):
+def _result_order(result: NDArray[Any], order: str, arrays: Sequence[NDArray[Any]],
+                  subscripts: str) -> NDArray[Any]:
     if order == "F" or (order == "A" and all(a.flags.f_contiguous for a in arrays)):
         return np.asfortranarray(result)
     if order == "K" and result.ndim > 1:
@@ -274,7 +299,8 @@ def _result_order(result, order, arrays, subscripts):
     return result
 
 
-def einsum_arguments(operands, optimize, order, casting, who):
+def einsum_arguments(operands: Sequence[EinsumArgument], optimize: Optimize, order: str,
+                     casting: Casting, who: str) -> tuple[str, Sequence[Any], str]:
     """numpy.einsum's positional arguments and options checked as numpy checks them: the
     subscripts (given, or built from the sublist form), the operands, and `order` upper-cased.
     `who` opens every message."""
@@ -298,7 +324,8 @@ def einsum_arguments(operands, optimize, order, casting, who):
     return subscripts, values, order
 
 
-def einsum_dtype(dtypes, dtype, casting):
+def einsum_dtype(dtypes: Sequence[np.dtype[Any]], dtype: DTypeLike | None,
+                 casting: Casting) -> np.dtype[Any]:
     """numpy.einsum's result dtype: the operands' promotion, or `dtype`, which every operand must
     cast to under `casting` (TypeError as numpy words it)."""
     if dtype is None:
@@ -311,8 +338,9 @@ def einsum_dtype(dtypes, dtype, casting):
     return wanted
 
 
-def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=False,
-           engine=None):
+def einsum(*operands: EinsumArgument, out: NDArray[Any] | None = None,
+           dtype: DTypeLike | None = None, order: str = "K", casting: Casting = "safe",
+           optimize: Optimize = False, engine: Engine | None = None) -> Any:
     # numpy's most common call (a subscripts string, numpy arrays of one computable dtype, no
     # options but out=) goes straight to the extension; anything else, and anything the
     # extension declines (an out= of another dtype, shape or sharing memory with an input, a
@@ -324,7 +352,8 @@ def einsum(*operands, out=None, dtype=None, order="K", casting="safe", optimize=
     return _einsum(operands, out, dtype, order, casting, optimize, engine)
 
 
-def _einsum(operands, out, dtype, order, casting, optimize, engine):
+def _einsum(operands: Sequence[EinsumArgument], out: NDArray[Any] | None, dtype: DTypeLike | None,
+            order: str, casting: Casting, optimize: Optimize, engine: Engine | None) -> Any:
     """numpy.einsum(subscripts, *operands, out=None, dtype=None, order='K', casting='safe',
     optimize=False), computed by einjit.
 
@@ -384,7 +413,8 @@ def _einsum(operands, out, dtype, order, casting, optimize, engine):
 einsum.__doc__ = _einsum.__doc__
 
 
-def _prepared(values, who):
+def _prepared(values: Sequence[Operand], who: str
+              ) -> tuple[list[NDArray[Any]], np.dtype[Any], np.dtype[Any], type[Any] | None]:
     arrays, framework = [], None
     for value in values:
         array, kind = as_operand(value)
@@ -395,7 +425,8 @@ def _prepared(values, who):
     return [ready(a, computed) for a in arrays], wanted, computed, framework
 
 
-def _finish(result, wanted, computed, framework, out=None):
+def _finish(result: NDArray[Any], wanted: np.dtype[Any], computed: np.dtype[Any],
+            framework: type[Any] | None, out: NDArray[Any] | None = None) -> Any:
     if computed != wanted:
         result = result.astype(wanted)
     if out is not None:
@@ -408,13 +439,14 @@ def _finish(result, wanted, computed, framework, out=None):
     return to_framework(result, framework)
 
 
-def _run_call(text, values, who, out=None, engine=None):
+def _run_call(text: str, values: Sequence[Operand], who: str, out: NDArray[Any] | None = None,
+              engine: Engine | None = None) -> Any:
     arrays, wanted, computed, framework = _prepared(values, who)
     result = (engine or default_engine()).call(text, *arrays)
     return _finish(result, wanted, computed, framework, out)
 
 
-def _axes_text(axes):
+def _axes_text(axes: Axes) -> str:
     if isinstance(axes, (int, np.integer)):
         return str(int(axes))
     try:
@@ -422,46 +454,48 @@ def _axes_text(axes):
     except (TypeError, ValueError):
         raise ValueError("tensordot: axes must be an integer or a pair of axis sequences") from None
 
-    def items(v):
+    def items(v: SupportsIndex | list[SupportsIndex] | tuple[SupportsIndex, ...]) -> list[int]:
         return [int(operator.index(x)) for x in (v if isinstance(v, (list, tuple)) else [v])]
 
     return f"[{items(first)}, {items(second)}]"
 
 
-def tensordot(a, b, axes=2):
+def tensordot(a: Operand, b: Operand, axes: Axes = 2) -> Any:
     """numpy.tensordot(a, b, axes=2) (einjit's np.tensordot front end)."""
     return _run_call(f"np.tensordot(a, b, axes={_axes_text(axes)})", (a, b), "tensordot")
 
 
-def matmul(a, b, out=None):
+def matmul(a: Operand, b: Operand, out: NDArray[Any] | None = None) -> Any:
     """numpy.matmul(a, b) for arrays (1-D operands promoted and removed as numpy; batch
     dimensions broadcast)."""
     return _run_call("np.matmul(a, b)", (a, b), "matmul", out)
 
 
-def dot(a, b, out=None):
+def dot(a: ArrayLike, b: ArrayLike, out: NDArray[Any] | None = None) -> Any:
     """numpy.dot(a, b): the sum over a's last and b's second-to-last axis (scalars multiply)."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return _run_call("np.einsum('...,...->...', a, b)", (a, b), "dot", out)
     return _run_call("np.dot(a, b)", (a, b), "dot", out)
 
 
-def inner(a, b):
+def inner(a: ArrayLike, b: ArrayLike) -> Any:
     """numpy.inner(a, b): the sum over both last axes (scalars multiply)."""
     if np.ndim(a) == 0 or np.ndim(b) == 0:
         return _run_call("np.einsum('...,...->...', a, b)", (a, b), "inner")
     return _run_call("np.inner(a, b)", (a, b), "inner")
 
 
-def outer(a, b, out=None):
+def outer(a: Operand, b: Operand, out: NDArray[Any] | None = None) -> Any:
     """numpy.outer(a, b): both raveled, out[i, j] = a[i] * b[j]."""
     return _run_call("np.outer(a, b)", (a, b), "outer", out)
 
 
-def transpose(a, axes=None):
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Any:
     """numpy.transpose(a, axes): a view, no computation (torch tensors: permute)."""
     if isinstance(a, np.ndarray):
         return np.transpose(a, axes)
     if hasattr(a, "permute"):
-        return a.permute(*(axes if axes is not None else reversed(range(a.ndim))))
+        # A tensor with permute() (torch) has ndim too, which hasattr() does not tell mypy.
+        return a.permute(*(axes if axes is not None
+                           else reversed(range(a.ndim))))  # type: ignore[union-attr]
     return np.transpose(np.asarray(a), axes)

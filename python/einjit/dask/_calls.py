@@ -3,15 +3,27 @@ explain to its einsum, its prologues (ravel, L2 normalisation, conjugation) appl
 operations, then the einsum graph of _einsum.py; and statistics(), the engines' counters of
 every worker."""
 
+from __future__ import annotations
+
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from .. import _engine
 from .._arrays import compute_dtype
 from .._numpy import _axes_text
+from .._typing import Axes
 from . import _blocks
-from ._einsum import _dask, contract
+from ._einsum import DaskOperand, SplitEvery, _dask, contract
+
+if TYPE_CHECKING:
+    import dask.array as da
+    from distributed import Client
+
+# A prologue step: ('ravel',), ('conj',) or ('normalize', axis, eps).
+_Step = tuple[Union[str, int, float], ...]
 
 _RAVEL = re.compile(r"^(\w+) := ravel\(\1\)$")
 _NORMALIZE = re.compile(r"^(\w+) := normalize\(\1, axis=(\d+), eps=([^)]+)\)$")
@@ -19,11 +31,11 @@ _PROLOGUE = re.compile(r"^(\w+) := ")
 _CONJ = re.compile(r"conj\((\w+)\[")
 
 
-def _prologues(program, names):
+def _prologues(program: str, names: Sequence[str]) -> dict[int, list[_Step]]:
     """{operand position: [('ravel',) | ('normalize', axis, eps) | ('conj',)]} read from the
     IndexProgram text (explain's emit='index'), whose prologue lines come before the
     statement."""
-    steps = {k: [] for k in range(len(names))}
+    steps: dict[int, list[_Step]] = {k: [] for k in range(len(names))}
     for line in program.splitlines():
         line = line.strip()
         if line.startswith("out"):
@@ -42,7 +54,7 @@ def _prologues(program, names):
     return steps
 
 
-def _apply(array, steps):
+def _apply(array: da.Array, steps: Sequence[_Step]) -> da.Array:
     da = _dask().array
     for step in steps:
         if step[0] == "ravel":
@@ -56,8 +68,9 @@ def _apply(array, steps):
     return array
 
 
-def call(expression, *arrays, legacy_batch_dot=False, split_every=None, threads=1, engine=None,
-         **named):
+def call(expression: str, *arrays: DaskOperand, legacy_batch_dot: bool = False,
+         split_every: SplitEvery = None, threads: int | None = 1,
+         engine: _engine.Engine | None = None, **named: DaskOperand) -> da.Array:
     """einjit.call on dask arrays: any call the CLI takes ("K.batch_dot(x, y, axes=[2, 2])",
     "tf.matmul(a, b, transpose_b=True)", "keras.layers.Dot(axes=1, normalize=True)([a, b])",
     an einsum string, ...), operands by position or by the call's names. einjit's explain gives
@@ -68,7 +81,7 @@ def call(expression, *arrays, legacy_batch_dot=False, split_every=None, threads=
     there). Returns a dask array of the
     call's shape and numpy's dtype."""
     da = _dask().array
-    values = _engine._bind(expression, arrays, named, "einjit.dask.call")
+    values: list[Any] = _engine._bind(expression, arrays, named, "einjit.dask.call")
     if not values:
         raise TypeError(f"einjit.dask.call: {expression!r} needs its operands")
     values = [da.asarray(v) for v in values]
@@ -97,20 +110,22 @@ def call(expression, *arrays, legacy_batch_dot=False, split_every=None, threads=
     return result
 
 
-def tensordot(a, b, axes=2, split_every=None, threads=1):
+def tensordot(a: DaskOperand, b: DaskOperand, axes: Axes = 2, split_every: SplitEvery = None,
+              threads: int | None = 1) -> da.Array:
     """numpy.tensordot on dask arrays (einjit's np.tensordot front end: its axis rules and
     messages), each block by einjit."""
     return call(f"np.tensordot(a, b, axes={_axes_text(axes)})", a, b, split_every=split_every,
                 threads=threads)
 
 
-def matmul(a, b, split_every=None, threads=1):
+def matmul(a: DaskOperand, b: DaskOperand, split_every: SplitEvery = None,
+           threads: int | None = 1) -> da.Array:
     """numpy.matmul on dask arrays (1-D operands promoted and removed, batch dimensions
     broadcast), each block by einjit."""
     return call("np.matmul(a, b)", a, b, split_every=split_every, threads=threads)
 
 
-def statistics(client=None):
+def statistics(client: Client | None = None) -> dict[str, _blocks.ProcessStatistics]:
     """{worker address: that worker process's engine counters (einjit.Engine.statistics())
     and its pid} for a distributed client (`client`, else the default one); without one,
     {'local': this process's}, which the local schedulers use."""

@@ -4,23 +4,41 @@ as an axis of extent 1 per chunk and summed by a tree reduction afterwards (at m
 partial products per task). The inputs are rechunked first by dask.array.einsum's rule, so the
 output chunks are the ones dask.array.einsum gives."""
 
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from .. import _engine
 from .._arrays import compute_dtype
 from .._numpy import _labels, einsum_arguments, einsum_dtype
+from .._typing import Casting, EinsumArgument, Optimize
 from . import _blocks
 
-def _dask():
+if TYPE_CHECKING:
+    import dask.array as da
+
+# An operand: a dask array, or anything dask.array.asarray takes.
+DaskOperand: TypeAlias = Union["da.Array", ArrayLike]
+# The fan-in of the sums over a contracted label's chunks: one for every axis, or per axis.
+SplitEvery: TypeAlias = Union[int, dict[int, int], None]
+
+
+def _dask() -> ModuleType:
     import dask.array  # imported on first use: `import einjit.dask` stays cheap
 
     return dask
 
 
-def einsum(*operands, dtype=None, casting="safe", order="K", optimize=False, split_every=None,
-           threads=1, out=None):
+def einsum(*operands: EinsumArgument | da.Array, dtype: DTypeLike | None = None,
+           casting: Casting = "safe", order: str = "K", optimize: Optimize = False,
+           split_every: SplitEvery = None, threads: int | None = 1,
+           out: None = None) -> da.Array:
     """numpy.einsum on dask arrays (string or sublist form, implicit output, '...',
     broadcasting, repeated labels), each block computed by einjit. `dtype` and `casting` as
     numpy's; `order` and `optimize` are accepted (an explicit path is checked) and do not change
@@ -42,14 +60,17 @@ def einsum(*operands, dtype=None, casting="safe", order="K", optimize=False, spl
     return contract(subscripts, arrays, wanted, split_every, threads)
 
 
-def result_dtype(arrays, dtype, casting, who):
+def result_dtype(arrays: Sequence[da.Array], dtype: DTypeLike | None, casting: Casting,
+                 who: str) -> np.dtype[Any]:
     """numpy's result dtype, refused (TypeError naming it) when einjit cannot compute it."""
     wanted = einsum_dtype([a.dtype for a in arrays], dtype, casting)
     compute_dtype(wanted, who)
     return wanted
 
 
-def contract(subscripts, arrays, wanted, split_every, threads, engine=None):
+def contract(subscripts: str, arrays: Sequence[da.Array], wanted: np.dtype[Any],
+             split_every: SplitEvery, threads: int | None,
+             engine: _engine.Engine | None = None) -> da.Array:
     """The graph of an einsum of dask arrays whose result has numpy's dtype `wanted`. A dtype
     einjit computes through a wider one (float16, bool, small integers) stays in the wider one
     until the chunks' partial sums are added, then is cast back once, as numpy sums it."""
@@ -87,33 +108,34 @@ def contract(subscripts, arrays, wanted, split_every, threads, engine=None):
     return result if computed == wanted else result.astype(wanted)
 
 
-def labelled_axes(subscripts, ranks):
+def labelled_axes(subscripts: str, ranks: Sequence[int]) -> tuple[list[list[str]], list[str]]:
     """Every operand's axes as labels and the output's ('...' expanded to labels of its own,
     aligned from the right as numpy broadcasts them; the implicit output is numpy's: the
     broadcast axes, then the labels used once, sorted). The subscripts are valid: einjit has
     checked them."""
     source, arrow, target = subscripts.replace(" ", "").partition("->")
-    parts = [_labels(part) for part in source.split(",")]
+    parts: list[list[str]] = [_labels(part) for part in source.split(",")]  # type: ignore[misc]
     own = [rank - sum(1 for t in labels if t != "...") for labels, rank in zip(parts, ranks)]
     broadcast = max([n for n, labels in zip(own, parts) if "..." in labels], default=0)
     ellipsis = [f"...{k}" for k in range(broadcast)]
 
-    def expand(labels, count):
-        result = []
+    def expand(labels: list[str], count: int) -> list[str]:
+        result: list[str] = []
         for token in labels:
             result += ellipsis[broadcast - count:] if token == "..." else [token]
         return result
 
     inputs = [expand(labels, n) for labels, n in zip(parts, own)]
     if arrow:
-        output = expand(_labels(target), broadcast)
+        output = expand(_labels(target), broadcast)  # type: ignore[arg-type]
     else:
         letters = [t for labels in parts for t in labels if t != "..."]
         output = ellipsis + sorted(t for t in set(letters) if letters.count(t) == 1)
     return inputs, output
 
 
-def _rechunked(arrays, inputs, output, contracted):
+def _rechunked(arrays: Sequence[da.Array], inputs: Sequence[Sequence[str]],
+               output: Sequence[str], contracted: set[str]) -> Sequence[da.Array]:
     """dask.array.einsum's rule for the inputs' chunks: a block of the output must not be larger
     than the largest input block (times array.chunk-size-tolerance); where it would be, the
     chunks of the axes that reach the output are split, the growth shared evenly among them."""
@@ -123,7 +145,7 @@ def _rechunked(arrays, inputs, output, contracted):
 
     tolerance = dask.config.get("array.chunk-size-tolerance")
     largest_input = max([1] + [math.prod(map(max, a.chunks)) for a in arrays])
-    out_block = {}
+    out_block: dict[str, int] = {}
     for array, labels in zip(arrays, inputs):
         for axis, label in enumerate(labels):
             if label not in contracted:
@@ -138,7 +160,8 @@ def _rechunked(arrays, inputs, output, contracted):
     return result
 
 
-def _split(chunks, splittable, target, tolerance):
+def _split(chunks: tuple[tuple[int, ...], ...], splittable: Iterable[int], target: float,
+           tolerance: float) -> tuple[tuple[int, ...], ...]:
     """Chunks whose block is at most `target` elements: every splittable axis's chunks are cut
     into near-equal pieces (the first pieces one larger) under a common limit, tightened until
     the block fits or no axis can be cut further."""

@@ -6,21 +6,32 @@ register() replaces their np.ndarray entries in this process and, through a work
 every worker of a distributed client (workers that join later too); unregister() puts numpy's
 functions back in both."""
 
+from __future__ import annotations
+
 import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .._arrays import compute_dtype
 from .._numpy import _axes_text
 from .._numpy import einsum as _einjit_einsum
+from .._typing import Axes
 from ._blocks import engine, run_einsum
+
+if TYPE_CHECKING:
+    from distributed import Client, Worker, WorkerPlugin
 
 PLUGIN_NAME = "einjit-dask-register"
 _lock = threading.Lock()
-_saved = {}  # dispatch name -> the function register() replaced, in this process
+# dispatch name -> the function register() replaced, in this process
+_saved: dict[str, Callable[..., Any]] = {}
 
 
-def _computed(arrays, dtype=None):
+def _computed(arrays: Sequence[Any], dtype: DTypeLike | None = None
+              ) -> np.dtype[Any] | None:
     """The dtype einjit computes this block in, or None: numpy computes it (a dtype einjit does
     not compute, e.g. uint64 or object, or blocks that are not numpy arrays), exactly as without
     register()."""
@@ -33,7 +44,8 @@ def _computed(arrays, dtype=None):
         return None
 
 
-def numpy_block_einsum(subscripts, *operands, dtype=None, **options):
+def numpy_block_einsum(subscripts: str, *operands: Any, dtype: DTypeLike | None = None,
+                       **options: Any) -> Any:
     """What einsum_lookup gives for numpy blocks after register(): einjit's einsum (numpy's
     signature) on one thread (Dask runs the blocks in parallel), numpy's for the blocks einjit
     does not compute."""
@@ -48,7 +60,7 @@ def numpy_block_einsum(subscripts, *operands, dtype=None, **options):
     return result if computed == wanted else result.astype(wanted)
 
 
-def numpy_block_tensordot(a, b, axes=2):
+def numpy_block_tensordot(a: Any, b: Any, axes: Axes = 2) -> Any:
     """What tensordot_lookup gives for numpy blocks after register(): einjit's np.tensordot on
     one thread, numpy's for the blocks einjit does not compute."""
     if _computed((a, b)) is None:
@@ -56,14 +68,14 @@ def numpy_block_tensordot(a, b, axes=2):
     return engine().call(f"np.tensordot(a, b, axes={_axes_text(axes)})", a, b, threads=1)
 
 
-def _tables():
+def _tables() -> dict[str, tuple[Any, Callable[..., Any]]]:
     from dask.array.dispatch import einsum_lookup, tensordot_lookup
 
     return {"einsum": (einsum_lookup, numpy_block_einsum),
             "tensordot": (tensordot_lookup, numpy_block_tensordot)}
 
 
-def register_here():
+def register_here() -> None:
     """register() in this process only (what the worker plugin runs)."""
     import dask.array  # noqa: F401  (its backends fill the tables first)
 
@@ -75,7 +87,7 @@ def register_here():
                 table.register(np.ndarray, ours)
 
 
-def unregister_here():
+def unregister_here() -> None:
     """unregister() in this process only."""
     with _lock:
         for name, (table, ours) in _tables().items():
@@ -83,13 +95,13 @@ def unregister_here():
                 table.register(np.ndarray, _saved.pop(name, getattr(np, name)))
 
 
-def registered_here():
+def registered_here() -> bool:
     """True when this process's dask blocks use einjit."""
     table, ours = _tables()["einsum"]
     return table.dispatch(np.ndarray) is ours
 
 
-def _client(client):
+def _client(client: Client | None) -> Client | None:
     if client is not None:
         return client
     try:
@@ -102,22 +114,22 @@ def _client(client):
         return None
 
 
-def _plugin():
+def _plugin() -> WorkerPlugin:
     from distributed import WorkerPlugin
 
     class EinjitBlocks(WorkerPlugin):
         """Registers einjit in each worker process (and takes it back on removal)."""
 
-        def setup(self, worker):
+        def setup(self, worker: Worker) -> None:
             register_here()
 
-        def teardown(self, worker):
+        def teardown(self, worker: Worker) -> None:
             unregister_here()
 
     return EinjitBlocks()
 
 
-def register(client=None):
+def register(client: Client | None = None) -> None:
     """dask.array.einsum, tensordot and dot compute numpy blocks with einjit: in this process
     (the synchronous and threaded schedulers) and, when there is a distributed client (`client`,
     else the default one), in each of its workers, present and future. dask.array.matmul is not
@@ -128,7 +140,7 @@ def register(client=None):
         client.register_plugin(_plugin(), name=PLUGIN_NAME)
 
 
-def unregister(client=None):
+def unregister(client: Client | None = None) -> None:
     """Undoes register(): numpy's functions again, here and in the client's workers."""
     unregister_here()
     client = _client(client)
