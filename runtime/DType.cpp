@@ -19,12 +19,16 @@ std::string_view dtypeName(DType dtype) {
     return "c64";
   case DType::c128:
     return "c128";
+  case DType::bf16:
+    return "bf16";
+  case DType::f16:
+    return "f16";
   }
   return "?";
 }
 
 std::optional<DType> parseDType(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, DType>, 12> names{{
+  static constexpr std::array<std::pair<std::string_view, DType>, 17> names{{
       {"f32", DType::f32},
       {"float32", DType::f32},
       {"f64", DType::f64},
@@ -37,6 +41,11 @@ std::optional<DType> parseDType(std::string_view name) {
       {"complex64", DType::c64},
       {"c128", DType::c128},
       {"complex128", DType::c128},
+      {"bf16", DType::bf16},
+      {"bfloat16", DType::bf16},
+      {"f16", DType::f16},
+      {"float16", DType::f16},
+      {"half", DType::f16},
   }};
   for (const auto& [text, dtype] : names)
     if (text == name)
@@ -54,6 +63,10 @@ bool isComplex(DType dtype) {
 
 bool isInteger(DType dtype) {
   return dtype == DType::i32 || dtype == DType::i64;
+}
+
+bool isHalfPrecision(DType dtype) {
+  return dtype == DType::bf16 || dtype == DType::f16;
 }
 
 } // namespace einjit

@@ -26,8 +26,9 @@ inline constexpr std::int32_t kStatusOutOfMemory = 1;
 ///            stride along label l (the output is tensor inputs.size()); entries the LoopNest
 ///            marks known are not read;
 ///   extents  one per label; read only when the nest's extents are not constants;
-///   alpha    one value of the dtype (two components for complex): out = alpha * acc + …;
-///   beta     one value of the dtype; when it is zero the output is not read.
+///   alpha    one value of the dtype (two components for complex; an f32 for bf16 and f16,
+///            which kernels compute in): out = alpha * acc + …;
+///   beta     one value of the dtype (likewise); when it is zero the output is not read.
 /// It returns kStatusOk, or another status when it could not do its work. It never throws.
 using KernelEntry = std::int32_t (*)(void* const* data, const std::int64_t* strides,
                                      const std::int64_t* extents, const void* alpha,

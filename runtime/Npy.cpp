@@ -191,12 +191,17 @@ DType dtypeOfDescr(const std::string& descr, const NpyFailure& fail) {
   std::string code = descr.substr(1);
   if (code == "O")
     fail("unsupported dtype '" + descr + "': object arrays cannot be read");
-  static const std::map<std::string, DType> codes{{"f4", DType::f32}, {"f8", DType::f64},
-                                                  {"i4", DType::i32}, {"i8", DType::i64},
-                                                  {"c8", DType::c64}, {"c16", DType::c128}};
+  // numpy has no bfloat16: ml_dtypes' bfloat16 arrays save as two opaque bytes ('<V2'), which
+  // np.load returns as V2 and `.view(ml_dtypes.bfloat16)` turns back. A 2-byte void array is
+  // read as bf16.
+  static const std::map<std::string, DType> codes{
+      {"f4", DType::f32}, {"f8", DType::f64},   {"i4", DType::i32}, {"i8", DType::i64},
+      {"c8", DType::c64}, {"c16", DType::c128}, {"f2", DType::f16}, {"V2", DType::bf16}};
   auto found = codes.find(code);
   if (found == codes.end())
-    fail("unsupported dtype '" + descr + "' (supported: <f4 <f8 <i4 <i8 <c8 <c16)");
+    fail("unsupported dtype '" + descr +
+         "' (supported: <f4 <f8 <i4 <i8 <c8 <c16 <f2, and <V2 "
+         "as bfloat16)");
   if (order == '>')
     fail("unsupported dtype '" + descr + "': big-endian data is not supported");
   // '=' is the writer's native order and '|' "not applicable": numpy only writes either for
@@ -205,6 +210,9 @@ DType dtypeOfDescr(const std::string& descr, const NpyFailure& fail) {
     fail("unsupported dtype '" + descr + "': unknown byte order '" + std::string(1, order) + "'");
   return found->second;
 }
+
+/// What ml_dtypes' bfloat16 saves as (dtypeOfDescr).
+constexpr const char* kBfloat16Descr = "<V2";
 
 std::string descriptorOf(DType dtype) {
   switch (dtype) {
@@ -220,6 +228,10 @@ std::string descriptorOf(DType dtype) {
     return "<c8";
   case DType::c128:
     return "<c16";
+  case DType::f16:
+    return "<f2";
+  case DType::bf16:
+    return kBfloat16Descr;
   }
   return "?";
 }

@@ -25,8 +25,25 @@ std::string cElementType(DType dtype) {
     return "int32_t";
   case DType::i64:
     return "int64_t";
+  case DType::bf16:
+  case DType::f16:
+    return "uint16_t";
   }
   return "void";
+}
+
+// alpha and beta: bf16 and f16 kernels compute in, and take their scalars as, float.
+std::string cScalarType(DType dtype) {
+  return isHalfPrecision(dtype) ? "float" : cElementType(dtype);
+}
+
+std::string storageNote(DType dtype) {
+  if (dtype == DType::bf16)
+    return " holding bfloat16 bits (the upper half of a float's;\n"
+           " *     ml_dtypes.bfloat16, torch.bfloat16, __bf16)";
+  if (dtype == DType::f16)
+    return " holding IEEE binary16 bits (numpy float16, _Float16)";
+  return "";
 }
 
 // Call text goes into a C comment: a "*/" in it would end the comment early.
@@ -74,7 +91,11 @@ void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
   os << "/* " << entry.name << ": " << commentSafe(entry.call) << "\n";
   os << " *   index notation: " << commentSafe(ir::statementText(program)) << "\n";
   os << " *   einsum:         " << ir::equivalentEinsum(program).subscripts << "\n";
-  os << " *   dtype " << dtypeName(program.dtype) << ": elements are " << element << units << ".\n";
+  os << " *   dtype " << dtypeName(program.dtype) << ": elements are " << element << units
+     << storageNote(program.dtype) << ".\n";
+  if (isHalfPrecision(program.dtype))
+    os << " *   Computed in float: inputs widen exactly, sums accumulate in float, alpha and beta\n"
+          " *   are floats, and each output element is rounded once, to nearest even.\n";
   os << " *   Every array is contiguous, row-major (C order), with exactly these extents:\n";
   for (std::size_t i = 0; i < entry.inputNames.size(); ++i)
     os << " *     " << entry.inputNames[i] << " " << shapeText(entry.inputShapes[i]) << "  ("
@@ -111,7 +132,7 @@ void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
   else
     os << " *   Runs on the calling thread at these shapes (too little work to split): threads\n"
           " *   is ignored. Reentrant: threads may call it on separate outputs at once. */\n";
-  std::string scalar = complex ? "const " + element + "* " : element + " ";
+  std::string scalar = complex ? "const " + element + "* " : cScalarType(program.dtype) + " ";
   auto trailing = [&] {
     std::string text = entry.normalized.empty() ? "" : element + "* scratch, ";
     text += scalar + "alpha, " + scalar + "beta";

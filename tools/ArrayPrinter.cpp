@@ -24,7 +24,8 @@ constexpr std::int64_t kEdgeItems = 3;
 // The elements of a view, in C order, widened to one of three kinds.
 struct Values {
   enum class Kind { Int, Real, Complex } kind = Kind::Real;
-  bool single = false; ///< f32 or c64: "shortest digits" are those of a float
+  /// The precision "shortest digits" are counted at: f64, f32 (also for c64), bf16 or f16.
+  DType digits = DType::f64;
   std::vector<std::int64_t> ints;
   std::vector<double> reals;
   std::vector<double> imags;
@@ -36,6 +37,8 @@ void appendValue(Values& values, const T& value) {
     values.ints.push_back(value);
   } else if constexpr (std::is_floating_point_v<T>) {
     values.reals.push_back(static_cast<double>(value));
+  } else if constexpr (std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>) {
+    values.reals.push_back(static_cast<double>(static_cast<float>(value)));
   } else {
     values.reals.push_back(static_cast<double>(value.real()));
     values.imags.push_back(static_cast<double>(value.imag()));
@@ -47,7 +50,9 @@ Values readValues(const TensorView& view) {
   values.kind = isInteger(view.dtype())   ? Values::Kind::Int
                 : isComplex(view.dtype()) ? Values::Kind::Complex
                                           : Values::Kind::Real;
-  values.single = view.dtype() == DType::f32 || view.dtype() == DType::c64;
+  values.digits = view.dtype() == DType::c64    ? DType::f32
+                  : view.dtype() == DType::c128 ? DType::f64
+                                                : view.dtype();
   std::int64_t count = view.elements();
   const Shape& shape = view.shape();
   visitDType(view.dtype(), [&](auto zero) {
@@ -69,21 +74,36 @@ Values readValues(const TensorView& view) {
   return values;
 }
 
+// Whether `back` and `value` are the same number at precision `digits`.
+bool samePrecisionValue(double back, double value, DType digits) {
+  auto asFloat = [](double v) { return static_cast<float>(v); };
+  switch (digits) {
+  case DType::f32:
+    return asFloat(back) == asFloat(value);
+  case DType::bf16:
+    return bfloat16(asFloat(back)).bits == bfloat16(asFloat(value)).bits;
+  case DType::f16:
+    return float16(asFloat(back)).bits == float16(asFloat(value)).bits;
+  default:
+    return back == value;
+  }
+}
+
 // The shortest scientific text ("1.5e-05") that reads back to `value` at its precision.
-std::string shortestScientific(double value, bool single) {
+std::string shortestScientific(double value, DType digits) {
   char buffer[48];
-  for (int digits = 0; digits <= 17; ++digits) {
-    std::snprintf(buffer, sizeof buffer, "%.*e", digits, value);
+  for (int places = 0; places <= 17; ++places) {
+    std::snprintf(buffer, sizeof buffer, "%.*e", places, value);
     double back = std::strtod(buffer, nullptr);
-    if (single ? static_cast<float>(back) == static_cast<float>(value) : back == value)
+    if (samePrecisionValue(back, value, digits))
       break;
   }
   return buffer;
 }
 
 // Digits after the point in the shortest scientific mantissa, and its decimal exponent.
-void shortestShape(double value, bool single, int& mantissaFraction, int& exponent) {
-  std::string text = shortestScientific(value, single);
+void shortestShape(double value, DType digits, int& mantissaFraction, int& exponent) {
+  std::string text = shortestScientific(value, digits);
   std::size_t e = text.find('e');
   std::size_t point = text.find('.');
   mantissaFraction = point == std::string::npos || point > e ? 0 : static_cast<int>(e - point - 1);
@@ -100,8 +120,8 @@ std::string printfFixed(double value, int fraction) {
 // with a common layout, as numpy's FloatingFormat in its default 'maxprec' mode.
 class FloatFormat {
 public:
-  FloatFormat(const std::vector<double>& values, bool single, bool forceSign)
-      : single_(single), forceSign_(forceSign) {
+  FloatFormat(const std::vector<double>& values, DType digits, bool forceSign)
+      : digits_(digits), forceSign_(forceSign) {
     std::vector<double> finite;
     for (double v : values)
       if (std::isfinite(v))
@@ -118,7 +138,7 @@ public:
     if (scientific_) {
       for (double v : finite) {
         int fraction = 0, exponent = 0;
-        shortestShape(v, single_, fraction, exponent);
+        shortestShape(v, digits_, fraction, exponent);
         precision_ = std::max(precision_, std::min(fraction, kPrecision));
       }
     }
@@ -163,7 +183,7 @@ private:
 
   std::string positionalText(double value) const {
     int fraction = 0, exponent = 0;
-    shortestShape(value, single_, fraction, exponent);
+    shortestShape(value, digits_, fraction, exponent);
     int needed = std::clamp(fraction - exponent, 0, kPrecision);
     std::string text = printfFixed(value, needed);
     if (text.find('.') == std::string::npos)
@@ -182,7 +202,7 @@ private:
     return text;
   }
 
-  bool single_;
+  DType digits_;
   bool forceSign_;
   bool scientific_ = false;
   int precision_ = 0;
@@ -191,13 +211,13 @@ private:
 };
 
 // Python's repr of a float, as numpy prints a 0-d array of floats.
-std::string scalarFloat(double value, bool single) {
+std::string scalarFloat(double value, DType digits) {
   if (std::isnan(value))
     return "nan";
   if (std::isinf(value))
     return value < 0 ? "-inf" : "inf";
   int fraction = 0, exponent = 0;
-  shortestShape(value, single, fraction, exponent);
+  shortestShape(value, digits, fraction, exponent);
   if (value == 0 || (std::fabs(value) >= 1e-4 && std::fabs(value) < 1e16)) {
     std::string text = printfFixed(value, std::max(fraction - exponent, 0));
     return text.find('.') == std::string::npos ? text + ".0" : text;
@@ -207,9 +227,9 @@ std::string scalarFloat(double value, bool single) {
   return buffer;
 }
 
-std::string scalarComplex(double real, double imag, bool single) {
+std::string scalarComplex(double real, double imag, DType digits) {
   auto part = [&](double v) {
-    std::string text = scalarFloat(v, single);
+    std::string text = scalarFloat(v, digits);
     if (text.size() > 2 && text.compare(text.size() - 2, 2, ".0") == 0)
       text.resize(text.size() - 2);
     return text;
@@ -253,8 +273,8 @@ public:
           imags.push_back(values.imags[i]);
       }
     }
-    realFormat_.emplace(reals, values.single, false);
-    imagFormat_.emplace(imags, values.single, true);
+    realFormat_.emplace(reals, values.digits, false);
+    imagFormat_.emplace(imags, values.digits, true);
   }
 
   std::string format() const { return recurse(0, 0, " ", kLineWidth); }
@@ -341,9 +361,9 @@ std::string formatLikeNumpy(const TensorView& view) {
     case Values::Kind::Int:
       return std::to_string(values.ints.at(0));
     case Values::Kind::Real:
-      return scalarFloat(values.reals.at(0), values.single);
+      return scalarFloat(values.reals.at(0), values.digits);
     case Values::Kind::Complex:
-      return scalarComplex(values.reals.at(0), values.imags.at(0), values.single);
+      return scalarComplex(values.reals.at(0), values.imags.at(0), values.digits);
     }
   }
   if (view.elements() == 0)

@@ -38,6 +38,8 @@ Tensor randomTensor(DType dtype, const Shape& shape, std::mt19937_64& random) {
         data[i] = static_cast<T>(integer(random));
       else if constexpr (std::is_floating_point_v<T>)
         data[i] = static_cast<T>(real(random));
+      else if constexpr (std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>)
+        data[i] = T(static_cast<float>(real(random)));
       else
         data[i] = T(static_cast<typename T::value_type>(real(random)),
                     static_cast<typename T::value_type>(real(random)));

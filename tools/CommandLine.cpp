@@ -83,8 +83,8 @@ std::int64_t parseCount(const std::string& text, const std::string& option, std:
 DType parseDTypeOption(const std::string& text) {
   std::optional<DType> dtype = parseDType(text);
   if (!dtype)
-    throw UsageError("--dtype must be one of f32 f64 i32 i64 c64 c128 (or numpy's float32, ...), "
-                     "got '" +
+    throw UsageError("--dtype must be one of f32 f64 i32 i64 c64 c128 bf16 f16 (or numpy's "
+                     "float32, bfloat16, half, ...), got '" +
                      text + "'");
   return *dtype;
 }

@@ -88,7 +88,7 @@ std::vector<KernelRequest> readManifest(const std::string& path) {
     std::optional<DType> parsed = parseDType(dtype);
     if (!parsed)
       throw Error(ErrorKind::Argument, "compile: " + request.origin + "unknown dtype '" + dtype +
-                                           "' (f32, f64, i32, i64, c64, c128)");
+                                           "' (f32, f64, i32, i64, c64, c128, bf16, f16)");
     request.dtype = *parsed;
     checkedName(request.name, request.origin);
     requests.push_back(std::move(request));
@@ -203,6 +203,11 @@ CompiledRequest lowerRequest(const KernelRequest& request, const codegen::Target
       ravels = true;
       continue;
     }
+    if (isHalfPrecision(program.dtype))
+      throw Error(ErrorKind::Unsupported,
+                  "compile: " + request.origin + request.name + ": normalizing a " +
+                      std::string(dtypeName(program.dtype)) +
+                      " operand is not compiled ahead of time (einjit run and the API compute it)");
     if (shape.normalizedOfOperand[prologue.operand])
       throw Error(ErrorKind::Unsupported,
                   "compile: " + request.origin + request.name + ": operand " +

@@ -85,7 +85,8 @@ results where they differ.
 options:
   --shapes S       operand shapes, by position (2x3x4,2x4x5) or by name (x=2x3x4,y=2x4x5);
                    'scalar' or an empty item is a 0-d operand; extents must be >= 1
-  --dtype T        f32 (default), f64, i32, i64, c64, c128 (or numpy names: float32, ...)
+  --dtype T        f32 (default), f64, i32, i64, c64, c128, bf16, f16 (or numpy names:
+                   float32, bfloat16, float16, half, ...)
   --json           one JSON object: call, function, dtype, operands [{name, shape}],
                    out_shape, index, einsum, numpy, roles {label: role}, extents,
                    broadcast, unit_output_axes, notes, multiply_adds, batch_dot (Keras
@@ -119,8 +120,9 @@ const std::string kRunHelp =
 
 Computes EXPR with native code compiled for this machine (the JIT). One .npy file per operand,
 in the order the operands appear in EXPR; their shapes bind the operands and they must share one
-dtype (f32, f64, i32, i64, c64, c128; C or Fortran order). Without -o the result is printed as
-numpy prints it. Reports (--check, --time) go to stderr.
+dtype (f32, f64, i32, i64, c64, c128, f16 as <f2, bf16 as ml_dtypes saves it, <V2; C or
+Fortran order). bf16 and f16 compute in f32 and round once into a result of the same dtype.
+Without -o the result is printed as numpy prints it. Reports (--check, --time) go to stderr.
 
 options:
   -o FILE          write the result to FILE as a .npy file
@@ -129,8 +131,9 @@ options:
   --batch-dot=M    K.batch_dot / Dot semantics: current (default) or legacy
   --interpret      compute with the reference interpreter instead of the JIT
   --check          also compute with the interpreter and compare: print the max abs and rel
-                   error; exit 1 when an element differs by more than the tolerance (f32,
-                   c64: 1e-4, f64, c128: 1e-10, times the largest |element|; integers: exact)
+                   error; exit 1 when an element differs by more than the tolerance (bf16:
+                   1e-2, f16: 2e-3, f32, c64: 1e-4, f64, c128: 1e-10, times the largest
+                   |element|; integers: exact)
   --time           print the compile time and the median time of --repeat runs
   --repeat N       runs timed by --time (default 10)
   --threads N      threads per run (default 1); large kernels split their outermost output
@@ -152,7 +155,7 @@ dtype), the median run time in seconds and the compile time in milliseconds.
 
 options:
   --shapes S       operand shapes, by position (256x256,256x256) or by name (a=..,b=..)
-  --dtype T        f32 (default), f64, i32, i64, c64, c128
+  --dtype T        f32 (default), f64, i32, i64, c64, c128, bf16, f16
   --threads N      threads per run (default 1); large kernels split their outermost output
                    loop across them, with the same result for every count
   --repeat N       timed runs, at least 10
@@ -202,7 +205,8 @@ NAME_strided.
 
 options:
   --shapes S         operand shapes, as for explain (2x3x4,2x4x5 or x=2x3x4,y=2x4x5)
-  --dtype T          f32 (default), f64, i32, i64, c64, c128
+  --dtype T          f32 (default), f64, i32, i64, c64, c128, bf16, f16 (bf16/f16 arrays
+                     are uint16_t; alpha and beta are float)
   --name NAME        the entry points (NAME, NAME_strided) and the file names (a C
                      identifier); with --manifest the library's file names
   -o DIR             output directory (created if missing)

@@ -75,9 +75,28 @@ double magnitudeOf(const T& value) {
 }
 
 template <class T>
+inline constexpr bool kIsHalf = std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>;
+
+// bf16 and f16 values are compared as the floats they hold exactly.
+template <class T>
+auto comparable(const T& value) {
+  if constexpr (kIsHalf<T>)
+    return static_cast<float>(value);
+  else
+    return value;
+}
+
+template <class T>
 double toleranceOf() {
+  // bf16 and f16: both sides round once into 8 (11) significant bits, from sums that differ in
+  // the last bits of f32 (JIT) and double (interpreter): one unit in the last place, 2^-7
+  // (2^-10), of the largest element apart at most.
   if constexpr (std::is_integral_v<T>)
     return 0;
+  else if constexpr (std::is_same_v<T, bfloat16>)
+    return 1e-2;
+  else if constexpr (std::is_same_v<T, float16>)
+    return 2e-3;
   else if constexpr (std::is_same_v<T, float> || std::is_same_v<T, std::complex<float>>)
     return 1e-4;
   else
@@ -119,23 +138,26 @@ CheckResult compareWithReference(const TensorView& computed, const TensorView& r
     const T* referenceData = static_cast<const T*>(reference.data());
     result.tolerance = toleranceOf<T>();
     forEachElement(computed, reference, [&](const Shape&, std::int64_t, std::int64_t at) {
-      if (isFinite(referenceData[at]))
-        result.scale = std::max(result.scale, magnitudeOf(referenceData[at]));
+      auto value = comparable(referenceData[at]);
+      if (isFinite(value))
+        result.scale = std::max(result.scale, magnitudeOf(value));
     });
     double worstError = -1;
     forEachElement(computed, reference, [&](const Shape& index, std::int64_t c, std::int64_t r) {
-      double error = elementError(computedData[c], referenceData[r]);
-      double magnitude = magnitudeOf(referenceData[r]);
+      auto computedValue = comparable(computedData[c]);
+      auto referenceValue = comparable(referenceData[r]);
+      double error = elementError(computedValue, referenceValue);
+      double magnitude = magnitudeOf(referenceValue);
       result.maxAbsError = std::max(result.maxAbsError, error);
-      if (magnitude != 0 && isFinite(referenceData[r]))
+      if (magnitude != 0 && isFinite(referenceValue))
         result.maxRelError = std::max(result.maxRelError, error / magnitude);
       if (error > result.tolerance * result.scale)
         result.matches = false;
       if (error > worstError) {
         worstError = error;
         result.worstIndex = index;
-        result.worstComputed = valueText(computedData[c]);
-        result.worstReference = valueText(referenceData[r]);
+        result.worstComputed = valueText(computedValue);
+        result.worstReference = valueText(referenceValue);
       }
     });
   });

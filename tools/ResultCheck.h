@@ -21,9 +21,9 @@ struct CheckResult {
 };
 
 /// Compares two views of one dtype and shape (any strides). Floating-point and complex dtypes
-/// pass when every error is within the dtype's tolerance (1e-4 for f32 and c64, 1e-10 for f64
-/// and c128) times the largest |reference| element, and NaN and infinities agree; integer
-/// dtypes must match exactly.
+/// pass when every error is within the dtype's tolerance (1e-2 for bf16, 2e-3 for f16, 1e-4 for
+/// f32 and c64, 1e-10 for f64 and c128) times the largest |reference| element, and NaN and
+/// infinities agree; integer dtypes must match exactly.
 CheckResult compareWithReference(const TensorView& computed, const TensorView& reference);
 
 /// "max abs error 1.2e-07, max rel error 3e-08 (f32 tolerance 0.0001 x max |reference| 12)".

@@ -47,7 +47,7 @@ void emitNormalize(llvm::IRBuilder<>& builder, DType dtype, const AotNormalize& 
                    llvm::Value* source, llvm::Value* sourceStrides, llvm::Value* target) {
   const Shape& shape = prologue.shape;
   auto axis = static_cast<std::size_t>(prologue.axis);
-  if (isInteger(dtype) || axis >= shape.size())
+  if (isInteger(dtype) || isHalfPrecision(dtype) || axis >= shape.size())
     codegenFailure("aot", "cannot normalize a " + std::string(dtypeName(dtype)) +
                               " array of rank " + std::to_string(shape.size()) + " along axis " +
                               std::to_string(prologue.axis));

@@ -1,6 +1,9 @@
 #include "codegen/ElementOps.h"
 
 #include <llvm/IR/Intrinsics.h>
+#include <llvm/MC/MCSubtargetInfo.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Triple.h>
 
 namespace einjit::codegen {
 
@@ -8,6 +11,8 @@ llvm::Type* componentTypeOf(llvm::LLVMContext& context, DType dtype) {
   switch (dtype) {
   case DType::f32:
   case DType::c64:
+  case DType::bf16:
+  case DType::f16:
     return llvm::Type::getFloatTy(context);
   case DType::f64:
   case DType::c128:
@@ -20,15 +25,135 @@ llvm::Type* componentTypeOf(llvm::LLVMContext& context, DType dtype) {
   return llvm::Type::getFloatTy(context);
 }
 
-ElementOps::ElementOps(llvm::IRBuilder<>& builder, DType dtype)
+ElementOps::ElementOps(llvm::IRBuilder<>& builder, DType dtype, const llvm::TargetMachine& machine)
     : builder_(builder), dtype_(dtype), complex_(einjit::isComplex(dtype)),
-      floating_(!isInteger(dtype)), component_(componentTypeOf(builder.getContext(), dtype)),
-      align_(dtypeSize(dtype) / (einjit::isComplex(dtype) ? 2 : 1)) {}
+      floating_(!isInteger(dtype)), half_(isHalfPrecision(dtype)),
+      component_(componentTypeOf(builder.getContext(), dtype)),
+      storage_(half_ ? builder.getInt16Ty() : component_),
+      align_(dtypeSize(dtype) / (einjit::isComplex(dtype) ? 2 : 1)) {
+  const llvm::MCSubtargetInfo* subtarget = machine.getMCSubtargetInfo();
+  const llvm::Triple& triple = machine.getTargetTriple();
+  // AArch64 converts half in its base instruction set; x86 needs F16C. Without the instruction
+  // LLVM would call libgcc/compiler-rt (__extendhfsf2, __truncsfhf2), which not every runtime
+  // has: the integer versions below run everywhere.
+  nativeF16_ = triple.isAArch64() || (triple.isX86() && subtarget->checkFeatures("+f16c"));
+}
 
 llvm::Type* ElementOps::typeOf(int lanes) const {
   if (lanes == 1)
     return component_;
   return llvm::FixedVectorType::get(component_, static_cast<unsigned>(lanes));
+}
+
+llvm::Type* ElementOps::storageOf(llvm::Type* like) const {
+  if (auto* vector = llvm::dyn_cast<llvm::FixedVectorType>(like))
+    return llvm::FixedVectorType::get(storage_, vector->getNumElements());
+  return storage_;
+}
+
+llvm::Value* ElementOps::splat(llvm::Type* like, llvm::Value* scalar) {
+  if (auto* vector = llvm::dyn_cast<llvm::FixedVectorType>(like))
+    return builder_.CreateVectorSplat(vector->getNumElements(), scalar);
+  return scalar;
+}
+
+llvm::Value* ElementOps::bf16FromFloat(llvm::Value* value) {
+  // Round to nearest even on the bits: add 0x7fff plus the lowest kept bit, keep the upper half.
+  // A NaN keeps its upper half with the quiet bit set (rounding could carry it into infinity).
+  llvm::Type* bits = value->getType()->getWithNewType(builder_.getInt32Ty());
+  auto constant = [&](std::uint32_t c) { return splat(bits, builder_.getInt32(c)); };
+  llvm::Value* x = builder_.CreateBitCast(value, bits);
+  llvm::Value* upper = builder_.CreateLShr(x, constant(16));
+  llvm::Value* lowestKept = builder_.CreateAnd(upper, constant(1));
+  llvm::Value* rounded = builder_.CreateLShr(
+      builder_.CreateAdd(builder_.CreateAdd(x, constant(0x7fff)), lowestKept), constant(16));
+  llvm::Value* quietNaN = builder_.CreateOr(upper, constant(0x40));
+  llvm::Value* result =
+      builder_.CreateSelect(builder_.CreateFCmpUNO(value, value), quietNaN, rounded);
+  return builder_.CreateTrunc(result, storageOf(value->getType()));
+}
+
+llvm::Value* ElementOps::f16FromFloat(llvm::Value* value) {
+  // einjit::float16's conversion (dtype.h), branch-free so that it vectorizes.
+  llvm::Type* bits = value->getType()->getWithNewType(builder_.getInt32Ty());
+  auto constant = [&](std::uint32_t c) { return splat(bits, builder_.getInt32(c)); };
+  llvm::Value* x = builder_.CreateBitCast(value, bits);
+  llvm::Value* sign = builder_.CreateAnd(builder_.CreateLShr(x, constant(16)), constant(0x8000));
+  llvm::Value* magnitude = builder_.CreateAnd(x, constant(0x7fffffff));
+  llvm::Value* shifted = builder_.CreateLShr(magnitude, constant(13));
+  llvm::Value* nan =
+      builder_.CreateOr(builder_.CreateAnd(shifted, constant(0x3ff)), constant(0x7e00));
+  // Below 2^-14: adding 0.5 puts the float's last place at 2^-24, the subnormal half's unit.
+  llvm::Value* plusHalf =
+      builder_.CreateFAdd(builder_.CreateBitCast(magnitude, value->getType()),
+                          splat(value->getType(), llvm::ConstantFP::get(component_, 0.5)));
+  llvm::Value* subnormal =
+      builder_.CreateSub(builder_.CreateBitCast(plusHalf, bits), constant(0x3f000000));
+  // Normal: rebias the exponent (127 -> 15), round the 13 dropped bits to even.
+  llvm::Value* normal =
+      builder_.CreateLShr(builder_.CreateAdd(builder_.CreateAdd(magnitude, constant(0xc8000fff)),
+                                             builder_.CreateAnd(shifted, constant(1))),
+                          constant(13));
+  llvm::Value* finite = builder_.CreateSelect(
+      builder_.CreateICmpULT(magnitude, constant(0x38800000)), subnormal, normal);
+  llvm::Value* large = builder_.CreateSelect(
+      builder_.CreateICmpUGE(magnitude, constant(0x477ff000)), constant(0x7c00), finite);
+  llvm::Value* result =
+      builder_.CreateSelect(builder_.CreateICmpUGT(magnitude, constant(0x7f800000)), nan, large);
+  return builder_.CreateTrunc(builder_.CreateOr(result, sign), storageOf(value->getType()));
+}
+
+llvm::Value* ElementOps::f16ToFloat(llvm::Value* stored) {
+  // The magnitude's bits moved to a float's places read as 2^-112 times the value, normal or
+  // subnormal alike, so one multiplication by 2^112 (exact) finishes; infinity and NaN instead
+  // take the all-ones exponent.
+  llvm::Type* bits = stored->getType()->getWithNewType(builder_.getInt32Ty());
+  llvm::Type* floats = stored->getType()->getWithNewType(component_);
+  auto constant = [&](std::uint32_t c) { return splat(bits, builder_.getInt32(c)); };
+  llvm::Value* h = builder_.CreateZExt(stored, bits);
+  llvm::Value* sign = builder_.CreateShl(builder_.CreateAnd(h, constant(0x8000)), constant(16));
+  llvm::Value* magnitude = builder_.CreateAnd(h, constant(0x7fff));
+  llvm::Value* moved = builder_.CreateShl(magnitude, constant(13));
+  llvm::Value* scaled = builder_.CreateBitCast(
+      builder_.CreateFMul(builder_.CreateBitCast(moved, floats),
+                          splat(floats, llvm::ConstantFP::get(component_, 0x1p112))),
+      bits);
+  llvm::Value* special = builder_.CreateOr(moved, constant(0x7f800000));
+  llvm::Value* result =
+      builder_.CreateSelect(builder_.CreateICmpUGE(magnitude, constant(0x7c00)), special, scaled);
+  return builder_.CreateBitCast(builder_.CreateOr(result, sign), floats);
+}
+
+llvm::Value* ElementOps::toStorage(llvm::Value* value) {
+  if (!half_)
+    return value;
+  llvm::Type* stored = storageOf(value->getType());
+  // One rounding per output element: the integer version costs nothing that matters.
+  if (dtype_ == DType::bf16)
+    return bf16FromFloat(value);
+  if (!nativeF16_)
+    return f16FromFloat(value);
+  llvm::Type* half = value->getType()->getWithNewType(builder_.getHalfTy());
+  return builder_.CreateBitCast(builder_.CreateFPTrunc(value, half), stored);
+}
+
+llvm::Value* ElementOps::fromStorage(llvm::Value* stored) {
+  if (!half_)
+    return stored;
+  llvm::Type* floats = stored->getType()->getWithNewType(component_);
+  if (dtype_ == DType::bf16) {
+    // The bits are a float's upper half. Not LLVM's `fpext bfloat`: InstCombine moves later
+    // float operations back to bfloat (an `fcmp uno` of the widened value becomes one of the
+    // bfloat), which x86 without AVX512-BF16 legalizes through __truncsfbf2.
+    llvm::Type* bits = stored->getType()->getWithNewType(builder_.getInt32Ty());
+    llvm::Value* shifted =
+        builder_.CreateShl(builder_.CreateZExt(stored, bits), splat(bits, builder_.getInt32(16)));
+    return builder_.CreateBitCast(shifted, floats);
+  }
+  if (!nativeF16_)
+    return f16ToFloat(stored);
+  llvm::Type* half = stored->getType()->getWithNewType(builder_.getHalfTy());
+  return builder_.CreateFPExt(builder_.CreateBitCast(stored, half), floats);
 }
 
 llvm::Value* ElementOps::componentPointer(llvm::Value* base, llvm::Value* offset, int part) {
@@ -38,7 +163,7 @@ llvm::Value* ElementOps::componentPointer(llvm::Value* base, llvm::Value* offset
     if (part == 1)
       offset = builder_.CreateOr(offset, 1);
   }
-  return builder_.CreateGEP(component_, base, offset);
+  return builder_.CreateGEP(storage_, base, offset);
 }
 
 Element ElementOps::load(llvm::Value* base, llvm::Value* offset, int lanes,
@@ -48,20 +173,20 @@ Element ElementOps::load(llvm::Value* base, llvm::Value* offset, int lanes,
         builder_.CreateAlignedLoad(component_, componentPointer(base, offset, 0), align_),
         builder_.CreateAlignedLoad(component_, componentPointer(base, offset, 1), align_)};
   if (lanes == 1)
-    return Element{
-        builder_.CreateAlignedLoad(component_, componentPointer(base, offset, 0), align_)};
+    return Element{fromStorage(
+        builder_.CreateAlignedLoad(storage_, componentPointer(base, offset, 0), align_))};
   if (!laneStride)
-    return Element{
-        builder_.CreateAlignedLoad(typeOf(lanes), componentPointer(base, offset, 0), align_)};
-  llvm::Value* vector = llvm::PoisonValue::get(typeOf(lanes));
+    return Element{fromStorage(builder_.CreateAlignedLoad(
+        storageOf(typeOf(lanes)), componentPointer(base, offset, 0), align_))};
+  llvm::Value* vector = llvm::PoisonValue::get(storageOf(typeOf(lanes)));
   for (int lane = 0; lane < lanes; ++lane) {
     llvm::Value* laneOffset =
         builder_.CreateAdd(offset, builder_.CreateMul(laneStride, builder_.getInt64(lane)));
     llvm::Value* value =
-        builder_.CreateAlignedLoad(component_, componentPointer(base, laneOffset, 0), align_);
+        builder_.CreateAlignedLoad(storage_, componentPointer(base, laneOffset, 0), align_);
     vector = builder_.CreateInsertElement(vector, value, static_cast<std::uint64_t>(lane));
   }
-  return Element{vector};
+  return Element{fromStorage(vector)};
 }
 
 void ElementOps::store(Element value, llvm::Value* base, llvm::Value* offset, int lanes,
@@ -71,31 +196,36 @@ void ElementOps::store(Element value, llvm::Value* base, llvm::Value* offset, in
     builder_.CreateAlignedStore(value.im, componentPointer(base, offset, 1), align_);
     return;
   }
+  llvm::Value* stored = toStorage(value.re);
   if (lanes == 1 || !laneStride) {
-    builder_.CreateAlignedStore(value.re, componentPointer(base, offset, 0), align_);
+    builder_.CreateAlignedStore(stored, componentPointer(base, offset, 0), align_);
     return;
   }
   for (int lane = 0; lane < lanes; ++lane) {
     llvm::Value* laneOffset =
         builder_.CreateAdd(offset, builder_.CreateMul(laneStride, builder_.getInt64(lane)));
     builder_.CreateAlignedStore(
-        builder_.CreateExtractElement(value.re, static_cast<std::uint64_t>(lane)),
+        builder_.CreateExtractElement(stored, static_cast<std::uint64_t>(lane)),
         componentPointer(base, laneOffset, 0), align_);
   }
 }
 
 Element ElementOps::maskedLoad(llvm::Value* base, llvm::Value* offset, int lanes,
                                llvm::Value* mask) {
-  return Element{builder_.CreateMaskedLoad(typeOf(lanes), componentPointer(base, offset, 0), align_,
-                                           mask, llvm::Constant::getNullValue(typeOf(lanes)))};
+  llvm::Type* type = storageOf(typeOf(lanes));
+  return Element{fromStorage(builder_.CreateMaskedLoad(
+      type, componentPointer(base, offset, 0), align_, mask, llvm::Constant::getNullValue(type)))};
 }
 
 void ElementOps::maskedStore(Element value, llvm::Value* base, llvm::Value* offset,
                              llvm::Value* mask) {
-  builder_.CreateMaskedStore(value.re, componentPointer(base, offset, 0), align_, mask);
+  builder_.CreateMaskedStore(toStorage(value.re), componentPointer(base, offset, 0), align_, mask);
 }
 
 Element ElementOps::loadScalar(llvm::Value* pointer) {
+  // bf16 and f16 kernels take alpha and beta as f32 (runtime/KernelAbi.h).
+  if (half_)
+    return Element{builder_.CreateAlignedLoad(component_, pointer, llvm::Align(4))};
   return load(pointer, builder_.getInt64(0), 1, nullptr);
 }
 

@@ -1,16 +1,22 @@
 // Arithmetic on values of one dtype in LLVM IR: real numbers and integers as scalars or explicit
-// vectors (<8 x float> …), complex numbers as (real, imaginary) pairs of scalars. The kernel
-// builder composes these; nothing here knows about loops. Codegen-internal (pulls in LLVM).
+// vectors (<8 x float> …), complex numbers as (real, imaginary) pairs of scalars. bf16 and f16
+// are 16-bit in memory and f32 in registers: loads widen (exactly), stores round once to nearest
+// even, so everything between computes in f32. The kernel builder composes these; nothing here
+// knows about loops. Codegen-internal (pulls in LLVM).
 #pragma once
 
 #include "einjit/dtype.h"
 
 #include <llvm/IR/IRBuilder.h>
 
+namespace llvm {
+class TargetMachine;
+} // namespace llvm
+
 namespace einjit::codegen {
 
-/// The LLVM type of one component of a dtype: float for f32 and c64, double for f64 and c128,
-/// i32, i64.
+/// The LLVM type of one component of a dtype as computed with: float for f32, c64, bf16 and f16,
+/// double for f64 and c128, i32, i64.
 llvm::Type* componentTypeOf(llvm::LLVMContext& context, DType dtype);
 
 /// A value of the dtype: `lanes` elements in one vector, or a scalar when lanes == 1. Complex
@@ -29,12 +35,25 @@ struct Slot {
 
 class ElementOps {
 public:
-  ElementOps(llvm::IRBuilder<>& builder, DType dtype);
+  /// `machine` decides how f16 converts: with the CPU's instructions where it has them (F16C),
+  /// else with integer arithmetic inline, so that generated code never calls a compiler-runtime
+  /// conversion (__extendhfsf2, __truncsfhf2, which not every libgcc has). bf16 never uses
+  /// LLVM's bfloat type: it widens with a shift and rounds with integer arithmetic, so there is
+  /// no __truncsfbf2, and unlike AVX512-BF16's vcvtneps2bf16 it keeps subnormals: every CPU
+  /// computes the same bits.
+  ElementOps(llvm::IRBuilder<>& builder, DType dtype, const llvm::TargetMachine& machine);
 
   DType dtype() const { return dtype_; }
   bool isComplex() const { return complex_; }
-  /// float for f32 and c64, double for f64 and c128, i32, i64.
+  /// float for f32, c64, bf16 and f16, double for f64 and c128, i32, i64.
   llvm::Type* componentType() const { return component_; }
+  /// The type one component is stored as: i16 for bf16 and f16, else componentType().
+  llvm::Type* storageType() const { return storage_; }
+  /// A real value (scalar or vector) of componentType() as storageType(): rounded to nearest
+  /// even for bf16 and f16 (NaN stays NaN), unchanged otherwise.
+  llvm::Value* toStorage(llvm::Value* value);
+  /// The inverse, exact: storageType() (scalar or vector) to componentType().
+  llvm::Value* fromStorage(llvm::Value* stored);
   /// The component type, or a vector of `lanes` of it.
   llvm::Type* typeOf(int lanes) const;
 
@@ -49,7 +68,7 @@ public:
   Element maskedLoad(llvm::Value* base, llvm::Value* offset, int lanes, llvm::Value* mask);
   /// Stores the lanes of a real vector where `mask` is set; the other elements are not touched.
   void maskedStore(Element value, llvm::Value* base, llvm::Value* offset, llvm::Value* mask);
-  /// A scalar from memory holding one value of the dtype (alpha, beta).
+  /// A scalar from memory holding one value of the dtype, an f32 for bf16 and f16 (alpha, beta).
   Element loadScalar(llvm::Value* pointer);
 
   Element zero(int lanes);
@@ -74,12 +93,20 @@ public:
 private:
   llvm::Value* componentPointer(llvm::Value* base, llvm::Value* offset, int part);
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* acc);
+  llvm::Type* storageOf(llvm::Type* like) const;
+  llvm::Value* splat(llvm::Type* like, llvm::Value* scalar);
+  llvm::Value* bf16FromFloat(llvm::Value* value);
+  llvm::Value* f16FromFloat(llvm::Value* value);
+  llvm::Value* f16ToFloat(llvm::Value* stored);
 
   llvm::IRBuilder<>& builder_;
   DType dtype_;
   bool complex_;
   bool floating_;
+  bool half_;              ///< bf16 or f16
+  bool nativeF16_ = false; ///< fpext/fptrunc of half are instructions (F16C)
   llvm::Type* component_;
+  llvm::Type* storage_;
   llvm::Align align_;
 };
 

@@ -19,7 +19,9 @@
 //   * A tensor whose stride along the vector label is known 1 is read with one vector load; a
 //     known 0 (or absent label) is one scalar load broadcast; any other stride is gathered lane
 //     by lane (stored lane by lane for the output).
-//   * Floating-point accumulation uses llvm.fma in the dtype itself; integers wrap.
+//   * Floating-point accumulation uses llvm.fma in the dtype itself; integers wrap. bf16 and f16
+//     are the exception: loads widen them to f32, the tile accumulates in f32 (alpha and beta
+//     are f32), and the store rounds once to nearest even (ElementOps).
 //   * A fully unrolled loop (constant bounds) is straight-line code: one copy of the body per
 //     step, its index a constant.
 //   * Non-temporal stores (LoopNest::nontemporalStores): the loop nest is emitted twice. When
@@ -65,7 +67,8 @@ class KernelBuilder {
 public:
   KernelBuilder(const ir::LoopNest& nest, llvm::Module& module, const llvm::TargetMachine& machine)
       : nest_(nest), module_(module), machine_(machine), builder_(module.getContext()),
-        ops_(builder_, nest.dtype), vector_(nest.vectorLoop()), unrolled_(nest.unrolledLoop()) {
+        ops_(builder_, nest.dtype, machine), vector_(nest.vectorLoop()),
+        unrolled_(nest.unrolledLoop()) {
     for (const ir::Loop& loop : nest.outputLoops)
       if (&loop == vector_)
         vectorInOutput_ = true;
@@ -620,9 +623,9 @@ private:
       ops_.store(value, bases_[out], offset, lanes, laneStride);
       return;
     }
-    llvm::Value* pointer = builder_.CreateGEP(ops_.componentType(), bases_[out], offset);
-    llvm::StoreInst* store =
-        builder_.CreateAlignedStore(value.re, pointer, llvm::Align(nontemporalAlignment()));
+    llvm::Value* pointer = builder_.CreateGEP(ops_.storageType(), bases_[out], offset);
+    llvm::StoreInst* store = builder_.CreateAlignedStore(ops_.toStorage(value.re), pointer,
+                                                         llvm::Align(nontemporalAlignment()));
     llvm::LLVMContext& context = module_.getContext();
     store->setMetadata(
         llvm::LLVMContext::MD_nontemporal,

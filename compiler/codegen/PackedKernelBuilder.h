@@ -34,7 +34,7 @@ public:
   PackedKernelBuilder(const ir::LoopNest& nest, llvm::Module& module,
                       const llvm::TargetMachine& machine)
       : nest_(nest), gemm_(*nest.packed), module_(module), machine_(machine),
-        builder_(module.getContext()), ops_(builder_, nest.dtype),
+        builder_(module.getContext()), ops_(builder_, nest.dtype, machine),
         size_(static_cast<std::int64_t>(dtypeSize(nest.dtype))), m_(ir::groupExtent(nest, gemm_.m)),
         n_(ir::groupExtent(nest, gemm_.n)), k_(ir::groupExtent(nest, gemm_.k)),
         batch_(ir::groupExtent(nest, gemm_.batch)), nr_(gemm_.nr()), tiles_((n_ + nr_ - 1) / nr_),

@@ -26,9 +26,15 @@ Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lo
   anyPrologue = !program.prologues.empty();
   if (program.operands.size() >= 3 && engine->options.contractionPaths) {
     path = passes::choosePath(program);
+    // bf16 and f16 paths run their steps in f32 (runPath widens the operands), so that the
+    // temporaries are not rounded and the result rounds once.
     if (path.beatsFused())
-      for (const passes::PathStep& step : path.steps)
-        stepStates.push_back(std::make_shared<State>(engine, step.program));
+      for (const passes::PathStep& step : path.steps) {
+        ir::IndexProgram stepProgram = step.program;
+        if (isHalfPrecision(program.dtype))
+          stepProgram.dtype = DType::f32;
+        stepStates.push_back(std::make_shared<State>(engine, std::move(stepProgram)));
+      }
   }
   if (stepStates.empty())
     realParts = complexPartsState(engine, program);
@@ -147,7 +153,12 @@ std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage)
   // Only three or more operands have a path to choose.
   if (stage >= ExplainStage::Path && !state.path.steps.empty())
     stages.push_back({"path", "path (" + std::to_string(program.operands.size()) + " operands)",
-                      passes::toString(state.path)});
+                      passes::toString(state.path) +
+                          (isHalfPrecision(program.dtype) && !state.stepStates.empty()
+                               ? "  " + std::string(dtypeName(program.dtype)) +
+                                     ": the operands widen to f32, the steps and their "
+                                     "temporaries are f32, the result rounds once\n"
+                               : "")});
   if (stage < ExplainStage::Loops)
     return stages;
   // A path plan shows every step's kernel, in order.

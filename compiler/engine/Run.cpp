@@ -140,9 +140,15 @@ void checkOutputMemory(const Plan::State& state, const std::vector<TensorView>& 
   }
 }
 
-/// alpha or beta as one value of the dtype, in `storage`.
+/// alpha or beta as one value of the dtype (an f32 for bf16 and f16, which kernels compute in),
+/// in `storage`.
 void scalarOf(std::complex<double> value, DType dtype, const char* role,
               std::array<std::byte, 16>& storage) {
+  if (isHalfPrecision(dtype)) {
+    auto converted = static_cast<float>(value.real());
+    std::memcpy(storage.data(), &converted, sizeof converted);
+    return;
+  }
   visitDType(dtype, [&](auto zero) {
     using T = decltype(zero);
     T converted{};
@@ -154,7 +160,7 @@ void scalarOf(std::complex<double> value, DType dtype, const char* role,
       converted = static_cast<T>(static_cast<std::int64_t>(rounded));
     } else if constexpr (std::is_floating_point_v<T>) {
       converted = static_cast<T>(value.real());
-    } else {
+    } else if constexpr (requires { typename T::value_type; }) {
       converted = T(static_cast<typename T::value_type>(value.real()),
                     static_cast<typename T::value_type>(value.imag()));
     }

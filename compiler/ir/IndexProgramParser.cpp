@@ -68,7 +68,7 @@ private:
     if (findOperand(name))
       cursor.failAt(nameBegin, nameBegin + name.size(), "'" + name + "' is declared twice");
     std::size_t dtypeBegin = cursor.tokenStart();
-    std::string dtypeText = cursor.identifier("a dtype (f32, f64, i32, i64, c64, c128)");
+    std::string dtypeText = cursor.identifier("a dtype (f32, f64, i32, i64, c64, c128, bf16, f16)");
     std::optional<DType> dtype = parseDType(dtypeText);
     if (!dtype)
       cursor.failAt(dtypeBegin, cursor.position(), "unknown dtype '" + dtypeText + "'");

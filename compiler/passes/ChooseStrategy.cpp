@@ -113,6 +113,11 @@ std::string outputVersusL3(const CostFigures& figures, const support::CacheSizes
 
 StrategyChoice chooseStrategy(const ir::LoopNest& nest, const LoopOptions& options) {
   StrategyChoice choice;
+  if (isHalfPrecision(nest.dtype))
+    choice.rationale.push_back(
+        "dtype " + std::string(dtypeName(nest.dtype)) +
+        ": conversion path: loads widen to f32, f32 accumulators, one rounding to nearest even "
+        "at the store (no bf16/f16 dot-product kernel yet; packing is for f32 and f64)");
   if (options.strategy) {
     choice.strategy = *options.strategy;
     choice.rationale.push_back("forced: " + std::string(ir::strategyName(*options.strategy)));

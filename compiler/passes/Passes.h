@@ -171,7 +171,8 @@ ir::LoopNest decideStrategy(ir::LoopNest nest, const LoopOptions& options);
 /// "vectorize": the vector label — the output label of unit output stride if some operand has
 /// unit stride along it too, else the summed label of unit stride in the most operands, else
 /// the output label of unit output stride, else an output label of unit stride in some operand;
-/// complex dtypes stay scalar; lanes = vector bits / element bits, or the largest power of two
+/// complex dtypes stay scalar; lanes = vector bits / element bits (bf16 and f16 count as the
+/// f32 they compute in), or the largest power of two
 /// within a constant extent (none below two). Its loop moves innermost of its group.
 ir::LoopNest vectorize(ir::LoopNest nest, const LoopOptions& options);
 /// "tile": a register tile when something is summed — the vector loop takes two vectors per

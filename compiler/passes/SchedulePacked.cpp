@@ -75,6 +75,12 @@ PackedChoice notPacked(std::string reason) {
 PackedChoice schedulePacked(const ir::LoopNest& nest, const LoopOptions& options) {
   if (nest.inputs.size() != 2)
     return notPacked(std::to_string(nest.inputs.size()) + " inputs (packing needs two)");
+  // The micro-kernel adds each K block into C: a 16-bit C would round once per block, not once.
+  if (isHalfPrecision(nest.dtype))
+    return notPacked("dtype " + std::string(dtypeName(nest.dtype)) +
+                     ": the loop nest widens its loads to f32, accumulates in f32 and rounds once "
+                     "at the store; packing is for f32 and f64 (its K blocks would round C once "
+                     "each)");
   if (nest.dtype != DType::f32 && nest.dtype != DType::f64)
     return notPacked("dtype " + std::string(dtypeName(nest.dtype)) +
                      " (packing is for f32 and f64)");

@@ -30,7 +30,9 @@ std::optional<std::size_t> mostUnitInputs(const ir::LoopNest& nest,
 ir::LoopNest vectorize(ir::LoopNest nest, const LoopOptions& options) {
   if (isComplex(nest.dtype) || nest.packed || nest.vectorLoop())
     return nest;
-  int lanes = static_cast<int>(options.vectorBits / (8 * dtypeSize(nest.dtype)));
+  // bf16 and f16 compute in f32 registers: as many lanes as f32 has.
+  std::size_t computeBytes = isHalfPrecision(nest.dtype) ? 4 : dtypeSize(nest.dtype);
+  int lanes = static_cast<int>(options.vectorBits / (8 * computeBytes));
   const std::vector<std::size_t>& outputOrder = nest.output.indices;
   std::vector<std::size_t> summedOrder = loopLabels(nest.reductionLoops);
   std::optional<std::size_t> unitOutput;

@@ -8,6 +8,7 @@
 #include "support/Format.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -45,6 +46,31 @@ template <>
 struct WideOf<std::complex<double>> {
   using type = std::complex<long double>;
 };
+// The 16-bit types accumulate in double, like f32, and round once into the output.
+template <>
+struct WideOf<bfloat16> {
+  using type = double;
+};
+template <>
+struct WideOf<float16> {
+  using type = double;
+};
+
+template <class T>
+inline constexpr bool kIsHalf = std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>;
+
+/// `value` rounded to a float with round-to-odd: a float between two representable 16-bit
+/// values stays strictly between them, so the 16-bit rounding of the result is the correctly
+/// rounded value of `value` (24 bits >= the 16-bit types' 11 + 2), with no double rounding.
+float roundToOddFloat(double value) {
+  auto nearest = static_cast<float>(value);
+  if (static_cast<double>(nearest) == value || std::isnan(value))
+    return nearest;
+  // Truncate towards zero, then set the last bit: inexact results end odd.
+  if (std::abs(static_cast<double>(nearest)) > std::abs(value))
+    nearest = std::nextafter(nearest, 0.0f);
+  return std::bit_cast<float>(std::bit_cast<std::uint32_t>(nearest) | 1u);
+}
 
 template <class T>
 inline constexpr bool kIsComplex = false;
@@ -75,6 +101,8 @@ template <class T, class W = typename WideOf<T>::type>
 W widen(const T& value) {
   if constexpr (std::is_integral_v<T>)
     return static_cast<W>(static_cast<std::int64_t>(value));
+  else if constexpr (kIsHalf<T>)
+    return static_cast<W>(static_cast<float>(value));
   else if constexpr (kIsComplex<T>)
     return W(value.real(), value.imag());
   else
@@ -86,6 +114,8 @@ T narrow(const W& value) {
   if constexpr (kIsComplex<T>)
     return T(static_cast<typename T::value_type>(value.real()),
              static_cast<typename T::value_type>(value.imag()));
+  else if constexpr (kIsHalf<T>)
+    return T(roundToOddFloat(static_cast<double>(value)));
   else
     return static_cast<T>(value);
 }

@@ -18,8 +18,9 @@ struct InterpretOptions {
 
 /// Evaluates `program` on `inputs` (one view per operand, shapes and dtype as declared, any
 /// strides including 0) into `out` (shape program.outputShape(), any non-overlapping strides).
-/// Accumulates f32 in double, f64 in long double, integers in int64 (wrapping like numpy), c64 in
-/// complex<double>, c128 in complex<long double>. Throws Error(Misuse) on a count, dtype, rank or
+/// Accumulates f32, bf16 and f16 in double, f64 in long double, integers in int64 (wrapping like
+/// numpy), c64 in complex<double>, c128 in complex<long double>; bf16 and f16 round once, to
+/// nearest even, when the result is stored. Throws Error(Misuse) on a count, dtype, rank or
 /// extent that does not match the program, or a null data pointer for a non-empty tensor.
 void interpret(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
                const TensorView& out, const InterpretOptions& options = {});

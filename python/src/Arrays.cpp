@@ -233,6 +233,11 @@ nb::object newNumpy(DType dtype, const Shape& shape, TensorView& view) {
   case DType::c128:
     type = NPY_COMPLEX128;
     break;
+  case DType::f16:
+    type = NPY_FLOAT16;
+    break;
+  case DType::bf16: // numpy has no bfloat16 (ml_dtypes adds one); plans of it are C++-only
+    throw nb::type_error("einjit's Python package does not compute bfloat16 yet");
   }
   std::vector<npy_intp> dims(shape.begin(), shape.end());
   PyObject* array = PyArray_SimpleNew(static_cast<int>(dims.size()), dims.data(), type);
@@ -256,6 +261,10 @@ const char* numpyName(DType dtype) {
     return "complex64";
   case DType::c128:
     return "complex128";
+  case DType::f16:
+    return "float16";
+  case DType::bf16:
+    return "bfloat16";
   }
   return "float32";
 }

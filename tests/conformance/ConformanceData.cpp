@@ -110,6 +110,8 @@ Tensor fill(const RecordedArray& array, bool magnitudes) {
         value = std::abs(value);
       if constexpr (std::is_arithmetic_v<T>)
         data[i] = static_cast<T>(value.real());
+      else if constexpr (std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>)
+        data[i] = T(static_cast<float>(value.real()));
       else
         data[i] = T(static_cast<typename T::value_type>(value.real()),
                     static_cast<typename T::value_type>(value.imag()));

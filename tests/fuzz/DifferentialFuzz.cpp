@@ -52,8 +52,8 @@ std::vector<std::unique_ptr<Engine>>& engines() {
 }
 
 Case makeCase(FuzzInput& input) {
-  static const DType dtypes[] = {DType::f32, DType::f64, DType::i32,
-                                 DType::i64, DType::c64, DType::c128};
+  static const DType dtypes[] = {DType::f32, DType::f64,  DType::i32,  DType::i64,
+                                 DType::c64, DType::c128, DType::bf16, DType::f16};
   static const std::int64_t extentPool[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17};
   Case result;
   ir::IndexProgram& program = result.program;
@@ -163,6 +163,8 @@ template <class T>
 T valueFrom(Filler& filler, bool nan) {
   if constexpr (std::is_floating_point_v<T>)
     return nan ? std::numeric_limits<T>::quiet_NaN() : static_cast<T>(filler.next());
+  else if constexpr (std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>)
+    return T(nan ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(filler.next()));
   else if constexpr (std::is_integral_v<T>)
     return static_cast<T>(filler.next());
   else {
@@ -241,7 +243,10 @@ std::vector<std::complex<double>> valuesOf(const TensorView& view) {
       std::int64_t offset = 0;
       for (std::size_t d = 0; d < view.rank(); ++d)
         offset += index[d] * view.strides()[d];
-      values.push_back(std::complex<double>(data[offset]));
+      if constexpr (std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>)
+        values.push_back(static_cast<double>(static_cast<float>(data[offset])));
+      else
+        values.push_back(std::complex<double>(data[offset]));
       for (std::size_t d = view.rank(); d-- > 0;) {
         if (++index[d] < view.shape()[d])
           break;
@@ -284,6 +289,11 @@ double toleranceOf(DType dtype, bool inexact) {
     return inexact ? 1e-4 : 1e-6;
   if (dtype == DType::f64 || dtype == DType::c128)
     return inexact ? 1e-10 : 1e-12;
+  // As the differential test's toleranceOf (tests/unit/jit/JitTestSupport.cpp).
+  if (dtype == DType::bf16)
+    return inexact ? 5e-2 : 8e-3;
+  if (dtype == DType::f16)
+    return inexact ? 1e-2 : 1e-3;
   return 0;
 }
 

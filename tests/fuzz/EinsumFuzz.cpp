@@ -13,8 +13,8 @@ void fuzzEinsum(FuzzInput& input) {
   static const frontend::EinsumDialect dialects[] = {
       frontend::EinsumDialect::Numpy, frontend::EinsumDialect::Torch,
       frontend::EinsumDialect::Tensorflow, frontend::EinsumDialect::KerasOps};
-  static const DType dtypes[] = {DType::f32, DType::f64, DType::i32,
-                                 DType::i64, DType::c64, DType::c128};
+  static const DType dtypes[] = {DType::f32, DType::f64,  DType::i32,  DType::i64,
+                                 DType::c64, DType::c128, DType::bf16, DType::f16};
   frontend::EinsumDialect dialect = input.pick(dialects);
   DType dtype = input.pick(dtypes);
   std::vector<frontend::Arg> operands(static_cast<std::size_t>(input.range(0, 4)));

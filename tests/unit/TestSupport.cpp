@@ -16,6 +16,8 @@ Tensor tensorOf(DType dtype, const Shape& shape, const std::vector<double>& valu
         data[i] = static_cast<T>(values[i]);
       else if constexpr (std::is_floating_point_v<T>)
         data[i] = static_cast<T>(values[i]);
+      else if constexpr (std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>)
+        data[i] = T(static_cast<float>(values[i]));
       else
         data[i] = T(static_cast<typename T::value_type>(values[i]), 0);
     }
@@ -43,6 +45,8 @@ std::vector<std::complex<double>> valuesOf(const TensorView& view) {
         offset += index[d] * view.strides()[d];
       if constexpr (std::is_arithmetic_v<T>)
         out.emplace_back(static_cast<double>(base[offset]), 0.0);
+      else if constexpr (std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>)
+        out.emplace_back(static_cast<double>(static_cast<float>(base[offset])), 0.0);
       else
         out.emplace_back(static_cast<double>(base[offset].real()),
                          static_cast<double>(base[offset].imag()));

@@ -45,6 +45,8 @@ const std::vector<ExampleKernel>& exampleKernels() {
        "matmul_f32"},
       {"batch_dot_f64", "K.batch_dot(x, y, axes=[2, 1])", "x=2x3x4,y=2x4x2", DType::f64, 1.0, 0.0,
        0, 0, ""},
+      // Exact: every result needs at most bf16's 8 significant bits.
+      {"matmul_bf16", "np.matmul(a, b)", "a=2x3,b=3x4", DType::bf16, 2.0, 0.5, 0, 0, ""},
       {"gram_i32", "np.einsum('ij,kj->ik', a, a)", "a=3x4", DType::i32, 3.0, 0.0, 0, 0, ""},
       {"gram_i32_strided", "np.einsum('ij,kj->ik', a, a)", "a=3x4", DType::i32, 3.0, 0.0, 0, 0,
        "gram_i32"},
@@ -113,6 +115,8 @@ Tensor exampleOperand(DType dtype, const Shape& shape, int operand, std::int64_t
       tensor.as<std::int32_t>()[k] = static_cast<std::int32_t>(re);
     else if (dtype == DType::c64)
       tensor.as<std::complex<float>>()[k] = {static_cast<float>(re), static_cast<float>(im)};
+    else if (dtype == DType::bf16)
+      tensor.as<bfloat16>()[k] = bfloat16(static_cast<float>(re));
     else
       ADD_FAILURE() << "no example fills " << dtypeName(dtype);
   }
@@ -125,6 +129,8 @@ Tensor initialOutput(DType dtype, const Shape& shape) {
     double value = static_cast<double>(k % 4) - 1.5;
     if (dtype == DType::f32)
       tensor.as<float>()[k] = static_cast<float>(value);
+    else if (dtype == DType::bf16)
+      tensor.as<bfloat16>()[k] = bfloat16(static_cast<float>(value));
     else if (dtype == DType::c64)
       tensor.as<std::complex<float>>()[k] = {static_cast<float>(value), 1.0f};
     else if (dtype != DType::f64 && dtype != DType::i32)
@@ -185,8 +191,8 @@ void expectProgramMatchesInterpreter(const std::string& program,
 }
 
 TEST(AotExample, CProgramMatchesInterpreter) {
-  expectProgramMatchesInterpreter(EINJIT_AOT_EXAMPLE_C,
-                                  {"matmul_f32", "matmul_f32_strided", "batch_dot_f64"});
+  expectProgramMatchesInterpreter(
+      EINJIT_AOT_EXAMPLE_C, {"matmul_f32", "matmul_f32_strided", "batch_dot_f64", "matmul_bf16"});
 }
 
 TEST(AotExample, CppProgramMatchesInterpreter) {

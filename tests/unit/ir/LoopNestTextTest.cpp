@@ -49,7 +49,7 @@ const std::vector<Case> kCases = {
     {"bik,bjk->bij", {{16, 50, 30}, {16, 17, 30}}},
 };
 
-const DType kDTypes[] = {DType::f32, DType::f64, DType::i32, DType::c64};
+const DType kDTypes[] = {DType::f32, DType::f64, DType::i32, DType::c64, DType::bf16};
 
 std::vector<passes::LoopOptions> targets() {
   std::vector<passes::LoopOptions> options;

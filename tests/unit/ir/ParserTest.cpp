@@ -33,6 +33,16 @@ TEST(Parser, ReadsDeclarationsProloguesAndStatement) {
   EXPECT_EQ(program.outputShape(), (Shape{2, 3, 5}));
 }
 
+TEST(Parser, HalfPrecisionDTypesRoundTrip) {
+  for (const char* text : {"x: bf16[2,3]\ny: bf16[3]\nout[i] = sum_j x[i,j] * y[j]\n",
+                           "x: f16[4]\nout[] = sum_i x[i]\n"}) {
+    IndexProgram program = parseIndexProgram(text);
+    EXPECT_TRUE(isHalfPrecision(program.dtype)) << text;
+    EXPECT_EQ(toString(program), text);
+  }
+  EXPECT_EQ(parseIndexProgram("x: bfloat16[2]\nout[i] = x[i]").dtype, DType::bf16);
+}
+
 TEST(Parser, ScalarsLiteralZeroRavelAndNoSum) {
   IndexProgram program = parseIndexProgram("a: c128[2,2]\n"
                                            "s: c128[]\n"
@@ -206,9 +216,9 @@ Error expectSyntax(const std::string& text, const std::vector<std::string>& need
 
 TEST(Parser, SyntaxErrorsInDeclarations) {
   Error unknown =
-      expectSyntax("x: f16[2]\nout[i] = x[i]", {"line 1, column 4", "unknown dtype 'f16'"}, 3, 6);
-  EXPECT_EQ(unknown.source(), "x: f16[2]");
-  EXPECT_NE(std::string(unknown.what()).find("\n  x: f16[2]\n     ^^^"), std::string::npos)
+      expectSyntax("x: f8[2]\nout[i] = x[i]", {"line 1, column 4", "unknown dtype 'f8'"}, 3, 5);
+  EXPECT_EQ(unknown.source(), "x: f8[2]");
+  EXPECT_NE(std::string(unknown.what()).find("\n  x: f8[2]\n     ^^"), std::string::npos)
       << unknown.what();
   expectSyntax("x: f32[2]\ny: f64[2]\nout[i] = x[i] * y[i]",
                {"line 2, column 4", "dtype f64 differs from f32"}, 3, 6);

@@ -38,6 +38,9 @@ const std::vector<Work> kWork = {
     {"i,j->ij", {{5}, {3}}, DType::c64},
     {"ii->", {{7, 7}}, DType::i64},
     {"ij,jk,kl->il", {{3, 4}, {4, 5}, {5, 2}}, DType::c128},
+    // A bf16 path widens its operands per run; an f16 kernel converts in place.
+    {"ij,jk,kl->il", {{3, 4}, {4, 5}, {5, 2}}, DType::bf16},
+    {"ik,kj->ij", {{9, 7}, {7, 5}}, DType::f16},
 };
 
 struct Prepared {

@@ -1,6 +1,7 @@
-// The differential test: random contractions (every dtype, ranks up to 6, extents 1, primes and
-// powers of two, diagonals, broadcast literal 0s, conj, prologues, transposed, padded, reversed
-// and zero strides, alpha and beta) run through the JIT and compared with the reference
+// The differential test: random contractions (every dtype, bf16 and f16 included with the
+// tolerances of toleranceOf, ranks up to 6, extents 1, primes and powers of two, diagonals,
+// broadcast literal 0s, conj, prologues, transposed, padded, reversed and zero strides, alpha
+// and beta) run through the JIT and compared with the reference
 // interpreter; each case with two or more operands runs again with its operands in another order
 // (for two operands that must be a cache hit), and once more on an engine that forces one
 // strategy (direct, small, streaming, packed in turn with the case number; packed stays direct
@@ -73,8 +74,8 @@ std::map<std::string, std::int64_t> randomExtents(const std::vector<std::string>
 }
 
 Case randomCase(std::mt19937& rng) {
-  static const std::vector<DType> dtypes{DType::f32, DType::f64, DType::i32,
-                                         DType::i64, DType::c64, DType::c128};
+  static const std::vector<DType> dtypes{DType::f32, DType::f64,  DType::i32,  DType::i64,
+                                         DType::c64, DType::c128, DType::bf16, DType::f16};
   Case result;
   ir::IndexProgram& program = result.program;
   program.dtype = pick(dtypes, rng);

@@ -41,7 +41,8 @@ void expectMatchesReference(Engine& engine, const ir::IndexProgram& program,
 
 TEST(Engine, GemmWithPrimeExtentsMatchesReference) {
   Engine engine;
-  for (DType dtype : {DType::f32, DType::f64, DType::i32, DType::i64, DType::c64, DType::c128})
+  for (DType dtype : {DType::f32, DType::f64, DType::i32, DType::i64, DType::c64, DType::c128,
+                      DType::bf16, DType::f16})
     expectMatchesReference(engine, programOf("ik,kj->ij", {{37, 41}, {41, 43}}, dtype),
                            {Layout::Contiguous, Layout::Contiguous}, Layout::Contiguous);
 }
@@ -52,7 +53,7 @@ TEST(Engine, ZeroExtentsInSeveralSummedLabelsPlanAndRun) {
   Engine engine;
   for (const char* subscripts : {"abcd,dbef->acef", "bij,bjk->bik", "ij,jk,kl->il"})
     for (std::int64_t extent : {0, 1})
-      for (DType dtype : {DType::f32, DType::f64}) {
+      for (DType dtype : {DType::f32, DType::f64, DType::bf16}) {
         // One shape per operand of the subscripts ("abcd,dbef->..."), every extent `extent`.
         std::string inputs(subscripts);
         inputs = inputs.substr(0, inputs.find("->")) + ",";

@@ -106,6 +106,8 @@ T randomValue(std::mt19937& rng, bool nan) {
     return static_cast<T>(pick(rng));
   } else if constexpr (std::is_floating_point_v<T>) {
     return nan ? std::numeric_limits<T>::quiet_NaN() : static_cast<T>(pick(rng));
+  } else if constexpr (std::is_same_v<T, bfloat16> || std::is_same_v<T, float16>) {
+    return T(nan ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(pick(rng)));
   } else {
     using R = typename T::value_type;
     if (nan)
@@ -174,6 +176,14 @@ double toleranceOf(DType dtype, bool inexact) {
   case DType::i32:
   case DType::i64:
     return 0;
+  // Exact sums of small integers round alike in the JIT (from f32) and the interpreter (from
+  // double): one unit in the last place (2^-7, 2^-10) is room to spare. Normalized operands are
+  // rounded to the dtype before the JIT's kernel reads them (the interpreter keeps them in
+  // double): an error of 2^-9 (2^-12) per term, which grows with the square root of the terms.
+  case DType::bf16:
+    return inexact ? 5e-2 : 8e-3;
+  case DType::f16:
+    return inexact ? 1e-2 : 1e-3;
   }
   return 0;
 }

@@ -51,9 +51,43 @@ std::string withDType(std::string text, DType dtype) {
   return text;
 }
 
+// bf16 and f16 sum wide and round once into the output: 256 + 1 + 1 + 1 + 1 is 260 in bf16,
+// where rounding after each step would stay at 256 (257 is a tie that rounds to the even 256);
+// likewise 2048 + 4 × 1 in f16.
+TEST(Interpreter, HalfPrecisionRoundsOnceAtTheEnd) {
+  struct Case {
+    DType dtype;
+    double big;
+  };
+  for (Case c : {Case{DType::bf16, 256}, Case{DType::f16, 2048}}) {
+    SCOPED_TRACE(dtypeName(c.dtype));
+    Tensor x = tensorOf(c.dtype, {5}, {c.big, 1, 1, 1, 1});
+    Tensor ones = tensorOf(c.dtype, {5}, {1, 1, 1, 1, 1});
+    ir::IndexProgram dot =
+        program(withDType("x: DT[5]\ny: DT[5]\nout[] = sum_i x[i] * y[i]", c.dtype));
+    EXPECT_EQ(realValuesOf(interpret(dot, {x.view(), ones.view()}).view()),
+              (std::vector<double>{c.big + 4}));
+    // alpha and beta join the wide sum before the one rounding: 0.5 * 260 + 1 * 1 = 131, which
+    // bf16 holds (steps of 1 up to 256), and 0.5 * 2052 + 1 = 1027 in f16.
+    Tensor out = tensorOf(c.dtype, {}, {1});
+    InterpretOptions options;
+    options.alpha = 0.5;
+    options.beta = 1;
+    interpret(dot, {x.view(), ones.view()}, out.view(), options);
+    EXPECT_EQ(realValuesOf(out.view()), (std::vector<double>{(c.big + 4) / 2 + 1}));
+  }
+  // The wide result rounds to nearest even, directly from double: 1 + 2^-8 + 2^-30 is just
+  // above the bf16 tie 1 + 2^-8 and goes up; a double rounding (to float, then bf16) would go
+  // to 1.
+  Tensor x = tensorOf(DType::bf16, {3}, {1, 0x1p-8, 0x1p-30});
+  ir::IndexProgram sum = program("x: bf16[3]\nout[] = sum_i x[i]");
+  EXPECT_EQ(realValuesOf(interpret(sum, {x.view()}).view()), (std::vector<double>{1 + 0x1p-7}));
+}
+
 TEST(Interpreter, MatmulInEveryDType) {
   // arange(6).reshape(2,3) @ (arange(6).reshape(3,2) + 1) = [[13,16],[40,52]].
-  for (DType dtype : {DType::f32, DType::f64, DType::i32, DType::i64, DType::c64, DType::c128}) {
+  for (DType dtype : {DType::f32, DType::f64, DType::i32, DType::i64, DType::c64, DType::c128,
+                      DType::bf16, DType::f16}) {
     SCOPED_TRACE(dtypeName(dtype));
     Tensor x = arange(dtype, {2, 3});
     Tensor y = arange(dtype, {3, 2}, 1);

@@ -16,6 +16,7 @@ namespace {
 
 using test::arange;
 using test::expectError;
+using test::tensorOf;
 using test::valuesOf;
 
 /// A .npy image from a header dict and raw data, as another writer might produce it.
@@ -42,13 +43,14 @@ std::string temporaryPath(const std::string& name) {
 }
 
 TEST(Npy, RoundTripsEveryDTypeThroughMemoryAndFiles) {
-  for (DType dtype : {DType::f32, DType::f64, DType::i32, DType::i64, DType::c64, DType::c128}) {
+  for (DType dtype : {DType::f32, DType::f64, DType::i32, DType::i64, DType::c64, DType::c128,
+                      DType::bf16, DType::f16}) {
     SCOPED_TRACE(dtypeName(dtype));
     Tensor tensor = arange(dtype, {2, 3, 4}, -5);
     if (isComplex(dtype))
       visitDType(dtype, [&](auto zero) {
         using T = decltype(zero);
-        if constexpr (!std::is_arithmetic_v<T>)
+        if constexpr (requires { typename T::value_type; })
           tensor.as<T>()[7] = T(1.5, -2.25);
       });
     Tensor parsed = parseNpy(formatNpy(tensor.view()), "memory");
@@ -64,6 +66,33 @@ TEST(Npy, RoundTripsEveryDTypeThroughMemoryAndFiles) {
     EXPECT_EQ(valuesOf(read.view()), valuesOf(tensor.view()));
     std::filesystem::remove(path);
   }
+}
+
+// f16 is numpy's float16; bf16 is what np.save writes for an ml_dtypes.bfloat16 array (numpy has
+// no bfloat16: two opaque bytes, '<V2'), so numpy users read and write the same files.
+TEST(Npy, HalfPrecisionUsesNumpysAndMlDtypesDescriptors) {
+  Tensor half = tensorOf(DType::f16, {2}, {1.0, -2.5});
+  Tensor brain = tensorOf(DType::bf16, {2}, {1.0, -2.5});
+  EXPECT_NE(formatNpy(half.view()).find("{'descr': '<f2', "), std::string::npos);
+  EXPECT_NE(formatNpy(brain.view()).find("{'descr': '<V2', "), std::string::npos);
+  // The bytes are the values' IEEE binary16 and bfloat16 encodings, little-endian.
+  std::string halfImage = formatNpy(half.view());
+  EXPECT_EQ(halfImage.substr(halfImage.size() - 4), std::string("\x00\x3c\x00\xc1", 4));
+  std::string brainImage = formatNpy(brain.view());
+  EXPECT_EQ(brainImage.substr(brainImage.size() - 4), std::string("\x80\x3f\x20\xc0", 4));
+  // np.save(f, a.view('V2')) writes '|V2': also bf16.
+  std::string image = npyImage("{'descr': '|V2', 'fortran_order': False, 'shape': (2,), }",
+                               std::string("\x80\x3f\x20\xc0", 4));
+  Tensor read = parseNpy(image, "memory");
+  EXPECT_EQ(read.dtype(), DType::bf16);
+  EXPECT_EQ(valuesOf(read.view()), valuesOf(brain.view()));
+  expectError(
+      [] {
+        parseNpy(npyImage("{'descr': '<u2', 'fortran_order': False, 'shape': (1,), }",
+                          std::string(2, '\0')),
+                 "memory");
+      },
+      ErrorKind::Io, {"unsupported dtype '<u2'", "<f2, and <V2 as bfloat16"});
 }
 
 TEST(Npy, WritesNumpysVersion1HeaderPaddedTo64Bytes) {
@@ -223,9 +252,9 @@ TEST(Npy, BigEndian) {
 
 TEST(Npy, UnsupportedDType) {
   std::string image =
-      npyImage("{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }", std::string(2, '\0'));
-  expectError([&] { parseNpy(image, "half.npy"); }, ErrorKind::Io,
-              {"half.npy", "unsupported dtype '<f2'"});
+      npyImage("{'descr': '<V4', 'fortran_order': False, 'shape': (1,), }", std::string(4, '\0'));
+  expectError([&] { parseNpy(image, "void.npy"); }, ErrorKind::Io,
+              {"void.npy", "unsupported dtype '<V4'"});
 }
 
 TEST(Npy, ObjectArray) {

@@ -182,7 +182,9 @@ TEST(DType, NamesSizesAndKinds) {
                             Expected{DType::i32, "i32", "int32", 4, false, true},
                             Expected{DType::i64, "i64", "int64", 8, false, true},
                             Expected{DType::c64, "c64", "complex64", 8, true, false},
-                            Expected{DType::c128, "c128", "complex128", 16, true, false}}) {
+                            Expected{DType::c128, "c128", "complex128", 16, true, false},
+                            Expected{DType::bf16, "bf16", "bfloat16", 2, false, false},
+                            Expected{DType::f16, "f16", "float16", 2, false, false}}) {
     EXPECT_EQ(dtypeName(e.dtype), e.name);
     EXPECT_EQ(parseDType(e.name), e.dtype);
     EXPECT_EQ(parseDType(e.longName), e.dtype);
@@ -191,7 +193,10 @@ TEST(DType, NamesSizesAndKinds) {
     EXPECT_EQ(isInteger(e.dtype), e.integer);
     EXPECT_EQ(visitDType(e.dtype, [](auto zero) { return sizeof(zero); }), e.size);
   }
-  EXPECT_EQ(parseDType("float16"), std::nullopt);
+  EXPECT_EQ(parseDType("half"), DType::f16);
+  EXPECT_TRUE(isHalfPrecision(DType::bf16) && isHalfPrecision(DType::f16));
+  EXPECT_FALSE(isHalfPrecision(DType::f32));
+  EXPECT_EQ(parseDType("float8"), std::nullopt);
   EXPECT_EQ(parseDType("F32"), std::nullopt);
   EXPECT_EQ(parseDType(""), std::nullopt);
 }
