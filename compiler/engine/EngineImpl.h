@@ -104,6 +104,8 @@ struct Plan::State {
   /// not empty (the path beat the fused nest), one prologue-free binary plan per step.
   passes::ContractionPath path;
   std::vector<std::shared_ptr<State>> stepStates;
+  /// Plan::multiplyAdds: the fused program's, or the path's when it runs.
+  std::int64_t multiplyAdds = 0;
   /// For a complex program of two operands: the same program over the real component type,
   /// whose kernel runs four times per call where the 4M method applies (ComplexAsReal.cpp).
   std::shared_ptr<State> realParts;

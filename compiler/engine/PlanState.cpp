@@ -36,6 +36,7 @@ Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lo
         stepStates.push_back(std::make_shared<State>(engine, std::move(stepProgram)));
       }
   }
+  multiplyAdds = stepStates.empty() ? ir::multiplyAdds(program) : path.multiplyAdds;
   if (stepStates.empty())
     realParts = complexPartsState(engine, program);
   std::vector<std::string> names;
@@ -144,7 +145,7 @@ DType Plan::dtype() const {
 }
 
 std::int64_t Plan::multiplyAdds() const {
-  return state_->stepStates.empty() ? ir::multiplyAdds(state_->program) : state_->path.multiplyAdds;
+  return state_->multiplyAdds;
 }
 
 std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage) {
