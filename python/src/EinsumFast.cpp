@@ -54,7 +54,7 @@ bool cOrderIsNumpys(EinsumPlans& plans, const EinsumPlans::Entry& entry, PyObjec
 void run(const EinsumPlans::Entry& entry, const std::vector<TensorView>& in,
          const TensorView& out) {
   const Plan& plan = entry.plan;
-  if (entry.multiplyAdds <= kHoldGilMultiplyAdds && isCOrder(out)) {
+  if (plan.multiplyAdds() <= kHoldGilMultiplyAdds && isCOrder(out)) {
     plan.run(in, out);
     return;
   }

@@ -2,8 +2,6 @@
 
 #include "einjit/error.h"
 
-#include <algorithm>
-
 namespace einjit::python {
 
 namespace {
@@ -24,16 +22,16 @@ const std::string& signatureKey(std::string_view subscripts, const std::vector<T
 
 } // namespace
 
-EinsumPlans::EinsumPlans(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+EinsumPlans::EinsumPlans(std::size_t capacity) : entries_(capacity) {}
 
 std::optional<EinsumPlans::Entry> EinsumPlans::find(std::string_view subscripts,
                                                     const std::vector<TensorView>& in) {
   const std::string& key = signatureKey(subscripts, in);
   std::lock_guard<std::mutex> lock(mutex_);
-  auto found = entries_.find(key);
-  if (found == entries_.end())
+  Entry* found = entries_.find(key);
+  if (!found)
     return std::nullopt;
-  return found->second;
+  return *found;
 }
 
 EinsumPlans::Entry EinsumPlans::add(Engine& engine, std::string_view subscripts,
@@ -47,13 +45,14 @@ EinsumPlans::Entry EinsumPlans::add(Engine& engine, std::string_view subscripts,
                                      "promote dtypes.");
     shapes.push_back(view.shape());
   }
-  Plan plan = engine.plan(subscripts, shapes, in[0].dtype());
-  Entry entry{plan, plan.multiplyAdds(), std::nullopt};
+  Entry entry{engine.plan(subscripts, shapes, in[0].dtype()), std::nullopt};
   const std::string& key = signatureKey(subscripts, in);
+  // Dropped entries are released outside the lock (a plan may be the last holder of kernels).
+  std::vector<Entry> dropped;
   std::lock_guard<std::mutex> lock(mutex_);
-  if (entries_.size() >= capacity_)
-    entries_.clear(); // rare: a program with more call signatures than the kernel cache holds
-  return entries_.try_emplace(key, entry).first->second;
+  // Another thread may have added the signature first: then its entry stays.
+  entries_.insert(key, entry, [&](Entry evicted) { dropped.push_back(std::move(evicted)); });
+  return *entries_.find(key);
 }
 
 EinsumPlans::Entry EinsumPlans::get(Engine& engine, std::string_view subscripts,
@@ -67,9 +66,8 @@ void EinsumPlans::rememberCOrder(std::string_view subscripts, const std::vector<
                                  bool kept) {
   const std::string& key = signatureKey(subscripts, in);
   std::lock_guard<std::mutex> lock(mutex_);
-  auto found = entries_.find(key);
-  if (found != entries_.end())
-    found->second.cOrderIsNumpys = kept;
+  if (Entry* found = entries_.find(key))
+    found->cOrderIsNumpys = kept;
 }
 
 } // namespace einjit::python

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "einjit/engine.h"
+#include "support/LruMap.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -11,7 +12,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace einjit::python {
@@ -20,8 +20,6 @@ class EinsumPlans {
 public:
   struct Entry {
     Plan plan;
-    /// plan.multiplyAdds(), which counts them each time it is asked.
-    std::int64_t multiplyAdds = 0;
     /// Whether numpy's order='K' result for C-contiguous operands is in C order; unknown until
     /// an einsum call without out= needs it.
     std::optional<bool> cOrderIsNumpys;
@@ -38,9 +36,9 @@ public:
   void rememberCOrder(std::string_view subscripts, const std::vector<TensorView>& in, bool kept);
 
 private:
-  std::size_t capacity_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
+  /// Bounded like the engine's kernel cache, least recently used dropped first.
+  support::LruMap<std::string, Entry> entries_;
 };
 
 /// An Engine with the einsum plans of its Python calls.

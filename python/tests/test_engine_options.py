@@ -41,3 +41,16 @@ def test_bad_options_are_errors():
         einjit.Engine(cache_dir=False, tune="fast")
     with pytest.raises(ValueError, match="cache_sizes must be"):
         einjit.Engine(cache_dir=False, cache_sizes=(1, 2))
+
+
+def test_einsum_plans_are_bounded_by_the_cache_capacity():
+    # Three call signatures through a capacity of one: each call evicts the last one's plan and
+    # plans again, and every answer stays right.
+    engine = einjit.Engine(cache_capacity=1, cache_dir=False)
+    rng = np.random.default_rng(3)
+    shapes = [(2, 3), (4, 3), (5, 3)]
+    arrays = [rng.standard_normal(s) for s in shapes]
+    for _ in range(3):
+        for a in arrays:
+            np.testing.assert_allclose(einjit.einsum("ij,kj->ik", a, a, engine=engine), a @ a.T)
+    assert engine.statistics()["entries"] <= 1
