@@ -148,6 +148,13 @@ constexpr std::align_val_t kStorageAlignment{64};
 } // namespace
 
 Tensor::Tensor(DType dtype, Shape shape, Order order)
+    : Tensor(dtype, std::move(shape), order, true) {}
+
+Tensor Tensor::empty(DType dtype, Shape shape, Order order) {
+  return Tensor(dtype, std::move(shape), order, false);
+}
+
+Tensor::Tensor(DType dtype, Shape shape, Order order, bool zeroed)
     : dtype_(dtype), shape_(std::move(shape)), order_(order),
       elements_(elementCount(shape_, "a tensor")) {
   strides_ = order == Order::C ? rowMajorStrides(shape_) : columnMajorStrides(shape_);
@@ -169,7 +176,8 @@ Tensor::Tensor(DType dtype, Shape shape, Order order)
   }
   storage_ = std::shared_ptr<std::byte[]>(
       memory, [](std::byte* bytes) { ::operator delete[](bytes, kStorageAlignment); });
-  std::memset(storage_.get(), 0, bytes);
+  if (zeroed)
+    std::memset(storage_.get(), 0, bytes);
 }
 
 Tensor Tensor::clone() const {

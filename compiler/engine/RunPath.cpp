@@ -116,7 +116,9 @@ void runPath(const Plan::State& state, const std::vector<const TensorView*>& ope
     limits::checkAllocation(bytes, "plan.run: the temporary " + step.program.outputName +
                                        " of shape " + shapeToPython(step.outputShape) +
                                        " (contraction path step " + std::to_string(k) + ")");
-    temporaries.emplace_back(stepType, step.outputShape);
+    // Written whole by the step (beta zero) before anything reads it: no pass over it first.
+    temporaries.push_back(step.multiplyAdds > 0 ? Tensor::empty(stepType, step.outputShape)
+                                                : Tensor(stepType, step.outputShape));
     runPlan(step, inputs, temporaries.back().view(), RunOptions{.threads = options.threads});
   }
   if (half && !temporaries.empty())

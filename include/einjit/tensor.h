@@ -75,10 +75,11 @@ private:
   Strides strides_;
 };
 
-/// An owning tensor, zero-initialised, stored contiguously in C or Fortran order from a
-/// 64-byte aligned address. A shape larger than limits::memoryBytes() is Error(Resource), and so
-/// is an allocation that fails: never std::bad_alloc. Not copyable, so that no copy aliases
-/// storage unseen: clone() copies the elements, share() is a second handle on the same ones.
+/// An owning tensor, zero-initialised (Tensor::empty: not), stored contiguously in C or Fortran
+/// order from a 64-byte aligned address. A shape larger than limits::memoryBytes() is
+/// Error(Resource), and so is an allocation that fails: never std::bad_alloc. Not copyable, so that
+/// no copy aliases storage unseen: clone() copies the elements, share() is a second handle on the
+/// same ones.
 class Tensor {
 public:
   enum class Order { C, F };
@@ -88,6 +89,11 @@ public:
   Tensor& operator=(const Tensor&) = delete;
   Tensor(Tensor&&) noexcept = default;
   Tensor& operator=(Tensor&&) noexcept = default;
+
+  /// A tensor whose elements are left as the allocator returns them (as numpy.empty): for
+  /// outputs that are written whole before they are read. Same limits and errors as the
+  /// zero-initialising constructor, without its pass over the memory.
+  static Tensor empty(DType dtype, Shape shape, Order order = Order::C);
 
   /// A new tensor of the same dtype, shape and order holding a copy of the elements.
   Tensor clone() const;
@@ -114,6 +120,8 @@ public:
   TensorView view() const { return TensorView(storage_.get(), dtype_, shape_, strides_); }
 
 private:
+  Tensor(DType dtype, Shape shape, Order order, bool zeroed);
+
   DType dtype_ = DType::f32;
   Shape shape_;
   Strides strides_;

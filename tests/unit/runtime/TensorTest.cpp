@@ -93,6 +93,23 @@ TEST(Tensor, OwningTensorIsZeroedInEitherOrder) {
   EXPECT_NE(empty.data(), nullptr);
 }
 
+TEST(Tensor, EmptyTensorsAreLaidOutAndLimitedLikeZeroedOnes) {
+  Tensor c = Tensor::empty(DType::c64, {4, 5});
+  EXPECT_EQ(c.strides(), (Strides{5, 1}));
+  EXPECT_EQ(c.byteSize(), 20u * 8u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(c.data()) % 64, 0u);
+  Tensor f = Tensor::empty(DType::f64, {2, 3}, Tensor::Order::F);
+  EXPECT_EQ(f.strides(), (Strides{1, 2}));
+  f.as<double>()[5] = 1.0; // the whole block is usable
+  EXPECT_NE(Tensor::empty(DType::f32, {0}).data(), nullptr);
+  expectError(
+      [] {
+        Tensor::empty(DType::f32, {std::int64_t{1} << 25, std::int64_t{1} << 25});
+      },
+      ErrorKind::Resource, {"4.0 PiB", "more than this machine's memory"});
+  expectError([] { Tensor::empty(DType::f32, {-1}); }, ErrorKind::Shape, {"negative"});
+}
+
 TEST(Tensor, RefusesImpossibleSizes) {
   const std::int64_t max = std::numeric_limits<std::int64_t>::max();
   expectError([&] { Tensor(DType::f32, {max, 2}); }, ErrorKind::Shape, {"64-bit"});
