@@ -243,3 +243,15 @@ def test_import_einjit_does_not_import_ml_dtypes():
     import subprocess
     code = "import sys, einjit; sys.exit('ml_dtypes' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_dask_sums_chunks_in_float32_and_rounds_once():
+    da = pytest.importorskip("dask.array")
+    import einjit.dask
+    for dtype, first, total in ((BF16, 256.0, 260.0), (F16, 2048.0, 2052.0)):
+        values = da.from_array(np.array([first, 1, 1, 1, 1], np.float32).astype(dtype), chunks=1)
+        ones = da.from_array(np.ones(5, np.float32).astype(dtype), chunks=2)
+        result = einjit.dask.einsum("i,i->", values, ones)
+        assert result.dtype == dtype
+        computed = result.compute(scheduler="sync")
+        assert computed.dtype == dtype and float(computed) == total
