@@ -72,9 +72,11 @@ def dtype_name(dtype: DTypeLike, who: str) -> str:
     return str(compute_dtype(dtype, who))
 
 
-def numpy_dtype(name: str) -> np.dtype[Any]:
-    """The numpy dtype of an einjit dtype name ('bfloat16': ml_dtypes', TypeError without it)."""
-    return compute_dtype(name, "dtype")
+def numpy_dtype(dtype: DTypeLike) -> np.dtype[Any]:
+    """np.dtype(dtype), where 'bfloat16' is ml_dtypes' (imported; TypeError without it)."""
+    if isinstance(dtype, str) and dtype in BFLOAT16_NAMES:
+        return compute_dtype(dtype, "dtype")
+    return np.dtype(dtype)
 
 
 def as_operand(value: object) -> tuple[NDArray[Any], type[Any] | None]:

@@ -11,7 +11,7 @@ from typing import Any, Protocol, SupportsIndex
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from ._arrays import as_operand, compute_dtype, ready, to_framework
+from ._arrays import as_operand, compute_dtype, numpy_dtype, ready, to_framework
 from ._einjit import einsum_fast as _einsum_fast
 from ._einjit import set_einsum_order_check
 from ._engine import Engine, default_engine
@@ -330,7 +330,7 @@ def einsum_dtype(dtypes: Sequence[np.dtype[Any]], dtype: DTypeLike | None,
     cast to under `casting` (TypeError as numpy words it)."""
     if dtype is None:
         return np.result_type(*dtypes)
-    wanted = np.dtype(dtype)
+    wanted = numpy_dtype(dtype)
     for given in dtypes:
         if not np.can_cast(given, wanted, casting):
             raise TypeError(f"Cannot cast array data from {given!r} to {wanted!r} "
@@ -376,7 +376,7 @@ def _einsum(operands: Sequence[EinsumArgument], out: NDArray[Any] | None, dtype:
         arrays.append(array)
         framework = framework or kind
     if len(arrays) == 1 and out is None and order in ("K", "A") and (
-            dtype is None or np.dtype(dtype) == arrays[0].dtype):
+            dtype is None or numpy_dtype(dtype) == arrays[0].dtype):
         view = _one_operand_view(subscripts, arrays[0])
         if view is not None:
             return to_framework(view, framework) if view.ndim else view[()]

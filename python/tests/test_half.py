@@ -255,3 +255,13 @@ def test_dask_sums_chunks_in_float32_and_rounds_once():
         assert result.dtype == dtype
         computed = result.compute(scheduler="sync")
         assert computed.dtype == dtype and float(computed) == total
+
+
+def test_bfloat16_named_by_string_and_float32_results():
+    ones = np.ones(3, np.float32)
+    got = einjit.einsum("i,i->i", ones, ones, dtype="bfloat16", casting="same_kind")
+    assert got.dtype == BF16
+    # dtype=float32: the 16-bit operands widen exactly, the float32 sum is not rounded to 16 bits.
+    values = np.array([2048, 1, 1, 1], np.float16)
+    assert einjit.einsum("i->", values, dtype=np.float32) == np.float32(2051.0)
+    assert einjit.einsum("i->", values) == np.float16(2052.0)  # 2051 rounds to even
