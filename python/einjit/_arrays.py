@@ -60,7 +60,7 @@ def compute_dtype(dtype: DTypeLike, who: str) -> np.dtype[Any]:
     widened = WIDENED.get(dtype)
     if widened is None:
         raise TypeError(f"{who}: einjit computes float32, float64, int32, int64, complex64, "
-                        f"complex128, float16 and bfloat16 (ml_dtypes) (and bool, int8, int16, "
+                        f"complex128, float16 and ml_dtypes.bfloat16 (and bool, int8, int16, "
                         f"uint8, uint16, uint32 through int64), not {dtype}")
     return widened
 

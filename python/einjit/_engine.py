@@ -184,7 +184,7 @@ class Engine:
                 legacy_batch_dot: bool = False, **named_shapes: ShapeOrArray) -> Plan:
         """A Plan of `expression` (an einsum string or any call the CLI takes) for operand
         shapes (tuples, or arrays whose shapes count) by position or by name. dtype: a numpy
-        dtype einjit computes, or 'bfloat16' (its arrays are ml_dtypes.bfloat16)."""
+        dtype einjit computes, or 'bfloat16' / 'bf16' (its arrays are ml_dtypes.bfloat16)."""
         bound = _bind(expression, shapes, named_shapes, "compile")
         extents = [list(_shape_of(s, "compile")) for s in bound]
         name = dtype_name(dtype, "compile")

@@ -168,6 +168,15 @@ def test_jax_bfloat16_and_float16_arrays():
     np.testing.assert_array_equal(viewed.astype(np.float32), np.arange(6.0).reshape(2, 3))
 
 
+def test_torch_bfloat16_and_float16_tensors():
+    torch = pytest.importorskip("torch")
+    for dtype in (torch.bfloat16, torch.float16):
+        a = torch.arange(12, dtype=torch.float32).reshape(3, 4).to(dtype)
+        got = einjit.einsum("ij->j", a)
+        assert isinstance(got, torch.Tensor) and got.dtype == dtype
+        assert torch.equal(got.float(), torch.arange(12, dtype=torch.float32).reshape(3, 4).sum(0))
+
+
 def test_bfloat16_dlpack_only_objects():
     jnp = pytest.importorskip("jax.numpy")
     a = DLPackOnly(jnp.arange(12, dtype=jnp.bfloat16).reshape(3, 4))
