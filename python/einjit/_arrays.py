@@ -133,8 +133,12 @@ class _Bfloat16Export:
     def __init__(self, array: NDArray[Any]) -> None:
         self._array = array
 
-    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
-        return bfloat16_dlpack(self._array)
+    def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None,
+                   dl_device: Any = None, copy: bool | None = None) -> Any:
+        if copy:
+            raise BufferError("bfloat16 export: a copy was asked for; this exports in place")
+        versioned = max_version is not None and max_version[0] >= 1
+        return bfloat16_dlpack(self._array, versioned)
 
     def __dlpack_device__(self) -> tuple[int, int]:
         return (1, 0)  # kDLCPU, device 0

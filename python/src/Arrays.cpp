@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 namespace nb = nanobind;
@@ -330,21 +331,104 @@ nb::object bfloat16FromDLPack(nb::handle value) {
   return result;
 }
 
-nb::object bfloat16ToDLPack(nb::handle value) {
+namespace {
+
+/// DLPack's managed tensors (dlpack.h, by layout: nanobind's headers declare only DLTensor):
+/// DLManagedTensor and, from DLPack 1.0, DLManagedTensorVersioned.
+struct ManagedTensor {
+  nb::dlpack::dltensor tensor;
+  void* context;
+  void (*deleter)(ManagedTensor*);
+};
+struct ManagedTensorVersioned {
+  std::uint32_t major, minor;
+  void* context;
+  void (*deleter)(ManagedTensorVersioned*);
+  std::uint64_t flags;
+  nb::dlpack::dltensor tensor;
+};
+
+/// What a managed tensor owns: its shape and strides, and a reference to the numpy array.
+struct ExportContext {
+  std::vector<std::int64_t> shape, strides;
+  PyObject* array;
+};
+
+bool finalizing() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return Py_IsFinalizing();
+#else
+  return _Py_IsFinalizing();
+#endif
+}
+
+void releaseExport(ExportContext* context) {
+  // A consumer may release the tensor from its own thread (JAX's copy runs on a worker) while
+  // the interpreter shuts down: taking the GIL then would end that thread, so the reference is
+  // left to the process's end.
+  if (Py_IsInitialized() && !finalizing()) {
+    PyGILState_STATE state = PyGILState_Ensure();
+    Py_DECREF(context->array);
+    PyGILState_Release(state);
+  }
+  delete context;
+}
+
+template <class Managed>
+void deleteManaged(Managed* managed) {
+  releaseExport(static_cast<ExportContext*>(managed->context));
+  delete managed;
+}
+
+/// The capsule's destructor: a capsule never consumed (still under its first name) owns the
+/// tensor.
+template <class Managed>
+void deleteUnconsumed(PyObject* capsule) {
+  const char* name = std::is_same_v<Managed, ManagedTensor> ? "dltensor" : "dltensor_versioned";
+  if (PyCapsule_IsValid(capsule, name))
+    deleteManaged(static_cast<Managed*>(PyCapsule_GetPointer(capsule, name)));
+}
+
+template <class Managed>
+nb::object capsuleOf(Managed* managed, ExportContext* context, PyArrayObject* array) {
+  nb::dlpack::dltensor& tensor = managed->tensor;
+  tensor.data = PyArray_DATA(array);
+  tensor.device = {1, 0}; // kDLCPU
+  tensor.ndim = PyArray_NDIM(array);
+  tensor.dtype = {static_cast<std::uint8_t>(nb::dlpack::dtype_code::Bfloat), 16, 1};
+  tensor.shape = context->shape.data();
+  tensor.strides = context->strides.data();
+  tensor.byte_offset = 0;
+  managed->context = context;
+  managed->deleter = &deleteManaged<Managed>;
+  const char* name = std::is_same_v<Managed, ManagedTensor> ? "dltensor" : "dltensor_versioned";
+  PyObject* capsule = PyCapsule_New(managed, name, &deleteUnconsumed<Managed>);
+  if (!capsule) {
+    deleteManaged(managed);
+    throw nb::python_error();
+  }
+  return nb::steal(capsule);
+}
+
+} // namespace
+
+nb::object bfloat16ToDLPack(nb::handle value, bool versioned) {
   if (!PyArray_Check(value.ptr()) ||
       !isBfloat16(PyArray_DESCR(reinterpret_cast<PyArrayObject*>(value.ptr()))))
     throw nb::type_error("bfloat16_dlpack: not an ml_dtypes.bfloat16 numpy array");
   auto* array = reinterpret_cast<PyArrayObject*>(value.ptr());
-  std::size_t rank = static_cast<std::size_t>(PyArray_NDIM(array));
-  std::vector<std::size_t> shape(rank);
-  std::vector<std::int64_t> strides(rank);
-  for (std::size_t d = 0; d < rank; ++d) {
-    shape[d] = static_cast<std::size_t>(PyArray_DIM(array, static_cast<int>(d)));
-    strides[d] = PyArray_STRIDE(array, static_cast<int>(d)) / 2;
+  auto* context = new ExportContext{{}, {}, value.inc_ref().ptr()};
+  for (int d = 0; d < PyArray_NDIM(array); ++d) {
+    context->shape.push_back(PyArray_DIM(array, d));
+    context->strides.push_back(PyArray_STRIDE(array, d) / 2);
   }
-  nb::dlpack::dtype dtype{static_cast<std::uint8_t>(nb::dlpack::dtype_code::Bfloat), 16, 1};
-  return nb::cast(
-      OutputArray(PyArray_DATA(array), rank, shape.data(), value, strides.data(), dtype));
+  if (!versioned)
+    return capsuleOf(new ManagedTensor{}, context, array);
+  auto* managed = new ManagedTensorVersioned{};
+  managed->major = 1;
+  managed->minor = 0;
+  managed->flags = PyArray_ISWRITEABLE(array) ? 0 : 1; // DLPACK_FLAG_BITMASK_READ_ONLY
+  return capsuleOf(managed, context, array);
 }
 
 const char* numpyName(DType dtype) {

@@ -51,8 +51,9 @@ nanobind::object newNumpy(DType dtype, const Shape& shape, TensorView& view);
 /// TypeError naming ml_dtypes without it.
 nanobind::object bfloat16FromDLPack(nanobind::handle value);
 /// A DLPack capsule of an ml_dtypes.bfloat16 numpy array's memory (numpy exports no
-/// bfloat16), keeping the array alive: what its __dlpack__ would return.
-nanobind::object bfloat16ToDLPack(nanobind::handle value);
+/// bfloat16), keeping the array alive: what its __dlpack__ would return, DLPack 1.0's
+/// versioned tensor when the consumer takes it (`versioned`), else the unversioned one.
+nanobind::object bfloat16ToDLPack(nanobind::handle value, bool versioned);
 /// numpy's name for an einjit dtype ("float32", "complex128", ...).
 const char* numpyName(DType dtype);
 

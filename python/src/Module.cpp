@@ -234,7 +234,7 @@ NB_MODULE(_einjit, m) {
 
   m.def("bfloat16_from_dlpack", &bfloat16FromDLPack, nb::arg("value"),
         "A numpy ml_dtypes.bfloat16 view of a DLPack bfloat16 array, or None.");
-  m.def("bfloat16_dlpack", &bfloat16ToDLPack, nb::arg("array"),
+  m.def("bfloat16_dlpack", &bfloat16ToDLPack, nb::arg("array"), nb::arg("versioned"),
         "A DLPack capsule of an ml_dtypes.bfloat16 numpy array's memory.");
   m.def("call_operand_names",
         [](const std::string& expression) { return callOperandNames(expression); });

@@ -7,13 +7,15 @@ numpy's, which can move a float32 sum across a rounding boundary of the 16-bit r
 most one unit in the last place of the result is allowed (rtol 2**-10 for float16, 2**-7 for
 bfloat16, each an ulp relative to the value)."""
 
+import gc
 import sys
+import time
 
 import numpy as np
 import pytest
 
 import einjit
-from einjit import _arrays
+from einjit import _arrays, _einjit
 from test_zero_copy import DLPackOnly
 
 ml_dtypes = pytest.importorskip("ml_dtypes")
@@ -186,6 +188,31 @@ def test_bfloat16_dlpack_only_objects():
     exported = _arrays._Bfloat16Export(np.ones((2, 3), BF16))
     np.testing.assert_array_equal(np.asarray(jnp.from_dlpack(exported), np.float32),
                                   np.ones((2, 3)))
+
+
+def test_bfloat16_export_keeps_and_releases_the_array():
+    # A capsule holds one reference to the numpy array: dropped unconsumed, or once the consumer
+    # (JAX, in either DLPack version) lets its tensor go.
+    jnp = pytest.importorskip("jax.numpy")
+    array = np.arange(6, dtype=np.float32).astype(BF16).reshape(2, 3)
+    before = sys.getrefcount(array)
+    for versioned in (True, False):
+        capsule = _einjit.bfloat16_dlpack(array, versioned)
+        assert sys.getrefcount(array) == before + 1
+        del capsule
+        assert sys.getrefcount(array) == before
+    result = jnp.from_dlpack(_arrays._Bfloat16Export(array))
+    assert result.dtype == jnp.bfloat16
+    np.testing.assert_array_equal(np.asarray(result, np.float32), np.arange(6.0).reshape(2, 3))
+    del result
+    gc.collect()
+    # JAX may copy on a worker thread, which drops the reference when it is done (with the GIL).
+    deadline = time.monotonic() + 10
+    while sys.getrefcount(array) != before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sys.getrefcount(array) == before
+    with pytest.raises(BufferError, match="copy"):
+        _arrays._Bfloat16Export(array).__dlpack__(copy=True)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16", F16, BF16], ids=str)
