@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and tests the Python package: a virtual environment in build-python/venv (created once),
-# the pinned build tools, numpy, pytest, opt_einsum, mypy, JAX and Dask (dask and distributed,
+# the pinned build tools, numpy, pytest, opt_einsum, mypy, JAX, ml_dtypes and Dask (dask and distributed,
 # pinned: the einjit.dask tests run a LocalCluster of two worker processes), `pip install .` of
 # the repository (the extension module from the project's CMake, incremental in build-python/),
 # mypy on the installed package (pyproject.toml's [tool.mypy]), then pytest on python/tests.
@@ -27,7 +27,9 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 "${pip[@]}" install "scikit-build-core==1.1.2" "nanobind==3.1.0" numpy pytest opt_einsum \
   "dask[array]==2026.8.0" "distributed==2026.8.0" "mypy==2.4.1"
 # JAX (CPU wheels on PyPI): the zero-copy tests read its arrays through DLPack and return JAX arrays.
-"${pip[@]}" install "jax==0.10.2" "jaxlib==0.10.2"
+# ml_dtypes (a dependency of JAX, pinned here too): numpy's bfloat16, which einjit computes when
+# it is installed (optional for einjit itself; test_half.py needs it).
+"${pip[@]}" install "jax==0.10.2" "jaxlib==0.10.2" "ml_dtypes==0.7.0"
 [ "${EINJIT_TORCH:-0}" = 1 ] && "${pip[@]}" install torch
 
 # The pinned build tools are in the venv: no isolated build environment to set up each time.

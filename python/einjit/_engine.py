@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import _einjit
-from ._arrays import as_operand, compute_dtype, ready, to_framework
+from ._arrays import as_operand, compute_dtype, dtype_name, numpy_dtype, ready, to_framework
 from ._explain import Explanation
 from ._typing import EinsumArgument, EngineStatistics, Operand, ShapeOrArray, Stage, Strategy
 
@@ -85,7 +85,8 @@ class Plan:
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return np.dtype(self._plan.dtype)
+        """numpy's dtype of the plan (bfloat16: ml_dtypes', TypeError without it)."""
+        return numpy_dtype(self._plan.dtype)
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -182,10 +183,11 @@ class Engine:
     def compile(self, expression: str, *shapes: ShapeOrArray, dtype: DTypeLike = "float32",
                 legacy_batch_dot: bool = False, **named_shapes: ShapeOrArray) -> Plan:
         """A Plan of `expression` (an einsum string or any call the CLI takes) for operand
-        shapes (tuples, or arrays whose shapes count) by position or by name."""
+        shapes (tuples, or arrays whose shapes count) by position or by name. dtype: a numpy
+        dtype einjit computes, or 'bfloat16' / 'bf16' (its arrays are ml_dtypes.bfloat16)."""
         bound = _bind(expression, shapes, named_shapes, "compile")
         extents = [list(_shape_of(s, "compile")) for s in bound]
-        name = str(compute_dtype(dtype, "compile"))
+        name = dtype_name(dtype, "compile")
         return Plan(self._engine.plan(expression, extents, name, bool(legacy_batch_dot)),
                     expression)
 
@@ -251,7 +253,7 @@ class Engine:
             arrays = [v for v in values if hasattr(v, "dtype")]
             if arrays:
                 dtype = np.result_type(*[as_operand(a)[0] for a in arrays])
-        name = None if dtype is None else str(compute_dtype(dtype, "explain"))
+        name = None if dtype is None else dtype_name(dtype, "explain")
         text, data = self._engine.explain(expression, shapes, name, bool(legacy_batch_dot),
                                           emit or "")
         return Explanation(text, json.loads(data))

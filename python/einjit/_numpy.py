@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from typing import Any, Protocol, SupportsIndex
 
 import numpy as np
-from numpy.typing import ArrayLike, DTypeLike, NDArray
+from numpy.typing import DTypeLike, NDArray
 
-from ._arrays import as_operand, compute_dtype, ready, to_framework
+from ._arrays import as_operand, compute_dtype, numpy_dtype, ready, to_framework
 from ._einjit import einsum_fast as _einsum_fast
 from ._einjit import set_einsum_order_check
 from ._engine import Engine, default_engine
@@ -330,7 +330,7 @@ def einsum_dtype(dtypes: Sequence[np.dtype[Any]], dtype: DTypeLike | None,
     cast to under `casting` (TypeError as numpy words it)."""
     if dtype is None:
         return np.result_type(*dtypes)
-    wanted = np.dtype(dtype)
+    wanted = numpy_dtype(dtype)
     for given in dtypes:
         if not np.can_cast(given, wanted, casting):
             raise TypeError(f"Cannot cast array data from {given!r} to {wanted!r} "
@@ -359,10 +359,11 @@ def _einsum(operands: Sequence[EinsumArgument], out: NDArray[Any] | None, dtype:
 
     The string and the sublist forms, implicit output, '...', repeated labels and broadcasting
     as numpy. The dtype is numpy's promotion of the operands (or `dtype`, which the operands must
-    cast to under `casting`). einjit computes float32/64, int32/64 and complex64/128; bool,
-    int8, int16, uint8, uint16, uint32 and float16 are computed in int64 (float32 for float16)
-    and cast back, which is numpy's answer (integers wrap alike); other dtypes (uint64, float128,
-    object, ...) raise TypeError. `optimize` is accepted and ignored: einjit chooses its own
+    cast to under `casting`). einjit computes float32/64, int32/64, complex64/128, float16
+    and ml_dtypes.bfloat16 (the last two summed in float32, rounded once into the result);
+    bool, int8, int16, uint8, uint16 and uint32 are computed in int64 and cast back, which is
+    numpy's answer (integers wrap alike); other dtypes (uint64, float128, object, ...) raise
+    TypeError. `optimize` is accepted and ignored: einjit chooses its own
     pairwise path. `out` is written in place (any strides). A 0-d result is returned as a numpy
     scalar, as numpy does. As numpy, a one-operand call that sums nothing ('ij->ji', 'ii->i',
     '...ii->...i') returns a view of the operand (no computation). order='K' follows numpy's
@@ -375,7 +376,7 @@ def _einsum(operands: Sequence[EinsumArgument], out: NDArray[Any] | None, dtype:
         arrays.append(array)
         framework = framework or kind
     if len(arrays) == 1 and out is None and order in ("K", "A") and (
-            dtype is None or np.dtype(dtype) == arrays[0].dtype):
+            dtype is None or numpy_dtype(dtype) == arrays[0].dtype):
         view = _one_operand_view(subscripts, arrays[0])
         if view is not None:
             return to_framework(view, framework) if view.ndim else view[()]
@@ -413,9 +414,9 @@ def _einsum(operands: Sequence[EinsumArgument], out: NDArray[Any] | None, dtype:
 einsum.__doc__ = _einsum.__doc__
 
 
-def _prepared(values: Sequence[Operand], who: str
+def _prepared(values: Sequence[Operand], who: str, framework: type[Any] | None = None
               ) -> tuple[list[NDArray[Any]], np.dtype[Any], np.dtype[Any], type[Any] | None]:
-    arrays, framework = [], None
+    arrays = []
     for value in values:
         array, kind = as_operand(value)
         arrays.append(array)
@@ -440,10 +441,21 @@ def _finish(result: NDArray[Any], wanted: np.dtype[Any], computed: np.dtype[Any]
 
 
 def _run_call(text: str, values: Sequence[Operand], who: str, out: NDArray[Any] | None = None,
-              engine: Engine | None = None) -> Any:
-    arrays, wanted, computed, framework = _prepared(values, who)
+              engine: Engine | None = None, framework: type[Any] | None = None) -> Any:
+    arrays, wanted, computed, framework = _prepared(values, who, framework)
     result = (engine or default_engine()).call(text, *arrays)
     return _finish(result, wanted, computed, framework, out)
+
+
+def _scalar_or_call(text: str, a: Operand, b: Operand, who: str,
+                    out: NDArray[Any] | None = None) -> Any:
+    """dot and inner: a product when either operand is 0-d, else `text`. The operands are read
+    first (a DLPack-only array is 0-d to np.ndim, which sees only an object)."""
+    x, x_framework = as_operand(a)
+    y, y_framework = as_operand(b)
+    if x.ndim == 0 or y.ndim == 0:
+        text = "np.einsum('...,...->...', a, b)"
+    return _run_call(text, (x, y), who, out, framework=x_framework or y_framework)
 
 
 def _axes_text(axes: Axes) -> str:
@@ -471,18 +483,14 @@ def matmul(a: Operand, b: Operand, out: NDArray[Any] | None = None) -> Any:
     return _run_call("np.matmul(a, b)", (a, b), "matmul", out)
 
 
-def dot(a: ArrayLike, b: ArrayLike, out: NDArray[Any] | None = None) -> Any:
+def dot(a: Operand, b: Operand, out: NDArray[Any] | None = None) -> Any:
     """numpy.dot(a, b): the sum over a's last and b's second-to-last axis (scalars multiply)."""
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return _run_call("np.einsum('...,...->...', a, b)", (a, b), "dot", out)
-    return _run_call("np.dot(a, b)", (a, b), "dot", out)
+    return _scalar_or_call("np.dot(a, b)", a, b, "dot", out)
 
 
-def inner(a: ArrayLike, b: ArrayLike) -> Any:
+def inner(a: Operand, b: Operand) -> Any:
     """numpy.inner(a, b): the sum over both last axes (scalars multiply)."""
-    if np.ndim(a) == 0 or np.ndim(b) == 0:
-        return _run_call("np.einsum('...,...->...', a, b)", (a, b), "inner")
-    return _run_call("np.inner(a, b)", (a, b), "inner")
+    return _scalar_or_call("np.inner(a, b)", a, b, "inner")
 
 
 def outer(a: Operand, b: Operand, out: NDArray[Any] | None = None) -> Any:
@@ -490,12 +498,19 @@ def outer(a: Operand, b: Operand, out: NDArray[Any] | None = None) -> Any:
     return _run_call("np.outer(a, b)", (a, b), "outer", out)
 
 
-def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Any:
-    """numpy.transpose(a, axes): a view, no computation (torch tensors: permute)."""
+def transpose(a: Operand, axes: Sequence[int] | None = None) -> Any:
+    """numpy.transpose(a, axes): a view, no computation (torch tensors: permute; other DLPack
+    arrays: a view of their memory, returned through their framework where it imports it, else
+    as a numpy view)."""
     if isinstance(a, np.ndarray):
         return np.transpose(a, axes)
     if hasattr(a, "permute"):
         # A tensor with permute() (torch) has ndim too, which hasattr() does not tell mypy.
         return a.permute(*(axes if axes is not None
                            else reversed(range(a.ndim))))  # type: ignore[union-attr]
-    return np.transpose(np.asarray(a), axes)
+    array, framework = as_operand(a)
+    view = np.transpose(array, axes)
+    try:
+        return to_framework(view, framework)
+    except BufferError:  # a read-only view numpy cannot export (JAX's): the numpy view
+        return view

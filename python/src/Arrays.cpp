@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 namespace nb = nanobind;
@@ -35,6 +36,10 @@ std::string dlpackName(nb::dlpack::dtype dtype) {
   }
 }
 
+/// What every refusal of a dtype opens with (tests match "einjit computes").
+constexpr const char* kComputes = ": einjit computes float32, float64, int32, int64, complex64, "
+                                  "complex128, float16 and bfloat16 (ml_dtypes), not ";
+
 template <class Array>
 TensorView viewOf(const Array& array, const std::string& who) {
   DType dtype = dtypeOf(array.dtype(), who);
@@ -48,6 +53,29 @@ TensorView viewOf(const Array& array, const std::string& who) {
                     std::move(shape), std::move(strides));
 }
 
+/// ml_dtypes.bfloat16 (the scalar type numpy's descriptor names), looked up once ml_dtypes is
+/// imported (`import` = true imports it); nullptr without it. The package stays optional.
+PyObject* bfloat16Type(bool import) {
+  static PyObject* type = nullptr; // kept for the life of the process, as the module is
+  if (type)
+    return type;
+  nb::str name("ml_dtypes");
+  PyObject* module = import ? PyImport_Import(name.ptr()) : PyImport_GetModule(name.ptr());
+  if (module) {
+    type = PyObject_GetAttrString(module, "bfloat16");
+    Py_DECREF(module);
+  }
+  if (!type)
+    PyErr_Clear();
+  return type;
+}
+
+bool isBfloat16(PyArray_Descr* descr) {
+  // An array of ml_dtypes.bfloat16 exists only once ml_dtypes is imported.
+  return PyDataType_ELSIZE(descr) == 2 &&
+         reinterpret_cast<PyObject*>(descr->typeobj) == bfloat16Type(false);
+}
+
 std::optional<DType> numpyDType(PyArrayObject* array) {
   PyArray_Descr* descr = PyArray_DESCR(array);
   if (!PyArray_ISNOTSWAPPED(array))
@@ -55,6 +83,8 @@ std::optional<DType> numpyDType(PyArrayObject* array) {
   npy_intp size = PyArray_ITEMSIZE(array);
   switch (descr->kind) {
   case 'f':
+    if (size == 2) // numpy's float16 only: a user dtype of kind 'f' may be another format
+      return descr->type_num == NPY_HALF ? std::optional(DType::f16) : std::nullopt;
     return size == 4   ? std::optional(DType::f32)
            : size == 8 ? std::optional(DType::f64)
                        : std::nullopt;
@@ -66,6 +96,8 @@ std::optional<DType> numpyDType(PyArrayObject* array) {
     return size == 8    ? std::optional(DType::c64)
            : size == 16 ? std::optional(DType::c128)
                         : std::nullopt;
+  case 'V': // ml_dtypes' dtypes are of kind 'V'
+    return isBfloat16(descr) ? std::optional(DType::bf16) : std::nullopt;
   default:
     return std::nullopt;
   }
@@ -76,11 +108,8 @@ TensorView numpyView(PyArrayObject* array, const std::string& who) {
   std::optional<DType> dtype = numpyDType(array);
   if (!dtype) {
     nb::object name = nb::str(nb::handle(reinterpret_cast<PyObject*>(PyArray_DESCR(array))));
-    throw nb::type_error((who +
-                          ": einjit computes float32, float64, int32, int64, complex64 "
-                          "and complex128, not " +
-                          std::string(nb::borrow<nb::str>(name).c_str()))
-                             .c_str());
+    throw nb::type_error(
+        (who + kComputes + std::string(nb::borrow<nb::str>(name).c_str())).c_str());
   }
   int rank = PyArray_NDIM(array);
   npy_intp itemsize = PyArray_ITEMSIZE(array);
@@ -204,12 +233,12 @@ DType dtypeOf(nb::dlpack::dtype dtype, const std::string& who) {
       return DType::c64;
     if (code == Code::Complex && dtype.bits == 128)
       return DType::c128;
+    if (code == Code::Float && dtype.bits == 16)
+      return DType::f16;
+    if (code == Code::Bfloat && dtype.bits == 16)
+      return DType::bf16;
   }
-  throw nb::type_error((who +
-                        ": einjit computes float32, float64, int32, int64, complex64 "
-                        "and complex128, not " +
-                        dlpackName(dtype))
-                           .c_str());
+  throw nb::type_error((who + kComputes + dlpackName(dtype)).c_str());
 }
 
 nb::object newNumpy(DType dtype, const Shape& shape, TensorView& view) {
@@ -236,15 +265,170 @@ nb::object newNumpy(DType dtype, const Shape& shape, TensorView& view) {
   case DType::f16:
     type = NPY_FLOAT16;
     break;
-  case DType::bf16: // numpy has no bfloat16 (ml_dtypes adds one); plans of it are C++-only
-    throw nb::type_error("einjit's Python package does not compute bfloat16 yet");
+  case DType::bf16:
+    break;
   }
   std::vector<npy_intp> dims(shape.begin(), shape.end());
-  PyObject* array = PyArray_SimpleNew(static_cast<int>(dims.size()), dims.data(), type);
+  PyObject* array = nullptr;
+  if (dtype == DType::bf16) { // numpy's bfloat16 is ml_dtypes'
+    PyObject* scalar = bfloat16Type(true);
+    if (!scalar)
+      throw nb::type_error("a bfloat16 result is an ml_dtypes.bfloat16 array: einjit needs the "
+                           "ml_dtypes package for it (pip install ml_dtypes)");
+    PyArray_Descr* descr = PyArray_DescrFromTypeObject(scalar);
+    if (!descr)
+      throw nb::python_error();
+    array = PyArray_NewFromDescr(&PyArray_Type, descr, static_cast<int>(dims.size()), dims.data(),
+                                 nullptr, nullptr, 0, nullptr); // steals descr
+  } else {
+    array = PyArray_SimpleNew(static_cast<int>(dims.size()), dims.data(), type);
+  }
   if (!array)
     throw nb::python_error();
   view = TensorView(PyArray_DATA(reinterpret_cast<PyArrayObject*>(array)), dtype, shape);
   return nb::steal(array);
+}
+
+nb::object bfloat16FromDLPack(nb::handle value) {
+  if (PyArray_Check(value.ptr()))
+    return nb::none();
+  auto holder = std::make_unique<InputArray>();
+  bool writable = false;
+  if (OutputArray array; nb::try_cast(value, array)) {
+    *holder = InputArray(array);
+    writable = true;
+  } else if (!nb::try_cast(value, *holder)) {
+    return nb::none();
+  }
+  nb::dlpack::dtype dtype = holder->dtype();
+  if (dtype.code != static_cast<std::uint8_t>(nb::dlpack::dtype_code::Bfloat) || dtype.bits != 16 ||
+      dtype.lanes != 1)
+    return nb::none();
+  PyObject* scalar = bfloat16Type(true);
+  if (!scalar)
+    throw nb::type_error("a bfloat16 DLPack array is read as an ml_dtypes.bfloat16 numpy array: "
+                         "einjit needs the ml_dtypes package for it (pip install ml_dtypes)");
+  PyArray_Descr* descr = PyArray_DescrFromTypeObject(scalar);
+  if (!descr)
+    throw nb::python_error();
+  std::vector<npy_intp> dims(holder->ndim()), strides(holder->ndim());
+  for (std::size_t d = 0; d < holder->ndim(); ++d) {
+    dims[d] = static_cast<npy_intp>(holder->shape(d));
+    strides[d] = static_cast<npy_intp>(holder->stride(d) * 2);
+  }
+  void* data = const_cast<void*>(holder->data());
+  // The imported DLPack tensor lives as long as the numpy array: a capsule is its base.
+  nb::capsule owner(holder.get(), [](void* p) noexcept { delete static_cast<InputArray*>(p); });
+  holder.release();
+  PyObject* array =
+      PyArray_NewFromDescr(&PyArray_Type, descr, static_cast<int>(dims.size()), dims.data(),
+                           strides.data(), data, writable ? NPY_ARRAY_WRITEABLE : 0, nullptr);
+  if (!array)
+    throw nb::python_error();
+  nb::object result = nb::steal(array);
+  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(array), owner.release().ptr()) < 0)
+    throw nb::python_error();
+  return result;
+}
+
+namespace {
+
+/// DLPack's managed tensors (dlpack.h, by layout: nanobind's headers declare only DLTensor):
+/// DLManagedTensor and, from DLPack 1.0, DLManagedTensorVersioned.
+struct ManagedTensor {
+  nb::dlpack::dltensor tensor;
+  void* context;
+  void (*deleter)(ManagedTensor*);
+};
+struct ManagedTensorVersioned {
+  std::uint32_t major, minor;
+  void* context;
+  void (*deleter)(ManagedTensorVersioned*);
+  std::uint64_t flags;
+  nb::dlpack::dltensor tensor;
+};
+
+/// What a managed tensor owns: its shape and strides, and a reference to the numpy array.
+struct ExportContext {
+  std::vector<std::int64_t> shape, strides;
+  PyObject* array;
+};
+
+bool finalizing() {
+#if PY_VERSION_HEX >= 0x030D0000
+  return Py_IsFinalizing();
+#else
+  return _Py_IsFinalizing();
+#endif
+}
+
+void releaseExport(ExportContext* context) {
+  // A consumer may release the tensor from its own thread (JAX's copy runs on a worker) while
+  // the interpreter shuts down: taking the GIL then would end that thread, so the reference is
+  // left to the process's end.
+  if (Py_IsInitialized() && !finalizing()) {
+    PyGILState_STATE state = PyGILState_Ensure();
+    Py_DECREF(context->array);
+    PyGILState_Release(state);
+  }
+  delete context;
+}
+
+template <class Managed>
+void deleteManaged(Managed* managed) {
+  releaseExport(static_cast<ExportContext*>(managed->context));
+  delete managed;
+}
+
+/// The capsule's destructor: a capsule never consumed (still under its first name) owns the
+/// tensor.
+template <class Managed>
+void deleteUnconsumed(PyObject* capsule) {
+  const char* name = std::is_same_v<Managed, ManagedTensor> ? "dltensor" : "dltensor_versioned";
+  if (PyCapsule_IsValid(capsule, name))
+    deleteManaged(static_cast<Managed*>(PyCapsule_GetPointer(capsule, name)));
+}
+
+template <class Managed>
+nb::object capsuleOf(Managed* managed, ExportContext* context, PyArrayObject* array) {
+  nb::dlpack::dltensor& tensor = managed->tensor;
+  tensor.data = PyArray_DATA(array);
+  tensor.device = {1, 0}; // kDLCPU
+  tensor.ndim = PyArray_NDIM(array);
+  tensor.dtype = {static_cast<std::uint8_t>(nb::dlpack::dtype_code::Bfloat), 16, 1};
+  tensor.shape = context->shape.data();
+  tensor.strides = context->strides.data();
+  tensor.byte_offset = 0;
+  managed->context = context;
+  managed->deleter = &deleteManaged<Managed>;
+  const char* name = std::is_same_v<Managed, ManagedTensor> ? "dltensor" : "dltensor_versioned";
+  PyObject* capsule = PyCapsule_New(managed, name, &deleteUnconsumed<Managed>);
+  if (!capsule) {
+    deleteManaged(managed);
+    throw nb::python_error();
+  }
+  return nb::steal(capsule);
+}
+
+} // namespace
+
+nb::object bfloat16ToDLPack(nb::handle value, bool versioned) {
+  if (!PyArray_Check(value.ptr()) ||
+      !isBfloat16(PyArray_DESCR(reinterpret_cast<PyArrayObject*>(value.ptr()))))
+    throw nb::type_error("bfloat16_dlpack: not an ml_dtypes.bfloat16 numpy array");
+  auto* array = reinterpret_cast<PyArrayObject*>(value.ptr());
+  auto* context = new ExportContext{{}, {}, value.inc_ref().ptr()};
+  for (int d = 0; d < PyArray_NDIM(array); ++d) {
+    context->shape.push_back(PyArray_DIM(array, d));
+    context->strides.push_back(PyArray_STRIDE(array, d) / 2);
+  }
+  if (!versioned)
+    return capsuleOf(new ManagedTensor{}, context, array);
+  auto* managed = new ManagedTensorVersioned{};
+  managed->major = 1;
+  managed->minor = 0;
+  managed->flags = PyArray_ISWRITEABLE(array) ? 0 : 1; // DLPACK_FLAG_BITMASK_READ_ONLY
+  return capsuleOf(managed, context, array);
 }
 
 const char* numpyName(DType dtype) {

@@ -46,6 +46,14 @@ TensorView readOutput(nanobind::handle out, OutputArray& imported, const std::st
 DType dtypeOf(nanobind::dlpack::dtype dtype, const std::string& who);
 /// A new C-order numpy array (uninitialised, as numpy.empty) and a view of it in `view`.
 nanobind::object newNumpy(DType dtype, const Shape& shape, TensorView& view);
+/// A numpy array of ml_dtypes.bfloat16 over the memory of a DLPack array of bfloat16 (torch,
+/// JAX; numpy's own DLPack import refuses that dtype), keeping it alive; None for anything else,
+/// TypeError naming ml_dtypes without it.
+nanobind::object bfloat16FromDLPack(nanobind::handle value);
+/// A DLPack capsule of an ml_dtypes.bfloat16 numpy array's memory (numpy exports no
+/// bfloat16), keeping the array alive: what its __dlpack__ would return, DLPack 1.0's
+/// versioned tensor when the consumer takes it (`versioned`), else the unversioned one.
+nanobind::object bfloat16ToDLPack(nanobind::handle value, bool versioned);
 /// numpy's name for an einjit dtype ("float32", "complex128", ...).
 const char* numpyName(DType dtype);
 

@@ -43,8 +43,8 @@ Strategy parseStrategy(const std::string& name) {
 DType parseDTypeName(const std::string& name) {
   std::optional<DType> dtype = parseDType(name);
   if (!dtype)
-    throw nb::type_error(("einjit computes float32, float64, int32, int64, complex64 and "
-                          "complex128, not " +
+    throw nb::type_error(("einjit computes float32, float64, int32, int64, complex64, "
+                          "complex128, float16 and bfloat16, not " +
                           name)
                              .c_str());
   return *dtype;
@@ -232,6 +232,10 @@ NB_MODULE(_einjit, m) {
            [](const PyEngine& self) { return statisticsDict(self.engine.statistics()); })
       .def_prop_ro("target", [](const PyEngine& self) { return self.engine.targetDescription(); });
 
+  m.def("bfloat16_from_dlpack", &bfloat16FromDLPack, nb::arg("value"),
+        "A numpy ml_dtypes.bfloat16 view of a DLPack bfloat16 array, or None.");
+  m.def("bfloat16_dlpack", &bfloat16ToDLPack, nb::arg("array"), nb::arg("versioned"),
+        "A DLPack capsule of an ml_dtypes.bfloat16 numpy array's memory.");
   m.def("call_operand_names",
         [](const std::string& expression) { return callOperandNames(expression); });
 }

@@ -13,7 +13,7 @@ from typing import Any, TypeVar, Union
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arrays import as_operand, ready
+from .._arrays import as_operand, numpy_dtype, ready
 from .._engine import Engine, default_engine
 from .._typing import EngineStatistics, Operand
 
@@ -65,7 +65,7 @@ def einsum_block(*blocks: Any, subscripts: str, dtype_name: str, threads: int | 
     extent 1 appended: one per contracted label whose chunks are summed afterwards (by
     add_partials)."""
     result = run_einsum(subscripts, [_one_block(block) for block in blocks],
-                        np.dtype(dtype_name), threads)
+                        numpy_dtype(dtype_name), threads)
     return result.reshape(result.shape + (1,) * unit_axes) if unit_axes else result
 
 

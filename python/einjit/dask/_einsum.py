@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from .. import _engine
-from .._arrays import compute_dtype
+from .._arrays import compute_dtype, is_bfloat16
 from .._numpy import _labels, einsum_arguments, einsum_dtype
 from .._typing import Casting, EinsumArgument, Optimize
 from . import _blocks
@@ -72,10 +72,13 @@ def contract(subscripts: str, arrays: Sequence[da.Array], wanted: np.dtype[Any],
              split_every: SplitEvery, threads: int | None,
              engine: _engine.Engine | None = None) -> da.Array:
     """The graph of an einsum of dask arrays whose result has numpy's dtype `wanted`. A dtype
-    einjit computes through a wider one (float16, bool, small integers) stays in the wider one
-    until the chunks' partial sums are added, then is cast back once, as numpy sums it."""
+    einjit computes through a wider one (float16 and bfloat16 in float32, bool, small integers)
+    stays in the wider one until the chunks' partial sums are added, then is cast back once, as
+    numpy sums it (einjit's own 16-bit kernels would round each chunk's partial sum)."""
     da = _dask().array
     computed = compute_dtype(wanted, "einjit.dask")
+    if computed == np.float16 or is_bfloat16(computed):
+        computed = np.dtype(np.float32)
     shapes = [a.shape for a in arrays]
     if any(math.isnan(extent) for shape in shapes for extent in shape):
         raise ValueError("einjit.dask: an operand has unknown chunk sizes; call "

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from .._arrays import compute_dtype
+from .._arrays import compute_dtype, numpy_dtype
 from .._numpy import _axes_text
 from .._numpy import einsum as _einjit_einsum
 from .._typing import Axes
@@ -38,7 +38,7 @@ def _computed(arrays: Sequence[Any], dtype: DTypeLike | None = None
     if not all(type(a) is np.ndarray for a in arrays):
         return None
     try:
-        return compute_dtype(np.dtype(dtype) if dtype is not None else np.result_type(*arrays),
+        return compute_dtype(numpy_dtype(dtype) if dtype is not None else np.result_type(*arrays),
                              "einjit.dask")
     except TypeError:
         return None
