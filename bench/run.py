@@ -176,11 +176,22 @@ def lscpu():
 def machine_section(context, cpu, loads, options):
     flags = set(cpu.get("Flags", "").split())
     vector_flags = ", ".join(flag for flag in ("avx2", "fma", "avx512f") if flag in flags) or "none"
+    try:
+        cores = int(cpu.get("CPU(s)", "1"))
+    except ValueError:
+        cores = 1
+    loaded_text = ("Other programs shared the machine, so it was loaded: the numbers at two "
+                   "threads, from wall time, suffer most.")
+    idle_text = ("Nothing else ran (the load is the run itself, and what ran just before it).")
     commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip() or "unknown"
+    # RESULTS.md itself is what the run rewrites: changes to it are not work in the tree.
+    changed = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no",
+                              "--", ".", ":!bench/RESULTS.md"],
+                             capture_output=True, text=True).stdout.strip()
     lines = [
         f"- Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
-        f"einjit commit {commit} (plus uncommitted work in the tree).",
+        f"einjit commit {commit}{' (plus uncommitted work in the tree)' if changed else ''}.",
         f"- CPU: {cpu.get('Model name', '?')} ({cpu.get('Vendor ID', '?')}, family "
         f"{cpu.get('CPU family', '?')} model {cpu.get('Model', '?')}), {cpu.get('CPU(s)', '?')} "
         f"cores, {cpu.get('Thread(s) per core', '?')} thread(s) per core, hypervisor "
@@ -204,9 +215,8 @@ def machine_section(context, cpu, loads, options):
         "median and (min–max) over the repetitions. Rates at one thread from CPU time, at more "
         "than one from wall time (Google Benchmark's CPU time is the calling thread's only).",
         f"- Machine load: 1-minute load average {loads[0]:.2f} before and {loads[1]:.2f} after "
-        f"the run on {cpu.get('CPU(s)', '?')} cores (`uptime` before: {loads[2]}). Other "
-        "engineers' builds shared the machine, so it was loaded: the numbers at two threads, "
-        "from wall time, suffer most.",
+        f"the run on {cpu.get('CPU(s)', '?')} cores (`uptime` before: {loads[2]}). "
+        + (loaded_text if max(loads[0], loads[1]) > 0.75 * cores else idle_text),
     ]
     return lines
 
@@ -348,10 +358,10 @@ def write_results(report, cpu, loads, options, output):
     thread_counts = [int(t) for t in context.get("thread_counts", "1").split(",")]
     lines = ["# einjit benchmark results", "",
              "Written by `python3 bench/run.py` (see bench/README.md for the cases, the peers' "
-             "mappings and how to read this). This machine is shared by several engineers "
-             "building at the same time: absolute numbers drift by tens of percent between runs; "
-             "ratios within one run hold better. The spread (min–max over the repetitions) is "
-             "shown for every rate.", "", "## Machine", ""]
+             "mappings and how to read this). The machine may be shared with other work (its "
+             "load is below): absolute numbers can drift by tens of percent between runs; ratios "
+             "within one run hold better. The spread (min–max over the repetitions) is shown for "
+             "every rate.", "", "## Machine", ""]
     lines += machine_section(context, cpu, loads, options)
 
     ceilings = {}
