@@ -55,12 +55,8 @@ TEST_P(ComplexAsReal, MatchesTheInterpreter) {
       Layout inputLayout = layouts[variant % layouts.size()];
       Layout outputLayout = layouts[(variant / 2) % layouts.size()];
       const Scalars& s = scalars[variant % scalars.size()];
-      std::vector<OwnedView> inputs;
-      std::vector<TensorView> views;
-      for (const Shape& shape : c.shapes) {
-        inputs.push_back(randomView(dtype, shape, inputLayout, rng));
-        views.push_back(inputs.back().view);
-      }
+      OwnedViews inputs = randomViews(dtype, c.shapes, inputLayout, rng);
+      const std::vector<TensorView>& views = inputs.views;
       OwnedView initial = randomView(dtype, program.outputShape(), outputLayout, rng);
       OwnedView out = copyOf(initial);
       OwnedView expected = copyOf(initial);

@@ -151,12 +151,8 @@ TEST(HalfPrecisionJit, EdgeShapesLayoutsAlphaBetaAndStrategiesMatchTheInterprete
           std::string context = shaped.spec + " " + std::string(dtypeName(dtype)) + " " +
                                 layoutName(layout) + " strategy " +
                                 std::to_string(static_cast<int>(strategy));
-          std::vector<OwnedView> inputs;
-          std::vector<TensorView> views;
-          for (const Shape& shape : shaped.shapes) {
-            inputs.push_back(randomView(dtype, shape, layout, rng));
-            views.push_back(inputs.back().view);
-          }
+          OwnedViews inputs = randomViews(dtype, shaped.shapes, layout, rng);
+          const std::vector<TensorView>& views = inputs.views;
           OwnedView initial = randomView(dtype, program.outputShape(), layout, rng);
           OwnedView out = copyOf(initial);
           OwnedView expected = copyOf(initial);

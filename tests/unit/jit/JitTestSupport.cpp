@@ -149,6 +149,16 @@ OwnedView copyOf(const OwnedView& source) {
   return copy;
 }
 
+OwnedViews randomViews(DType dtype, const std::vector<Shape>& shapes, Layout layout,
+                       std::mt19937& rng) {
+  OwnedViews result;
+  for (const Shape& shape : shapes) {
+    result.owners.push_back(randomView(dtype, shape, layout, rng));
+    result.views.push_back(result.owners.back().view);
+  }
+  return result;
+}
+
 void expectClose(const TensorView& actual, const TensorView& expected, double tolerance,
                  const std::string& context) {
   ASSERT_EQ(actual.shape(), expected.shape()) << context;

@@ -48,6 +48,14 @@ OwnedView randomView(DType dtype, const Shape& shape, Layout layout, std::mt1993
 /// A copy of `source` with the same layout and contents.
 OwnedView copyOf(const OwnedView& source);
 
+/// Random views (randomView) of each of `shapes`, all laid out as `layout`.
+struct OwnedViews {
+  std::vector<OwnedView> owners;
+  std::vector<TensorView> views;
+};
+OwnedViews randomViews(DType dtype, const std::vector<Shape>& shapes, Layout layout,
+                       std::mt19937& rng);
+
 /// Expects equal shapes and elements within `tolerance` * (1 + |expected|); NaN matches NaN.
 void expectClose(const TensorView& actual, const TensorView& expected, double tolerance,
                  const std::string& context);
