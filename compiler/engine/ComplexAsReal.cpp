@@ -15,6 +15,7 @@
 #include "ir/Explain.h"
 
 #include <array>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -30,11 +31,13 @@ constexpr std::int64_t kMinMultiplyAdds = std::int64_t{1} << 15;
 /// at 32; docs/architecture.md).
 constexpr std::int64_t kMinSummedTerms = 16;
 
+/// The summed terms per output element, saturating at the int64 maximum (huge shapes plan too).
 std::int64_t summedTerms(const ir::IndexProgram& program) {
   std::map<std::string, std::int64_t> extents = program.labelExtents();
   std::int64_t terms = 1;
   for (const std::string& label : program.summedLabels())
-    terms *= extents[label];
+    if (__builtin_mul_overflow(terms, extents[label], &terms))
+      return std::numeric_limits<std::int64_t>::max();
   return terms;
 }
 

@@ -96,6 +96,16 @@ TEST_P(ComplexAsReal, TheExplanationSaysWhichKernelRuns) {
   EXPECT_EQ(forcedText.find("complex as real"), std::string::npos) << forcedText;
 }
 
+TEST_P(ComplexAsReal, HugeSummedExtentsPlanWithoutOverflow) {
+  // 2^80 summed terms per element (k and l each 2^40, in different operands): the 4M rule
+  // counts them without overflowing (UBSan would report it).
+  Engine engine;
+  std::int64_t huge = std::int64_t{1} << 40;
+  Plan plan = EngineAccess::planProgram(
+      engine, programOf("ik,jl->ij", {{2, huge}, {2, huge}}, GetParam()), false);
+  EXPECT_EQ(plan.outputShape(), (Shape{2, 2}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Dtypes, ComplexAsReal, ::testing::Values(DType::c64, DType::c128),
                          [](const ::testing::TestParamInfo<DType>& info) {
                            return std::string(dtypeName(info.param));
