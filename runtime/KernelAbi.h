@@ -102,8 +102,13 @@ enum class Function : std::uint8_t {
   FillOffsets,          ///< einjit_rt_fill_offsets (OffsetTable.h)
   PackRowsF32,          ///< einjit_rt_pack_rows_f32 (PackedEdges.h)
   PackRowsF64,          ///< einjit_rt_pack_rows_f64
+  PackRowsBF16,         ///< einjit_rt_pack_rows_bf16
+  PackRowsF16,          ///< einjit_rt_pack_rows_f16
+  PackPairsBF16,        ///< einjit_rt_pack_pairs_bf16
   StoreTileF32,         ///< einjit_rt_store_tile_f32 (PackedEdges.h)
   StoreTileF64,         ///< einjit_rt_store_tile_f64
+  StoreTileBF16,        ///< einjit_rt_store_tile_bf16
+  StoreTileF16,         ///< einjit_rt_store_tile_f16
   CallWithThreads,      ///< einjit_rt_call_with_threads (ThreadedCall.h), for AOT entry points
 };
 

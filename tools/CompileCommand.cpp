@@ -139,6 +139,7 @@ codegen::AotEntryPoint entryPoint(const std::string& name, const ir::IndexProgra
   passes::LoopOptions loopOptions;
   loopOptions.vectorBits = target.vectorBits;
   loopOptions.vectorRegisters = target.vectorRegisters;
+  loopOptions.bf16DotProduct = target.bf16DotProduct;
   loopOptions.caches = caches;
   codegen::AotEntryPoint entry;
   entry.name = name;

@@ -11,6 +11,7 @@ passes::LoopOptions loopOptionsFrom(const ParsedArguments& parsed) {
   passes::LoopOptions loops{
       target.vectorBits, target.vectorRegisters,
       support::CacheSizes{target.caches.l1d, target.caches.l2, target.caches.l3}};
+  loops.bf16DotProduct = target.bf16DotProduct;
   const std::pair<Strategy, ir::Strategy> forced[] = {
       {Strategy::Direct, ir::Strategy::Direct},
       {Strategy::Small, ir::Strategy::Small},

@@ -40,6 +40,7 @@ int targetCommand(const std::vector<std::string>& args) {
               << ", \"cpu\": " << jsonString(target.cpu)
               << ", \"vector_bits\": " << target.vectorBits
               << ", \"vector_registers\": " << target.vectorRegisters
+              << ", \"bf16_dot_product\": " << (target.bf16DotProduct ? "true" : "false")
               << ", \"l1d\": " << target.caches.l1d << ", \"l2\": " << target.caches.l2
               << ", \"l3\": " << target.caches.l3
               << ", \"runs_here\": " << (target.runsHere() ? "true" : "false")
@@ -49,6 +50,10 @@ int targetCommand(const std::vector<std::string>& args) {
   std::cout << "target     " << target.triple << " " << target.cpu << "\n"
             << "vectors    " << target.vectorBits << "-bit, " << target.vectorRegisters
             << " registers\n"
+            << "bf16       "
+            << (target.bf16DotProduct ? "AVX512-BF16 dot product (vdpbf16ps)"
+                                      : "widened to f32 (no AVX512-BF16)")
+            << "\n"
             << "caches     L1d " << kib(target.caches.l1d) << ", L2 " << kib(target.caches.l2)
             << ", L3 " << kib(target.caches.l3) << "\n"
             << "runs here  " << (target.runsHere() ? "yes" : "no: this CPU lacks " + missing)

@@ -19,6 +19,7 @@ struct TargetDesc {
   std::string features;      ///< "+avx2,+fma,-avx512f,…" as LLVM spells them; empty: the CPU's
   unsigned vectorBits = 128; ///< widest vector register the features allow
   unsigned vectorRegisters = 16; ///< vector registers of that width
+  bool bf16DotProduct = false;   ///< AVX512-BF16 (vdpbf16ps)
   /// Identifies the target in cache keys.
   std::string key() const { return triple + "/" + cpu + "/" + features; }
 };

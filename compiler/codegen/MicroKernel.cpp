@@ -6,6 +6,9 @@
 //     accumulators of `lanes` values held in registers (NR = vectors × lanes): per k it loads
 //     the B row's vectors and broadcasts MR values of A into llvm.fma. It always computes the
 //     whole MR × NR tile: packing zero-fills panel rows and columns past the operands' edges.
+//     With bf16 pair panels the step is a pair of K indices: one 32-bit word (two bf16) of A
+//     broadcast, and llvm.x86.avx512bf16.dpbf16ps, which adds both products into each f32
+//     lane; an odd K's last pair is completed by a zero.
 //   * The tile's valid part, mv ≤ MR rows by nv ≤ NR columns, is stored through the output's
 //     offset tables (row r at rowOffsets[r], column c at columnOffsets[c]): as alpha * acc +
 //     beta * out on the first K block (out not read when beta is zero) and added to out
@@ -17,6 +20,7 @@
 //   * Tests run it alone (buildMicroKernel, MicroKernelEntry) on every edge mv < MR, nv < NR.
 #include "codegen/PackedKernelBuilder.h"
 
+#include <llvm/IR/IntrinsicsX86.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 
@@ -28,7 +32,7 @@ Slot PackedKernelBuilder::accumulator(int row, int vector) {
   std::size_t index = static_cast<std::size_t>(row * gemm_.vectors + vector);
   if (accumulators_.empty())
     for (int s = 0; s < gemm_.mr * gemm_.vectors; ++s)
-      accumulators_.push_back(ops_.allocateSlot(gemm_.lanes));
+      accumulators_.push_back(compute_.allocateSlot(gemm_.lanes));
   return accumulators_[index];
 }
 
@@ -36,22 +40,72 @@ void PackedKernelBuilder::emitMicroKernel(llvm::Value* aPanel, llvm::Value* bPan
                                           llvm::Value* kc) {
   for (int row = 0; row < gemm_.mr; ++row)
     for (int vector = 0; vector < gemm_.vectors; ++vector)
-      ops_.write(accumulator(row, vector), ops_.zero(gemm_.lanes));
+      compute_.write(accumulator(row, vector), compute_.zero(gemm_.lanes));
+  if (pairs_) {
+    emitPairsLoop(aPanel, bPanel, kc);
+    return;
+  }
   emitLoop(
       constant(0), kc, 1,
       [&](llvm::Value* k) {
         std::vector<Element> b;
         llvm::Value* bRow = builder_.CreateMul(k, constant(nr_));
         for (int vector = 0; vector < gemm_.vectors; ++vector)
-          b.push_back(ops_.load(bPanel, builder_.CreateAdd(bRow, constant(vector * gemm_.lanes)),
-                                gemm_.lanes, nullptr));
+          b.push_back(compute_.load(bPanel,
+                                    builder_.CreateAdd(bRow, constant(vector * gemm_.lanes)),
+                                    gemm_.lanes, nullptr));
         llvm::Value* aRow = builder_.CreateMul(k, constant(gemm_.mr));
         for (int row = 0; row < gemm_.mr; ++row) {
-          Element a = ops_.broadcast(
-              ops_.load(aPanel, builder_.CreateAdd(aRow, constant(row)), 1, nullptr), gemm_.lanes);
+          Element a = compute_.broadcast(
+              compute_.load(aPanel, builder_.CreateAdd(aRow, constant(row)), 1, nullptr),
+              gemm_.lanes);
           for (int vector = 0; vector < gemm_.vectors; ++vector) {
             Slot slot = accumulator(row, vector);
-            ops_.write(slot, ops_.multiplyAdd(a, b[vector], ops_.read(slot)));
+            compute_.write(slot, compute_.multiplyAdd(a, b[vector], compute_.read(slot)));
+          }
+        }
+      },
+      false);
+}
+
+void PackedKernelBuilder::emitPairsLoop(llvm::Value* aPanel, llvm::Value* bPanel, llvm::Value* kc) {
+  llvm::LLVMContext& context = module_.getContext();
+  int lanes = gemm_.lanes;
+  llvm::Intrinsic::ID dot = lanes == 16  ? llvm::Intrinsic::x86_avx512bf16_dpbf16ps_512
+                            : lanes == 8 ? llvm::Intrinsic::x86_avx512bf16_dpbf16ps_256
+                                         : llvm::Intrinsic::x86_avx512bf16_dpbf16ps_128;
+  auto* pairVector = llvm::FixedVectorType::get(llvm::Type::getBFloatTy(context),
+                                                static_cast<unsigned>(2 * lanes));
+  auto* words = llvm::FixedVectorType::get(builder_.getInt32Ty(), static_cast<unsigned>(lanes));
+  llvm::Function* dotProduct = llvm::Intrinsic::getDeclaration(&module_, dot);
+  llvm::Value* pairs = builder_.CreateLShr(panelDepth(kc), constant(1));
+  // Panels are arrays of i32 words here: one word is a pair of K indices of one row.
+  emitLoop(
+      constant(0), pairs, 1,
+      [&](llvm::Value* pair) {
+        std::vector<llvm::Value*> b;
+        llvm::Value* bRow = builder_.CreateMul(pair, constant(nr_));
+        for (int vector = 0; vector < gemm_.vectors; ++vector)
+          b.push_back(builder_.CreateBitCast(
+              builder_.CreateAlignedLoad(
+                  words,
+                  builder_.CreateGEP(builder_.getInt32Ty(), bPanel,
+                                     builder_.CreateAdd(bRow, constant(vector * lanes))),
+                  llvm::Align(4)),
+              pairVector));
+        llvm::Value* aRow = builder_.CreateMul(pair, constant(gemm_.mr));
+        for (int row = 0; row < gemm_.mr; ++row) {
+          llvm::Value* word = builder_.CreateAlignedLoad(
+              builder_.getInt32Ty(),
+              builder_.CreateGEP(builder_.getInt32Ty(), aPanel,
+                                 builder_.CreateAdd(aRow, constant(row))),
+              llvm::Align(4));
+          llvm::Value* a = builder_.CreateBitCast(
+              builder_.CreateVectorSplat(static_cast<unsigned>(lanes), word), pairVector);
+          for (int vector = 0; vector < gemm_.vectors; ++vector) {
+            Slot slot = accumulator(row, vector);
+            compute_.write(slot, Element{builder_.CreateCall(
+                                     dotProduct, {compute_.read(slot).re, a, b[vector]})});
           }
         }
       },
@@ -109,19 +163,48 @@ void PackedKernelBuilder::emitStore(llvm::Value* cBase, llvm::Value* m0, llvm::V
   builder_.SetInsertPoint(spilled);
   if (!tile_) {
     llvm::IRBuilder<> entry(&function_->getEntryBlock(), function_->getEntryBlock().begin());
-    tile_ = entry.CreateAlloca(ops_.componentType(), constant(gemm_.mr * nr_), "tile");
+    tile_ = entry.CreateAlloca(compute_.componentType(), constant(gemm_.mr * nr_), "tile");
   }
   for (int row = 0; row < gemm_.mr; ++row)
     for (int vector = 0; vector < gemm_.vectors; ++vector)
-      ops_.store(ops_.read(accumulator(row, vector)), tile_,
-                 constant(row * nr_ + vector * gemm_.lanes), gemm_.lanes, nullptr);
+      compute_.store(compute_.read(accumulator(row, vector)), tile_,
+                     constant(row * nr_ + vector * gemm_.lanes), gemm_.lanes, nullptr);
   llvm::FunctionCallee storeTile =
-      typedRuntimeFunction(abi::Function::StoreTileF32, abi::Function::StoreTileF64);
+      typedRuntimeFunction(abi::Function::StoreTileF32, abi::Function::StoreTileF64,
+                           abi::Function::StoreTileBF16, abi::Function::StoreTileF16);
   builder_.CreateCall(storeTile,
                       {tile_, constant(nr_), cBase, tableFrom(CM, m0), tableFrom(CN, n0), mv, nv,
                        alpha_.re, betaHere, builder_.CreateZExt(overwrite, builder_.getInt32Ty())});
   builder_.CreateBr(done);
   builder_.SetInsertPoint(done);
+}
+
+void PackedKernelBuilder::emitBlockStore(llvm::Value* m0, llvm::Value* n0, llvm::Value* first) {
+  emitIf(first, [&](bool store) {
+    for (int row = 0; row < gemm_.mr; ++row) {
+      llvm::Value* rowOffset = builder_.CreateAdd(
+          builder_.CreateMul(builder_.CreateAdd(m0, constant(row)), constant(gemm_.nc)), n0);
+      for (int vector = 0; vector < gemm_.vectors; ++vector) {
+        llvm::Value* offset = builder_.CreateAdd(rowOffset, constant(vector * gemm_.lanes));
+        Element sum = compute_.read(accumulator(row, vector));
+        if (!store)
+          sum = compute_.add(compute_.load(cBlock_, offset, gemm_.lanes, nullptr), sum);
+        compute_.store(sum, cBlock_, offset, gemm_.lanes, nullptr);
+      }
+    }
+  });
+}
+
+void PackedKernelBuilder::emitBlockToOutput(llvm::Value* cBase, llvm::Value* m0, llvm::Value* mv,
+                                            llvm::Value* n0, llvm::Value* nv) {
+  // Through the runtime's tile store, which reads the output's offset tables: once per MC × NC
+  // block after all of K, a small share of the work (K here exceeds one K block).
+  llvm::FunctionCallee storeTile =
+      typedRuntimeFunction(abi::Function::StoreTileF32, abi::Function::StoreTileF64,
+                           abi::Function::StoreTileBF16, abi::Function::StoreTileF16);
+  builder_.CreateCall(storeTile, {cBlock_, constant(gemm_.nc), cBase, tableFrom(CM, m0),
+                                  tableFrom(CN, n0), mv, nv, alpha_.re, beta_.re,
+                                  builder_.CreateZExt(betaIsZero_, builder_.getInt32Ty())});
 }
 
 void PackedKernelBuilder::buildMicroKernel(const std::string& symbol) {

@@ -16,6 +16,11 @@
 //     returns a failing chunk's status): the caller learns of it from this call's result alone.
 //   * The BLIS loops: per batch point and NC columns, per KC block of K, B's block is packed;
 //     per MC rows, A's block; then one micro-kernel call and one tile store per MR × NR tile.
+//   * bf16 and f16 compute in f32 (ir::Panels): the packing widens them to f32, or packs bf16
+//     K pairs for vdpbf16ps, and the output is rounded once. When K takes one block the tile
+//     store rounds; when it takes several, the loops run per NC columns, per MC rows, per KC
+//     block (B packed again per MC rows), summing whole tiles into an f32 C block in scratch,
+//     which is stored with alpha and beta, rounded once, after the last K block.
 #include "codegen/PackedKernelBuilder.h"
 
 #include <algorithm>
@@ -36,12 +41,14 @@ namespace abi = runtime::abi;
 
 ScratchLayout scratchLayout(const ir::LoopNest& nest) {
   const ir::PackedGemm& gemm = *nest.packed;
-  auto size = static_cast<std::int64_t>(dtypeSize(nest.dtype));
+  std::int64_t size = ir::panelValueBytes(nest);
+  std::int64_t depth = ir::panelDepth(nest);
   std::int64_t m = ir::groupExtent(nest, gemm.m);
   std::int64_t n = ir::groupExtent(nest, gemm.n);
   std::int64_t k = ir::groupExtent(nest, gemm.k);
-  return {alignUp(16 * (m + n + k)), alignUp(gemm.mc * gemm.kc * size),
-          alignUp(gemm.nc * gemm.kc * size)};
+  return {alignUp(16 * (m + n + k)), alignUp(gemm.mc * depth * size),
+          alignUp(gemm.nc * depth * size),
+          ir::summedInF32Block(nest) ? alignUp(gemm.mc * gemm.nc * 4) : 0};
 }
 
 void PackedKernelBuilder::build(const std::string& symbol) {
@@ -61,9 +68,27 @@ llvm::FunctionCallee PackedKernelBuilder::runtimeFunction(abi::Function function
   return declareRuntimeFunction(module_, function);
 }
 
-llvm::FunctionCallee PackedKernelBuilder::typedRuntimeFunction(abi::Function f32,
-                                                               abi::Function f64) {
-  return runtimeFunction(size_ == 4 ? f32 : f64);
+llvm::FunctionCallee PackedKernelBuilder::typedRuntimeFunction(abi::Function f32, abi::Function f64,
+                                                               abi::Function bf16,
+                                                               abi::Function f16) {
+  switch (nest_.dtype) {
+  case DType::f64:
+    return runtimeFunction(f64);
+  case DType::bf16:
+    return runtimeFunction(bf16);
+  case DType::f16:
+    return runtimeFunction(f16);
+  default:
+    return runtimeFunction(f32);
+  }
+}
+
+llvm::Type* PackedKernelBuilder::panelType() {
+  return pairs_ ? builder_.getInt16Ty() : compute_.componentType();
+}
+
+llvm::Value* PackedKernelBuilder::panelDepth(llvm::Value* kc) {
+  return pairs_ ? builder_.CreateAdd(kc, builder_.CreateAnd(kc, constant(1))) : kc;
 }
 
 void PackedKernelBuilder::startFunction(llvm::Function* function) {
@@ -170,6 +195,7 @@ void PackedKernelBuilder::carveScratch(llvm::Value* scratch) {
   }
   aBlock_ = at(layout_.tables);
   bBlock_ = at(layout_.tables + layout_.aBlock);
+  cBlock_ = at(layout_.tables + layout_.aBlock + layout_.bBlock);
 }
 
 llvm::Value* PackedKernelBuilder::offsetOf(llvm::Value* index,
@@ -228,34 +254,61 @@ llvm::Value* PackedKernelBuilder::tableFrom(Table table, llvm::Value* index) {
 }
 
 void PackedKernelBuilder::emitBatchPoint(llvm::Value* point, llvm::Value* nLo, llvm::Value* nHi) {
-  llvm::Value* aBase = builder_.CreateGEP(ops_.componentType(), bases_[gemm_.a],
-                                          offsetOf(point, gemm_.batch, gemm_.a));
-  llvm::Value* bBase = builder_.CreateGEP(ops_.componentType(), bases_[gemm_.b],
-                                          offsetOf(point, gemm_.batch, gemm_.b));
-  llvm::Value* cBase = builder_.CreateGEP(ops_.componentType(), bases_[outputTensor()],
+  llvm::Type* stored = ops_.storageType();
+  llvm::Value* aBase =
+      builder_.CreateGEP(stored, bases_[gemm_.a], offsetOf(point, gemm_.batch, gemm_.a));
+  llvm::Value* bBase =
+      builder_.CreateGEP(stored, bases_[gemm_.b], offsetOf(point, gemm_.batch, gemm_.b));
+  llvm::Value* cBase = builder_.CreateGEP(stored, bases_[outputTensor()],
                                           offsetOf(point, gemm_.batch, outputTensor()));
+  // The MR × NR tiles of one packed A block by one packed B block.
+  auto tiles = [&](llvm::Value* ic, llvm::Value* mc, llvm::Value* jc, llvm::Value* nc,
+                   llvm::Value* kc, llvm::Value* first) {
+    llvm::Value* depth = panelDepth(kc);
+    emitLoop(constant(0), nc, nr_, [&](llvm::Value* jr) {
+      llvm::Value* bPanel = builder_.CreateGEP(panelType(), bBlock_, builder_.CreateMul(jr, depth));
+      emitLoop(constant(0), mc, gemm_.mr, [&](llvm::Value* ir) {
+        llvm::Value* aPanel =
+            builder_.CreateGEP(panelType(), aBlock_, builder_.CreateMul(ir, depth));
+        emitMicroKernel(aPanel, bPanel, kc);
+        if (inF32Block_)
+          emitBlockStore(ir, jr, first);
+        else
+          emitStore(cBase, builder_.CreateAdd(ic, ir),
+                    minOf(builder_.CreateSub(mc, ir), constant(gemm_.mr)),
+                    builder_.CreateAdd(jc, jr), minOf(builder_.CreateSub(nc, jr), constant(nr_)),
+                    first);
+      });
+    });
+  };
+  auto kBlock = [&](llvm::Value* pc) {
+    return minOf(builder_.CreateSub(constant(k_), pc), constant(gemm_.kc));
+  };
   emitLoop(nLo, nHi, gemm_.nc, [&](llvm::Value* jc) {
     llvm::Value* nc = minOf(builder_.CreateSub(nHi, jc), constant(gemm_.nc));
+    if (inF32Block_) {
+      // A 16-bit C is summed over all of K in the f32 C block, one block of MC rows at a time,
+      // then rounded once: B is packed again per MC rows (a 1/MC share of the work).
+      emitLoop(constant(0), constant(m_), gemm_.mc, [&](llvm::Value* ic) {
+        llvm::Value* mc = minOf(builder_.CreateSub(constant(m_), ic), constant(gemm_.mc));
+        emitLoop(constant(0), constant(k_), gemm_.kc, [&](llvm::Value* pc) {
+          llvm::Value* kc = kBlock(pc);
+          packB(bBase, jc, nc, pc, kc);
+          packA(aBase, ic, mc, pc, kc);
+          tiles(ic, mc, jc, nc, kc, builder_.CreateICmpEQ(pc, constant(0)));
+        });
+        emitBlockToOutput(cBase, ic, mc, jc, nc);
+      });
+      return;
+    }
     emitLoop(constant(0), constant(k_), gemm_.kc, [&](llvm::Value* pc) {
-      llvm::Value* kc = minOf(builder_.CreateSub(constant(k_), pc), constant(gemm_.kc));
+      llvm::Value* kc = kBlock(pc);
       llvm::Value* first = builder_.CreateICmpEQ(pc, constant(0));
       packB(bBase, jc, nc, pc, kc);
       emitLoop(constant(0), constant(m_), gemm_.mc, [&](llvm::Value* ic) {
         llvm::Value* mc = minOf(builder_.CreateSub(constant(m_), ic), constant(gemm_.mc));
         packA(aBase, ic, mc, pc, kc);
-        emitLoop(constant(0), nc, nr_, [&](llvm::Value* jr) {
-          llvm::Value* bPanel =
-              builder_.CreateGEP(ops_.componentType(), bBlock_, builder_.CreateMul(jr, kc));
-          emitLoop(constant(0), mc, gemm_.mr, [&](llvm::Value* ir) {
-            llvm::Value* aPanel =
-                builder_.CreateGEP(ops_.componentType(), aBlock_, builder_.CreateMul(ir, kc));
-            emitMicroKernel(aPanel, bPanel, kc);
-            emitStore(cBase, builder_.CreateAdd(ic, ir),
-                      minOf(builder_.CreateSub(mc, ir), constant(gemm_.mr)),
-                      builder_.CreateAdd(jc, jr), minOf(builder_.CreateSub(nc, jr), constant(nr_)),
-                      first);
-          });
-        });
+        tiles(ic, mc, jc, nc, kc, first);
       });
     });
   });

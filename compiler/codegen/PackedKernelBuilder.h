@@ -18,12 +18,14 @@ namespace einjit::codegen {
 inline constexpr auto kPackedKernelArguments =
     static_cast<unsigned>(runtime::abi::kKernelEntry.parameterCount);
 
-/// Bytes of the six offset tables, of the A block and of the B block (PackedKernel.cpp).
+/// Bytes of the six offset tables, of the A block, of the B block and of the f32 C block (a
+/// 16-bit output summed over several K blocks, ir::summedInF32Block; else 0) (PackedKernel.cpp).
 struct ScratchLayout {
   std::int64_t tables;
   std::int64_t aBlock;
   std::int64_t bBlock;
-  std::int64_t total() const { return tables + aBlock + bBlock; }
+  std::int64_t cBlock;
+  std::int64_t total() const { return tables + aBlock + bBlock + cBlock; }
 };
 
 /// The scratch layout of a packed nest, each part aligned to 64 bytes.
@@ -35,10 +37,11 @@ public:
                       const llvm::TargetMachine& machine)
       : nest_(nest), gemm_(*nest.packed), module_(module), machine_(machine),
         builder_(module.getContext()), ops_(builder_, nest.dtype, machine),
-        size_(static_cast<std::int64_t>(dtypeSize(nest.dtype))), m_(ir::groupExtent(nest, gemm_.m)),
-        n_(ir::groupExtent(nest, gemm_.n)), k_(ir::groupExtent(nest, gemm_.k)),
-        batch_(ir::groupExtent(nest, gemm_.batch)), nr_(gemm_.nr()), tiles_((n_ + nr_ - 1) / nr_),
-        layout_(scratchLayout(nest)) {}
+        compute_(builder_, isHalfPrecision(nest.dtype) ? DType::f32 : nest.dtype, machine),
+        pairs_(gemm_.panels == ir::Panels::Bf16Pairs), inF32Block_(ir::summedInF32Block(nest)),
+        m_(ir::groupExtent(nest, gemm_.m)), n_(ir::groupExtent(nest, gemm_.n)),
+        k_(ir::groupExtent(nest, gemm_.k)), batch_(ir::groupExtent(nest, gemm_.batch)),
+        nr_(gemm_.nr()), tiles_((n_ + nr_ - 1) / nr_), layout_(scratchLayout(nest)) {}
 
   void build(const std::string& symbol);
   /// The micro-kernel and its tile store alone as `symbol` (MicroKernelEntry, Codegen.h), for
@@ -56,8 +59,15 @@ private:
   /// A runtime function of the ABI table (runtime/KernelAbi.h).
   llvm::FunctionCallee runtimeFunction(runtime::abi::Function function);
 
-  /// The runtime function for this kernel's element type: `f32` or `f64`.
-  llvm::FunctionCallee typedRuntimeFunction(runtime::abi::Function f32, runtime::abi::Function f64);
+  /// The runtime function for this kernel's dtype, of the four given.
+  llvm::FunctionCallee typedRuntimeFunction(runtime::abi::Function f32, runtime::abi::Function f64,
+                                            runtime::abi::Function bf16,
+                                            runtime::abi::Function f16);
+
+  /// The type of one packed panel value: the compute type, or i16 for bf16 pairs.
+  llvm::Type* panelType();
+  /// K indices a panel holds for a block of kc: kc, or kc rounded up to even for pairs.
+  llvm::Value* panelDepth(llvm::Value* kc);
 
   void startFunction(llvm::Function* function);
 
@@ -157,11 +167,27 @@ private:
   void packB(llvm::Value* bBase, llvm::Value* jc, llvm::Value* nc, llvm::Value* pc,
              llvm::Value* kc);
 
+  /// pack() for bf16 pair panels: a whole panel of consecutive rows by vector loads of two K
+  /// indices interleaved; any other panel by the runtime (einjit_rt_pack_pairs_bf16).
+  void packPairs(const PackSource& source, llvm::Value* begin, llvm::Value* valid, llvm::Value* pc,
+                 llvm::Value* kc, std::int64_t width, llvm::Value* block);
+
   // ---- micro-kernel and store -------------------------------------------------------------
 
   Slot accumulator(int row, int vector);
 
   void emitMicroKernel(llvm::Value* aPanel, llvm::Value* bPanel, llvm::Value* kc);
+  /// The micro-kernel's K loop over bf16 pair panels: per pair of K indices, one vdpbf16ps per
+  /// accumulator (AVX512-BF16).
+  void emitPairsLoop(llvm::Value* aPanel, llvm::Value* bPanel, llvm::Value* kc);
+
+  /// A whole tile into the f32 C block (row stride NC) at row m0, column n0 of the block:
+  /// stored when `first`, else added.
+  void emitBlockStore(llvm::Value* m0, llvm::Value* n0, llvm::Value* first);
+  /// The f32 C block's mv rows by nv columns into out at rows m0.., columns n0..: alpha * block
+  /// (+ beta * out), rounded once to the 16-bit dtype.
+  void emitBlockToOutput(llvm::Value* cBase, llvm::Value* m0, llvm::Value* mv, llvm::Value* n0,
+                         llvm::Value* nv);
 
   /// out = alpha * value (`plain`: the first K block with beta zero, out not read), else
   /// out = alpha * value + betaHere * out, at out + offset.
@@ -193,8 +219,11 @@ private:
   llvm::Module& module_;
   const llvm::TargetMachine& machine_;
   llvm::IRBuilder<> builder_;
-  ElementOps ops_;
-  std::int64_t size_;
+  ElementOps ops_;     ///< the dtype: reading A and B, writing out
+  ElementOps compute_; ///< what the panels, the accumulators and the C block compute in: f32 for
+                       ///< bf16 and f16, else the dtype
+  bool pairs_;         ///< bf16 K-pair panels (vdpbf16ps)
+  bool inF32Block_;    ///< a 16-bit output summed in the f32 C block
   std::int64_t m_, n_, k_, batch_;
   std::int64_t nr_;
   std::int64_t tiles_; ///< NR-column units per batch point
@@ -210,6 +239,7 @@ private:
   llvm::Function* packB_ = nullptr;
   llvm::Value* aBlock_ = nullptr;
   llvm::Value* bBlock_ = nullptr;
+  llvm::Value* cBlock_ = nullptr;
   std::vector<Slot> accumulators_;
   llvm::Value* tile_ = nullptr;
 };

@@ -56,6 +56,10 @@ llvm::Value* PackedKernelBuilder::withinRun(llvm::Value* start, llvm::Value* cou
 void PackedKernelBuilder::pack(const PackSource& source, llvm::Value* begin, llvm::Value* valid,
                                llvm::Value* pc, llvm::Value* kc, std::int64_t width,
                                llvm::Value* block) {
+  if (pairs_) {
+    packPairs(source, begin, valid, pc, kc, width, block);
+    return;
+  }
   llvm::Value* panels =
       builder_.CreateUDiv(builder_.CreateAdd(valid, constant(width - 1)), constant(width));
   bool rowsMayBeConsecutive = unitInnermost(source.tensor, *source.rowLabels);
@@ -76,12 +80,13 @@ void PackedKernelBuilder::pack(const PackSource& source, llvm::Value* begin, llv
         llvm::Value* panelBase = builder_.CreateMul(builder_.CreateMul(panel, kc), constant(width));
         auto copyRows = [&](llvm::Value* kFrom, llvm::Value* kTo) {
           llvm::FunctionCallee packRows =
-              typedRuntimeFunction(abi::Function::PackRowsF32, abi::Function::PackRowsF64);
+              typedRuntimeFunction(abi::Function::PackRowsF32, abi::Function::PackRowsF64,
+                                   abi::Function::PackRowsBF16, abi::Function::PackRowsF16);
           builder_.CreateCall(
               packRows, {source.base, entryFrom(source.rows, builder_.CreateAdd(begin, firstRow)),
                          minOf(builder_.CreateSub(valid, firstRow), constant(width)),
                          entryFrom(source.columns, pc), kFrom, kTo, constant(width),
-                         builder_.CreateGEP(ops_.componentType(), block, panelBase)});
+                         builder_.CreateGEP(panelType(), block, panelBase)});
         };
         if (!unitInnermost(source.tensor, gemm_.k) || gemm_.lanes < 2) {
           copyRows(constant(0), kc);
@@ -113,9 +118,9 @@ void PackedKernelBuilder::pack(const PackSource& source, llvm::Value* begin, llv
         llvm::Value* column = entryAt(source.columns, builder_.CreateAdd(pc, k));
         Element row = ops_.load(source.base, builder_.CreateAdd(rowBase, column),
                                 static_cast<int>(width), nullptr);
-        ops_.store(row, block,
-                   builder_.CreateAdd(panelBase, builder_.CreateMul(k, constant(width))),
-                   static_cast<int>(width), nullptr);
+        compute_.store(row, block,
+                       builder_.CreateAdd(panelBase, builder_.CreateMul(k, constant(width))),
+                       static_cast<int>(width), nullptr);
       });
     });
   });
@@ -160,7 +165,7 @@ void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* 
           for (std::int64_t lane = 0; lane < width; ++lane)
             group[static_cast<std::size_t>(lane)] = static_cast<int>(q * width + lane);
           llvm::Value* k = builder_.CreateAdd(k0, constant(q * width + w));
-          ops_.store(
+          compute_.store(
               Element{builder_.CreateShuffleVector(rows[static_cast<std::size_t>(w)], group)},
               block, builder_.CreateAdd(panelBase, builder_.CreateMul(k, constant(width))),
               static_cast<int>(width), nullptr);
@@ -188,7 +193,7 @@ void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* 
             first[static_cast<std::size_t>(lane)] = static_cast<int>(lane);
           value = builder_.CreateShuffleVector(value, first);
         }
-        ops_.store(Element{value}, block, destination, static_cast<int>(count), nullptr);
+        compute_.store(Element{value}, block, destination, static_cast<int>(count), nullptr);
       }
     }
   });
@@ -212,6 +217,74 @@ void PackedKernelBuilder::transposeInPlace(std::vector<llvm::Value*>& rows, int 
       rows[static_cast<std::size_t>(w + bit)] = builder_.CreateShuffleVector(first, second, high);
     }
   }
+}
+
+void PackedKernelBuilder::packPairs(const PackSource& source, llvm::Value* begin,
+                                    llvm::Value* valid, llvm::Value* pc, llvm::Value* kc,
+                                    std::int64_t width, llvm::Value* block) {
+  llvm::Type* i16 = builder_.getInt16Ty();
+  auto* rowType = llvm::FixedVectorType::get(i16, static_cast<unsigned>(width));
+  llvm::Value* depth = panelDepth(kc);
+  llvm::Value* pairs = builder_.CreateLShr(depth, constant(1));
+  llvm::Value* panels =
+      builder_.CreateUDiv(builder_.CreateAdd(valid, constant(width - 1)), constant(width));
+  // Lane 2w holds row w's lower K index, lane 2w + 1 its upper one.
+  std::vector<int> interleave;
+  for (int w = 0; w < width; ++w) {
+    interleave.push_back(w);
+    interleave.push_back(static_cast<int>(width) + w);
+  }
+  emitLoop(constant(0), panels, 1, [&](llvm::Value* panel) {
+    llvm::Value* firstRow = builder_.CreateMul(panel, constant(width));
+    llvm::Value* panelBase = builder_.CreateMul(panel, builder_.CreateMul(depth, constant(width)));
+    llvm::Value* whole = builder_.getFalse();
+    if (unitInnermost(source.tensor, *source.rowLabels))
+      whole = builder_.CreateAnd(
+          builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid),
+          withinRun(builder_.CreateAdd(begin, firstRow), constant(width),
+                    source.rowLabels->back()));
+    emitIf(whole, [&](bool vectors) {
+      if (!vectors) {
+        builder_.CreateCall(runtimeFunction(abi::Function::PackPairsBF16),
+                            {source.base,
+                             entryFrom(source.rows, builder_.CreateAdd(begin, firstRow)),
+                             minOf(builder_.CreateSub(valid, firstRow), constant(width)),
+                             entryFrom(source.columns, pc), constant(0), kc, constant(width),
+                             builder_.CreateGEP(i16, block, panelBase)});
+        return;
+      }
+      llvm::Value* rowBase = entryAt(source.rows, builder_.CreateAdd(begin, firstRow));
+      emitLoop(constant(0), pairs, 1, [&](llvm::Value* pair) {
+        llvm::Value* k = builder_.CreateShl(pair, constant(1));
+        auto rowAt = [&](llvm::Value* index) {
+          llvm::Value* column = entryAt(source.columns, builder_.CreateAdd(pc, index));
+          return builder_.CreateAlignedLoad(
+              rowType, builder_.CreateGEP(i16, source.base, builder_.CreateAdd(rowBase, column)),
+              llvm::Align(2));
+        };
+        llvm::Value* lower = rowAt(k);
+        // An odd kc's last pair has no upper K index: zero, which adds nothing.
+        llvm::Value* upperK = builder_.CreateAdd(k, constant(1));
+        llvm::Value* upper = llvm::Constant::getNullValue(rowType);
+        llvm::BasicBlock* before = builder_.GetInsertBlock();
+        auto* load = llvm::BasicBlock::Create(module_.getContext(), "pair.upper", function_);
+        auto* joined = llvm::BasicBlock::Create(module_.getContext(), "pair.joined", function_);
+        builder_.CreateCondBr(builder_.CreateICmpSLT(upperK, kc), load, joined);
+        builder_.SetInsertPoint(load);
+        llvm::Value* loaded = rowAt(upperK);
+        builder_.CreateBr(joined);
+        builder_.SetInsertPoint(joined);
+        llvm::PHINode* upperRow = builder_.CreatePHI(rowType, 2);
+        upperRow->addIncoming(upper, before);
+        upperRow->addIncoming(loaded, load);
+        builder_.CreateAlignedStore(
+            builder_.CreateShuffleVector(lower, upperRow, interleave),
+            builder_.CreateGEP(
+                i16, block, builder_.CreateAdd(panelBase, builder_.CreateMul(k, constant(width)))),
+            llvm::Align(2));
+      });
+    });
+  });
 }
 
 void PackedKernelBuilder::packA(llvm::Value* aBase, llvm::Value* ic, llvm::Value* mc,

@@ -61,6 +61,7 @@ TargetDesc describe(TargetDesc target) {
   const llvm::MCSubtargetInfo* subtarget = machine->getMCSubtargetInfo();
   llvm::Triple triple(target.triple);
   if (triple.isX86()) {
+    target.bf16DotProduct = subtarget->checkFeatures("+avx512bf16");
     if (subtarget->checkFeatures("+avx512f")) {
       target.vectorBits = 512;
       target.vectorRegisters = 32;

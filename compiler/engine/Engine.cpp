@@ -72,6 +72,7 @@ support::CacheSizes engineCacheSizes(const EngineOptions& options) {
 passes::LoopOptions loopOptionsFor(const EngineOptions& options,
                                    const codegen::TargetDesc& target) {
   passes::LoopOptions loops{target.vectorBits, target.vectorRegisters, engineCacheSizes(options)};
+  loops.bf16DotProduct = target.bf16DotProduct;
   switch (options.strategy) {
   case Strategy::Auto:
     break;
@@ -240,6 +241,7 @@ TargetInfo Engine::target() const {
   info.cpu = impl_->target.cpu;
   info.vectorBits = impl_->target.vectorBits;
   info.vectorRegisters = impl_->target.vectorRegisters;
+  info.bf16DotProduct = impl_->target.bf16DotProduct;
   const support::CacheSizes& caches = impl_->loopOptions.caches;
   info.caches = {caches.l1d, caches.l2, caches.l3};
   info.missingOnHost = impl_->missingFeatures;

@@ -365,7 +365,8 @@ private:
   }
 
   /// "packed: A = x, B = y; batch [b]  M [i]  N [j]  K [k]", "micro-kernel 14x32 (2 vectors of
-  /// 16), blocks MC 1022  KC 128  NC 1024", the buffers line (derived), then "parallel: ..." or
+  /// 16), blocks MC 1022  KC 128  NC 1024" (", panels f32" or ", panels bf16 pairs" after a
+  /// 16-bit dtype's), the buffers line (derived), then "parallel: ..." or
   /// "one thread".
   void parsePacked() {
     PackedGemm gemm;
@@ -417,6 +418,16 @@ private:
     gemm.kc = count(cursor, "KC", 1);
     cursor.expect("NC");
     gemm.nc = count(cursor, "NC", 1);
+    if (cursor.consume(",")) {
+      cursor.expect("panels");
+      if (cursor.consume("f32")) {
+        gemm.panels = Panels::F32;
+      } else {
+        cursor.expect("bf16");
+        cursor.expect("pairs");
+        gemm.panels = Panels::Bf16Pairs;
+      }
+    }
     expectEnd(cursor);
 
     // The buffers line follows from the sizes (checkBody); the thread line holds `parallel`.

@@ -1,7 +1,9 @@
 // The packed schedule's text and invariants. The text, under the loop nest's tensor lines:
 //   packed: A = x, B = y; batch [b]  M [i]  N [j]  K [k]
 //   micro-kernel 14x32 (2 vectors of 16), blocks MC 1022  KC 128  NC 1024
-//   buffers: A block 511 KiB, B block 512 KiB, offset tables 48 KiB (per thread)
+//   buffers per thread: A block 511 KiB, B block 512 KiB, offset tables 48 KiB
+// (bf16 and f16 add ", panels f32" or ", panels bf16 pairs" to the micro-kernel line, and a C
+// block to the buffers when K takes several blocks).
 //   parallel: batch x N units of 32 columns (2048 units)
 //   for b in 0..64 {
 //     for jc in 0..1024 step 1024 {
@@ -51,6 +53,39 @@ std::int64_t groupExtent(const LoopNest& nest, const std::vector<std::size_t>& l
   return extent;
 }
 
+std::int64_t panelValueBytes(const LoopNest& nest) {
+  switch (nest.packed->panels) {
+  case Panels::F32:
+    return 4;
+  case Panels::Bf16Pairs:
+    return 2;
+  case Panels::Dtype:
+    break;
+  }
+  return static_cast<std::int64_t>(dtypeSize(nest.dtype));
+}
+
+std::int64_t panelDepth(const LoopNest& nest) {
+  std::int64_t kc = nest.packed->kc;
+  return nest.packed->panels == Panels::Bf16Pairs ? kc + (kc & 1) : kc;
+}
+
+bool summedInF32Block(const LoopNest& nest) {
+  return isHalfPrecision(nest.dtype) && groupExtent(nest, nest.packed->k) > nest.packed->kc;
+}
+
+std::string panelsName(Panels panels) {
+  switch (panels) {
+  case Panels::F32:
+    return "f32";
+  case Panels::Bf16Pairs:
+    return "bf16 pairs";
+  case Panels::Dtype:
+    break;
+  }
+  return "";
+}
+
 std::string packedText(const LoopNest& nest, bool positionalNames, bool extents) {
   const PackedGemm& gemm = *nest.packed;
   auto name = [&](std::size_t input) {
@@ -64,7 +99,8 @@ std::string packedText(const LoopNest& nest, bool positionalNames, bool extents)
   std::int64_t m = groupExtent(nest, gemm.m);
   std::int64_t n = groupExtent(nest, gemm.n);
   std::int64_t k = groupExtent(nest, gemm.k);
-  std::int64_t size = static_cast<std::int64_t>(dtypeSize(nest.dtype));
+  std::int64_t size = panelValueBytes(nest);
+  std::int64_t panelK = panelDepth(nest);
   std::int64_t nr = gemm.nr();
 
   std::ostringstream os;
@@ -73,11 +109,17 @@ std::string packedText(const LoopNest& nest, bool positionalNames, bool extents)
      << labelList(nest, gemm.n) << "  K " << labelList(nest, gemm.k) << "\n";
   os << "  micro-kernel " << gemm.mr << "x" << nr << " (" << gemm.vectors << " vector"
      << (gemm.vectors == 1 ? "" : "s") << " of " << gemm.lanes << "), blocks MC " << gemm.mc
-     << "  KC " << gemm.kc << "  NC " << gemm.nc << "\n";
-  if (extents)
-    os << "  buffers per thread: A block " << bytesText(gemm.mc * gemm.kc * size) << ", B block "
-       << bytesText(gemm.kc * gemm.nc * size) << ", offset tables " << bytesText(16 * (m + n + k))
-       << "\n";
+     << "  KC " << gemm.kc << "  NC " << gemm.nc;
+  if (gemm.panels != Panels::Dtype)
+    os << ", panels " << panelsName(gemm.panels);
+  os << "\n";
+  if (extents) {
+    os << "  buffers per thread: A block " << bytesText(gemm.mc * panelK * size) << ", B block "
+       << bytesText(panelK * gemm.nc * size);
+    if (summedInF32Block(nest))
+      os << ", f32 C block " << bytesText(gemm.mc * gemm.nc * 4);
+    os << ", offset tables " << bytesText(16 * (m + n + k)) << "\n";
+  }
   std::int64_t units = batch * ((n + nr - 1) / nr);
   os << "  "
      << (gemm.parallel ? "parallel: batch x N units of " + std::to_string(nr) + " columns (" +
@@ -92,22 +134,43 @@ std::string packedText(const LoopNest& nest, bool positionalNames, bool extents)
   };
   for (std::size_t label : gemm.batch)
     open("for " + nest.labels[label].name + " in 0.." + extentText(nest.labels[label].extent));
-  open("for jc in 0.." + extentText(n) + " step " + std::to_string(gemm.nc));
-  open("for pc in 0.." + extentText(k) + " step " + std::to_string(gemm.kc));
-  os << std::string(2 * depth, ' ') << "pack " << name(gemm.b) << "[K pc.., N jc..] into " << nr
-     << "-wide panels\n";
-  open("for ic in 0.." + extentText(m) + " step " + std::to_string(gemm.mc));
-  os << std::string(2 * depth, ' ') << "pack " << name(gemm.a) << "[M ic.., K pc..] into "
-     << gemm.mr << "-wide panels\n";
-  open("for jr in jc.. step " + std::to_string(nr));
-  open("for ir in ic.. step " + std::to_string(gemm.mr));
-  os << std::string(2 * depth, ' ') << outName << " tile " << gemm.mr << "x" << nr
-     << " = alpha * sum over K of A panel * B panel + beta * " << outName
-     << " (beta at pc = 0, else accumulate)\n";
-  while (depth > 1) {
+  auto close = [&] {
     --depth;
     os << std::string(2 * depth, ' ') << "}\n";
+  };
+  auto line = [&](const std::string& text) { os << std::string(2 * depth, ' ') << text << "\n"; };
+  std::string packB =
+      "pack " + name(gemm.b) + "[K pc.., N jc..] into " + std::to_string(nr) + "-wide panels";
+  std::string packA =
+      "pack " + name(gemm.a) + "[M ic.., K pc..] into " + std::to_string(gemm.mr) + "-wide panels";
+  std::string tile = std::to_string(gemm.mr) + "x" + std::to_string(nr);
+  open("for jc in 0.." + extentText(n) + " step " + std::to_string(gemm.nc));
+  if (summedInF32Block(nest)) {
+    // A 16-bit C is summed in f32 over all of K, then rounded once: one C block per MC rows.
+    open("for ic in 0.." + extentText(m) + " step " + std::to_string(gemm.mc));
+    open("for pc in 0.." + extentText(k) + " step " + std::to_string(gemm.kc));
+    line(packB);
+    line(packA);
+    open("for jr in jc.. step " + std::to_string(nr));
+    open("for ir in ic.. step " + std::to_string(gemm.mr));
+    line("f32 C block tile " + tile +
+         " = sum over K of A panel * B panel (stored at pc = 0, else added)");
+    for (int loop = 0; loop < 3; ++loop)
+      close();
+    line(outName + "[M ic.., N jc..] = alpha * f32 C block + beta * " + outName +
+         ", rounded once to " + std::string(dtypeName(nest.dtype)));
+  } else {
+    open("for pc in 0.." + extentText(k) + " step " + std::to_string(gemm.kc));
+    line(packB);
+    open("for ic in 0.." + extentText(m) + " step " + std::to_string(gemm.mc));
+    line(packA);
+    open("for jr in jc.. step " + std::to_string(nr));
+    open("for ir in ic.. step " + std::to_string(gemm.mr));
+    line(outName + " tile " + tile + " = alpha * sum over K of A panel * B panel + beta * " +
+         outName + " (beta at pc = 0, else accumulate)");
   }
+  while (depth > 1)
+    close();
   return os.str();
 }
 
@@ -149,6 +212,13 @@ void verifyPacked(const LoopNest& nest) {
            std::to_string(gemm.nc) + " (KC " + std::to_string(gemm.kc) + ")");
   if (!nest.constantExtents)
     broken("needs constant extents");
+  bool half = isHalfPrecision(nest.dtype);
+  if ((gemm.panels == Panels::Dtype) == half ||
+      (gemm.panels == Panels::Bf16Pairs && nest.dtype != DType::bf16))
+    broken("panels " +
+           (gemm.panels == Panels::Dtype ? std::string("of the dtype") : panelsName(gemm.panels)) +
+           " do not hold " + std::string(dtypeName(nest.dtype)) +
+           " (f32 and f64 pack their own values; bf16 and f16 f32 ones, or bf16 pairs)");
   // The sizes the text and the kernel multiply stay far inside 64 bits.
   constexpr std::int64_t kLargest = std::int64_t{1} << 56;
   std::int64_t total = 1;

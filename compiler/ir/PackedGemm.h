@@ -17,6 +17,12 @@ namespace einjit::ir {
 
 struct LoopNest;
 
+/// What the packed panels hold. f32 and f64 pack their own values (Dtype). bf16 and f16 pack
+/// values widened to f32 for the f32 micro-kernel (F32), or, for bf16 on a CPU with
+/// AVX512-BF16, pairs of K-adjacent bf16 values for its dot-product instruction vdpbf16ps
+/// (Bf16Pairs), which multiplies and sums a pair into one f32 lane.
+enum class Panels : std::uint8_t { Dtype, F32, Bf16Pairs };
+
 struct PackedGemm {
   std::size_t a = 0; ///< the input holding the M labels (an index into LoopNest::inputs)
   std::size_t b = 1; ///< the input holding the N labels
@@ -32,6 +38,7 @@ struct PackedGemm {
   /// Batch points × NR-column units are split across threads (each unit writes its own
   /// output columns, so results do not depend on the thread count).
   bool parallel = false;
+  Panels panels = Panels::Dtype;
 
   int nr() const { return lanes * vectors; }
   bool operator==(const PackedGemm&) const = default;
@@ -45,6 +52,15 @@ std::string packedText(const LoopNest& nest, bool positionalNames, bool extents)
 /// one group and held by the tensors its group says, tile and block sizes positive and
 /// multiples of each other, two inputs.
 void verifyPacked(const LoopNest& nest);
+/// Bytes of one value in the packed panels: the dtype's size, or 4 (F32), or 2 (Bf16Pairs).
+std::int64_t panelValueBytes(const LoopNest& nest);
+/// K indices one packed panel holds per block: KC, rounded up to even for K pairs.
+std::int64_t panelDepth(const LoopNest& nest);
+/// True when a 16-bit output is summed in an f32 block of MC × NC values across several K
+/// blocks and rounded once after the last (a 16-bit C would otherwise round once per K block).
+bool summedInF32Block(const LoopNest& nest);
+/// The packed text's name of `panels` ("f32", "bf16 pairs"); empty for Dtype.
+std::string panelsName(Panels panels);
 /// Product of the extents of `labels`.
 std::int64_t groupExtent(const LoopNest& nest, const std::vector<std::size_t>& labels);
 

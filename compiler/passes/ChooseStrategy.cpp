@@ -116,8 +116,10 @@ StrategyChoice chooseStrategy(const ir::LoopNest& nest, const LoopOptions& optio
   if (isHalfPrecision(nest.dtype))
     choice.rationale.push_back(
         "dtype " + std::string(dtypeName(nest.dtype)) +
-        ": conversion path: loads widen to f32, f32 accumulators, one rounding to nearest even "
-        "at the store (no bf16/f16 dot-product kernel yet; packing is for f32 and f64)");
+        ": computed in f32, one rounding to nearest even per output element; packed panels " +
+        (nest.dtype == DType::bf16 && options.bf16DotProduct
+             ? "hold bf16 K pairs for AVX512-BF16's vdpbf16ps"
+             : "hold values widened to f32 for the f32 micro-kernel"));
   if (options.strategy) {
     choice.strategy = *options.strategy;
     choice.rationale.push_back("forced: " + std::string(ir::strategyName(*options.strategy)));

@@ -131,6 +131,8 @@ struct LoopOptions {
   support::CacheSizes caches = {}; ///< working sets are sized against these
   /// Forces a strategy; nullopt lets chooseStrategy pick one.
   std::optional<ir::Strategy> strategy = std::nullopt;
+  /// The target has AVX512-BF16's dot product (vdpbf16ps): packed bf16 panels hold K pairs.
+  bool bf16DotProduct = false;
 };
 
 /// A strategy and the cost figures that decided it, one line each.

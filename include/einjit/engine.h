@@ -173,11 +173,12 @@ struct EngineStatistics {
 
 /// What an Engine compiles for (`einjit target` prints it).
 struct TargetInfo {
-  std::string triple;                     ///< "x86_64-pc-linux-gnu"
-  std::string cpu;                        ///< LLVM's CPU name: the host's or the one named
-  unsigned vectorBits = 0;                ///< widest vector register the features allow
-  unsigned vectorRegisters = 0;           ///< vector registers of that width
-  CacheSizes caches;                      ///< the caches the schedule sizes its blocks against
+  std::string triple;           ///< "x86_64-pc-linux-gnu"
+  std::string cpu;              ///< LLVM's CPU name: the host's or the one named
+  unsigned vectorBits = 0;      ///< widest vector register the features allow
+  unsigned vectorRegisters = 0; ///< vector registers of that width
+  bool bf16DotProduct = false;  ///< AVX512-BF16: packed bf16 kernels multiply with vdpbf16ps
+  CacheSizes caches;            ///< the caches the schedule sizes its blocks against
   std::vector<std::string> missingOnHost; ///< ISA features the target needs that this CPU lacks
   /// True when kernels compiled for this target run on this CPU.
   bool runsHere() const { return missingOnHost.empty(); }

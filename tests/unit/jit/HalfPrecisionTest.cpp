@@ -165,22 +165,22 @@ TEST(HalfPrecisionJit, EdgeShapesLayoutsAlphaBetaAndStrategiesMatchTheInterprete
 }
 
 TEST(HalfPrecisionJit, ExplainSaysWhichPathAndWhy) {
-  Engine engine;
-  std::string loops =
-      engine.plan("ik,kj->ij", {{256, 256}, {256, 256}}, DType::bf16).explain(ExplainStage::Loops);
-  EXPECT_NE(loops.find("dtype bf16: conversion path: loads widen to f32, f32 accumulators, one "
-                       "rounding to nearest even at the store"),
+  EngineOptions options;
+  options.target = "x86-64-v4";
+  std::string loops = Engine(options)
+                          .plan("ik,kj->ij", {{256, 256}, {256, 256}}, DType::bf16)
+                          .explain(ExplainStage::Loops);
+  EXPECT_NE(loops.find("dtype bf16: computed in f32, one rounding to nearest even per output "
+                       "element; packed panels hold values widened to f32"),
             std::string::npos)
       << loops;
-  EngineOptions packed;
-  packed.strategy = Strategy::Packed;
-  std::string forced = Engine(packed)
-                           .plan("ik,kj->ij", {{256, 256}, {256, 256}}, DType::f16)
+  options.target = "znver4";
+  options.strategy = Strategy::Packed;
+  std::string forced = Engine(options)
+                           .plan("ik,kj->ij", {{256, 256}, {256, 256}}, DType::bf16)
                            .explain(ExplainStage::Loops);
-  EXPECT_NE(forced.find("packing does not apply: dtype f16: the loop nest widens its loads to "
-                        "f32"),
-            std::string::npos)
-      << forced;
+  EXPECT_NE(forced.find("vdpbf16ps"), std::string::npos) << forced;
+  EXPECT_NE(forced.find(", panels bf16 pairs"), std::string::npos) << forced;
 }
 
 } // namespace

@@ -70,8 +70,13 @@ const std::map<std::string, Prototype>& runtimePrototypes() {
       {"einjit_rt_fill_offsets", prototypeOf(&einjit_rt_fill_offsets)},
       {"einjit_rt_pack_rows_f32", prototypeOf(&einjit_rt_pack_rows_f32)},
       {"einjit_rt_pack_rows_f64", prototypeOf(&einjit_rt_pack_rows_f64)},
+      {"einjit_rt_pack_rows_bf16", prototypeOf(&einjit_rt_pack_rows_bf16)},
+      {"einjit_rt_pack_rows_f16", prototypeOf(&einjit_rt_pack_rows_f16)},
+      {"einjit_rt_pack_pairs_bf16", prototypeOf(&einjit_rt_pack_pairs_bf16)},
       {"einjit_rt_store_tile_f32", prototypeOf(&einjit_rt_store_tile_f32)},
       {"einjit_rt_store_tile_f64", prototypeOf(&einjit_rt_store_tile_f64)},
+      {"einjit_rt_store_tile_bf16", prototypeOf(&einjit_rt_store_tile_bf16)},
+      {"einjit_rt_store_tile_f16", prototypeOf(&einjit_rt_store_tile_f16)},
       {"einjit_rt_call_with_threads", prototypeOf(&einjit_rt_call_with_threads)},
   };
   return prototypes;
@@ -122,8 +127,9 @@ passes::LoopOptions optionsFor(ir::Strategy strategy) {
   return options;
 }
 
-/// Kernels that together call every runtime function: packed f32 and f64 (parallel), a
-/// parallel direct nest, and an ahead-of-time entry point of a parallel packed kernel.
+/// Kernels that together call every runtime function: packed f32, f64, f16, bf16 with f32 panels
+/// and bf16 with K-pair panels (parallel), a parallel direct nest, and an ahead-of-time entry
+/// point of a parallel packed kernel.
 std::vector<std::pair<std::string, std::string>> generatedModules() {
   codegen::TargetDesc host = codegen::hostTarget();
   std::vector<std::pair<std::string, std::string>> modules;
@@ -135,6 +141,18 @@ std::vector<std::pair<std::string, std::string>> generatedModules() {
                      optionsFor(ir::Strategy::Packed));
   ir::LoopNest direct = contiguousNest(programOf("ik,kj->ij", {{256, 256}, {256, 256}}, DType::f32),
                                        optionsFor(ir::Strategy::Direct));
+  passes::LoopOptions pairs = optionsFor(ir::Strategy::Packed);
+  pairs.bf16DotProduct = true;
+  for (DType half : {DType::bf16, DType::f16}) {
+    ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{256, 256}, {256, 256}}, half),
+                                       optionsFor(ir::Strategy::Packed));
+    EXPECT_TRUE(nest.packed && nest.packed->panels == ir::Panels::F32);
+    modules.emplace_back("k", codegen::emitLLVMIR(nest, host, "k", false));
+  }
+  ir::LoopNest bf16Pairs =
+      contiguousNest(programOf("ik,kj->ij", {{256, 256}, {256, 256}}, DType::bf16), pairs);
+  EXPECT_TRUE(bf16Pairs.packed && bf16Pairs.packed->panels == ir::Panels::Bf16Pairs);
+  modules.emplace_back("k", codegen::emitLLVMIR(bf16Pairs, host, "k", false));
   EXPECT_TRUE(packed32.packed && packed32.runsInParallel());
   EXPECT_TRUE(packed64.packed && packed64.runsInParallel());
   EXPECT_TRUE(!direct.packed && direct.runsInParallel());

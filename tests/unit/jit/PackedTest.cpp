@@ -115,9 +115,9 @@ TEST(PackedSchedule, GroupsHoldSeveralLabelsOrderedByStride) {
 
 TEST(PackedSchedule, SaysWhyItDoesNotApply) {
   EXPECT_EQ(choiceFor("ik,kj->ij", {{8, 8}, {8, 8}}, DType::c64).reason,
-            "dtype c64 (packing is for f32 and f64)");
+            "dtype c64 (packing is for f32, f64, bf16 and f16)");
   EXPECT_EQ(choiceFor("ik,kj->ij", {{8, 8}, {8, 8}}, DType::i32).reason,
-            "dtype i32 (packing is for f32 and f64)");
+            "dtype i32 (packing is for f32, f64, bf16 and f16)");
   EXPECT_EQ(choiceFor("ij,j->i", {{8, 8}, {8}}).reason,
             "one operand has no free label (a matrix-vector shape)");
   EXPECT_EQ(choiceFor("i,j->ij", {{8}, {8}}).reason, "nothing is summed across the operands");
