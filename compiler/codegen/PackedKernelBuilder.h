@@ -155,6 +155,16 @@ private:
                       llvm::Value* blocked, std::int64_t width, llvm::Value* block,
                       llvm::Value* panelBase);
 
+  /// A row's `lanes` values from K unit k0 on (rowOffset: the row's offset in its tensor).
+  using RowLoad = std::function<llvm::Value*(llvm::Value* rowOffset, llvm::Value* k0)>;
+  /// Stores the first `count` lanes of `value` at panel unit `destination`.
+  using PanelStore = std::function<void(llvm::Value* value, llvm::Value* destination, int count)>;
+  /// The transpose of packTransposed over units of its own: K indices of the dtype's values,
+  /// or K pairs as 32-bit words.
+  void packTransposed(const PackSource& source, llvm::Value* firstRow, llvm::Value* blocked,
+                      std::int64_t width, llvm::Value* panelBase, const RowLoad& loadRow,
+                      const PanelStore& storeRow);
+
   /// Exchanges each bit of the row index below rows.size() (a power of two, at most `lanes`)
   /// with the same bit of the lane index: a square block is transposed (rows[i][j] becomes
   /// rows[j][i]); fewer rows leave lane j of row w holding the old row j mod rows.size() at lane

@@ -142,22 +142,34 @@ void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* 
                                          llvm::Value* kBase, llvm::Value* blocked,
                                          std::int64_t width, llvm::Value* block,
                                          llvm::Value* panelBase) {
+  packTransposed(
+      source, firstRow, blocked, width, panelBase,
+      [&](llvm::Value* rowOffset, llvm::Value* k0) {
+        return ops_
+            .load(source.base, builder_.CreateAdd(rowOffset, builder_.CreateAdd(kBase, k0)),
+                  gemm_.lanes, nullptr)
+            .re;
+      },
+      [&](llvm::Value* value, llvm::Value* destination, int count) {
+        compute_.store(Element{value}, block, destination, count, nullptr);
+      });
+}
+
+void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* firstRow,
+                                         llvm::Value* blocked, std::int64_t width,
+                                         llvm::Value* panelBase, const RowLoad& loadRow,
+                                         const PanelStore& storeRow) {
   int lanes = gemm_.lanes;
   std::vector<llvm::Value*> rowOffsets;
   for (std::int64_t w = 0; w < width; ++w)
     rowOffsets.push_back(entryAt(source.rows, builder_.CreateAdd(firstRow, constant(w))));
   emitLoop(constant(0), blocked, lanes, [&](llvm::Value* k0) {
-    llvm::Value* column = builder_.CreateAdd(kBase, k0);
     if (width < lanes && (width & (width - 1)) == 0) {
       // Fewer rows than lanes (8-row panels of 16 floats): `width` loads, log2(width) rounds,
       // after which vector w holds K index q · width + w in its q-th group of `width` lanes.
       std::vector<llvm::Value*> rows;
       for (std::int64_t w = 0; w < width; ++w)
-        rows.push_back(
-            ops_.load(source.base,
-                      builder_.CreateAdd(rowOffsets[static_cast<std::size_t>(w)], column), lanes,
-                      nullptr)
-                .re);
+        rows.push_back(loadRow(rowOffsets[static_cast<std::size_t>(w)], k0));
       transposeInPlace(rows, lanes);
       for (std::int64_t w = 0; w < width; ++w)
         for (std::int64_t q = 0; q * width < lanes; ++q) {
@@ -165,10 +177,9 @@ void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* 
           for (std::int64_t lane = 0; lane < width; ++lane)
             group[static_cast<std::size_t>(lane)] = static_cast<int>(q * width + lane);
           llvm::Value* k = builder_.CreateAdd(k0, constant(q * width + w));
-          compute_.store(
-              Element{builder_.CreateShuffleVector(rows[static_cast<std::size_t>(w)], group)},
-              block, builder_.CreateAdd(panelBase, builder_.CreateMul(k, constant(width))),
-              static_cast<int>(width), nullptr);
+          storeRow(builder_.CreateShuffleVector(rows[static_cast<std::size_t>(w)], group),
+                   builder_.CreateAdd(panelBase, builder_.CreateMul(k, constant(width))),
+                   static_cast<int>(width));
         }
       return;
     }
@@ -177,8 +188,7 @@ void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* 
       std::vector<llvm::Value*> rows;
       for (int r = 0; r < lanes; ++r) {
         std::int64_t row = group * lanes + std::min<std::int64_t>(r, count - 1);
-        rows.push_back(
-            ops_.load(source.base, builder_.CreateAdd(rowOffsets[row], column), lanes, nullptr).re);
+        rows.push_back(loadRow(rowOffsets[static_cast<std::size_t>(row)], k0));
       }
       transposeInPlace(rows, lanes);
       for (int k = 0; k < lanes; ++k) {
@@ -193,7 +203,7 @@ void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* 
             first[static_cast<std::size_t>(lane)] = static_cast<int>(lane);
           value = builder_.CreateShuffleVector(value, first);
         }
-        compute_.store(Element{value}, block, destination, static_cast<int>(count), nullptr);
+        storeRow(value, destination, static_cast<int>(count));
       }
     }
   });
@@ -245,12 +255,50 @@ void PackedKernelBuilder::packPairs(const PackSource& source, llvm::Value* begin
                     source.rowLabels->back()));
     emitIf(whole, [&](bool vectors) {
       if (!vectors) {
-        builder_.CreateCall(runtimeFunction(abi::Function::PackPairsBF16),
-                            {source.base,
-                             entryFrom(source.rows, builder_.CreateAdd(begin, firstRow)),
-                             minOf(builder_.CreateSub(valid, firstRow), constant(width)),
-                             entryFrom(source.columns, pc), constant(0), kc, constant(width),
-                             builder_.CreateGEP(i16, block, panelBase)});
+        auto copyRows = [&](llvm::Value* kFrom) {
+          builder_.CreateCall(runtimeFunction(abi::Function::PackPairsBF16),
+                              {source.base,
+                               entryFrom(source.rows, builder_.CreateAdd(begin, firstRow)),
+                               minOf(builder_.CreateSub(valid, firstRow), constant(width)),
+                               entryFrom(source.columns, pc), kFrom, kc, constant(width),
+                               builder_.CreateGEP(i16, block, panelBase)});
+        };
+        // K consecutive in memory (one K label of unit stride, as A of a row-major GEMM): a
+        // pair of one row is one 32-bit word, so lanes x lanes blocks of words are transposed
+        // in registers like f32 values; the last pairs (and an odd K's half pair) go to the
+        // runtime.
+        if (gemm_.k.size() != 1 || !unitInnermost(source.tensor, gemm_.k) || gemm_.lanes < 2) {
+          copyRows(constant(0));
+          return;
+        }
+        llvm::Value* full =
+            builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid);
+        emitIf(full, [&](bool transpose) {
+          if (!transpose) {
+            copyRows(constant(0));
+            return;
+          }
+          llvm::Value* wholePairs = builder_.CreateLShr(kc, constant(1));
+          llvm::Value* blocked = builder_.CreateSub(
+              wholePairs, builder_.CreateURem(wholePairs, constant(gemm_.lanes)));
+          llvm::Type* word = builder_.getInt32Ty();
+          auto* words = llvm::FixedVectorType::get(word, static_cast<unsigned>(gemm_.lanes));
+          llvm::Value* kStart = entryAt(source.columns, pc);
+          packTransposed(
+              source, builder_.CreateAdd(begin, firstRow), blocked, width,
+              builder_.CreateLShr(panelBase, constant(1)),
+              [&](llvm::Value* rowOffset, llvm::Value* pair) {
+                llvm::Value* element = builder_.CreateAdd(builder_.CreateAdd(rowOffset, kStart),
+                                                          builder_.CreateShl(pair, constant(1)));
+                return builder_.CreateAlignedLoad(
+                    words, builder_.CreateGEP(i16, source.base, element), llvm::Align(2));
+              },
+              [&](llvm::Value* value, llvm::Value* destination, int) {
+                builder_.CreateAlignedStore(value, builder_.CreateGEP(word, block, destination),
+                                            llvm::Align(4));
+              });
+          copyRows(builder_.CreateShl(blocked, constant(1)));
+        });
         return;
       }
       llvm::Value* rowBase = entryAt(source.rows, builder_.CreateAdd(begin, firstRow));
