@@ -146,35 +146,39 @@ ir::LoopNest Engine::Impl::measuredChoice(const ir::IndexProgram& program,
   RunOptions oneThread;
   oneThread.threads = 1;
   auto start = Clock::now();
-  double share = options.tuningBudgetMillis / static_cast<double>(candidates.size());
-  std::vector<double> times;
-  std::vector<std::string> timings;
+  std::vector<PreparedKernel> prepared(candidates.size());
   for (std::size_t c = 0; c < candidates.size(); ++c) {
-    PreparedKernel prepared;
-    prepared.nest = candidates[c];
-    for (const ir::LoopLabel& label : prepared.nest.labels)
-      prepared.extents.push_back(label.extent);
-    prepared.kernel = kernelFor(prepared.nest);
-    // One run to warm the caches, then as many as the candidate's share of the budget allows
-    // (at least three, at most 51). The fastest run counts: on a shared machine the others
-    // measure the neighbours too.
-    invokeKernel(prepared, program.dtype, tensors.read.data(), tensors.out.view(), oneThread);
-    auto timingStart = Clock::now();
-    double fastest = 0;
-    for (int run = 0; run < 51 && (run < 3 || millisSince(timingStart) < share); ++run) {
-      auto runStart = Clock::now();
-      invokeKernel(prepared, program.dtype, tensors.read.data(), tensors.out.view(), oneThread);
-      double millis = millisSince(runStart);
-      fastest = run == 0 ? millis : std::min(fastest, millis);
-    }
-    times.push_back(fastest);
-    timings.push_back(std::string(ir::strategyName(candidates[c].strategy)) + " " +
-                      millisText(fastest));
+    prepared[c].nest = candidates[c];
+    for (const ir::LoopLabel& label : prepared[c].nest.labels)
+      prepared[c].extents.push_back(label.extent);
+    prepared[c].kernel = kernelFor(prepared[c].nest);
+    // One run to warm the caches (and fault in the pages of the kernel's code).
+    invokeKernel(prepared[c], program.dtype, tensors.read.data(), tensors.out.view(), oneThread);
   }
+  // Rounds of one run per candidate, the candidates in a rotating order, until the budget is
+  // spent (at least three rounds, at most 51); each candidate's fastest run counts. Interleaved,
+  // a neighbour's burst of load slows every candidate alike instead of the one timed during it
+  // (timed one after the other, a busy machine once picked direct for B32 at 0.71x of packed).
+  std::vector<double> times(candidates.size(), 0);
+  auto timingStart = Clock::now();
+  int rounds = 0;
+  for (; rounds < 51 && (rounds < 3 || millisSince(timingStart) < options.tuningBudgetMillis);
+       ++rounds)
+    for (std::size_t step = 0; step < candidates.size(); ++step) {
+      std::size_t c = (step + static_cast<std::size_t>(rounds)) % candidates.size();
+      auto runStart = Clock::now();
+      invokeKernel(prepared[c], program.dtype, tensors.read.data(), tensors.out.view(), oneThread);
+      double millis = millisSince(runStart);
+      times[c] = rounds == 0 ? millis : std::min(times[c], millis);
+    }
+  std::vector<std::string> timings;
+  for (std::size_t c = 0; c < candidates.size(); ++c)
+    timings.push_back(std::string(ir::strategyName(candidates[c].strategy)) + " " +
+                      millisText(times[c]));
   std::size_t best =
       static_cast<std::size_t>(std::min_element(times.begin(), times.end()) - times.begin());
-  std::string line = "measured, fastest of up to 51 runs on one thread (" +
-                     millisText(millisSince(start)) +
+  std::string line = "measured, fastest of " + std::to_string(rounds) +
+                     " interleaved runs each on one thread (" + millisText(millisSince(start)) +
                      " with compiling): " + support::join(timings, ", ") + ": " +
                      std::string(ir::strategyName(candidates[best].strategy));
   if (disk.enabled())

@@ -89,8 +89,9 @@ struct EngineOptions {
   /// With Strategy::Auto and Tuning::Measure, a kernel with constant extents whose operands and
   /// output are contiguous is compiled under every strategy that applies to it (the estimate's
   /// choice, direct, small, streaming, packed), each timed on zero-filled operands on one
-  /// thread (its fastest of 3 to 51 runs within its share of tuningBudgetMillis; compiling
-  /// comes on top), and the fastest kept. The choice
+  /// thread (3 to 51 rounds of one run per candidate, interleaved, within tuningBudgetMillis;
+  /// each candidate's fastest run counts; compiling comes on top), and the fastest kept. The
+  /// choice
   /// is stored in the persistent cache beside the kernels, so later engines and processes on
   /// the same target, caches and einjit version reuse it without timing, whatever their tuning
   /// (`einjit tune --manifest FILE` fills the cache ahead of time). `explain
