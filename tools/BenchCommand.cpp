@@ -123,6 +123,7 @@ int benchCommand(const std::vector<std::string>& args) {
                                                              {"--repeat", true},
                                                              {"--json", false},
                                                              {"--batch-dot", true},
+                                                             {"--output-dtype", true},
                                                              {"--strategy", true},
                                                              {"--tune", true}}),
                                           "bench");
@@ -140,9 +141,7 @@ int benchCommand(const std::vector<std::string>& args) {
     repeat = parseCount(parsed.get("--repeat"), "--repeat", kMinimumRuns);
   RunOptions runOptions;
   runOptions.threads = parsed.has("--threads") ? parseThreadsOption(parsed.get("--threads")) : 1;
-  CallOptions callOptions;
-  if (parsed.has("--batch-dot"))
-    callOptions.legacyBatchDot = parseBatchDotOption(parsed.get("--batch-dot"));
+  CallOptions callOptions = callOptionsFrom(parsed);
   EngineOptions engineOptions = engineOptionsFrom(parsed);
   DType dtype = parsed.has("--dtype") ? parseDTypeOption(parsed.get("--dtype")) : DType::f32;
 
@@ -158,7 +157,7 @@ int benchCommand(const std::vector<std::string>& args) {
     inputs.push_back(randomTensor(dtype, shape, random));
     views.push_back(inputs.back().view());
   }
-  Tensor out(dtype, explanation.result.outShape);
+  Tensor out(explanation.outputDtype.value_or(dtype), explanation.result.outShape);
 
   CompiledPlan compiled = compilePlan(engine, expression, shapes, dtype, callOptions);
   // The first run touches the operands and the code once; it sizes the automatic run count.

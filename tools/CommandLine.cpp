@@ -80,10 +80,20 @@ std::int64_t parseCount(const std::string& text, const std::string& option, std:
   return value;
 }
 
-DType parseDTypeOption(const std::string& text) {
+CallOptions callOptionsFrom(const ParsedArguments& parsed) {
+  CallOptions options;
+  if (parsed.has("--batch-dot"))
+    options.legacyBatchDot = parseBatchDotOption(parsed.get("--batch-dot"));
+  if (parsed.has("--output-dtype"))
+    options.outputDtype = parseDTypeOption(parsed.get("--output-dtype"), "--output-dtype");
+  return options;
+}
+
+DType parseDTypeOption(const std::string& text, const std::string& flag) {
   std::optional<DType> dtype = parseDType(text);
   if (!dtype)
-    throw UsageError("--dtype must be one of f32 f64 i32 i64 c64 c128 bf16 f16 (or numpy's "
+    throw UsageError(flag +
+                     " must be one of f32 f64 i32 i64 c64 c128 bf16 f16 (or numpy's "
                      "float32, bfloat16, half, ...), got '" +
                      text + "'");
   return *dtype;

@@ -47,7 +47,9 @@ double parseNumber(const std::string& text, const std::string& option);
 std::int64_t parseCount(const std::string& text, const std::string& option, std::int64_t minimum);
 
 /// The value of --dtype, or UsageError listing the dtypes.
-DType parseDTypeOption(const std::string& text);
+DType parseDTypeOption(const std::string& text, const std::string& flag = "--dtype");
+/// CallOptions from --batch-dot and --output-dtype.
+CallOptions callOptionsFrom(const ParsedArguments& parsed);
 
 /// The value of --batch-dot: true for "legacy" (CallOptions::legacyBatchDot), false for
 /// "current"; UsageError otherwise.

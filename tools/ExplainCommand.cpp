@@ -48,6 +48,7 @@ int explainCommand(const std::vector<std::string>& args) {
                                                              {"--json", false},
                                                              {"--emit", true},
                                                              {"--batch-dot", true},
+                                                             {"--output-dtype", true},
                                                              {"--strategy", true},
                                                              {"--tune", true}}),
                                           "explain");
@@ -63,9 +64,7 @@ int explainCommand(const std::vector<std::string>& args) {
   std::optional<EmitChoice> emit;
   if (parsed.has("--emit"))
     emit = parseEmitStage(parsed.get("--emit"));
-  CallOptions callOptions;
-  if (parsed.has("--batch-dot"))
-    callOptions.legacyBatchDot = parseBatchDotOption(parsed.get("--batch-dot"));
+  CallOptions callOptions = callOptionsFrom(parsed);
   DType dtype = parsed.has("--dtype") ? parseDTypeOption(parsed.get("--dtype")) : DType::f32;
   EngineOptions engineOptions = engineOptionsFrom(parsed);
 

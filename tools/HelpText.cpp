@@ -70,7 +70,7 @@ const std::string kTargetOptionsHelp =
 } // namespace
 
 const std::string kExplainHelp =
-    R"(usage: einjit explain EXPR --shapes S [--dtype T] [--json]
+    R"(usage: einjit explain EXPR --shapes S [--dtype T] [--output-dtype f32] [--json]
                       [--emit=index|path|loops|passes|llvm|asm] [--batch-dot=current|legacy]
                       [--strategy=auto|direct|small|streaming|packed]
                       [--tune=estimate|measure[:MS]] [--target CPU] [--cache-sizes L1d,L2,L3]
@@ -87,7 +87,10 @@ options:
                    'scalar' or an empty item is a 0-d operand; extents must be >= 1
   --dtype T        f32 (default), f64, i32, i64, c64, c128, bf16, f16 (or numpy names:
                    float32, bfloat16, float16, half, ...)
-  --json           one JSON object: call, function, dtype, operands [{name, shape}],
+  --output-dtype f32
+                   with bf16 or f16 operands: an f32 output holding the f32 sums unrounded
+                   (default: the operands' dtype, each element rounded once)
+  --json           one JSON object: call, function, dtype, output_dtype, operands [{name, shape}],
                    out_shape, index, einsum, numpy, roles {label: role}, extents,
                    broadcast, unit_output_axes, notes, multiply_adds, batch_dot (Keras
                    calls), legacy (null, or the same facts plus differs, or {error})
@@ -108,12 +111,13 @@ options:
                    --emit=loops prints), direct, small (tiny products, each on one thread,
                    unrolled sums), streaming (memory-bound: wide stores, non-temporal when large) or
                    packed (BLIS-style: packed panels, a register micro-kernel, cache blocks;
-                   f32/f64 contractions with M, N and K labels, others stay direct)
+                   f32, f64, bf16 and f16 contractions with M, N and K labels, others stay
+                   direct)
 )" + kTargetOptionsHelp;
 
 const std::string kRunHelp =
     R"(usage: einjit run EXPR a.npy b.npy ... [-o out.npy] [--alpha A] [--beta B]
-                  [--batch-dot=current|legacy] [--interpret | --check]
+                  [--batch-dot=current|legacy] [--output-dtype f32] [--interpret | --check]
                   [--time [--repeat N]] [--threads N]
                   [--strategy=auto|direct|small|streaming|packed]
                   [--tune=estimate|measure[:MS]] [--target CPU] [--cache-sizes L1d,L2,L3]
@@ -121,7 +125,8 @@ const std::string kRunHelp =
 Computes EXPR with native code compiled for this machine (the JIT). One .npy file per operand,
 in the order the operands appear in EXPR; their shapes bind the operands and they must share one
 dtype (f32, f64, i32, i64, c64, c128, f16 as <f2, bf16 as ml_dtypes saves it, <V2; C or
-Fortran order). bf16 and f16 compute in f32 and round once into a result of the same dtype.
+Fortran order). bf16 and f16 compute in f32 and round once into a result of the same dtype, or,
+with --output-dtype f32, store the f32 sums.
 Without -o the result is printed as numpy prints it. Reports (--check, --time) go to stderr.
 
 options:
@@ -129,6 +134,8 @@ options:
   --alpha A        out = A * contraction (+ beta * out); default 1
   --beta B         accumulate into the existing -o FILE: out = alpha * contraction + B * out
   --batch-dot=M    K.batch_dot / Dot semantics: current (default) or legacy
+  --output-dtype f32
+                   with bf16 or f16 operands: an f32 result (the f32 sums, unrounded)
   --interpret      compute with the reference interpreter instead of the JIT
   --check          also compute with the interpreter and compare: print the max abs and rel
                    error; exit 1 when an element differs by more than the tolerance (bf16:
@@ -143,7 +150,8 @@ options:
 )" + kTargetOptionsHelp;
 
 const std::string kBenchHelp =
-    R"(usage: einjit bench EXPR --shapes S [--dtype T] [--threads N] [--repeat N] [--json]
+    R"(usage: einjit bench EXPR --shapes S [--dtype T] [--output-dtype f32] [--threads N]
+                    [--repeat N] [--json]
                     [--batch-dot=current|legacy] [--strategy=auto|direct|small|streaming|packed]
                     [--tune=estimate|measure[:MS]] [--target CPU] [--cache-sizes L1d,L2,L3]
 
@@ -156,6 +164,8 @@ dtype), the median run time in seconds and the compile time in milliseconds.
 options:
   --shapes S       operand shapes, by position (256x256,256x256) or by name (a=..,b=..)
   --dtype T        f32 (default), f64, i32, i64, c64, c128, bf16, f16
+  --output-dtype f32
+                   with bf16 or f16 operands: an f32 output (the f32 sums, unrounded)
   --threads N      threads per run (default 1); large kernels split their outermost output
                    loop across them, with the same result for every count
   --repeat N       timed runs, at least 10

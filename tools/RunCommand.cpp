@@ -65,7 +65,7 @@ std::string indexText(const Shape& index) {
 // Prints the comparison on stderr; false when the results differ.
 bool reportCheck(const ir::IndexProgram& program, const Tensor& computed, const Tensor& expected) {
   CheckResult check = compareWithReference(computed.view(), expected.view());
-  std::string summary = errorSummary(check, program.dtype);
+  std::string summary = errorSummary(check, program.resultDtype());
   if (check.matches) {
     std::cerr << "einjit: check: the JIT result matches the interpreter's: " << summary << "\n";
     return true;
@@ -84,6 +84,7 @@ int runCommand(const std::vector<std::string>& args) {
                                                              {"--alpha", true},
                                                              {"--beta", true},
                                                              {"--batch-dot", true},
+                                                             {"--output-dtype", true},
                                                              {"--interpret", false},
                                                              {"--check", false},
                                                              {"--time", false},
@@ -106,9 +107,7 @@ int runCommand(const std::vector<std::string>& args) {
     throw UsageError("--repeat N sets how many runs --time measures; give --time too");
   std::int64_t repeat =
       parsed.has("--repeat") ? parseCount(parsed.get("--repeat"), "--repeat", 1) : kDefaultRepeat;
-  CallOptions callOptions;
-  if (parsed.has("--batch-dot"))
-    callOptions.legacyBatchDot = parseBatchDotOption(parsed.get("--batch-dot"));
+  CallOptions callOptions = callOptionsFrom(parsed);
   reference::InterpretOptions interpretOptions;
   if (parsed.has("--alpha"))
     interpretOptions.alpha = parseNumber(parsed.get("--alpha"), "--alpha");
@@ -136,6 +135,7 @@ int runCommand(const std::vector<std::string>& args) {
     shapes.positional.push_back(inputs.back().shape());
   }
   DType dtype = commonDType(paths, inputs);
+  DType outDtype = outputDtypeOf(dtype, callOptions);
   // The JIT's plan reads the call itself; the interpreter (--interpret, --check) gets the
   // program of the same reading from the front end.
   std::optional<frontend::LoweredCall> lowered;
@@ -151,6 +151,8 @@ int runCommand(const std::vector<std::string>& args) {
       lowerOptions.batchDot = frontend::BatchDotSemantics::Legacy;
     }
     lowered = frontend::lowerCall(call, shapes, lowerOptions);
+    if (outDtype != dtype)
+      lowered->program.outputDtype = outDtype;
   }
   // One view per IR operand: a name used twice (`a @ a`) reads its one file twice.
   std::vector<TensorView> operandViews;
@@ -173,16 +175,16 @@ int runCommand(const std::vector<std::string>& args) {
   std::string outPath = parsed.get("-o");
   std::optional<Tensor> initial;
   if (interpretOptions.beta != std::complex<double>(0, 0))
-    initial = initialOutput(outPath, dtype, outShape);
+    initial = initialOutput(outPath, outDtype, outShape);
 
-  Tensor out = outputFor(initial, dtype, outShape);
+  Tensor out = outputFor(initial, outDtype, outShape);
   if (interpretOnly)
     reference::interpret(lowered->program, operandViews, out.view(), interpretOptions);
   else
     compiled->plan.run(views, out.view(), runOptions);
 
   if (parsed.has("--time")) {
-    Tensor scratch = outputFor(initial, dtype, outShape);
+    Tensor scratch = outputFor(initial, outDtype, outShape);
     auto restore = [&] {
       if (initial)
         std::memcpy(scratch.data(), initial->data(), initial->byteSize());
@@ -214,7 +216,7 @@ int runCommand(const std::vector<std::string>& args) {
     writeNpy(outPath, out.view());
 
   if (parsed.has("--check")) {
-    Tensor expected = outputFor(initial, dtype, outShape);
+    Tensor expected = outputFor(initial, outDtype, outShape);
     reference::interpret(lowered->program, operandViews, expected.view(), interpretOptions);
     std::cout.flush();
     if (!reportCheck(lowered->program, out, expected))

@@ -67,8 +67,8 @@ class KernelBuilder {
 public:
   KernelBuilder(const ir::LoopNest& nest, llvm::Module& module, const llvm::TargetMachine& machine)
       : nest_(nest), module_(module), machine_(machine), builder_(module.getContext()),
-        ops_(builder_, nest.dtype, machine), vector_(nest.vectorLoop()),
-        unrolled_(nest.unrolledLoop()) {
+        ops_(builder_, nest.dtype, machine), outOps_(builder_, nest.resultDtype(), machine),
+        vector_(nest.vectorLoop()), unrolled_(nest.unrolledLoop()) {
     for (const ir::Loop& loop : nest.outputLoops)
       if (&loop == vector_)
         vectorInOutput_ = true;
@@ -227,7 +227,7 @@ private:
     std::size_t out = nest_.inputs.size();
     llvm::Type* i64 = builder_.getInt64Ty();
     std::uint64_t bytes = nontemporalAlignment();
-    auto elements = static_cast<std::int64_t>(bytes / dtypeSize(nest_.dtype));
+    auto elements = static_cast<std::int64_t>(bytes / dtypeSize(nest_.resultDtype()));
     llvm::Value* aligned = builder_.CreateICmpEQ(
         builder_.CreateAnd(builder_.CreatePtrToInt(bases_[out], i64), bytes - 1),
         builder_.getInt64(0));
@@ -562,13 +562,13 @@ private:
     // A masked tile reads and writes only its lanes below the extent.
     auto store = [&](Element value, llvm::Value* offset, int lanes) {
       if (tile.masked)
-        ops_.maskedStore(value, bases_[out], offset, laneMask_);
+        outOps_.maskedStore(value, bases_[out], offset, laneMask_);
       else
-        ops_.store(value, bases_[out], offset, lanes, laneStride);
+        outOps_.store(value, bases_[out], offset, lanes, laneStride);
     };
     auto load = [&](llvm::Value* offset, int lanes) {
-      return tile.masked ? ops_.maskedLoad(bases_[out], offset, lanes, laneMask_)
-                         : ops_.load(bases_[out], offset, lanes, laneStride);
+      return tile.masked ? outOps_.maskedLoad(bases_[out], offset, lanes, laneMask_)
+                         : outOps_.load(bases_[out], offset, lanes, laneStride);
     };
     if (nontemporal_) {
       // Only reached when beta is zero (emitBody).
@@ -620,11 +620,11 @@ private:
   void storeOutput(Element value, llvm::Value* offset, int lanes, llvm::Value* laneStride) {
     std::size_t out = nest_.inputs.size();
     if (lanes != vector_->lanes || laneStride) {
-      ops_.store(value, bases_[out], offset, lanes, laneStride);
+      outOps_.store(value, bases_[out], offset, lanes, laneStride);
       return;
     }
-    llvm::Value* pointer = builder_.CreateGEP(ops_.storageType(), bases_[out], offset);
-    llvm::StoreInst* store = builder_.CreateAlignedStore(ops_.toStorage(value.re), pointer,
+    llvm::Value* pointer = builder_.CreateGEP(outOps_.storageType(), bases_[out], offset);
+    llvm::StoreInst* store = builder_.CreateAlignedStore(outOps_.toStorage(value.re), pointer,
                                                          llvm::Align(nontemporalAlignment()));
     llvm::LLVMContext& context = module_.getContext();
     store->setMetadata(
@@ -636,7 +636,8 @@ private:
   llvm::Module& module_;
   const llvm::TargetMachine& machine_;
   llvm::IRBuilder<> builder_;
-  ElementOps ops_;
+  ElementOps ops_;    ///< the inputs' dtype, and the arithmetic
+  ElementOps outOps_; ///< the output's dtype: loads and stores of out
   const ir::Loop* vector_;
   const ir::Loop* unrolled_;
   bool vectorInOutput_ = false;

@@ -116,10 +116,10 @@ void PackedKernelBuilder::storeOne(Element value, llvm::Value* cBase, llvm::Valu
                                    int lanes, bool plain, llvm::Value* betaHere) {
   value = ops_.multiply(ops_.broadcast(alpha_, lanes), value);
   if (!plain) {
-    Element old = ops_.load(cBase, offset, lanes, nullptr);
+    Element old = outOps_.load(cBase, offset, lanes, nullptr);
     value = ops_.multiplyAdd(ops_.broadcast(Element{betaHere}, lanes), old, value);
   }
-  ops_.store(value, cBase, offset, lanes, nullptr);
+  outOps_.store(value, cBase, offset, lanes, nullptr);
 }
 
 void PackedKernelBuilder::emitStore(llvm::Value* cBase, llvm::Value* m0, llvm::Value* mv,
@@ -169,9 +169,7 @@ void PackedKernelBuilder::emitStore(llvm::Value* cBase, llvm::Value* m0, llvm::V
     for (int vector = 0; vector < gemm_.vectors; ++vector)
       compute_.store(compute_.read(accumulator(row, vector)), tile_,
                      constant(row * nr_ + vector * gemm_.lanes), gemm_.lanes, nullptr);
-  llvm::FunctionCallee storeTile =
-      typedRuntimeFunction(abi::Function::StoreTileF32, abi::Function::StoreTileF64,
-                           abi::Function::StoreTileBF16, abi::Function::StoreTileF16);
+  llvm::FunctionCallee storeTile = storeTileFunction();
   builder_.CreateCall(storeTile,
                       {tile_, constant(nr_), cBase, tableFrom(CM, m0), tableFrom(CN, n0), mv, nv,
                        alpha_.re, betaHere, builder_.CreateZExt(overwrite, builder_.getInt32Ty())});
@@ -199,9 +197,7 @@ void PackedKernelBuilder::emitBlockToOutput(llvm::Value* cBase, llvm::Value* m0,
                                             llvm::Value* n0, llvm::Value* nv) {
   // Through the runtime's tile store, which reads the output's offset tables: once per MC × NC
   // block after all of K, a small share of the work (K here exceeds one K block).
-  llvm::FunctionCallee storeTile =
-      typedRuntimeFunction(abi::Function::StoreTileF32, abi::Function::StoreTileF64,
-                           abi::Function::StoreTileBF16, abi::Function::StoreTileF16);
+  llvm::FunctionCallee storeTile = storeTileFunction();
   builder_.CreateCall(storeTile, {cBlock_, constant(gemm_.nc), cBase, tableFrom(CM, m0),
                                   tableFrom(CN, n0), mv, nv, alpha_.re, beta_.re,
                                   builder_.CreateZExt(betaIsZero_, builder_.getInt32Ty())});

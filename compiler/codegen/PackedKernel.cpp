@@ -83,6 +83,19 @@ llvm::FunctionCallee PackedKernelBuilder::typedRuntimeFunction(abi::Function f32
   }
 }
 
+llvm::FunctionCallee PackedKernelBuilder::storeTileFunction() {
+  switch (nest_.resultDtype()) {
+  case DType::f64:
+    return runtimeFunction(abi::Function::StoreTileF64);
+  case DType::bf16:
+    return runtimeFunction(abi::Function::StoreTileBF16);
+  case DType::f16:
+    return runtimeFunction(abi::Function::StoreTileF16);
+  default:
+    return runtimeFunction(abi::Function::StoreTileF32);
+  }
+}
+
 llvm::Type* PackedKernelBuilder::panelType() {
   return pairs_ ? builder_.getInt16Ty() : compute_.componentType();
 }
@@ -259,7 +272,7 @@ void PackedKernelBuilder::emitBatchPoint(llvm::Value* point, llvm::Value* nLo, l
       builder_.CreateGEP(stored, bases_[gemm_.a], offsetOf(point, gemm_.batch, gemm_.a));
   llvm::Value* bBase =
       builder_.CreateGEP(stored, bases_[gemm_.b], offsetOf(point, gemm_.batch, gemm_.b));
-  llvm::Value* cBase = builder_.CreateGEP(stored, bases_[outputTensor()],
+  llvm::Value* cBase = builder_.CreateGEP(outOps_.storageType(), bases_[outputTensor()],
                                           offsetOf(point, gemm_.batch, outputTensor()));
   // The MR × NR tiles of one packed A block by one packed B block.
   auto tiles = [&](llvm::Value* ic, llvm::Value* mc, llvm::Value* jc, llvm::Value* nc,

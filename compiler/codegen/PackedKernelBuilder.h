@@ -37,6 +37,7 @@ public:
                       const llvm::TargetMachine& machine)
       : nest_(nest), gemm_(*nest.packed), module_(module), machine_(machine),
         builder_(module.getContext()), ops_(builder_, nest.dtype, machine),
+        outOps_(builder_, nest.resultDtype(), machine),
         compute_(builder_, isHalfPrecision(nest.dtype) ? DType::f32 : nest.dtype, machine),
         pairs_(gemm_.panels == ir::Panels::Bf16Pairs), inF32Block_(ir::summedInF32Block(nest)),
         m_(ir::groupExtent(nest, gemm_.m)), n_(ir::groupExtent(nest, gemm_.n)),
@@ -63,6 +64,9 @@ private:
   llvm::FunctionCallee typedRuntimeFunction(runtime::abi::Function f32, runtime::abi::Function f64,
                                             runtime::abi::Function bf16,
                                             runtime::abi::Function f16);
+
+  /// The runtime's tile store for the output's dtype (PackedEdges.h).
+  llvm::FunctionCallee storeTileFunction();
 
   /// The type of one packed panel value: the compute type, or i16 for bf16 pairs.
   llvm::Type* panelType();
@@ -229,7 +233,8 @@ private:
   llvm::Module& module_;
   const llvm::TargetMachine& machine_;
   llvm::IRBuilder<> builder_;
-  ElementOps ops_;     ///< the dtype: reading A and B, writing out
+  ElementOps ops_;     ///< the inputs' dtype: reading A and B
+  ElementOps outOps_;  ///< the output's dtype: reading and writing out
   ElementOps compute_; ///< what the panels, the accumulators and the C block compute in: f32 for
                        ///< bf16 and f16, else the dtype
   bool pairs_;         ///< bf16 K-pair panels (vdpbf16ps)

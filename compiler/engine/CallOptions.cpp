@@ -1,6 +1,6 @@
-// The call-reading extras of the public API (CallOptions, callOperandNames, Plan::inputNames):
-// what bindings such as the Python package need to take a call's operands by name and to ask
-// for the legacy Keras batch_dot semantics, as the CLI does.
+// The call-reading extras of the public API (CallOptions, outputDtypeOf, callOperandNames,
+// Plan::inputNames): what bindings such as the Python package need to take a call's operands by
+// name and to ask for the legacy Keras batch_dot semantics or an f32 output, as the CLI does.
 #include "engine/EngineImpl.h"
 
 #include "einjit/error.h"
@@ -8,6 +8,18 @@
 #include "frontend/CallText.h"
 
 namespace einjit {
+
+DType outputDtypeOf(DType dtype, const CallOptions& options) {
+  if (!options.outputDtype || *options.outputDtype == dtype)
+    return dtype;
+  if (*options.outputDtype != DType::f32 || !isHalfPrecision(dtype))
+    throw Error(ErrorKind::Argument,
+                "output dtype " + std::string(dtypeName(*options.outputDtype)) + " for " +
+                    std::string(dtypeName(dtype)) +
+                    " operands: the output has the operands' dtype, or f32 for bf16 and f16 "
+                    "operands (einjit does not promote)");
+  return DType::f32;
+}
 
 std::vector<std::string> callOperandNames(std::string_view expression) {
   frontend::ParsedCall call = frontend::parseCall(std::string(expression));

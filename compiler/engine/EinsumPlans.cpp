@@ -88,6 +88,8 @@ Plan EngineAccess::callPlan(Engine& engine, std::string_view expression,
   // The prefix keeps call plans apart from einsum plans of the same text ("ij,jk"): a
   // subscripts string never holds a colon.
   std::string key = (options.legacyBatchDot ? "legacy:" : "call:") + einsumKey(expression, inputs);
+  if (options.outputDtype && *options.outputDtype != inputs[0].dtype())
+    key += "\nout " + std::string(dtypeName(*options.outputDtype));
   if (std::shared_ptr<Plan::State> state = engine.impl_->einsumPlan(key))
     return Plan(std::move(state));
   std::vector<Shape> shapes;

@@ -114,6 +114,7 @@ Explanation callFacts(const frontend::LoweredCall& lowered) {
   facts.call = lowered.call.text;
   facts.function = lowered.call.function;
   facts.dtype = program.dtype;
+  facts.outputDtype = program.outputDtype;
   for (const ir::Operand& operand : program.operands)
     facts.operands.push_back(OperandFacts{operand.name, operand.shape});
   facts.result = contractionFacts(program);
@@ -133,8 +134,30 @@ const ExplainedStage* Explanation::stage(const std::string& key) const {
   return nullptr;
 }
 
+namespace {
+
+CallReading readCallText(std::string_view expression, const std::vector<Shape>& shapes, DType dtype,
+                         const CallOptions& options);
+
+} // namespace
+
 CallReading readCall(std::string_view expression, const std::vector<Shape>& shapes, DType dtype,
                      const CallOptions& options) {
+  outputDtypeOf(dtype, options);
+  CallReading reading = readCallText(expression, shapes, dtype, options);
+  if (options.outputDtype && *options.outputDtype != dtype) {
+    reading.lowered.program.outputDtype = options.outputDtype;
+    if (reading.lowered.legacy)
+      reading.lowered.legacy->outputDtype = options.outputDtype;
+    reading.facts.outputDtype = options.outputDtype;
+  }
+  return reading;
+}
+
+namespace {
+
+CallReading readCallText(std::string_view expression, const std::vector<Shape>& shapes, DType dtype,
+                         const CallOptions& options) {
   frontend::ParsedCall call = frontend::parseCall(std::string(expression));
   frontend::ShapeBinding binding;
   binding.positional = shapes;
@@ -187,6 +210,8 @@ CallReading readCall(std::string_view expression, const std::vector<Shape>& shap
                                  KerasReading{facts.result, ""}, true};
   return CallReading{std::move(legacy), std::move(facts)};
 }
+
+} // namespace
 
 Explanation programFacts(const ir::IndexProgram& program) {
   frontend::LoweredCall lowered;

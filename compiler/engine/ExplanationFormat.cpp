@@ -76,6 +76,7 @@ std::string noteLines(const ContractionFacts& facts, const std::string& indent) 
   return text;
 }
 
+/// `dtype`: the output's.
 std::string contractionBlock(const ContractionFacts& facts, DType dtype,
                              const std::string& indent) {
   std::string text = keyed(indent, "output", typedShape(dtype, facts.outputName, facts.outShape));
@@ -132,14 +133,15 @@ std::string Explanation::text() const {
     first = false;
   }
   if (!batchDot) {
-    text += contractionBlock(result, dtype, "");
+    text += contractionBlock(result, outputDtype.value_or(dtype), "");
   } else if (!batchDot->differs) {
-    text += contractionBlock(result, dtype, "");
+    text += contractionBlock(result, outputDtype.value_or(dtype), "");
     text += keyed("", "legacy", "same result in " + std::string(kLegacyKeras));
   } else {
     text += "Keras versions disagree on this call:\n";
-    std::string current = readingBlock(batchDot->current, dtype, kCurrentKeras);
-    std::string legacy = readingBlock(batchDot->legacy, dtype, kLegacyKeras);
+    std::string current =
+        readingBlock(batchDot->current, outputDtype.value_or(dtype), kCurrentKeras);
+    std::string legacy = readingBlock(batchDot->legacy, outputDtype.value_or(dtype), kLegacyKeras);
     text += batchDot->legacyChosen ? legacy + current : current + legacy;
   }
   for (const ExplainedStage& stage : stages) {
@@ -159,6 +161,7 @@ std::string Explanation::json() const {
       "\"call\": " + jsonString(call),
       "\"function\": " + jsonString(function),
       "\"dtype\": " + jsonString(std::string(dtypeName(dtype))),
+      "\"output_dtype\": " + jsonString(std::string(dtypeName(outputDtype.value_or(dtype)))),
       "\"operands\": [" + support::join(operandMembers, ", ") + "]",
   };
   for (std::string& member : contractionMembers(result))

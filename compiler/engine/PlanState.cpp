@@ -127,15 +127,15 @@ Tensor Plan::run(const std::vector<TensorView>& inputs, const RunOptions& option
   // The output is the one allocation of the call's size: refused by name, before the attempt.
   std::uint64_t bytes = 0;
   if (__builtin_mul_overflow(static_cast<std::uint64_t>(elementCount(state_->outputShape)),
-                             dtypeSize(state_->program.dtype), &bytes))
+                             dtypeSize(state_->program.resultDtype()), &bytes))
     bytes = ~std::uint64_t{0};
   limits::checkAllocation(bytes, "plan.run: the output " + state_->program.outputName +
                                      " of shape " + shapeToPython(state_->outputShape));
   // With beta zero the kernel writes every element without reading it (a zero-extent sum
   // included, though then the zeros are kept for clarity): no pass over the memory first.
   Tensor out = options.beta == std::complex<double>(0, 0) && state_->multiplyAdds > 0
-                   ? Tensor::empty(state_->program.dtype, state_->outputShape)
-                   : Tensor(state_->program.dtype, state_->outputShape);
+                   ? Tensor::empty(state_->program.resultDtype(), state_->outputShape)
+                   : Tensor(state_->program.resultDtype(), state_->outputShape);
   run(inputs, out.view(), options);
   return out;
 }
@@ -146,6 +146,10 @@ const Shape& Plan::outputShape() const {
 
 DType Plan::dtype() const {
   return state_->program.dtype;
+}
+
+DType Plan::outputDtype() const {
+  return state_->program.resultDtype();
 }
 
 std::int64_t Plan::multiplyAdds() const {

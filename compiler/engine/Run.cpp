@@ -222,7 +222,7 @@ void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
   for (std::size_t i = 0; i < inputs.size(); ++i)
     kChecker.checkView(inputs[i], state.inputNames[i],
                        program.operands[state.firstOperandOf[i]].shape, program.dtype);
-  kChecker.checkView(out, program.outputName, state.outputShape, program.dtype);
+  kChecker.checkView(out, program.outputName, state.outputShape, program.resultDtype());
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (checkedElements(inputs[i]) > 0)
       checkReach(inputs[i], state.inputNames[i]);

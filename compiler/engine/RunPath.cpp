@@ -104,7 +104,8 @@ void runPath(const Plan::State& state, const std::vector<const TensorView*>& ope
     for (std::size_t value : steps[k].reads)
       inputs.push_back(value < operandCount ? (half ? wideViews[value] : *operands[value])
                                             : temporaries[value - operandCount].view());
-    if (k + 1 == steps.size() && !half) {
+    // The last step writes out itself unless its f32 result must round into a 16-bit out.
+    if (k + 1 == steps.size() && (!half || out.dtype() == DType::f32)) {
       runPlan(step, inputs, out, options);
       return;
     }

@@ -45,7 +45,7 @@ std::optional<ir::Strategy> strategyNamed(const std::string& name) {
 /// Zero-filled contiguous operands and output for timing a kernel of `program`.
 struct TimingTensors {
   explicit TimingTensors(const ir::IndexProgram& program)
-      : out(program.dtype, program.outputShape()) {
+      : out(program.resultDtype(), program.outputShape()) {
     for (std::size_t t = 0; t < program.operands.size(); ++t)
       inputs.emplace_back(program.dtype, program.operandShape(t));
     for (const Tensor& input : inputs)

@@ -79,6 +79,11 @@ bool isIdentifier(const std::string& text) {
 void verify(const IndexProgram& program) {
   if (program.operands.empty())
     broken("no operands");
+  if (program.outputDtype &&
+      (*program.outputDtype != DType::f32 || !isHalfPrecision(program.dtype)))
+    broken("output dtype " + std::string(dtypeName(*program.outputDtype)) + " for " +
+           std::string(dtypeName(program.dtype)) +
+           " operands (another output dtype is f32 for bf16 or f16 operands only)");
   if (!isIdentifier(program.outputName))
     broken("output name '" + program.outputName + "' is not an identifier");
   std::set<std::string> names{program.outputName};

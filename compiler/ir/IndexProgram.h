@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -55,12 +56,17 @@ struct Prologue {
 
 /// A whole contraction: out[output…] = Σ_{labels not in output} Π_t operand_t[indices_t…].
 struct IndexProgram {
-  DType dtype = DType::f32;
+  DType dtype = DType::f32; ///< of every operand, and of the output unless outputDtype says
+  /// The output's dtype when it is not `dtype`: f32 for bf16 or f16 operands (the f32 sums
+  /// stored unrounded, as oneMKL's gemm_bf16bf16f32). Printed as a declaration "out: f32".
+  std::optional<DType> outputDtype;
   std::vector<Operand> operands;
   std::vector<Prologue> prologues;
   std::vector<Index> output;
   std::string outputName = "out";
 
+  /// The output's dtype: outputDtype, else dtype.
+  DType resultDtype() const { return outputDtype.value_or(dtype); }
   /// Shape of operand t as the statement reads it (after any ravel prologue).
   Shape operandShape(std::size_t t) const;
   /// Extent of every label (the extent of its occurrences, which the verifier keeps equal).

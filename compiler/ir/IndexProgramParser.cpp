@@ -72,6 +72,15 @@ private:
     std::optional<DType> dtype = parseDType(dtypeText);
     if (!dtype)
       cursor.failAt(dtypeBegin, cursor.position(), "unknown dtype '" + dtypeText + "'");
+    if (cursor.atEnd()) {
+      // "out: f32": the output's dtype, declared without a shape (the statement gives it).
+      if (outputDeclared_)
+        cursor.failAt(nameBegin, nameBegin + name.size(), "the output's dtype is declared twice");
+      outputDeclared_ = OutputDeclaration{name, cursor.lineNumber()};
+      expectEnd(cursor);
+      program_.outputDtype = *dtype;
+      return;
+    }
     if (!program_.operands.empty() && *dtype != program_.dtype)
       cursor.failAt(dtypeBegin, cursor.position(),
                     "dtype " + std::string(dtypeName(*dtype)) + " differs from " +
@@ -191,6 +200,11 @@ private:
   }
 
   void parseStatement(LineCursor& cursor, const std::string& outputName) {
+    if (outputDeclared_ && outputDeclared_->name != outputName)
+      cursor.failAt(0, outputName.size(),
+                    "the statement writes '" + outputName + "' but line " +
+                        std::to_string(outputDeclared_->line) + " declares the dtype of '" +
+                        outputDeclared_->name + "'");
     program_.outputName = outputName;
     std::size_t outputBegin = cursor.tokenStart();
     program_.output = parseIndexList(cursor);
@@ -303,8 +317,15 @@ private:
     return std::nullopt;
   }
 
+  /// "out: f32": the output's dtype declaration, where it was.
+  struct OutputDeclaration {
+    std::string name;
+    std::size_t line;
+  };
+
   IndexProgram program_;
   bool sawStatement_ = false;
+  std::optional<OutputDeclaration> outputDeclared_;
 };
 
 } // namespace

@@ -3,6 +3,8 @@
 //   y: f32[2,3,4]
 //   x := normalize(x, axis=2, eps=1e-07)
 //   out[b,i,j] = sum_k x[b,i,k] * y[b,j,k]
+// An output of another dtype than the operands' is declared without a shape before the
+// statement: "out: f32".
 #include "ir/IndexProgram.h"
 
 #include "support/Format.h"
@@ -56,6 +58,8 @@ std::string toString(const IndexProgram& program) {
     else
       os << name << " := ravel(" << name << ")\n";
   }
+  if (program.outputDtype)
+    os << program.outputName << ": " << dtypeName(*program.outputDtype) << "\n";
   os << statementText(program) << "\n";
   return os.str();
 }

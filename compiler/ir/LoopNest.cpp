@@ -138,7 +138,9 @@ std::string loopHeader(const LoopNest& nest, const Loop& loop, const PrintStyle&
 
 std::string print(const LoopNest& nest, const PrintStyle& style) {
   std::ostringstream os;
-  os << "loop nest " << dtypeName(nest.dtype) << ", strategy " << strategyName(nest.strategy)
+  os << "loop nest " << dtypeName(nest.dtype)
+     << (nest.outputDtype ? ", output " + std::string(dtypeName(*nest.outputDtype)) : "")
+     << ", strategy " << strategyName(nest.strategy)
      << (style.sources && !nest.constantExtents ? ", run-time extents" : "") << "\n  labels";
   for (const LoopLabel& label : nest.labels)
     os << " " << label.name << "=" << (style.extents ? std::to_string(label.extent) : "?");
@@ -251,6 +253,9 @@ std::string toIRText(const LoopNest& nest) {
 void verify(const LoopNest& nest) {
   if (nest.inputs.empty())
     broken("no inputs");
+  if (nest.outputDtype && (*nest.outputDtype != DType::f32 || !isHalfPrecision(nest.dtype)))
+    broken("output dtype " + std::string(dtypeName(*nest.outputDtype)) + " for " +
+           std::string(dtypeName(nest.dtype)) + " inputs (f32 for bf16 or f16 inputs only)");
   verifyLabels(nest);
   if (nest.packed && nest.strategy != Strategy::Packed)
     broken("a packed schedule under strategy " + std::string(strategyName(nest.strategy)));

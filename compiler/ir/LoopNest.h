@@ -93,7 +93,9 @@ struct TensorAccess {
 /// The runtime passes data pointers (inputs, then the output), a stride table of
 /// (inputs + 1) × labels entries (tensor-major) and the label extents.
 struct LoopNest {
-  DType dtype = DType::f32;
+  DType dtype = DType::f32; ///< of the inputs, and of the output unless outputDtype says
+  /// An f32 output of bf16 or f16 inputs (ir::IndexProgram::outputDtype): stored unrounded.
+  std::optional<DType> outputDtype;
   Strategy strategy = Strategy::Direct;
   /// The cost figures that decided the strategy, one line each ("forced" when an option chose
   /// it). Printed, but not part of keyText: it does not change the code.
@@ -108,6 +110,8 @@ struct LoopNest {
   std::vector<LoopLabel> labels;
   std::vector<TensorAccess> inputs;
   TensorAccess output;
+  /// The output's dtype: outputDtype, else dtype.
+  DType resultDtype() const { return outputDtype.value_or(dtype); }
   std::vector<Loop> outputLoops;
   std::vector<Loop> reductionLoops;
   /// Set for the packed strategy: the kernel runs these blocked loops, and outputLoops and

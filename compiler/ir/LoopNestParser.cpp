@@ -149,6 +149,15 @@ private:
       cursor.failAt(dtypeBegin, cursor.position(), "unknown dtype '" + dtypeText + "'");
     nest_.dtype = *dtype;
     cursor.expect(",");
+    if (cursor.consume("output")) {
+      std::size_t outputBegin = cursor.tokenStart();
+      std::string outputText = cursor.identifier("the output's dtype (f32)");
+      std::optional<DType> output = parseDType(outputText);
+      if (!output)
+        cursor.failAt(outputBegin, cursor.position(), "unknown dtype '" + outputText + "'");
+      nest_.outputDtype = *output;
+      cursor.expect(",");
+    }
     cursor.expect("strategy");
     std::size_t strategyBegin = cursor.tokenStart();
     std::string strategy = cursor.identifier("a strategy");

@@ -71,7 +71,7 @@ std::int64_t panelDepth(const LoopNest& nest) {
 }
 
 bool summedInF32Block(const LoopNest& nest) {
-  return isHalfPrecision(nest.dtype) && groupExtent(nest, nest.packed->k) > nest.packed->kc;
+  return isHalfPrecision(nest.resultDtype()) && groupExtent(nest, nest.packed->k) > nest.packed->kc;
 }
 
 std::string panelsName(Panels panels) {
@@ -158,7 +158,7 @@ std::string packedText(const LoopNest& nest, bool positionalNames, bool extents)
     for (int loop = 0; loop < 3; ++loop)
       close();
     line(outName + "[M ic.., N jc..] = alpha * f32 C block + beta * " + outName +
-         ", rounded once to " + std::string(dtypeName(nest.dtype)));
+         ", rounded once to " + std::string(dtypeName(nest.resultDtype())));
   } else {
     open("for pc in 0.." + extentText(k) + " step " + std::to_string(gemm.kc));
     line(packB);

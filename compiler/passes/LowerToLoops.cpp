@@ -60,6 +60,7 @@ ir::LoopNest lowerToNest(const Contraction& contraction) {
   const ir::IndexProgram& program = contraction.program;
   ir::LoopNest nest;
   nest.dtype = program.dtype;
+  nest.outputDtype = program.outputDtype;
   nest.constantExtents = contraction.constantExtents;
   std::map<std::string, std::size_t> labelIds;
   std::map<std::string, std::int64_t> extents = program.labelExtents();

@@ -132,7 +132,7 @@ void validate(const ir::IndexProgram& program, const std::vector<TensorView>& in
   for (std::size_t t = 0; t < inputs.size(); ++t)
     kChecker.checkView(inputs[t], program.operands[t].name, program.operands[t].shape,
                        program.dtype);
-  kChecker.checkView(out, program.outputName, program.outputShape(), program.dtype);
+  kChecker.checkView(out, program.outputName, program.outputShape(), program.resultDtype());
   kChecker.checkOutputStrides(out, program.outputName);
   ir::checkProloguesSupported(program, kChecker.call);
 }
@@ -355,7 +355,8 @@ LabelLoop loopOf(const std::string& label, const ir::IndexProgram& program,
   return loop;
 }
 
-template <class T>
+/// Operands of T, the output of O: T itself, or float for an f32 output of 16-bit operands.
+template <class T, class O = T>
 void run(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
          const TensorView& out, const InterpretOptions& options) {
   using W = typename WideOf<T>::type;
@@ -392,15 +393,15 @@ void run(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
   W alpha = scalarOf<W>(options.alpha, "alpha");
   W beta = scalarOf<W>(options.beta, "beta");
   bool readsOutput = beta != W{};
-  T* target = static_cast<T*>(out.data());
+  O* target = static_cast<O*>(out.data());
   std::vector<std::int64_t> offsets(staged.size() + 1, 0);
   Odometer odometer(outer, outer.size());
   do {
     W value = multiply(alpha, contraction.sumAt(offsets));
-    T& element = target[offsets.back()];
+    O& element = target[offsets.back()];
     if (readsOutput)
-      value += multiply(beta, widen<T>(element));
-    element = narrow<T>(value);
+      value += multiply(beta, widen<O>(element));
+    element = narrow<O>(value);
   } while (odometer.next(offsets));
 }
 
@@ -409,7 +410,16 @@ void run(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
 void interpret(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
                const TensorView& out, const InterpretOptions& options) {
   validate(program, inputs, out);
-  visitDType(program.dtype, [&](auto zero) { run<decltype(zero)>(program, inputs, out, options); });
+  visitDType(program.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    if constexpr (kIsHalf<T>) {
+      if (program.outputDtype) {
+        run<T, float>(program, inputs, out, options);
+        return;
+      }
+    }
+    run<T>(program, inputs, out, options);
+  });
 }
 
 Tensor applyPrologues(const ir::IndexProgram& program, std::size_t operand,
@@ -437,7 +447,7 @@ Tensor applyPrologues(const ir::IndexProgram& program, std::size_t operand,
 Tensor interpret(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
                  const InterpretOptions& options) {
   ir::verify(program);
-  Tensor out(program.dtype, program.outputShape());
+  Tensor out(program.resultDtype(), program.outputShape());
   interpret(program, inputs, out.view(), options);
   return out;
 }

@@ -146,7 +146,15 @@ struct CallOptions {
   /// (Keras <= 2.2.4, docs/semantics.md §8.6) instead of the current ones, as the CLI's
   /// `--batch-dot=legacy`. Error(Argument) for a call whose meaning never changed.
   bool legacyBatchDot = false;
+  /// The output's dtype when it is not the operands': DType::f32 for bf16 or f16 operands keeps
+  /// the f32 sums unrounded (as oneMKL's gemm_bf16bf16f32; `--output-dtype f32` on the CLI).
+  /// Error(Argument) for any other combination.
+  std::optional<DType> outputDtype = std::nullopt;
 };
+
+/// The output dtype of a plan whose operands are `dtype`, under options.outputDtype: `dtype`, or
+/// f32 for bf16 and f16 operands when asked. Error(Argument) for any other output dtype.
+DType outputDtypeOf(DType dtype, const CallOptions& options);
 
 /// The operand shapes of `einjit explain --shapes` text for `expression`, in the order
 /// Engine::plan takes them: "2x3x4,2x3x4" by position, "x=2x3x4,y=2x3x4" by the call's operand
@@ -202,7 +210,10 @@ public:
   Tensor run(const std::vector<TensorView>& inputs, const RunOptions& options = {}) const;
 
   const Shape& outputShape() const;
+  /// The operands' dtype.
   DType dtype() const;
+  /// The output's: dtype(), or f32 where CallOptions::outputDtype asked for it.
+  DType outputDtype() const;
   /// Multiply-adds one run performs: the contraction's as written, or its pairwise path's when
   /// the plan runs one (three or more operands); INT64_MAX when the count does not fit.
   std::int64_t multiplyAdds() const;

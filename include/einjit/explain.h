@@ -82,9 +82,11 @@ struct OperandFacts {
 
 /// The explanation of one call on operand shapes and a dtype.
 struct Explanation {
-  std::string call;     ///< the call text as given
-  std::string function; ///< its canonical function ("K.batch_dot", "np.einsum")
-  DType dtype = DType::f32;
+  std::string call;         ///< the call text as given
+  std::string function;     ///< its canonical function ("K.batch_dot", "np.einsum")
+  DType dtype = DType::f32; ///< of the operands, and of the output unless outputDtype says
+  /// The output's dtype when it is not `dtype` (CallOptions::outputDtype): f32 for bf16 or f16.
+  std::optional<DType> outputDtype;
   std::vector<OperandFacts> operands;
   ContractionFacts result;               ///< what the plan computes
   std::optional<BatchDotFacts> batchDot; ///< set only for calls Keras versions may read apart

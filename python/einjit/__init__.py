@@ -43,12 +43,12 @@ def explain(expression: str, *arrays_or_shapes: ShapeOrArray, dtype: DTypeLike |
 
 
 def compile(expression: str, *shapes: ShapeOrArray, dtype: DTypeLike = "float32",
-            legacy_batch_dot: bool = False, engine: Engine | None = None,
-            **named_shapes: ShapeOrArray) -> Plan:
+            legacy_batch_dot: bool = False, out_dtype: DTypeLike | None = None,
+            engine: Engine | None = None, **named_shapes: ShapeOrArray) -> Plan:
     """A Plan: the call compiled for these operand shapes and dtype. See Engine.compile."""
     return (engine or default_engine()).compile(expression, *shapes, dtype=dtype,
                                                 legacy_batch_dot=legacy_batch_dot,
-                                                **named_shapes)
+                                                out_dtype=out_dtype, **named_shapes)
 
 
 __all__ = ["Engine", "Error", "Explanation", "Plan", "__version__", "call", "compile",

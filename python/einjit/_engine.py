@@ -85,8 +85,13 @@ class Plan:
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        """numpy's dtype of the plan (bfloat16: ml_dtypes', TypeError without it)."""
+        """numpy's dtype of the plan's operands (bfloat16: ml_dtypes', TypeError without it)."""
         return numpy_dtype(self._plan.dtype)
+
+    @property
+    def out_dtype(self) -> np.dtype[Any]:
+        """numpy's dtype of the plan's output: dtype, or float32 (Engine.compile's out_dtype)."""
+        return numpy_dtype(self._plan.out_dtype)
 
     @property
     def input_names(self) -> tuple[str, ...]:
@@ -181,15 +186,19 @@ class Engine:
         return self._engine.statistics()
 
     def compile(self, expression: str, *shapes: ShapeOrArray, dtype: DTypeLike = "float32",
-                legacy_batch_dot: bool = False, **named_shapes: ShapeOrArray) -> Plan:
+                legacy_batch_dot: bool = False, out_dtype: DTypeLike | None = None,
+                **named_shapes: ShapeOrArray) -> Plan:
         """A Plan of `expression` (an einsum string or any call the CLI takes) for operand
         shapes (tuples, or arrays whose shapes count) by position or by name. dtype: a numpy
-        dtype einjit computes, or 'bfloat16' / 'bf16' (its arrays are ml_dtypes.bfloat16)."""
+        dtype einjit computes, or 'bfloat16' / 'bf16' (its arrays are ml_dtypes.bfloat16).
+        out_dtype: the output's dtype, by default dtype; float32 for bfloat16 or float16
+        operands keeps the float32 sums unrounded (ValueError for anything else)."""
         bound = _bind(expression, shapes, named_shapes, "compile")
         extents = [list(_shape_of(s, "compile")) for s in bound]
         name = dtype_name(dtype, "compile")
-        return Plan(self._engine.plan(expression, extents, name, bool(legacy_batch_dot)),
-                    expression)
+        out_name = None if out_dtype is None else dtype_name(out_dtype, "compile")
+        return Plan(self._engine.plan(expression, extents, name, bool(legacy_batch_dot),
+                                      out_name), expression)
 
     def _cached_plan(self, expression: str, shapes: tuple[tuple[int, ...], ...], dtype: str,
                      legacy: bool) -> _einjit.Plan:

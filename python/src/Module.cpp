@@ -130,6 +130,8 @@ NB_MODULE(_einjit, m) {
                      return nb::tuple(shape);
                    })
       .def_prop_ro("dtype", [](const Plan& plan) { return std::string(numpyName(plan.dtype())); })
+      .def_prop_ro("out_dtype",
+                   [](const Plan& plan) { return std::string(numpyName(plan.outputDtype())); })
       .def_prop_ro("input_names", &Plan::inputNames)
       .def(
           "explain",
@@ -206,14 +208,16 @@ NB_MODULE(_einjit, m) {
       .def(
           "plan",
           [](PyEngine& self, const std::string& expression, const std::vector<Shape>& shapes,
-             const std::string& dtype, bool legacyBatchDot) {
+             const std::string& dtype, bool legacyBatchDot, std::optional<std::string> outDtype) {
             DType d = parseDTypeName(dtype);
+            CallOptions options{.legacyBatchDot = legacyBatchDot};
+            if (outDtype)
+              options.outputDtype = parseDTypeName(*outDtype);
             nb::gil_scoped_release release;
-            return self.engine.plan(expression, shapes, d,
-                                    CallOptions{.legacyBatchDot = legacyBatchDot});
+            return self.engine.plan(expression, shapes, d, options);
           },
           nb::arg("expression"), nb::arg("shapes"), nb::arg("dtype"),
-          nb::arg("legacy_batch_dot") = false)
+          nb::arg("legacy_batch_dot") = false, nb::arg("out_dtype").none() = nb::none())
       .def(
           "explain",
           [](PyEngine& self, const std::string& expression, const std::vector<Shape>& shapes,

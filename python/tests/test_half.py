@@ -301,3 +301,31 @@ def test_bfloat16_named_by_string_and_float32_results():
     values = np.array([2048, 1, 1, 1], np.float16)
     assert einjit.einsum("i->", values, dtype=np.float32) == np.float32(2051.0)
     assert einjit.einsum("i->", values) == np.float16(2052.0)  # 2051 rounds to even
+
+
+@pytest.mark.parametrize("dtype", HALVES, ids=str)
+def test_float32_output_keeps_the_sums_unrounded(dtype):
+    # 2048 + 1 is neither a float16 nor a bfloat16; the float32 output holds it exactly.
+    x = np.array([[2048, 1], [1, 1]], dtype)
+    y = np.ones((2, 2), dtype)
+    plan = einjit.compile("ij,jk->ik", (2, 2), (2, 2), dtype=dtype, out_dtype=np.float32)
+    assert plan.dtype == dtype and plan.out_dtype == np.float32
+    got = plan(x, y)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, [[2049, 2049], [2, 2]])
+    rounded = einjit.compile("ij,jk->ik", (2, 2), (2, 2), dtype=dtype)(x, y)
+    assert rounded.dtype == dtype and rounded[0, 0] != 2049
+    out = np.full((2, 2), 1, np.float32)
+    plan(x, y, out=out, alpha=0.5, beta=2)
+    np.testing.assert_array_equal(out, [[1026.5, 1026.5], [3, 3]])
+    a, b = _random((37, 64), dtype, 1), _random((64, 29), dtype, 2)
+    np.testing.assert_allclose(plan_of(a, b)(a, b), a.astype(np.float32) @ b.astype(np.float32),
+                               rtol=1e-5, atol=1e-5)
+    with pytest.raises(einjit.Error, match="output dtype float64|output dtype f64"):
+        einjit.compile("i,i->", (3,), (3,), dtype=dtype, out_dtype=np.float64)
+    with pytest.raises(einjit.Error, match="output dtype f32 for f64"):
+        einjit.compile("i,i->", (3,), (3,), dtype=np.float64, out_dtype=np.float32)
+
+
+def plan_of(a, b):
+    return einjit.compile("ij,jk->ik", a.shape, b.shape, dtype=a.dtype, out_dtype="float32")

@@ -121,6 +121,11 @@ TEST(LoopNestText, EveryPipelineNestRoundTrips) {
             std::vector<ir::IndexProgram> programs = {program};
             for (const passes::PathStep& step : passes::choosePath(program).steps)
               programs.push_back(step.program);
+            if (isHalfPrecision(dtype)) {
+              ir::IndexProgram f32Output = program;
+              f32Output.outputDtype = DType::f32;
+              programs.push_back(f32Output);
+            }
             for (const ir::IndexProgram& p : programs) {
               passes::LoopOptions options = target;
               options.strategy = forced;

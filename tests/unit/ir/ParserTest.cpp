@@ -232,6 +232,31 @@ TEST(Parser, SyntaxErrorsInDeclarations) {
                27);
 }
 
+TEST(Parser, AnF32OutputOfHalfOperandsIsDeclaredBeforeTheStatement) {
+  const char* text = "x: bf16[2,3]\ny: bf16[3]\nout: f32\nout[i] = sum_j x[i,j] * y[j]\n";
+  IndexProgram program = parseIndexProgram(text);
+  EXPECT_EQ(program.dtype, DType::bf16);
+  EXPECT_EQ(program.outputDtype, std::optional<DType>(DType::f32));
+  EXPECT_EQ(program.resultDtype(), DType::f32);
+  EXPECT_EQ(toString(program), text);
+  // Anywhere before the statement; printed after the operands.
+  EXPECT_EQ(toString(parseIndexProgram("r: f32\nx: f16[4]\nr[] = sum_i x[i]")),
+            "x: f16[4]\nr: f32\nr[] = sum_i x[i]\n");
+  expectSyntax("x: f16[4]\nout: f32\nout: f32\nout[] = sum_i x[i]",
+               {"line 3, column 1", "the output's dtype is declared twice"}, 0, 3);
+  expectSyntax("x: f16[4]\nout: f32\nr[] = sum_i x[i]",
+               {"line 3", "the statement writes 'r' but line 2 declares the dtype of 'out'"}, 0, 1);
+  // With a shape it is an operand's declaration, of another dtype.
+  expectSyntax("x: f16[4]\nout: f32[4]\nout[] = sum_i x[i]",
+               {"line 2, column 6", "dtype f32 differs from f16"}, 5, 8);
+  expectError([] { parseIndexProgram("x: f16[4]\nout: f64\nout[] = sum_i x[i]"); },
+              ErrorKind::Syntax,
+              {"the program is inconsistent: output dtype f64 for f16 operands (another output "
+               "dtype is f32 for bf16 or f16 operands only)"});
+  expectError([] { parseIndexProgram("x: f32[4]\nout: f32\nout[] = sum_i x[i]"); },
+              ErrorKind::Syntax, {"output dtype f32 for f32 operands"});
+}
+
 TEST(Parser, SyntaxErrorsInPrologues) {
   expectSyntax("x: f32[2]\nz := ravel(z)\nout[i] = x[i]",
                {"line 2, column 1", "'z' is not declared"}, 0, 1);

@@ -11,6 +11,7 @@ einjit_test(jit_tests
   unit/jit/EngineErrorTest.cpp
   unit/jit/EngineTest.cpp
   unit/jit/ExplanationTest.cpp
+  unit/jit/F32OutputTest.cpp
   unit/jit/HalfPrecisionPackedTest.cpp
   unit/jit/HalfPrecisionTest.cpp
   unit/jit/JitTestSupport.cpp
