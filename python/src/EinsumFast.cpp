@@ -94,7 +94,7 @@ nb::object einsumFast(nb::handle operandsHandle, nb::handle out, nb::handle engi
     if (!cOrderIsNumpys(engine->plans, *entry, operands, subscripts, *in))
       return nb::none(); // the general path lays the result out as numpy's order='K'
     TensorView outView;
-    nb::object result = newNumpy(plan.dtype(), plan.outputShape(), outView);
+    nb::object result = newNumpy(plan.outputDtype(), plan.outputShape(), outView);
     run(*entry, *in, outView);
     return scalarIfZeroDim(std::move(result));
   }

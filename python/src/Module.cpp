@@ -79,7 +79,7 @@ nb::dict statisticsDict(const EngineStatistics& s) {
 nb::object runNew(const Plan& plan, const std::vector<TensorView>& in, RunOptions options) {
   options.beta = 0.0;
   TensorView outView;
-  nb::object result = newNumpy(plan.dtype(), plan.outputShape(), outView);
+  nb::object result = newNumpy(plan.outputDtype(), plan.outputShape(), outView);
   nb::gil_scoped_release release;
   plan.run(in, outView, options);
   return result;
