@@ -7,6 +7,7 @@ target_sources(einjit_ir PRIVATE ir/LoopNest.cpp ir/LoopNestParser.cpp ir/Packed
 einjit_compiler_library(einjit_passes
   passes/Canonicalize.cpp
   passes/ChoosePath.cpp
+  passes/RelayoutPath.cpp
   passes/ChooseStrategy.cpp
   passes/ClassifyLabels.cpp
   passes/Contraction.cpp

@@ -26,11 +26,11 @@ passes::LoopOptions loopOptionsFrom(const ParsedArguments& parsed) {
 ExplainedStage passesStage(const ir::IndexProgram& program, const ParsedArguments& parsed) {
   EngineOptions engineOptions = engineOptionsFrom(parsed);
   passes::LoopOptions options = loopOptionsFrom(parsed);
-  // The kernels a plan compiles (Plan::State): a path's steps when it beats the fused nest.
+  // The kernels a plan compiles (Plan::State): a path's steps when the path runs.
   std::vector<ir::IndexProgram> kernels = {program};
-  if (program.operands.size() >= 3 && engineOptions.contractionPaths) {
-    passes::ContractionPath path = passes::choosePath(program);
-    if (path.beatsFused()) {
+  if (engineOptions.contractionPaths) {
+    passes::ContractionPath path = passes::pathOf(program, options.caches);
+    if (path.runs()) {
       kernels.clear();
       for (const passes::PathStep& step : path.steps)
         kernels.push_back(step.program);

@@ -100,10 +100,16 @@ struct Plan::State {
   std::vector<Shape> readShapes; ///< operand shapes after the prologues
   std::vector<bool> hasPrologue; ///< per operand
   bool anyPrologue = false;
-  /// For three or more operands, the pairwise path choosePath found; it runs when stepStates is
-  /// not empty (the path beat the fused nest), one prologue-free binary plan per step.
+  /// passes::pathOf's path: pairwise for three or more operands, relayout copies for two; it
+  /// runs when stepStates is not empty (ContractionPath::runs), one prologue-free plan per step.
   passes::ContractionPath path;
   std::vector<std::shared_ptr<State>> stepStates;
+  /// Temporaries of earlier path runs, one set per finished run (at most kSpareTemporarySets):
+  /// runPath takes a set or allocates one and gives it back, so that a call does not fault in
+  /// its (often large) temporaries afresh. They live as long as the plan.
+  static constexpr std::size_t kSpareTemporarySets = 4;
+  mutable std::mutex temporariesMutex;
+  mutable std::vector<std::vector<Tensor>> spareTemporaries;
   /// Plan::multiplyAdds: the fused program's, or the path's when it runs.
   std::int64_t multiplyAdds = 0;
   /// For a complex program of two operands: the same program over the real component type,

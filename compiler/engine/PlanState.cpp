@@ -24,11 +24,11 @@ Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lo
   for (std::size_t t = 0; t < program.operands.size(); ++t)
     readShapes.push_back(program.operandShape(t));
   anyPrologue = !program.prologues.empty();
-  if (program.operands.size() >= 3 && engine->options.contractionPaths) {
-    path = passes::choosePath(program);
+  if (engine->options.contractionPaths) {
+    path = passes::pathOf(program, engine->loopOptions.caches);
     // bf16 and f16 paths run their steps in f32 (runPath widens the operands), so that the
     // temporaries are not rounded and the result rounds once.
-    if (path.beatsFused())
+    if (path.runs())
       for (const passes::PathStep& step : path.steps) {
         ir::IndexProgram stepProgram = step.program;
         if (isHalfPrecision(program.dtype))
@@ -159,9 +159,12 @@ std::int64_t Plan::multiplyAdds() const {
 std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage) {
   const ir::IndexProgram& program = state.program;
   std::vector<ExplainedStage> stages{{"program", "index program", ir::toString(program)}};
-  // Only three or more operands have a path to choose.
+  // Three or more operands have a path to choose; two may run a relayout path.
   if (stage >= ExplainStage::Path && !state.path.steps.empty())
-    stages.push_back({"path", "path (" + std::to_string(program.operands.size()) + " operands)",
+    stages.push_back({"path",
+                      state.path.relayout.empty()
+                          ? "path (" + std::to_string(program.operands.size()) + " operands)"
+                          : "path (relayout)",
                       passes::toString(state.path) +
                           (isHalfPrecision(program.dtype) && !state.stepStates.empty()
                                ? "  " + std::string(dtypeName(program.dtype)) +

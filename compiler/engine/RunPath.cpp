@@ -94,9 +94,22 @@ void runPath(const Plan::State& state, const std::vector<const TensorView*>& ope
     for (const Tensor& operand : wideOperands)
       wideViews.push_back(operand.view());
   }
-  // Fresh per run, so concurrent runs of one plan never share a temporary.
+  // A set of its own per run, so concurrent runs of one plan never share a temporary; one an
+  // earlier run gave back where there is one.
   std::vector<Tensor> temporaries;
-  temporaries.reserve(steps.size());
+  {
+    std::lock_guard lock(state.temporariesMutex);
+    if (!state.spareTemporaries.empty()) {
+      temporaries = std::move(state.spareTemporaries.back());
+      state.spareTemporaries.pop_back();
+    }
+  }
+  std::size_t reused = temporaries.size();
+  auto giveBack = [&] {
+    std::lock_guard lock(state.temporariesMutex);
+    if (state.spareTemporaries.size() < Plan::State::kSpareTemporarySets)
+      state.spareTemporaries.push_back(std::move(temporaries));
+  };
   std::vector<TensorView> inputs;
   for (std::size_t k = 0; k < steps.size(); ++k) {
     const Plan::State& step = *state.stepStates[k];
@@ -107,7 +120,12 @@ void runPath(const Plan::State& state, const std::vector<const TensorView*>& ope
     // The last step writes out itself unless its f32 result must round into a 16-bit out.
     if (k + 1 == steps.size() && (!half || out.dtype() == DType::f32)) {
       runPlan(step, inputs, out, options);
+      giveBack();
       return;
+    }
+    if (k < reused) {
+      runPlan(step, inputs, temporaries[k].view(), RunOptions{.threads = options.threads});
+      continue;
     }
     // Checked before allocating, so the message names the step (Tensor would too, vaguely).
     std::uint64_t bytes = 0;
@@ -123,7 +141,8 @@ void runPath(const Plan::State& state, const std::vector<const TensorView*>& ope
     runPlan(step, inputs, temporaries.back().view(), RunOptions{.threads = options.threads});
   }
   if (half && !temporaries.empty())
-    roundIntoHalf(temporaries.back().view(), out, options);
+    roundIntoHalf(temporaries[steps.size() - 1].view(), out, options);
+  giveBack();
 }
 
 } // namespace einjit

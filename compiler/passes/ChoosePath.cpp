@@ -382,7 +382,11 @@ std::string toString(const ContractionPath& path) {
   std::ostringstream os;
   for (const PathStep& step : path.steps)
     os << "  " << ir::statementText(step.program) << "   " << step.multiplyAdds
-       << " multiply-adds\n";
+       << (step.program.operands.size() == 1 ? " elements copied\n" : " multiply-adds\n");
+  if (!path.relayout.empty()) {
+    os << "  relayout: " << path.relayout << " (the path runs)\n";
+    return os.str();
+  }
   os << "  total " << path.multiplyAdds << " multiply-adds; fused nest " << path.fusedMultiplyAdds
      << (path.beatsFused() ? " (the path runs)\n" : " (the fused nest runs)\n");
   return os.str();

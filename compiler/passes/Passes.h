@@ -251,15 +251,15 @@ ir::LoopNest lowerContraction(const Contraction& contraction, const LoopOptions&
 /// nest of the strategy chooseStrategy picks (or options.strategy forces), never packed.
 ir::LoopNest lowerToLoops(const Contraction& contraction, const LoopOptions& options);
 
-/// One pairwise contraction of a path: a prologue-free binary program whose operands are
-/// original operands (as the statement reads them, after their prologues) or temporaries made
-/// by earlier steps.
+/// One step of a path: a prologue-free binary program (a pairwise contraction), or a unary one
+/// (a relayout copy, relayoutPath), whose operands are original operands (as the statement reads
+/// them, after their prologues) or temporaries made by earlier steps.
 struct PathStep {
   ir::IndexProgram program;
   /// Per operand of `program`: the value it reads, an original operand t < n (the program's
   /// operand count) or n + k, the temporary step k writes.
   std::vector<std::size_t> reads;
-  std::int64_t multiplyAdds = 0; ///< iterations of the step's loop nest
+  std::int64_t multiplyAdds = 0; ///< iterations of the step's loop nest (a copy's: elements)
 };
 
 /// The pairwise contractions chosen for a program of three or more operands. The last step
@@ -270,8 +270,14 @@ struct ContractionPath {
   /// What one fused loop nest over every label costs: iterations times (operands - 1), as it
   /// multiplies that many factors per iteration. Saturates at the int64 maximum.
   std::int64_t fusedMultiplyAdds = 0;
+  /// Why a binary contraction runs as relayout copies around a batch-outermost product
+  /// (relayoutPath); empty for a path of pairwise contractions.
+  std::string relayout;
   /// True when the steps cost fewer multiply-adds than the fused nest (never for an empty path).
   bool beatsFused() const { return !steps.empty() && multiplyAdds < fusedMultiplyAdds; }
+  /// True when the plan runs the steps: a relayout path always, a pairwise one when it beats
+  /// the fused nest.
+  bool runs() const { return relayout.empty() ? beatsFused() : !steps.empty(); }
 };
 
 /// The order of pairwise contractions of `program` that minimises total multiply-adds: exact
@@ -281,8 +287,22 @@ struct ContractionPath {
 /// operand; literal 0 indices stay on the original operands. Returns an empty path for fewer
 /// than three operands.
 ContractionPath choosePath(const ir::IndexProgram& program);
+/// A binary contraction whose batch labels are not the outermost labels of an operand or of the
+/// output (AlphaFold's ikc,jkc->ijc; Transformer-XL's ibnd,jnd->ijbn) as a relayout path: each
+/// such tensor is copied to a batch-outermost layout (batch labels first, in the output's order,
+/// then its other labels in their own order), the product runs on the copies as a batch of
+/// GEMMs the packed kernel takes at full speed, and a last copy writes the output (with alpha
+/// and beta). Empty unless it pays by the cost figures the reason states: real or complex
+/// floating point (not bf16/f16, whose paths would widen), no prologues, no literal 0 or
+/// repeated label, batch, M, N and K labels all present, at least kMinRelayoutPointWork
+/// multiply-adds per batch point, kMinRelayoutIntensity flops per byte the copies move, and
+/// operands larger than the L2 (within it the direct nest is fast in any layout).
+ContractionPath relayoutPath(const ir::IndexProgram& program, const support::CacheSizes& caches);
+/// The path a plan considers: choosePath for three or more operands, relayoutPath for two (it
+/// runs when ContractionPath::runs()).
+ContractionPath pathOf(const ir::IndexProgram& program, const support::CacheSizes& caches);
 /// One line per step ("t0[j,l] = sum_k x1[j,k] * x2[k,l]   262144 multiply-adds") and the total
-/// beside the fused nest's count.
+/// beside the fused nest's count (for a relayout path, its reason).
 std::string toString(const ContractionPath& path);
 
 } // namespace einjit::passes

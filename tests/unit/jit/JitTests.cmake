@@ -22,6 +22,7 @@ einjit_test(jit_tests
   unit/jit/PackedTest.cpp
   unit/jit/PassesTest.cpp
   unit/jit/PathTest.cpp
+  unit/jit/RelayoutTest.cpp
   unit/jit/PrologueStagingTest.cpp
   unit/jit/StrategyTest.cpp
   unit/jit/TargetOptionsTest.cpp

@@ -1,0 +1,143 @@
+// Relayout paths (passes::relayoutPath): a binary contraction whose batch labels are not
+// outermost runs as copies to batch-first GEMM layouts around a batched product. The steps and
+// the cost figures that decide, the refusals, and runs against the interpreter: every layout
+// of the operands, alpha and beta, real and complex dtypes, and a plan run again (its
+// temporaries reused) on new data.
+#include "JitTestSupport.h"
+#include "TestSupport.h"
+#include "engine/EngineImpl.h"
+#include "reference/Interpreter.h"
+
+#include <gtest/gtest.h>
+
+namespace einjit::test {
+namespace {
+
+std::vector<std::string> stepTexts(const passes::ContractionPath& path) {
+  std::vector<std::string> texts;
+  for (const passes::PathStep& step : path.steps)
+    texts.push_back(ir::statementText(step.program));
+  return texts;
+}
+
+/// An L2 of 16 KiB: small operands already exceed it.
+const support::CacheSizes kSmallCaches{4096, 16384, 65536};
+
+TEST(RelayoutPath, CopiesBatchFirstAroundARowMajorGemm) {
+  // AlphaFold's triangle multiplication: c is innermost everywhere.
+  ir::IndexProgram program =
+      programOf("ikc,jkc->ijc", {{256, 256, 128}, {256, 256, 128}}, DType::f32);
+  passes::ContractionPath path =
+      passes::relayoutPath(program, support::CacheSizes{49152, 1 << 20, 32 << 20});
+  EXPECT_EQ(stepTexts(path),
+            (std::vector<std::string>{"t0[c,i,k] = x[i,k,c]", "t1[c,k,j] = y[j,k,c]",
+                                      "t2[c,i,j] = sum_k t0[c,i,k] * t1[c,k,j]",
+                                      "out[i,j,c] = t2[c,i,j]"}));
+  ASSERT_EQ(path.steps.size(), 4u);
+  EXPECT_EQ(path.steps[0].reads, (std::vector<std::size_t>{0}));
+  EXPECT_EQ(path.steps[1].reads, (std::vector<std::size_t>{1}));
+  EXPECT_EQ(path.steps[2].reads, (std::vector<std::size_t>{2, 3}));
+  EXPECT_EQ(path.steps[3].reads, (std::vector<std::size_t>{4}));
+  EXPECT_EQ(path.multiplyAdds, std::int64_t{256} * 256 * 256 * 128);
+  EXPECT_TRUE(path.runs());
+  EXPECT_FALSE(path.beatsFused()) << "the copies add work; a relayout path runs for its layout";
+  EXPECT_NE(path.relayout.find("batch labels c are not outermost in x, y and out"),
+            std::string::npos)
+      << path.relayout;
+  EXPECT_NE(path.relayout.find("16777216 multiply-adds per batch point, 21 flop per copied byte"),
+            std::string::npos)
+      << path.relayout;
+  EXPECT_NE(passes::toString(path).find("relayout: batch labels c"), std::string::npos);
+
+  // Only what is out of place moves: here the output alone (Transformer-XL's ijbn).
+  ir::IndexProgram attention =
+      programOf("nibd,njd->ijbn", {{8, 128, 16, 64}, {8, 256, 64}}, DType::f32);
+  EXPECT_EQ(stepTexts(passes::relayoutPath(attention, kSmallCaches)),
+            (std::vector<std::string>{"t0[n,i,b,j] = sum_d x[n,i,b,d] * y[n,j,d]",
+                                      "out[i,j,b,n] = t0[n,i,b,j]"}));
+  // Names of operands are not reused for temporaries.
+  ir::IndexProgram named = programOf("ikc,jkc->ijc", {{64, 64, 8}, {64, 64, 8}}, DType::f32);
+  named.operands[0].name = "t0";
+  named.operands[1].name = "t1";
+  std::vector<std::string> texts = stepTexts(passes::relayoutPath(named, kSmallCaches));
+  ASSERT_EQ(texts.size(), 4u);
+  EXPECT_EQ(texts[0], "t2[c,i,k] = t0[i,k,c]");
+}
+
+TEST(RelayoutPath, RefusedWhereItDoesNotPayOrDoesNotApply) {
+  support::CacheSizes host{49152, 1 << 20, 32 << 20};
+  auto refused = [&](const std::string& spec, const std::vector<Shape>& shapes, DType dtype,
+                     const support::CacheSizes& caches) {
+    ir::IndexProgram program = programOf(spec, shapes, dtype);
+    return passes::relayoutPath(program, caches).steps.empty();
+  };
+  // Operands within the L2: the direct nest is fast in any layout.
+  EXPECT_TRUE(refused("ikc,jkc->ijc", {{64, 64, 16}, {64, 64, 16}}, DType::f32, host));
+  EXPECT_FALSE(refused("ikc,jkc->ijc", {{64, 64, 16}, {64, 64, 16}}, DType::f32, kSmallCaches));
+  // Few flops per copied byte (K of 8), or too little work per batch point.
+  EXPECT_TRUE(refused("ikc,jkc->ijc", {{96, 8, 128}, {96, 8, 128}}, DType::f32, host));
+  EXPECT_TRUE(refused("ikc,jkc->ijc", {{16, 16, 512}, {16, 16, 512}}, DType::f32, kSmallCaches));
+  // Batch labels already outermost; no batch label; no K; a label summed in one operand.
+  EXPECT_TRUE(refused("cik,cjk->cij", {{128, 96, 96}, {128, 96, 96}}, DType::f32, kSmallCaches));
+  EXPECT_TRUE(refused("ik,jk->ij", {{512, 512}, {512, 512}}, DType::f32, kSmallCaches));
+  EXPECT_TRUE(refused("ic,jc->ijc", {{512, 64}, {512, 64}}, DType::f32, kSmallCaches));
+  EXPECT_TRUE(refused("iksc,jkc->ijc", {{64, 64, 2, 8}, {64, 64, 8}}, DType::f32, kSmallCaches));
+  // bf16/f16 (a path would widen them) and integers keep their kernels; a repeated label too.
+  EXPECT_TRUE(refused("ikc,jkc->ijc", {{96, 96, 128}, {96, 96, 128}}, DType::bf16, host));
+  EXPECT_TRUE(refused("ikc,jkc->ijc", {{96, 96, 128}, {96, 96, 128}}, DType::i32, host));
+  EXPECT_TRUE(refused("ikcc,jkc->ijc", {{64, 64, 8, 8}, {64, 64, 8}}, DType::f32, kSmallCaches));
+  // Three operands choose a pairwise path instead.
+  EXPECT_TRUE(
+      refused("ikc,jkc,jl->ilc", {{64, 64, 8}, {64, 64, 8}, {64, 4}}, DType::f32, kSmallCaches));
+  // Prologues stay with the fused plan.
+  ir::IndexProgram normalized = programOf("ikc,jkc->ijc", {{64, 64, 8}, {64, 64, 8}}, DType::f32);
+  normalized.prologues.push_back(ir::Prologue{ir::PrologueKind::Normalize, 0, 1, 1e-7});
+  EXPECT_TRUE(passes::relayoutPath(normalized, kSmallCaches).steps.empty());
+}
+
+TEST(RelayoutRun, EveryLayoutAlphaBetaAndDtypeMatchesTheInterpreter) {
+  struct Shaped {
+    std::string spec;
+    std::vector<Shape> shapes;
+    DType dtype;
+  };
+  // Each with enough flops per copied byte to relayout (64-bit values need a longer K).
+  const std::vector<Shaped> cases{
+      {"ikc,jkc->ijc", {{50, 80, 3}, {47, 80, 3}}, DType::f32},
+      {"kjc,kic->ijc", {{80, 50, 3}, {80, 47, 3}}, DType::f32},
+      {"ibnd,jbnd->ijbn", {{50, 2, 3, 80}, {47, 2, 3, 80}}, DType::f32},
+      {"ijbn,jbnd->ibnd", {{50, 48, 2, 3}, {48, 2, 3, 81}}, DType::f32},
+      {"ikc,jkc->ijc", {{100, 100, 2}, {99, 100, 2}}, DType::f64},
+      {"ikc,jkc->ijc", {{100, 100, 2}, {99, 100, 2}}, DType::c64},
+  };
+  EngineOptions options;
+  options.persistentCache = false;
+  options.cacheSizes = CacheSizes{kSmallCaches.l1d, kSmallCaches.l2, kSmallCaches.l3};
+  Engine engine(options);
+  std::mt19937 rng(20261207);
+  for (const Shaped& shaped : cases)
+    for (DType dtype : {shaped.dtype})
+      for (Layout layout : {Layout::Contiguous, Layout::Permuted, Layout::Reversed})
+        for (RunOptions run : {RunOptions{.alpha = 0.5, .beta = -2, .threads = 2}, RunOptions{}}) {
+          ir::IndexProgram program = programOf(shaped.spec, shaped.shapes, dtype);
+          std::string context =
+              shaped.spec + " " + std::string(dtypeName(dtype)) + " " + layoutName(layout);
+          Plan plan = EngineAccess::planProgram(engine, program, false);
+          EXPECT_NE(plan.explain(ExplainStage::Path).find("relayout:"), std::string::npos)
+              << context;
+          // Twice on new data: the second run reuses the first one's temporaries.
+          for (int repeat = 0; repeat < 2; ++repeat) {
+            OwnedViews inputs = randomViews(dtype, shaped.shapes, layout, rng);
+            OwnedView initial =
+                randomView(dtype, program.outputShape(), layout, rng, run.beta == 0.0);
+            OwnedView out = copyOf(initial);
+            OwnedView expected = copyOf(initial);
+            reference::interpret(program, inputs.views, expected.view, {run.alpha, run.beta});
+            plan.run(inputs.views, out.view, run);
+            expectClose(out.view, expected.view, toleranceOf(dtype, false), context);
+          }
+        }
+}
+
+} // namespace
+} // namespace einjit::test
