@@ -138,6 +138,11 @@ private:
   /// stay within one run of that label, so that their offsets are consecutive.
   llvm::Value* withinRun(llvm::Value* start, llvm::Value* count, std::size_t innermost);
 
+  /// True when the panel of `width` rows from firstRow is whole (all rows valid) and its rows
+  /// are consecutive in memory, so that each K index copies as one vector.
+  llvm::Value* consecutivePanel(const PackSource& source, llvm::Value* begin, llvm::Value* firstRow,
+                                llvm::Value* valid, std::int64_t width);
+
   /// Copies the group's rows [begin, begin + valid) by kc K indices from pc into micro-panels
   /// of `width` rows, panel[p][k][w] for row p·width + w, rows past `valid` zero. When the rows
   /// are consecutive in memory, a full panel copies one `width`-wide vector per k; when K is

@@ -46,6 +46,16 @@ bool PackedKernelBuilder::unitInnermost(std::size_t tensorIndex,
   return tensor(tensorIndex).strides[labels.back()].known == std::optional<std::int64_t>(1);
 }
 
+llvm::Value* PackedKernelBuilder::consecutivePanel(const PackSource& source, llvm::Value* begin,
+                                                   llvm::Value* firstRow, llvm::Value* valid,
+                                                   std::int64_t width) {
+  if (!unitInnermost(source.tensor, *source.rowLabels))
+    return builder_.getFalse();
+  return builder_.CreateAnd(
+      builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid),
+      withinRun(builder_.CreateAdd(begin, firstRow), constant(width), source.rowLabels->back()));
+}
+
 llvm::Value* PackedKernelBuilder::withinRun(llvm::Value* start, llvm::Value* count,
                                             std::size_t innermost) {
   llvm::Value* extent = constant(nest_.labels[innermost].extent);
@@ -62,16 +72,9 @@ void PackedKernelBuilder::pack(const PackSource& source, llvm::Value* begin, llv
   }
   llvm::Value* panels =
       builder_.CreateUDiv(builder_.CreateAdd(valid, constant(width - 1)), constant(width));
-  bool rowsMayBeConsecutive = unitInnermost(source.tensor, *source.rowLabels);
   emitLoop(constant(0), panels, 1, [&](llvm::Value* panel) {
     llvm::Value* firstRow = builder_.CreateMul(panel, constant(width));
-    llvm::Value* whole = builder_.getFalse();
-    if (rowsMayBeConsecutive)
-      whole = builder_.CreateAnd(
-          builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid),
-          withinRun(builder_.CreateAdd(begin, firstRow), constant(width),
-                    source.rowLabels->back()));
-    emitIf(whole, [&](bool vectors) {
+    emitIf(consecutivePanel(source, begin, firstRow, valid, width), [&](bool vectors) {
       if (!vectors) {
         // Rows apart in memory. Where K is consecutive (a transposed operand), run by run of
         // K's innermost label: lanes × lanes blocks transposed in registers, the rest of the
@@ -247,13 +250,7 @@ void PackedKernelBuilder::packPairs(const PackSource& source, llvm::Value* begin
   emitLoop(constant(0), panels, 1, [&](llvm::Value* panel) {
     llvm::Value* firstRow = builder_.CreateMul(panel, constant(width));
     llvm::Value* panelBase = builder_.CreateMul(panel, builder_.CreateMul(depth, constant(width)));
-    llvm::Value* whole = builder_.getFalse();
-    if (unitInnermost(source.tensor, *source.rowLabels))
-      whole = builder_.CreateAnd(
-          builder_.CreateICmpSLE(builder_.CreateAdd(firstRow, constant(width)), valid),
-          withinRun(builder_.CreateAdd(begin, firstRow), constant(width),
-                    source.rowLabels->back()));
-    emitIf(whole, [&](bool vectors) {
+    emitIf(consecutivePanel(source, begin, firstRow, valid, width), [&](bool vectors) {
       if (!vectors) {
         auto copyRows = [&](llvm::Value* kFrom) {
           builder_.CreateCall(runtimeFunction(abi::Function::PackPairsBF16),

@@ -139,23 +139,22 @@ private:
     return {a, b};
   }
 
+  static DType dtypeToken(LineCursor& cursor, const std::string& what) {
+    std::size_t begin = cursor.tokenStart();
+    std::string text = cursor.identifier(what);
+    std::optional<DType> dtype = parseDType(text);
+    if (!dtype)
+      cursor.failAt(begin, cursor.position(), "unknown dtype '" + text + "'");
+    return *dtype;
+  }
+
   void parseHeading(LineCursor cursor) {
     cursor.expect("loop");
     cursor.expect("nest");
-    std::size_t dtypeBegin = cursor.tokenStart();
-    std::string dtypeText = cursor.identifier("a dtype (f32, f64, i32, i64, c64, c128, bf16, f16)");
-    std::optional<DType> dtype = parseDType(dtypeText);
-    if (!dtype)
-      cursor.failAt(dtypeBegin, cursor.position(), "unknown dtype '" + dtypeText + "'");
-    nest_.dtype = *dtype;
+    nest_.dtype = dtypeToken(cursor, "a dtype (f32, f64, i32, i64, c64, c128, bf16, f16)");
     cursor.expect(",");
     if (cursor.consume("output")) {
-      std::size_t outputBegin = cursor.tokenStart();
-      std::string outputText = cursor.identifier("the output's dtype (f32)");
-      std::optional<DType> output = parseDType(outputText);
-      if (!output)
-        cursor.failAt(outputBegin, cursor.position(), "unknown dtype '" + outputText + "'");
-      nest_.outputDtype = *output;
+      nest_.outputDtype = dtypeToken(cursor, "the output's dtype (f32)");
       cursor.expect(",");
     }
     cursor.expect("strategy");

@@ -105,12 +105,10 @@ TEST(HalfPrecisionJit, PathsKeepTheirTemporariesInF32) {
   // x @ y = [257] * 8 (bf16 would hold 256), then @ 3·I: 771, rounded once to 772; bf16
   // temporaries would give 768. The path (16 + 64 multiply-adds) beats the fused 128.
   Engine engine;
-  Tensor x = tensorOf(DType::bf16, {1, 2}, {256, 1});
-  Tensor y = tensorOf(DType::bf16, {2, 8}, std::vector<double>(16, 1.0));
-  std::vector<double> diagonal(64, 0.0);
-  for (std::size_t i = 0; i < 8; ++i)
-    diagonal[i * 9] = 3;
-  Tensor z = tensorOf(DType::bf16, {8, 8}, diagonal);
+  std::vector<Tensor> chain = chainOf771(DType::bf16);
+  const Tensor& x = chain[0];
+  const Tensor& y = chain[1];
+  const Tensor& z = chain[2];
   Plan plan = engine.plan("ij,jk,kl->il", {{1, 2}, {2, 8}, {8, 8}}, DType::bf16);
   std::string explained = plan.explain(ExplainStage::Path);
   EXPECT_NE(explained.find("(the path runs)"), std::string::npos) << explained;

@@ -175,6 +175,24 @@ void expectClose(const TensorView& actual, const TensorView& expected, double to
   }
 }
 
+std::vector<std::string> stepTexts(const passes::ContractionPath& path) {
+  std::vector<std::string> texts;
+  for (const passes::PathStep& step : path.steps)
+    texts.push_back(ir::statementText(step.program));
+  return texts;
+}
+
+std::vector<Tensor> chainOf771(DType dtype) {
+  std::vector<double> diagonal(64, 0.0);
+  for (std::size_t i = 0; i < 8; ++i)
+    diagonal[i * 9] = 3;
+  std::vector<Tensor> chain;
+  chain.push_back(tensorOf(dtype, {1, 2}, {256, 1}));
+  chain.push_back(tensorOf(dtype, {2, 8}, std::vector<double>(16, 1.0)));
+  chain.push_back(tensorOf(dtype, {8, 8}, diagonal));
+  return chain;
+}
+
 double toleranceOf(DType dtype, bool inexact) {
   switch (dtype) {
   case DType::f32:

@@ -64,6 +64,14 @@ void expectClose(const TensorView& actual, const TensorView& expected, double to
 /// data (`inexact`).
 double toleranceOf(DType dtype, bool inexact);
 
+/// Each step of a path as its statement ("t0[j,l] = sum_k y[j,k] * z[k,l]").
+std::vector<std::string> stepTexts(const passes::ContractionPath& path);
+
+/// The operands of `ij,jk,kl->il` on shapes (1, 2), (2, 8), (8, 8) in a 16-bit `dtype`: x = [256,
+/// 1], y all ones, z = 3·I. x @ y = 257 (no bf16: it rounds to 256) and the result 771 per
+/// element: 772 rounded once to bf16, 768 with a bf16 temporary.
+std::vector<Tensor> chainOf771(DType dtype);
+
 /// `ik,kj->ij` summing a 2^48 axis of stride-0 views of one float, planned on `engine` (which
 /// must force Strategy::Packed): its packed kernel's offset tables need 4 PiB of scratch, which
 /// einjit_rt_scratch refuses on every thread that asks, so every run fails with Resource.

@@ -12,13 +12,6 @@
 namespace einjit::test {
 namespace {
 
-std::vector<std::string> stepTexts(const passes::ContractionPath& path) {
-  std::vector<std::string> texts;
-  for (const passes::PathStep& step : path.steps)
-    texts.push_back(ir::statementText(step.program));
-  return texts;
-}
-
 TEST(ChoosePath, ChainContractsTheSmallPairFirst) {
   // S9: one fused nest does 1024*16*1024*16 iterations of two multiplies each.
   ir::IndexProgram program =

@@ -13,13 +13,6 @@
 namespace einjit::test {
 namespace {
 
-std::vector<std::string> stepTexts(const passes::ContractionPath& path) {
-  std::vector<std::string> texts;
-  for (const passes::PathStep& step : path.steps)
-    texts.push_back(ir::statementText(step.program));
-  return texts;
-}
-
 /// An L2 of 16 KiB: small operands already exceed it.
 const support::CacheSizes kSmallCaches{4096, 16384, 65536};
 
