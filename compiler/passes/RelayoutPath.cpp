@@ -132,8 +132,10 @@ ContractionPath relayoutPath(const ir::IndexProgram& program, const support::Cac
       2 * size *
       ((moveX ? elementsOf(x.indices, extents) : 0) + (moveY ? elementsOf(y.indices, extents) : 0) +
        (moveOut ? elementsOf(program.output, extents) : 0));
-  double perPoint = madds / points;
-  double intensity = 2 * madds / copied;
+  // Real multiply-adds: a complex one is four (the 4M kernel's four real products).
+  double real = isComplex(dtype) ? 4 : 1;
+  double perPoint = real * madds / points;
+  double intensity = 2 * real * madds / copied;
   // Operands within the L2 keep the direct nest fast whatever the layout (64x64x16 and
   // 32x32x64 of ikc,jkc->ijc run at 44-45 GFLOP/s direct, 28 and 11 relayout).
   double operandBytes = size * (elementsOf(x.indices, extents) + elementsOf(y.indices, extents));
@@ -231,8 +233,8 @@ ContractionPath relayoutPath(const ir::IndexProgram& program, const support::Cac
     list += (i == 0 ? "" : i + 1 == moves.size() ? " and " : ", ") + moves[i];
   path.relayout = "batch labels " + labelsText(batchOrder) + " are not outermost in " + list +
                   ": copied batch-first; " + std::to_string(static_cast<std::int64_t>(perPoint)) +
-                  " multiply-adds per batch point, " + std::to_string(static_cast<int>(intensity)) +
-                  " flop per copied byte, operands " +
+                  " real multiply-adds per batch point, " +
+                  std::to_string(static_cast<int>(intensity)) + " flop per copied byte, operands " +
                   std::to_string(static_cast<std::int64_t>(operandBytes) >> 10) + " KiB > L2 " +
                   std::to_string(caches.l2 >> 10) + " KiB";
   return path;

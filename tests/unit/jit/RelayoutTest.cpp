@@ -37,7 +37,7 @@ TEST(RelayoutPath, CopiesBatchFirstAroundARowMajorGemm) {
   EXPECT_NE(path.relayout.find("batch labels c are not outermost in x, y and out"),
             std::string::npos)
       << path.relayout;
-  EXPECT_NE(path.relayout.find("16777216 multiply-adds per batch point, 21 flop per copied byte"),
+  EXPECT_NE(path.relayout.find("16777216 real multiply-adds per batch point, 21 flop per copied byte"),
             std::string::npos)
       << path.relayout;
   EXPECT_NE(passes::toString(path).find("relayout: batch labels c"), std::string::npos);
