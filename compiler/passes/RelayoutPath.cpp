@@ -36,11 +36,19 @@ bool holds(const std::vector<ir::Index>& indices, const std::string& label) {
                      [&](const ir::Index& index) { return index.label == label; });
 }
 
-/// True when the batch labels are the first indices of `indices`.
-bool batchOutermost(const std::vector<ir::Index>& indices, const std::set<std::string>& batch) {
-  for (std::size_t d = 0; d < batch.size(); ++d)
-    if (d >= indices.size() || !batch.count(indices[d].label))
+/// True when the batch labels come before every other label of `indices`; labels of extent 1
+/// are no matter where they stand.
+bool batchOutermost(const std::vector<ir::Index>& indices, const std::set<std::string>& batch,
+                    const std::map<std::string, std::int64_t>& extents) {
+  bool other = false;
+  for (const ir::Index& index : indices) {
+    if (extents.at(index.label) == 1)
+      continue;
+    if (!batch.count(index.label))
+      other = true;
+    else if (other)
       return false;
+  }
   return true;
 }
 
@@ -113,13 +121,13 @@ ContractionPath relayoutPath(const ir::IndexProgram& program, const support::Cac
     if (batch.count(index.label))
       batchOrder.push_back(index.label);
 
-  bool moveX = !batchOutermost(x.indices, batch);
-  bool moveY = !batchOutermost(y.indices, batch);
-  bool moveOut = !batchOutermost(program.output, batch);
+  std::map<std::string, std::int64_t> extents = program.labelExtents();
+  bool moveX = !batchOutermost(x.indices, batch, extents);
+  bool moveY = !batchOutermost(y.indices, batch, extents);
+  bool moveOut = !batchOutermost(program.output, batch, extents);
   if (!moveX && !moveY && !moveOut)
     return none;
 
-  std::map<std::string, std::int64_t> extents = program.labelExtents();
   double madds = 1;
   for (const auto& [label, extent] : extents)
     madds *= static_cast<double>(extent);

@@ -37,8 +37,9 @@ TEST(RelayoutPath, CopiesBatchFirstAroundARowMajorGemm) {
   EXPECT_NE(path.relayout.find("batch labels c are not outermost in x, y and out"),
             std::string::npos)
       << path.relayout;
-  EXPECT_NE(path.relayout.find("16777216 real multiply-adds per batch point, 21 flop per copied byte"),
-            std::string::npos)
+  EXPECT_NE(
+      path.relayout.find("16777216 real multiply-adds per batch point, 21 flop per copied byte"),
+      std::string::npos)
       << path.relayout;
   EXPECT_NE(passes::toString(path).find("relayout: batch labels c"), std::string::npos);
 
@@ -70,7 +71,10 @@ TEST(RelayoutPath, RefusedWhereItDoesNotPayOrDoesNotApply) {
   // Few flops per copied byte (K of 8), or too little work per batch point.
   EXPECT_TRUE(refused("ikc,jkc->ijc", {{96, 8, 128}, {96, 8, 128}}, DType::f32, host));
   EXPECT_TRUE(refused("ikc,jkc->ijc", {{16, 16, 512}, {16, 16, 512}}, DType::f32, kSmallCaches));
-  // Batch labels already outermost; no batch label; no K; a label summed in one operand.
+  // Batch labels already outermost (or, of extent 1, anywhere); no batch label; no K; a label
+  // summed in one operand.
+  EXPECT_TRUE(refused("ikc,jkc->ijc", {{96, 96, 1}, {96, 96, 1}}, DType::f32, kSmallCaches));
+  EXPECT_TRUE(refused("ickd,jkd->ijcd", {{96, 4, 96, 1}, {96, 96, 1}}, DType::f32, kSmallCaches));
   EXPECT_TRUE(refused("cik,cjk->cij", {{128, 96, 96}, {128, 96, 96}}, DType::f32, kSmallCaches));
   EXPECT_TRUE(refused("ik,jk->ij", {{512, 512}, {512, 512}}, DType::f32, kSmallCaches));
   EXPECT_TRUE(refused("ic,jc->ijc", {{512, 64}, {512, 64}}, DType::f32, kSmallCaches));
