@@ -5,6 +5,8 @@
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/TargetParser/Triple.h>
 
+#include <bit>
+
 namespace einjit::codegen {
 
 llvm::Type* componentTypeOf(llvm::LLVMContext& context, DType dtype) {
@@ -292,6 +294,73 @@ Element ElementOps::horizontalSum(Element vector) {
   builder_.setFastMathFlags(flags);
   return Element{
       builder_.CreateFAddReduce(llvm::ConstantFP::getNegativeZero(component_), vector.re)};
+}
+
+std::vector<Element> ElementOps::horizontalSums(const std::vector<Element>& vectors) {
+  std::vector<Element> sums;
+  auto* type =
+      vectors.empty() ? nullptr : llvm::dyn_cast<llvm::FixedVectorType>(vectors[0].re->getType());
+  if (!type || complex_ || vectors.size() < 2 || !std::has_single_bit(type->getNumElements())) {
+    for (const Element& vector : vectors)
+      sums.push_back(horizontalSum(vector));
+    return sums;
+  }
+  auto width = static_cast<int>(type->getNumElements());
+  // Each vector of a level holds `owners.size()` sums in equal runs of lanes: run r holds
+  // partial sums of vector owners[r] of the input (-1: padding).
+  struct Partial {
+    llvm::Value* value;
+    std::vector<int> owners;
+  };
+  std::vector<Partial> level;
+  for (std::size_t v = 0; v < vectors.size(); ++v)
+    level.push_back({vectors[v].re, {static_cast<int>(v)}});
+  llvm::Value* zeroVector = llvm::Constant::getNullValue(type);
+  auto addValues = [&](llvm::Value* a, llvm::Value* b) {
+    return floating_ ? builder_.CreateFAdd(a, b) : builder_.CreateAdd(a, b);
+  };
+  while (level.size() > 1 || level.front().owners.size() < static_cast<std::size_t>(width)) {
+    auto runs = static_cast<int>(level.front().owners.size());
+    int run = width / runs;
+    if (run == 1)
+      break;
+    std::vector<Partial> next;
+    for (std::size_t p = 0; p < level.size(); p += 2) {
+      // Two vectors of `runs` runs become one of 2 * runs runs of half the length: the first
+      // halves of every run of both (a's, then b's) plus the second halves.
+      bool paired = p + 1 < level.size();
+      llvm::Value* a = level[p].value;
+      llvm::Value* b = paired ? level[p + 1].value : zeroVector;
+      std::vector<int> low;
+      std::vector<int> high;
+      for (int source = 0; source < 2; ++source)
+        for (int r = 0; r < runs; ++r)
+          for (int lane = 0; lane < run / 2; ++lane) {
+            low.push_back(source * width + r * run + lane);
+            high.push_back(source * width + r * run + run / 2 + lane);
+          }
+      Partial folded{addValues(builder_.CreateShuffleVector(a, b, low),
+                               builder_.CreateShuffleVector(a, b, high)),
+                     level[p].owners};
+      for (int r = 0; r < runs; ++r)
+        folded.owners.push_back(paired ? level[p + 1].owners[static_cast<std::size_t>(r)] : -1);
+      next.push_back(std::move(folded));
+    }
+    level = std::move(next);
+  }
+  sums.resize(vectors.size());
+  for (const Partial& partial : level) {
+    auto runs = static_cast<int>(partial.owners.size());
+    int run = width / runs;
+    for (int r = 0; r < runs; ++r) {
+      int owner = partial.owners[static_cast<std::size_t>(r)];
+      if (owner < 0)
+        continue;
+      llvm::Value* lane = builder_.CreateExtractElement(partial.value, builder_.getInt64(r * run));
+      sums[static_cast<std::size_t>(owner)] = Element{lane};
+    }
+  }
+  return sums;
 }
 
 llvm::Value* ElementOps::isZero(Element scalar) {

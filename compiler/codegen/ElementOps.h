@@ -9,6 +9,8 @@
 
 #include <llvm/IR/IRBuilder.h>
 
+#include <vector>
+
 namespace llvm {
 class TargetMachine;
 } // namespace llvm
@@ -80,6 +82,11 @@ public:
   Element conjugate(Element value);
   /// The sum of a vector's lanes.
   Element horizontalSum(Element vector);
+  /// The sum of each vector's lanes, for vectors of equal power-of-two width: real ones reduce
+  /// together as a tree of two-vector shuffles, each level folding two vectors' halves into one
+  /// (w - 1 shuffle pairs and adds per w vectors of w lanes, against log2(w) per vector one by
+  /// one), and each sum is then extracted from its lane.
+  std::vector<Element> horizontalSums(const std::vector<Element>& vectors);
   /// An i1 that is true when the scalar is zero (both parts for complex).
   llvm::Value* isZero(Element scalar);
   /// An i1 that is true when the scalar is one (real part one, imaginary part zero).

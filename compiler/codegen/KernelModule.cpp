@@ -4,15 +4,18 @@
 //   * The output loops walk the output; at each point a tile of accumulators is zeroed, the
 //     reduction loops accumulate Π inputs into it, and the tile is stored as
 //     alpha * acc + beta * out (out not read when beta == 0).
-//   * The tile is rows × vectors × lanes: `rows` consecutive indices of the unrolled label, and
-//     `vectors` vectors of `lanes` consecutive indices of the vector label. The vector label is
-//     an output label (each lane its own output element) or a summed label (lanes summed into
-//     one output element at the end).
+//   * The tile is rows × cols × vectors × lanes: `rows` consecutive indices of the unrolled
+//     label, `cols` of the second unrolled label (a dot tile; 1 without one), and `vectors`
+//     vectors of `lanes` consecutive indices of the vector label. The vector label is an output
+//     label (each lane its own output element) or a summed label (lanes summed into one output
+//     element at the end, one horizontal sum per element after the reduction loops).
 //   * Vector and unrolled loops run their full step while it fits, then narrower copies of the
-//     same body. A vector loop goes on one vector at a time, then one element at a time; an
-//     output vector label of unit stride everywhere (real, 256-bit vectors or wider) ends
-//     instead in one masked vector (with a constant extent, the narrowest that holds the rest)
-//     whose loads and stores touch only the lanes below the extent. An unrolled loop ends in one
+//     same body. A vector loop goes on one vector at a time, then one element at a time; a
+//     vector label of unit stride everywhere (real, 256-bit vectors or wider) ends instead in
+//     one masked vector whose loads and stores touch only the lanes below the extent: for an
+//     output label, with a constant extent, the narrowest that holds the rest; for a summed
+//     label, a full-width one whose lanes past the extent leave the accumulators unchanged.
+//     An unrolled loop ends in one
 //     tile of the rows left (constant extent) or goes one row at a time. Every extent,
 //     including 0, 1 and primes, is covered with no over-read. A copy that cannot run for the
 //     constant extents is not emitted.
@@ -58,6 +61,7 @@ namespace {
 /// The shape of one copy of the tile body (see the contract above).
 struct Tile {
   int rows = 1;
+  int cols = 1; ///< indices of the second unrolled label (a dot tile's columns)
   int vectors = 1;
   int lanes = 1;
   bool masked = false; ///< one vector whose lanes past the extent are off (laneMask_)
@@ -68,7 +72,10 @@ public:
   KernelBuilder(const ir::LoopNest& nest, llvm::Module& module, const llvm::TargetMachine& machine)
       : nest_(nest), module_(module), machine_(machine), builder_(module.getContext()),
         ops_(builder_, nest.dtype, machine), outOps_(builder_, nest.resultDtype(), machine),
-        vector_(nest.vectorLoop()), unrolled_(nest.unrolledLoop()) {
+        vector_(nest.vectorLoop()) {
+    std::vector<const ir::Loop*> unrolled = nest.unrolledLoops();
+    unrolled_ = unrolled.empty() ? nullptr : unrolled.front();
+    columns_ = unrolled.size() > 1 ? unrolled[1] : nullptr;
     for (const ir::Loop& loop : nest.outputLoops)
       if (&loop == vector_)
         vectorInOutput_ = true;
@@ -320,8 +327,11 @@ private:
   /// targets would split them into scalar branches). 104 columns of f32 on AVX-512 leave 8:
   /// element by element they took half the kernel's time (G 104^3: 71 GFLOP/s against 117 for
   /// 112^3).
+  /// A summed vector label (a dot tile's K) ends the same way, in one full-width masked vector
+  /// added into the same accumulators: 600 = 37 x 16 + 8 left a 5x5 tile 200 scalar multiply-adds
+  /// beside its 925 vector ones.
   bool maskableRemainder() const {
-    if (!vector_ || !vectorInOutput_ || ops_.isComplex() ||
+    if (!vector_ || ops_.isComplex() ||
         vector_->lanes * static_cast<int>(dtypeSize(nest_.dtype)) * 8 < 256)
       return false;
     auto unitOrAbsent = [&](const ir::TensorAccess& access) {
@@ -345,11 +355,12 @@ private:
   /// The steps of a vector loop and the tile of each piece.
   std::vector<std::pair<std::int64_t, Tile>> vectorPieces(const ir::Loop& loop, Tile tile) const {
     std::vector<std::pair<std::int64_t, Tile>> pieces;
-    pieces.push_back({loop.lanes * loop.factor, Tile{tile.rows, loop.factor, loop.lanes}});
+    pieces.push_back(
+        {loop.lanes * loop.factor, Tile{tile.rows, tile.cols, loop.factor, loop.lanes}});
     if (loop.factor > 1)
-      pieces.push_back({loop.lanes, Tile{tile.rows, 1, loop.lanes}});
+      pieces.push_back({loop.lanes, Tile{tile.rows, tile.cols, 1, loop.lanes}});
     if (!maskedRemainder_) {
-      pieces.push_back({1, Tile{tile.rows, 1, 1}});
+      pieces.push_back({1, Tile{tile.rows, tile.cols, 1, 1}});
       return pieces;
     }
     // With a constant extent, the narrowest vector that holds what is left: on Zen 4 a 256- or
@@ -360,7 +371,11 @@ private:
       auto left = static_cast<std::uint64_t>(nest_.labels[loop.label].extent % loop.lanes);
       lanes = static_cast<int>(std::max<std::uint64_t>(std::bit_ceil(left), 1));
     }
-    pieces.push_back({lanes, Tile{tile.rows, 1, lanes, lanes > 1}});
+    // A summed vector label keeps its full-width accumulators; the mask leaves the lanes past
+    // the extent unchanged (emitUpdate).
+    if (!vectorInOutput_)
+      lanes = loop.lanes;
+    pieces.push_back({lanes, Tile{tile.rows, tile.cols, 1, lanes, lanes > 1}});
     return pieces;
   }
 
@@ -407,7 +422,7 @@ private:
           loop.label, steps,
           [&](std::size_t piece) {
             Tile rows = tile;
-            rows.rows = static_cast<int>(steps[piece]);
+            (&loop == columns_ ? rows.cols : rows.rows) = static_cast<int>(steps[piece]);
             body(rows);
           },
           loop.fullUnroll);
@@ -434,56 +449,68 @@ private:
 
   bool reductionVector() const { return vector_ && !vectorInOutput_; }
 
-  Slot slot(int lanes, int row, int vector) {
+  /// A position in the tile: row of the unrolled label, column of the second unrolled label,
+  /// vector of the vector label.
+  struct At {
+    int row = 0;
+    int col = 0;
+    int vector = 0;
+  };
+
+  Slot slot(int lanes, At at) {
     int vectors = vector_ ? vector_->factor : 1;
+    int cols = columns_ ? columns_->factor : 1;
     std::vector<Slot>& slots = slots_[lanes];
     if (slots.empty()) {
       int rows = unrolled_ ? unrolled_->factor : 1;
-      for (int s = 0; s < rows * vectors; ++s)
+      for (int s = 0; s < rows * cols * vectors; ++s)
         slots.push_back(ops_.allocateSlot(lanes));
     }
-    return slots[static_cast<std::size_t>(row * vectors + vector)];
+    return slots[static_cast<std::size_t>((at.row * cols + at.col) * vectors + at.vector)];
   }
 
   void emitTile(Tile tile) {
-    for (int row = 0; row < tile.rows; ++row) {
-      if (reductionVector()) {
-        for (int vector = 0; vector < vector_->factor; ++vector)
-          ops_.write(slot(vector_->lanes, row, vector), ops_.zero(vector_->lanes));
-        ops_.write(slot(1, row, 0), ops_.zero(1));
-      } else {
-        for (int vector = 0; vector < tile.vectors; ++vector)
-          ops_.write(slot(tile.lanes, row, vector), ops_.zero(tile.lanes));
+    for (int row = 0; row < tile.rows; ++row)
+      for (int col = 0; col < tile.cols; ++col) {
+        if (reductionVector()) {
+          for (int vector = 0; vector < vector_->factor; ++vector)
+            ops_.write(slot(vector_->lanes, {row, col, vector}), ops_.zero(vector_->lanes));
+          ops_.write(slot(1, {row, col, 0}), ops_.zero(1));
+        } else {
+          for (int vector = 0; vector < tile.vectors; ++vector)
+            ops_.write(slot(tile.lanes, {row, col, vector}), ops_.zero(tile.lanes));
+        }
       }
-    }
     emitReductionLoops(0, tile);
     emitEpilogue(tile);
   }
 
-  /// The index of `label` for tile row `row` and vector `vector`.
-  llvm::Value* indexOf(std::size_t label, int row, int vector, int lanes) {
+  /// The index of `label` at tile position `at`.
+  llvm::Value* indexOf(std::size_t label, At at, int lanes) {
     llvm::Value* index = index_[label];
-    if (unrolled_ && label == unrolled_->label && row > 0)
-      index = builder_.CreateAdd(index, builder_.getInt64(row));
-    if (vector_ && label == vector_->label && vector > 0)
-      index = builder_.CreateAdd(index, builder_.getInt64(vector * lanes));
+    if (unrolled_ && label == unrolled_->label && at.row > 0)
+      index = builder_.CreateAdd(index, builder_.getInt64(at.row));
+    if (columns_ && label == columns_->label && at.col > 0)
+      index = builder_.CreateAdd(index, builder_.getInt64(at.col));
+    if (vector_ && label == vector_->label && at.vector > 0)
+      index = builder_.CreateAdd(index, builder_.getInt64(at.vector * lanes));
     return index;
   }
 
-  llvm::Value* offsetOf(std::size_t t, int row, int vector, int lanes) {
+  llvm::Value* offsetOf(std::size_t t, At at, int lanes) {
     llvm::Value* offset = builder_.getInt64(0);
     for (std::size_t label = 0; label < nest_.labels.size(); ++label)
       if (holds(tensor(t), label))
         offset = builder_.CreateAdd(
-            offset, builder_.CreateMul(indexOf(label, row, vector, lanes), strides_[t][label]));
+            offset, builder_.CreateMul(indexOf(label, at, lanes), strides_[t][label]));
     return offset;
   }
 
-  /// Tensor t at tile position (row, vector): a vector load (masked in a masked tile), a
-  /// broadcast or a gather.
-  Element loadTensor(std::size_t t, int row, int vector, int lanes, bool masked) {
+  /// Tensor t at tile position `at`: a vector load (masked in a masked tile), a broadcast or a
+  /// gather.
+  Element loadTensor(std::size_t t, At at, int lanes, bool masked) {
     const ir::TensorAccess& access = tensor(t);
-    llvm::Value* offset = offsetOf(t, row, vector, lanes);
+    llvm::Value* offset = offsetOf(t, at, lanes);
     Element value;
     std::optional<std::int64_t> vectorStride;
     if (vector_ && holds(access, vector_->label))
@@ -503,53 +530,71 @@ private:
   void emitUpdate(Tile tile) {
     // One load per distinct position: a tensor without the unrolled label serves every row, one
     // without the vector label every vector.
-    std::map<std::tuple<std::size_t, int, int>, Element> loaded;
-    auto operand = [&](std::size_t t, int row, int vector) {
+    std::map<std::tuple<std::size_t, int, int, int>, Element> loaded;
+    auto operand = [&](std::size_t t, At at) {
       const ir::TensorAccess& access = tensor(t);
-      int keyRow = unrolled_ && holds(access, unrolled_->label) ? row : 0;
-      int keyVector = vector_ && holds(access, vector_->label) ? vector : 0;
-      auto key = std::make_tuple(t, keyRow, keyVector);
-      auto found = loaded.find(key);
+      At key{unrolled_ && holds(access, unrolled_->label) ? at.row : 0,
+             columns_ && holds(access, columns_->label) ? at.col : 0,
+             vector_ && holds(access, vector_->label) ? at.vector : 0};
+      auto keyTuple = std::make_tuple(t, key.row, key.col, key.vector);
+      auto found = loaded.find(keyTuple);
       if (found == loaded.end())
-        found =
-            loaded.emplace(key, loadTensor(t, keyRow, keyVector, tile.lanes, tile.masked)).first;
+        found = loaded.emplace(keyTuple, loadTensor(t, key, tile.lanes, tile.masked)).first;
       return found->second;
     };
     std::size_t inputs = nest_.inputs.size();
     for (int row = 0; row < tile.rows; ++row)
-      for (int vector = 0; vector < tile.vectors; ++vector) {
-        Slot accumulator = slot(tile.lanes, row, vector);
-        Element acc = ops_.read(accumulator);
-        Element product = operand(0, row, vector);
-        for (std::size_t t = 1; t + 1 < inputs; ++t)
-          product = ops_.multiply(product, operand(t, row, vector));
-        acc = inputs == 1 ? ops_.add(acc, product)
-                          : ops_.multiplyAdd(product, operand(inputs - 1, row, vector), acc);
-        ops_.write(accumulator, acc);
-      }
+      for (int col = 0; col < tile.cols; ++col)
+        for (int vector = 0; vector < tile.vectors; ++vector) {
+          At at{row, col, vector};
+          Slot accumulator = slot(tile.lanes, at);
+          Element acc = ops_.read(accumulator);
+          Element product = operand(0, at);
+          for (std::size_t t = 1; t + 1 < inputs; ++t)
+            product = ops_.multiply(product, operand(t, at));
+          Element sum = inputs == 1 ? ops_.add(acc, product)
+                                    : ops_.multiplyAdd(product, operand(inputs - 1, at), acc);
+          // A masked step of a summed vector label leaves the lanes past the extent as they
+          // were (a zero-filled lane times an infinite factor would add a NaN).
+          if (tile.masked && reductionVector())
+            sum = Element{builder_.CreateSelect(laneMask_, sum.re, acc.re)};
+          ops_.write(accumulator, sum);
+        }
   }
 
   /// The output tile: alpha * acc, plus beta * out unless beta is zero (then out is not read);
   /// acc itself when alpha is one and beta zero.
   void emitEpilogue(Tile tile) {
     struct Result {
-      int row;
-      int vector;
+      At at;
       int lanes;
       Element value;
     };
     std::vector<Result> results;
-    for (int row = 0; row < tile.rows; ++row) {
-      if (reductionVector()) {
-        Element total = ops_.read(slot(1, row, 0));
-        for (int vector = 0; vector < vector_->factor; ++vector)
-          total = ops_.add(total, ops_.horizontalSum(ops_.read(slot(vector_->lanes, row, vector))));
-        results.push_back({row, 0, 1, total});
-      } else {
-        for (int vector = 0; vector < tile.vectors; ++vector)
-          results.push_back({row, vector, tile.lanes, ops_.read(slot(tile.lanes, row, vector))});
+    // A summed vector label: each element's vectors added, then the lanes of all the tile's
+    // elements summed together (horizontalSums), then the scalar remainder's sum.
+    std::vector<Element> vectorSums;
+    for (int row = 0; row < tile.rows && reductionVector(); ++row)
+      for (int col = 0; col < tile.cols; ++col) {
+        Element sum = ops_.read(slot(vector_->lanes, {row, col, 0}));
+        for (int vector = 1; vector < vector_->factor; ++vector)
+          sum = ops_.add(sum, ops_.read(slot(vector_->lanes, {row, col, vector})));
+        vectorSums.push_back(sum);
       }
-    }
+    if (reductionVector())
+      vectorSums = ops_.horizontalSums(vectorSums);
+    for (int row = 0; row < tile.rows; ++row)
+      for (int col = 0; col < tile.cols; ++col) {
+        if (reductionVector()) {
+          Element total = ops_.add(ops_.read(slot(1, {row, col, 0})),
+                                   vectorSums[static_cast<std::size_t>(row * tile.cols + col)]);
+          results.push_back({{row, col, 0}, 1, total});
+        } else {
+          for (int vector = 0; vector < tile.vectors; ++vector)
+            results.push_back(
+                {{row, col, vector}, tile.lanes, ops_.read(slot(tile.lanes, {row, col, vector}))});
+        }
+      }
     std::size_t out = nest_.inputs.size();
     llvm::Value* laneStride = nullptr;
     if (tile.lanes > 1 &&
@@ -574,7 +619,7 @@ private:
       // Only reached when beta is zero (emitBody).
       scaleByAlpha();
       for (const Result& result : results) {
-        llvm::Value* offset = offsetOf(out, result.row, result.vector, result.lanes);
+        llvm::Value* offset = offsetOf(out, result.at, result.lanes);
         if (tile.masked)
           store(result.value, offset, result.lanes);
         else
@@ -592,7 +637,7 @@ private:
     // vectors otherwise spends 16 multiplies, ~2 % of B64's time (Zen 4).
     auto storeResults = [&] {
       for (const Result& result : results)
-        store(result.value, offsetOf(out, result.row, result.vector, result.lanes), result.lanes);
+        store(result.value, offsetOf(out, result.at, result.lanes), result.lanes);
     };
     builder_.CreateCondBr(plainStores_, plain, scaled);
     builder_.SetInsertPoint(plain);
@@ -606,7 +651,7 @@ private:
     builder_.CreateBr(done);
     builder_.SetInsertPoint(update);
     for (const Result& result : results) {
-      llvm::Value* offset = offsetOf(out, result.row, result.vector, result.lanes);
+      llvm::Value* offset = offsetOf(out, result.at, result.lanes);
       Element old = load(offset, result.lanes);
       store(ops_.multiplyAdd(ops_.broadcast(beta_, result.lanes), old, result.value), offset,
             result.lanes);
@@ -639,7 +684,8 @@ private:
   ElementOps ops_;    ///< the inputs' dtype, and the arithmetic
   ElementOps outOps_; ///< the output's dtype: loads and stores of out
   const ir::Loop* vector_;
-  const ir::Loop* unrolled_;
+  const ir::Loop* unrolled_; ///< the tile's rows
+  const ir::Loop* columns_;  ///< the tile's columns (a second unrolled loop), or null
   bool vectorInOutput_ = false;
   bool maskedRemainder_ = false;    ///< the vector loop ends in a masked step (maskableRemainder)
   llvm::Value* laneMask_ = nullptr; ///< the lanes of the current masked tile

@@ -67,6 +67,14 @@ const Loop* LoopNest::unrolledLoop() const {
   return nullptr;
 }
 
+std::vector<const Loop*> LoopNest::unrolledLoops() const {
+  std::vector<const Loop*> loops;
+  for (const Loop& loop : outputLoops)
+    if (loop.kind == LoopKind::Unrolled)
+      loops.push_back(&loop);
+  return loops;
+}
+
 namespace {
 
 struct PrintStyle {
@@ -298,8 +306,8 @@ void verify(const LoopNest& nest) {
       broken("label " + nest.labels[label].name + " is looped over " +
              std::to_string(looped[label]) + " times");
   }
-  if (vectorLoops > 1 || unrolledLoops > 1)
-    broken("more than one vector or unrolled loop");
+  if (vectorLoops > 1 || unrolledLoops > 2)
+    broken("more than one vector loop or two unrolled loops");
   for (const std::vector<Loop>* group : {&nest.outputLoops, &nest.reductionLoops})
     for (const Loop& loop : *group)
       if (loop.parallel && &loop != nest.outputLoops.data())

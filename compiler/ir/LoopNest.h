@@ -125,8 +125,11 @@ struct LoopNest {
   }
   /// The vectorized loop, if any.
   const Loop* vectorLoop() const;
-  /// The unrolled loop, if any.
+  /// The first unrolled loop (the outer of the two of a dot tile), if any.
   const Loop* unrolledLoop() const;
+  /// The unrolled loops, outermost first: none, one (the rows of a register tile) or two (the
+  /// rows and columns of a dot tile, whose vector loop is a reduction loop).
+  std::vector<const Loop*> unrolledLoops() const;
   /// Number of stride-table entries: (inputs + 1) × labels.
   std::size_t strideTableSize() const { return (inputs.size() + 1) * labels.size(); }
   bool operator==(const LoopNest&) const = default;
@@ -149,7 +152,7 @@ std::string toIRText(const LoopNest& nest);
 /// Error(Syntax, "the loop nest is inconsistent: …") with verify's finding.
 LoopNest parseLoopNest(std::string_view text);
 /// Checks the invariants code generation relies on (labels named once with extents >= 0, every
-/// label looped once, at most one vector and one unrolled loop, the unrolled loop an output loop,
+/// label looped once, at most one vector and two unrolled loops, unrolled loops output loops,
 /// output loops exactly the output labels, strides sized to the labels and one source dimension
 /// per index, only the outermost output loop parallel, full unrolling only of short constant
 /// loops, non-temporal stores only along a vector loop of unit output stride, a packed schedule

@@ -1,9 +1,12 @@
 // chooseStrategy and the strategy pass: the cost figures of a plain loop nest and the schedule
 // family they call for (docs/architecture.md §5). Each figure that decided goes into the
 // rationale, so that `einjit explain --emit=loops` shows why a kernel looks the way it does.
+#include "passes/NestQueries.h"
 #include "passes/Passes.h"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -176,6 +179,109 @@ ir::LoopNest decideStrategy(ir::LoopNest nest, const LoopOptions& options) {
   nest.strategy = choice.strategy;
   nest.rationale = std::move(choice.rationale);
   return nest;
+}
+
+} // namespace einjit::passes
+
+namespace einjit::passes {
+
+namespace {
+
+double log2Lanes(int lanes) {
+  return static_cast<double>(std::bit_width(static_cast<unsigned>(std::max(lanes, 1))) - 1);
+}
+
+double ceilDiv(double value, double divisor) {
+  return std::ceil(value / divisor);
+}
+
+} // namespace
+
+DotTileCost dotTileCost(const ir::LoopNest& nest, const ir::PackedGemm& gemm) {
+  DotTileCost cost;
+  const ir::Loop* vector = nest.vectorLoop();
+  std::vector<const ir::Loop*> tile = nest.unrolledLoops();
+  if (!vector || tile.size() != 2 || isOutputLoop(nest, vector))
+    return cost;
+  auto extent = [&](std::size_t label) { return static_cast<double>(nest.labels[label].extent); };
+  double kSteps = 1;
+  for (const ir::Loop& loop : nest.reductionLoops)
+    kSteps *= &loop == vector ? ceilDiv(extent(loop.label), vector->lanes) : extent(loop.label);
+  double outputs = 1;
+  for (const ir::Loop& loop : nest.outputLoops)
+    outputs *= extent(loop.label);
+  const ir::Loop& rows = *tile[0];
+  const ir::Loop& cols = *tile[1];
+  double m = extent(rows.label);
+  double n = extent(cols.label);
+  double outer = m * n > 0 ? outputs / (m * n) : 0.0;
+  double fmas = outputs * kSteps * static_cast<double>(nest.inputs.size() - 1);
+  double loads = 0;
+  for (const ir::TensorAccess& input : nest.inputs)
+    if (holds(input, vector->label))
+      loads += kSteps * outer * (holds(input, rows.label) ? m : ceilDiv(m, rows.factor)) *
+               (holds(input, cols.label) ? n : ceilDiv(n, cols.factor));
+  // The tile's vectors reduce together (codegen's horizontalSums): two shuffles and an add per
+  // pair folded, level by level until each lane holds one sum, then one extract per element;
+  // an add per further vector of an element before that.
+  int elements = rows.factor * cols.factor;
+  double folds = 0;
+  for (int count = elements, runs = 1; runs < vector->lanes && elements > 1; runs *= 2) {
+    count = (count + 1) / 2;
+    folds += count;
+  }
+  double perElement =
+      elements > 1 ? (3 * folds + elements) / elements : 2 * log2Lanes(vector->lanes);
+  double sums = outputs * (perElement + vector->factor - 1);
+  // Loads issue beside the arithmetic: the busier of the two bounds the loop.
+  cost.dot = std::max(fmas + sums, loads);
+
+  double lanes = static_cast<double>(gemm.lanes);
+  double batch = static_cast<double>(ir::groupExtent(nest, gemm.batch));
+  double pm = ceilDiv(static_cast<double>(ir::groupExtent(nest, gemm.m)), gemm.mr) * gemm.mr;
+  double pn = ceilDiv(static_cast<double>(ir::groupExtent(nest, gemm.n)), gemm.nr()) * gemm.nr();
+  double k = static_cast<double>(ir::groupExtent(nest, gemm.k));
+  double packedFmas = batch * pm * pn / lanes * k;
+  double packedLoads = batch * (pm / gemm.mr) * (pn / gemm.nr()) * k * (gemm.mr + gemm.vectors);
+  // Packing loads and stores every element of the zero-padded panels; an operand whose K has
+  // unit stride is transposed on the way, lanes x lanes blocks in registers (a shuffle per
+  // vector per halving).
+  auto packCost = [&](std::size_t input, double elements) {
+    bool transposed = std::any_of(gemm.k.begin(), gemm.k.end(), [&](std::size_t label) {
+      return unitIn(nest.inputs[input], label);
+    });
+    return elements / lanes * (2 + (transposed ? log2Lanes(gemm.lanes) : 0.0));
+  };
+  double blocksOfN = ceilDiv(pn, static_cast<double>(gemm.nc));
+  double packing = batch * (blocksOfN * packCost(gemm.a, pm * k) + packCost(gemm.b, pn * k));
+  // The copies run before the micro-kernel, not beside it.
+  cost.packed = std::max(packedFmas, packedLoads) + packing;
+  cost.text = "vector instructions: dot tile max(" + wholeNumber(fmas) + " FMAs + " +
+              wholeNumber(sums) + " summing, " + wholeNumber(loads) +
+              " loads) = " + wholeNumber(cost.dot) + "; packed " + std::to_string(gemm.mr) + "x" +
+              std::to_string(gemm.nr()) + " max(" + wholeNumber(packedFmas) + " FMAs, " +
+              wholeNumber(packedLoads) + " loads) + " + wholeNumber(packing) +
+              " packing = " + wholeNumber(cost.packed);
+  return cost;
+}
+
+ir::LoopNest packedUnlessDotTile(ir::LoopNest nest, const LoopOptions& options) {
+  bool candidate =
+      !nest.packed && !options.strategy && nest.constantExtents &&
+      (nest.strategy == ir::Strategy::Direct || nest.strategy == ir::Strategy::Small) &&
+      nest.unrolledLoops().size() == 2;
+  if (candidate) {
+    PackedChoice choice = schedulePacked(nest, options);
+    if (choice.gemm) {
+      DotTileCost cost = dotTileCost(nest, *choice.gemm);
+      if (cost.dot > 0 && cost.dot <= cost.packed) {
+        nest.rationale.push_back(cost.text + ": dot tile");
+        return nest;
+      }
+      nest.rationale.push_back(cost.text);
+    }
+  }
+  return applyPackedStrategy(std::move(nest), options);
 }
 
 } // namespace einjit::passes

@@ -13,6 +13,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace einjit::passes {
@@ -177,7 +178,14 @@ ir::LoopNest decideStrategy(ir::LoopNest nest, const LoopOptions& options);
 /// f32 they compute in), or the largest power of two
 /// within a constant extent (none below two). Its loop moves innermost of its group.
 ir::LoopNest vectorize(ir::LoopNest nest, const LoopOptions& options);
-/// "tile": a register tile when something is summed — the vector loop takes two vectors per
+/// "tile": a register tile when something is summed. A dot tile when the vector label is summed
+/// with unit stride in every input that holds it (K contiguous in both operands, as in
+/// 'bih,bjh->bij'): the two output labels that share the most vector loads (those absent from
+/// most inputs holding the vector label; the later of equals) are unrolled, rows (the earlier in
+/// the output) outside columns, innermost of the output loops, by dotTileShape; each of the
+/// rows × cols output elements sums a vector over the vector label (two, when the tile has
+/// fewer than eight sums), with one horizontal sum per element after the reduction loops.
+/// Otherwise the vector loop takes two vectors per
 /// step if its extent allows, and the output label that best shares the vector loads (the one
 /// absent from the operands that hold the vector label) is unrolled by as many rows as the
 /// vector registers hold (at most 8), innermost of the output loops after the vector loop;
@@ -185,9 +193,17 @@ ir::LoopNest vectorize(ir::LoopNest nest, const LoopOptions& options);
 /// L2 and the vector operand over the vector label and the sums fits in it, so that the larger
 /// operand streams once (a "tile:" rationale line says so).
 ir::LoopNest tile(ir::LoopNest nest, const LoopOptions& options);
+/// The rows × cols of a dot tile over `rowsLabel` and `colsLabel`: the fewest vector loads per
+/// multiply-add over the whole rows-by-columns output, edge tiles included (each tile loads
+/// rows + cols vectors per step of the summed label for rows × cols multiply-adds), ties to the
+/// larger tile, within the registers: rows × cols sums, the smaller side's vectors and one more.
+/// Run-time extents count as long.
+std::pair<int, int> dotTileShape(const ir::LoopNest& nest, const LoopOptions& options,
+                                 std::size_t rowsLabel, std::size_t colsLabel);
 /// "unroll", Small only: the unrolled rows divide their extent where a divisor of at least half
-/// the rows exists; the innermost serial reduction loops are fully unrolled while their trip
-/// counts multiply to at most kMaxFullUnrollTrip and the tile updates to at most 256.
+/// the rows exists (not a dot tile's); the innermost serial reduction loops are fully unrolled
+/// while their trip counts multiply to at most kMaxFullUnrollTrip and the tile updates to at most
+/// 256.
 ir::LoopNest unroll(ir::LoopNest nest, const LoopOptions& options);
 /// "stream", Streaming only: four vectors per step when nothing is summed (one vector and eight
 /// rows of the gathered input's unit-stride label when an input is gathered, as in a transpose);
@@ -230,13 +246,34 @@ std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::P
 /// Other nests are returned unchanged.
 ir::LoopNest applyPackedStrategy(ir::LoopNest nest, const LoopOptions& options);
 
+/// What a dot-tiled nest (tile: two unrolled loops around a summed vector label) and the packed
+/// schedule `gemm` of the same nest cost, counted in vector instructions, with loads issuing
+/// beside the arithmetic (the busier bounds a loop). The dot tile: max(its FMAs, one per output
+/// element per vector step of the summed labels, plus the horizontal sums, the tile's vectors
+/// folded together in pairs, two shuffles and an add each, and one extract per element; its
+/// loads, rows + cols vectors per tile per step, edge tiles included). The packed schedule:
+/// max(FMAs, loads) of the micro-kernel over whole MR x NR tiles, plus the packing copies that
+/// run before it (a load and a store per vector of every padded panel, and a shuffle per
+/// halving where the operand's K has unit stride and the copy transposes). `text` gives both
+/// with their parts. Zero when the nest has no dot tile.
+struct DotTileCost {
+  double dot = 0;
+  double packed = 0;
+  std::string text;
+};
+DotTileCost dotTileCost(const ir::LoopNest& nest, const ir::PackedGemm& gemm);
+/// "packed" as the pipeline runs it: a direct or small nest with a dot tile, not forced and with
+/// constant extents, stays as it is when packing applies but dotTileCost says the dot tile costs
+/// no more (the figures go into the rationale); everything else goes to applyPackedStrategy.
+ir::LoopNest packedUnlessDotTile(ir::LoopNest nest, const LoopOptions& options);
+
 /// A scheduling pass: its name (`einjit opt --pass=NAME`) and its function.
 struct LoopPass {
   const char* name;
   ir::LoopNest (*run)(ir::LoopNest, const LoopOptions&);
 };
 /// The scheduling passes in pipeline order: strategy, vectorize, tile, unroll, stream,
-/// parallelize, packed.
+/// parallelize, packed (packedUnlessDotTile).
 const std::vector<LoopPass>& loopPasses();
 /// The pass called `name`, or nullptr.
 const LoopPass* findLoopPass(std::string_view name);

@@ -52,7 +52,7 @@ const std::vector<LoopPass>& loopPasses() {
       {"unroll", unroll},
       {"stream", stream},
       {"parallelize", parallelize},
-      {"packed", applyPackedStrategy},
+      {"packed", packedUnlessDotTile},
   };
   return passes;
 }

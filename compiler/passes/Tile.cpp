@@ -11,6 +11,9 @@ namespace einjit::passes {
 namespace {
 
 constexpr int kMaxUnroll = 8;
+/// A dot tile with fewer sums than this takes two vectors per step for each: four cycles of
+/// FMA latency on two FMA pipes want eight independent sums in flight.
+constexpr int kMinDotSums = 8;
 
 /// Bytes of the inputs that do (`withVector`) or do not hold the vector label, over the labels
 /// `over`.
@@ -59,11 +62,103 @@ bool rowsOperandStreams(ir::LoopNest& nest, const LoopOptions& options, std::siz
   return true;
 }
 
+/// Inputs that hold the vector label but not `label`: the loads one index of `label` shares
+/// with the others of a tile.
+int sharing(const ir::LoopNest& nest, std::size_t vectorLabel, std::size_t label) {
+  return static_cast<int>(
+      std::count_if(nest.inputs.begin(), nest.inputs.end(),
+                    [&](const auto& in) { return holds(in, vectorLabel) && !holds(in, label); }));
+}
+
+/// The dot tile (Passes.h, "tile"): rows × cols output elements around a summed vector label
+/// of unit stride. Returns false, leaving the nest alone, where it does not apply.
+bool dotTile(ir::LoopNest& nest, const LoopOptions& options, std::size_t vectorLabel) {
+  if (isOutputLoop(nest, nest.vectorLoop()))
+    return false;
+  for (const ir::TensorAccess& input : nest.inputs)
+    if (holds(input, vectorLabel) && !unitIn(input, vectorLabel))
+      return false;
+  // The two output labels that share the most loads, the later of equals (the inner).
+  std::optional<std::size_t> first;
+  std::optional<std::size_t> second;
+  for (std::size_t label : nest.output.indices) {
+    if (sharing(nest, vectorLabel, label) == 0 ||
+        (nest.constantExtents && nest.labels[label].extent < 2))
+      continue;
+    int shares = sharing(nest, vectorLabel, label);
+    if (!first || shares >= sharing(nest, vectorLabel, *first)) {
+      second = first;
+      first = label;
+    } else if (!second || shares >= sharing(nest, vectorLabel, *second)) {
+      second = label;
+    }
+  }
+  if (!first || !second)
+    return false;
+  // Rows outside, columns inside, in the output's order.
+  auto position = [&](std::size_t label) {
+    return std::find(nest.output.indices.begin(), nest.output.indices.end(), label);
+  };
+  std::size_t rowsLabel = position(*first) < position(*second) ? *first : *second;
+  std::size_t colsLabel = rowsLabel == *first ? *second : *first;
+  auto [rows, cols] = dotTileShape(nest, options, rowsLabel, colsLabel);
+  if (rows < 2 || cols < 2)
+    return false;
+  for (auto [label, factor] : {std::pair{rowsLabel, rows}, std::pair{colsLabel, cols}}) {
+    ir::Loop loop = takeLoop(nest.outputLoops, label);
+    loop.kind = ir::LoopKind::Unrolled;
+    loop.factor = factor;
+    nest.outputLoops.push_back(loop);
+  }
+  std::int64_t extent = nest.labels[vectorLabel].extent;
+  int lanes = loopOver(nest, vectorLabel).lanes;
+  // Too few sums to cover the FMA latency: two vectors each.
+  loopOver(nest, vectorLabel).factor =
+      rows * cols < kMinDotSums && (!nest.constantExtents || extent >= 2 * lanes) ? 2 : 1;
+  nest.rationale.push_back("tile: dot tile " + std::to_string(rows) + "x" + std::to_string(cols) +
+                           " of " + nest.labels[rowsLabel].name + " x " +
+                           nest.labels[colsLabel].name + ", " + nest.labels[vectorLabel].name +
+                           " vectorized in both operands, one horizontal sum per output element");
+  return true;
+}
+
 } // namespace
+
+std::pair<int, int> dotTileShape(const ir::LoopNest& nest, const LoopOptions& options,
+                                 std::size_t rowsLabel, std::size_t colsLabel) {
+  int registers = static_cast<int>(options.vectorRegisters);
+  auto extent = [&](std::size_t label) {
+    return nest.constantExtents ? nest.labels[label].extent : std::int64_t{1} << 20;
+  };
+  std::int64_t m = extent(rowsLabel);
+  std::int64_t n = extent(colsLabel);
+  // Vector loads per multiply-add over the whole m x n output (edge tiles included): each tile
+  // loads its rows' and its columns' vectors once per step of the summed label.
+  auto loadsPerSum = [&](int rows, int cols) {
+    double tilesDown = static_cast<double>((m + rows - 1) / rows);
+    double tilesAcross = static_cast<double>((n + cols - 1) / cols);
+    return (static_cast<double>(m) * tilesAcross + static_cast<double>(n) * tilesDown) /
+           (static_cast<double>(m) * static_cast<double>(n));
+  };
+  std::pair<int, int> best{1, 1};
+  for (int rows = 1; rows <= std::min<std::int64_t>(m, registers); ++rows)
+    for (int cols = 1; cols <= std::min<std::int64_t>(n, registers); ++cols) {
+      // The sums, the vectors of the smaller side kept for the tile, one of the other side.
+      if (rows * cols + std::min(rows, cols) + 1 > registers)
+        continue;
+      double loads = loadsPerSum(rows, cols);
+      double bestLoads = loadsPerSum(best.first, best.second);
+      if (loads < bestLoads || (loads == bestLoads && rows * cols > best.first * best.second))
+        best = {rows, cols};
+    }
+  return best;
+}
 
 ir::LoopNest tile(ir::LoopNest nest, const LoopOptions& options) {
   const ir::Loop* vectorLoop = nest.vectorLoop();
   if (!vectorLoop || nest.reductionLoops.empty() || nest.unrolledLoop())
+    return nest;
+  if (dotTile(nest, options, vectorLoop->label))
     return nest;
   std::size_t vectorLabel = vectorLoop->label;
   int lanes = vectorLoop->lanes;

@@ -16,7 +16,8 @@ constexpr std::int64_t kMaxUnrolledUpdates = 256;
 /// share; a divisor below half the rows shares too little to be worth it.
 void divideRows(ir::LoopNest& nest) {
   const ir::Loop* unrolled = nest.unrolledLoop();
-  if (!unrolled || !nest.constantExtents)
+  // A dot tile's rows and columns were chosen with their edge tiles counted (dotTileShape).
+  if (!unrolled || !nest.constantExtents || nest.unrolledLoops().size() > 1)
     return;
   ir::Loop& rowsLoop = loopOver(nest, unrolled->label);
   std::int64_t extent = nest.labels[rowsLoop.label].extent;

@@ -285,6 +285,29 @@ TEST(LoopNestVerify, RefusesWhatAPassCouldBreak) {
   nest.output.strides[0].sourceDims.clear();
   expectError([&] { verify(nest); }, ErrorKind::Internal,
               {"out indexes a 1 times but reads 0 source dimensions"});
+
+  // A dot tile unrolls two output labels (its rows and columns); a third is refused.
+  const std::string tiled = "loop nest f32, strategy direct\n"
+                            "  labels a=4 b=4 c=4\n"
+                            "  x[a,b,c] strides a=16 b=4 c=1 dims [0,1,2] operand 0\n"
+                            "  out[a,b,c] strides a=16 b=4 c=1 dims [0,1,2]\n"
+                            "for a in 0..4 unrolled 2 {\n"
+                            "  for b in 0..4 unrolled 3 {\n"
+                            "    for c in 0..4 {\n"
+                            "      acc = 0\n"
+                            "      acc += x[a,b,c]\n"
+                            "      out[a,b,c] = alpha * acc + beta * out[a,b,c]\n"
+                            "    }\n"
+                            "  }\n"
+                            "}\n";
+  nest = parseLoopNest(tiled);
+  ASSERT_EQ(nest.unrolledLoops().size(), 2u);
+  EXPECT_EQ(nest.unrolledLoops()[1]->factor, 3);
+  EXPECT_EQ(toIRText(nest), tiled);
+  nest.outputLoops[2].kind = LoopKind::Unrolled;
+  nest.outputLoops[2].factor = 2;
+  expectError([&] { verify(nest); }, ErrorKind::Internal,
+              {"more than one vector loop or two unrolled loops"});
 }
 
 } // namespace

@@ -74,10 +74,14 @@ TEST(Codegen, VectorRemaindersAreOneMaskedVectorWhereEveryAccessIsUnitStride) {
   EXPECT_FALSE(contains(narrow, "@llvm.masked.load.v8f32")) << narrow;
   // Whole vectors leave nothing to mask.
   EXPECT_FALSE(contains(irOf("ik,kj->ij", {{9, 7}, {7, 32}}, DType::f32, haswell), "masked"));
-  // The output's vector label strided (a transposed out), a summed vector label, or vectors
-  // narrower than 256 bits: the remainder stays element by element.
+  // A summed vector label (a dot tile's K) ends in one full-width masked vector: its loads are
+  // masked, the output is stored element by element.
+  std::string summed = irOf("ik,jk->ij", {{9, 21}, {7, 21}}, DType::f32, haswell);
+  EXPECT_TRUE(contains(summed, "@llvm.masked.load.v8f32")) << summed;
+  EXPECT_FALSE(contains(summed, "@llvm.masked.store")) << summed;
+  // The output's vector label strided (a transposed out), or vectors narrower than 256 bits:
+  // the remainder stays element by element.
   EXPECT_FALSE(contains(irOf("ik,kj->ji", {{9, 7}, {7, 21}}, DType::f32, haswell), "masked"));
-  EXPECT_FALSE(contains(irOf("ik,jk->ij", {{9, 21}, {7, 21}}, DType::f32, haswell), "masked"));
   EXPECT_FALSE(contains(
       irOf("ik,kj->ij", {{9, 7}, {7, 21}}, DType::f32, codegen::namedTarget("x86-64")), "masked"));
 }

@@ -320,5 +320,117 @@ TEST(ForcedStrategies, EveryStrategyComputesTheSameValues) {
   }
 }
 
+TEST(DotTile, TransposedOperandsTileRowsAndColumnsOfDotProducts) {
+  // Text-matching attention: K = h contiguous in both operands, 10 x 40 outputs per batch. On 32
+  // registers 5 x 5 divides both (25 sums, the 5 row vectors, one column vector).
+  passes::LoopOptions options{512, 32};
+  ir::LoopNest nest = contiguousNest(
+      programOf("bih,bjh->bij", {{32, 10, 600}, {32, 40, 600}}, DType::f32), options);
+  EXPECT_EQ(nest.strategy, ir::Strategy::Direct) << nest;
+  EXPECT_FALSE(nest.packed) << nest;
+  std::vector<const ir::Loop*> tile = nest.unrolledLoops();
+  ASSERT_EQ(tile.size(), 2u) << nest;
+  EXPECT_EQ(nest.labels[tile[0]->label].extent, 10) << nest;
+  EXPECT_EQ(tile[0]->factor, 5) << nest;
+  EXPECT_EQ(tile[1]->factor, 5) << nest;
+  ASSERT_NE(nest.vectorLoop(), nullptr);
+  EXPECT_EQ(nest.vectorLoop()->lanes, 16);
+  EXPECT_EQ(nest.vectorLoop()->factor, 1);
+  EXPECT_NE(toString(nest).find(": dot tile"), std::string::npos) << nest;
+  // The shape minimises vector loads over the whole output, edge tiles counted; on 16 registers
+  // 3 x 4 (12 sums, 3 row vectors, one more) beats 2 x 6.
+  EXPECT_EQ(passes::dotTileShape(nest, options, tile[0]->label, tile[1]->label),
+            (std::pair<int, int>{5, 5}));
+  EXPECT_EQ(
+      passes::dotTileShape(nest, passes::LoopOptions{256, 16}, tile[0]->label, tile[1]->label),
+      (std::pair<int, int>{3, 4}));
+}
+
+TEST(DotTile, ShortSumsStayPacked) {
+  // S3: 64 summed elements per output are four vector steps; the horizontal sums would cost more
+  // than packing does (dotTileCost), so the packed kernel stays, its figures in the rationale.
+  ir::LoopNest nest =
+      contiguousNest(programOf("btf,bsf->bts", {{64, 128, 64}, {64, 128, 64}}, DType::f32),
+                     passes::LoopOptions{512, 32});
+  EXPECT_TRUE(nest.packed) << nest;
+  EXPECT_NE(toString(nest).find("dot tile"), std::string::npos) << nest;
+}
+
+TEST(DotTile, EveryEdgeMatchesTheInterpreter) {
+  // Rows and columns that leave edge tiles, K that leaves a masked vector (37 = 2 x 16 + 5 and
+  // 4 x 8 + 5) or fits in two lanes (3), tiles small enough for two vectors per sum; alpha and
+  // beta; 512- and 256-bit vectors.
+  RunOptions scaled;
+  scaled.alpha = 1.5;
+  scaled.beta = -0.5;
+  for (passes::LoopOptions options : {passes::LoopOptions{512, 32}, passes::LoopOptions{256, 16}})
+    for (DType dtype : {DType::f32, DType::f64})
+      for (const ir::IndexProgram& program :
+           {programOf("bih,bjh->bij", {{3, 7, 37}, {3, 11, 37}}, dtype),
+            programOf("ih,jh->ij", {{9, 3}, {6, 3}}, dtype),
+            programOf("ih,jh->ji", {{2, 40}, {3, 40}}, dtype),
+            programOf("bqhd,bkhd->bhqk", {{2, 5, 3, 20}, {2, 9, 3, 20}}, dtype)}) {
+        ir::LoopNest nest = contiguousNest(program, options);
+        ASSERT_EQ(nest.unrolledLoops().size(), 2u) << nest;
+        expectNestMatches(program, nest, 0, {});
+        expectNestMatches(program, nest, 1, scaled);
+      }
+}
+
+TEST(DotTile, MaskedSumsReadNothingPastTheExtent) {
+  // x and y end where an unreadable page begins: K = 1..40 covers every remainder of 16 lanes.
+  for (DType dtype : {DType::f32, DType::f64})
+    for (std::int64_t k = 2; k <= 40; ++k) {
+      ir::IndexProgram program = programOf("ih,jh->ij", {{6, k}, {7, k}}, dtype);
+      ir::LoopNest nest = contiguousNest(program, passes::LoopOptions{512, 32});
+      ASSERT_EQ(nest.unrolledLoops().size(), 2u) << nest;
+      std::mt19937 rng(static_cast<unsigned>(k));
+      OwnedView x = randomView(dtype, {6, k}, Layout::Contiguous, rng);
+      OwnedView y = randomView(dtype, {7, k}, Layout::Contiguous, rng);
+      PageEndBuffer xGuarded(dtype, 6 * k);
+      PageEndBuffer yGuarded(dtype, 7 * k);
+      std::memcpy(xGuarded.data(), x.storage.data(), x.storage.byteSize());
+      std::memcpy(yGuarded.data(), y.storage.data(), y.storage.byteSize());
+      TensorView xView(xGuarded.data(), dtype, {6, k});
+      TensorView yView(yGuarded.data(), dtype, {7, k});
+      Tensor out(dtype, {6, 7});
+      Tensor expected(dtype, {6, 7});
+      reference::interpret(program, {xView, yView}, expected.view(), {1, 0});
+      runNest(nest, {xView, yView}, out.view(), {});
+      expectClose(out.view(), expected.view(), toleranceOf(dtype, false), toString(program));
+    }
+}
+
+TEST(DotTile, InfiniteFactorsOutsideTheMaskAddNothing) {
+  // A factor without the summed label is broadcast: an infinite one times the zero lanes past
+  // K would add NaN; the masked step leaves those lanes as they were.
+  ir::IndexProgram program = programOf("ih,jh,i->ij", {{4, 21}, {5, 21}, {4}}, DType::f32);
+  ir::LoopNest nest = contiguousNest(program, passes::LoopOptions{512, 32});
+  ASSERT_EQ(nest.unrolledLoops().size(), 2u) << nest;
+  // Positive factors: every sum is +inf, a NaN only from a lane past K.
+  Tensor x(DType::f32, {4, 21});
+  Tensor y(DType::f32, {5, 21});
+  Tensor scale(DType::f32, {4});
+  for (std::int64_t e = 0; e < 4 * 21; ++e)
+    reinterpret_cast<float*>(x.data())[e] = 0.5f;
+  for (std::int64_t e = 0; e < 5 * 21; ++e)
+    reinterpret_cast<float*>(y.data())[e] = 0.25f;
+  for (std::int64_t i = 0; i < 4; ++i)
+    reinterpret_cast<float*>(scale.data())[i] = std::numeric_limits<float>::infinity();
+  Tensor out(DType::f32, {4, 5});
+  runNest(nest, {x.view(), y.view(), scale.view()}, out.view(), {});
+  for (std::int64_t e = 0; e < 20; ++e)
+    EXPECT_EQ(reinterpret_cast<float*>(out.data())[e], std::numeric_limits<float>::infinity())
+        << nest;
+}
+
+TEST(DotTile, IntegerAndHalfPrecisionKernelsMatchTheInterpreter) {
+  for (DType dtype : {DType::i32, DType::i64, DType::bf16, DType::f16}) {
+    ir::IndexProgram program = programOf("bih,bjh->bij", {{2, 5, 37}, {2, 6, 37}}, dtype);
+    std::string loops = expectForcedMatches(program, Strategy::Direct, Layout::Contiguous);
+    EXPECT_NE(loops.find("dot tile"), std::string::npos) << loops;
+  }
+}
+
 } // namespace
 } // namespace einjit::test
