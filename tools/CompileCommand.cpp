@@ -1,7 +1,8 @@
 // `einjit compile EXPR --shapes S [--dtype T] --name NAME -o DIR [--target CPU]
 // [--single-threaded]` and `einjit compile --manifest FILE --name LIB -o DIR [...]`: kernels
 // compiled ahead of time into DIR/NAME.o (entry points NAME and NAME_strided) and a documented C
-// header DIR/NAME.h.
+// header DIR/NAME.h. The command line and the files are here; lowering and compiling are the
+// driver's (driver/AotCompile.h).
 #include "AotHeader.h"
 #include "CommandLine.h"
 #include "driver/AotCompile.h"

@@ -1,7 +1,8 @@
 // The ahead-of-time examples (examples/aot): each program's printed results against the reference
-// interpreter on the same operands (the threaded one on 1 and 2 threads), and the link-time claims
-// of `einjit compile` — the objects reference only libc symbols (plus einjit_rt's thread pool when
-// a kernel splits) and the programs load no LLVM or einjit library.
+// interpreter on the same operands (the threaded ones on 1 and 2 threads; path.c's three- and
+// four-operand chains run a contraction path, checked against the fused statement), and the
+// link-time claims of `einjit compile` — the objects reference only libc symbols (plus einjit_rt's
+// thread pool when a kernel splits) and the programs load no LLVM or einjit library.
 #include "TestSupport.h"
 #include "frontend/CallText.h"
 #include "reference/Interpreter.h"
