@@ -10,7 +10,7 @@ include(CMakePackageConfigHelpers)
 # Every layer, in dependency order; a new library under compiler/ joins this list.
 set(EINJIT_LIBRARY_COMPONENTS
   einjit_rt einjit_support einjit_ir einjit_frontend einjit_reference einjit_passes
-  einjit_codegen einjit_jit einjit_engine)
+  einjit_codegen einjit_jit einjit_driver einjit_engine)
 
 # libeinjit: the components' own object files linked once into a shared library, so they are
 # compiled position-independent (for the static libraries too: one compile serves both).

@@ -64,5 +64,14 @@ einjit_compiler_library(einjit_engine
   engine/RunPath.cpp
   engine/Tuning.cpp
 )
-target_link_libraries(einjit_engine PUBLIC einjit_jit einjit_passes einjit_frontend einjit_reference)
+target_link_libraries(einjit_engine PUBLIC einjit_driver einjit_jit einjit_passes einjit_frontend einjit_reference)
 target_compile_definitions(einjit_engine PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")
+
+# The compile driver (compiler/driver/): lowering and the persistent-cache identity shared by
+# the Engine and `einjit compile`, and ahead-of-time compilation.
+einjit_compiler_library(einjit_driver
+  driver/AotCompile.cpp
+  driver/Driver.cpp
+)
+target_link_libraries(einjit_driver PUBLIC einjit_jit einjit_passes einjit_frontend)
+target_compile_definitions(einjit_driver PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")

@@ -83,7 +83,12 @@ std::string scratchMacro(const std::string& name) {
   return macro + "_SCRATCH_ELEMENTS";
 }
 
-void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
+// Normalized copies and a path's temporaries go to the caller's scratch buffer.
+bool takesScratch(const driver::AotKernel& entry) {
+  return !entry.normalized.empty() || !entry.path.steps.empty();
+}
+
+void writeEntry(std::ostringstream& os, const driver::AotKernel& entry) {
   const ir::IndexProgram& program = entry.program;
   bool complex = isComplex(program.dtype);
   std::string element = cElementType(program.dtype);
@@ -107,12 +112,21 @@ void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
         " *   hold anything). out must not overlap an input.\n";
   if (complex)
     os << " *   alpha and beta point at two " << element << "s: real, imaginary.\n";
-  for (const AotHeaderEntry::Normalized& input : entry.normalized)
+  for (const driver::AotKernel::Normalized& input : entry.normalized)
     os << " *   " << input.name << " is first L2-normalized along its axis " << input.axis
        << ": each fibre\n *     divided by max(sqrt(sum of |x|^2), "
        << support::shortestDouble(input.epsilon) << ") (Keras Dot(normalize=True)).\n";
-  if (!entry.normalized.empty())
-    os << " *   scratch receives the normalized copies (the inputs are not modified): at least\n"
+  if (!entry.path.steps.empty()) {
+    os << " *   Runs as the contraction path the JIT takes (`einjit explain --emit=path`), one\n"
+          " *   kernel per step, each temporary contiguous in scratch:\n";
+    std::istringstream lines(passes::toString(entry.path));
+    for (std::string line; std::getline(lines, line);)
+      os << " *   " << line << "\n";
+  }
+  if (takesScratch(entry))
+    os << " *   scratch receives the "
+       << (entry.normalized.empty() ? "temporaries" : "normalized copies")
+       << " (the inputs are not modified): at least\n"
        << " *   " << scratchMacro(entry.name) << " " << element << "s, aligned for " << element
        << ", overlapping no array; its\n *   contents are not needed before or after the call.\n";
   if (entry.scratchBytes > 0)
@@ -134,11 +148,11 @@ void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
           " *   is ignored. Reentrant: threads may call it on separate outputs at once. */\n";
   std::string scalar = complex ? "const " + element + "* " : cScalarType(program.dtype) + " ";
   auto trailing = [&] {
-    std::string text = entry.normalized.empty() ? "" : element + "* scratch, ";
+    std::string text = takesScratch(entry) ? element + "* scratch, " : "";
     text += scalar + "alpha, " + scalar + "beta";
     return entry.threaded ? text + ", int threads" : text;
   };
-  if (!entry.normalized.empty())
+  if (takesScratch(entry))
     os << "#define " << scratchMacro(entry.name) << " " << entry.scratchElements * (complex ? 2 : 1)
        << "\n";
   os << "int32_t " << entry.name << "(";
@@ -163,13 +177,13 @@ void writeEntry(std::ostringstream& os, const AotHeaderEntry& entry) {
 
 } // namespace
 
-std::string aotHeaderText(const std::string& library, const std::vector<AotHeaderEntry>& entries,
+std::string aotHeaderText(const std::string& library, const std::vector<driver::AotKernel>& entries,
                           const codegen::TargetDesc& target) {
   std::ostringstream os;
   std::string guard = guardOf(library);
   bool threaded = !entries.empty() && entries.front().threaded;
   bool anyParallel = false;
-  for (const AotHeaderEntry& entry : entries)
+  for (const driver::AotKernel& entry : entries)
     anyParallel = anyParallel || entry.parallel;
   os << "/* " << library << ".h: contraction kernels compiled ahead of time by `einjit compile`\n"
      << " * for " << target.triple << ", CPU " << target.cpu
@@ -203,7 +217,7 @@ std::string aotHeaderText(const std::string& library, const std::vector<AotHeade
      << "#define EINJIT_STATUS_OUT_OF_MEMORY " << runtime::kStatusOutOfMemory
      << " /* scratch memory could not be allocated */\n#endif\n\n";
   os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
-  for (const AotHeaderEntry& entry : entries)
+  for (const driver::AotKernel& entry : entries)
     writeEntry(os, entry);
   os << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* " << guard << " */\n";
   return os.str();

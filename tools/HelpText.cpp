@@ -189,13 +189,14 @@ axes=(2, 1); (e) the attention calls and tf.tensordot.
 const char* const kCompileHelp =
     R"(usage: einjit compile EXPR --shapes S [--dtype T] --name NAME -o DIR [--target CPU]
                       [--cache-sizes L1d,L2,L3] [--single-threaded] [--no-cache]
-       einjit compile --manifest FILE --name LIB -o DIR [--target CPU] [--single-threaded]
-                      [--no-cache]
+       einjit compile --manifest FILE --name LIB -o DIR [--target CPU]
+                      [--cache-sizes L1d,L2,L3] [--single-threaded] [--no-cache]
 
 Compiles contractions ahead of time into DIR/NAME.o (a relocatable object) and DIR/NAME.h (its C
 header). Each entry point is
-  void NAME(const T* x, const T* y, ..., T* out, T alpha, T beta, int threads);
-with one pointer per distinct operand (in the order the call names them), then the output.
+  int32_t NAME(const T* x, const T* y, ..., T* out, T alpha, T beta, int threads);
+with one pointer per distinct operand (in the order the call names them), then the output; it
+returns EINJIT_STATUS_OK, or EINJIT_STATUS_OUT_OF_MEMORY (see the header).
 Every array is contiguous row-major with exactly the compiled shapes; out = alpha * result +
 beta * out, out not read when beta == 0. NAME_strided is the same on strided arrays: each
 pointer is followed by a const int64_t* of its strides in elements, one per dimension. Complex
@@ -212,6 +213,11 @@ Calls that normalize an operand (keras.layers.Dot(normalize=True)) take a scratc
 out, `T* scratch`, of at least NAME_SCRATCH_ELEMENTS elements of T (a macro in the header): the
 entry point writes the normalized copies there. Calls that ravel one (np.outer) get no
 NAME_strided.
+
+Three or more operands run the contraction path the JIT runs (`einjit explain --emit=path`)
+when it beats one fused loop nest: one kernel per pairwise step, behind the one entry point,
+each temporary in the caller's scratch buffer (`T* scratch` after out, NAME_SCRATCH_ELEMENTS
+elements; the header lists the steps). bf16 and f16 compile fused.
 
 options:
   --shapes S         operand shapes, as for explain (2x3x4,2x4x5 or x=2x3x4,y=2x4x5)

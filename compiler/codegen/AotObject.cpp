@@ -32,46 +32,58 @@ void checkSelfContained(const AotEntryPoint& entry) {
   auto fail = [&](const std::string& what) {
     codegenFailure("aot", "entry point " + entry.name + ": " + what);
   };
-  if (!entry.nest.constantExtents)
-    fail("the kernel reads its extents at run time");
-  if (!entry.threaded && entry.nest.runsInParallel())
-    fail("a parallel loop needs a threaded entry point (einjit's thread pool at link time)");
-  if (!entry.threaded && entry.nest.packed)
-    fail("a packed kernel needs a threaded entry point (einjit_rt's scratch memory at link time)");
-  if (entry.inputOfTensor.size() != entry.nest.inputs.size())
-    fail("input bindings do not match the kernel's inputs");
-  for (std::size_t input : entry.inputOfTensor)
-    if (input >= entry.inputCount)
-      fail("a kernel input reads a parameter that does not exist");
+  auto readsCopy = [&](std::size_t t) {
+    return !entry.normalizedOfTensor.empty() && entry.normalizedOfTensor[t].has_value();
+  };
+  // A normalized copy and a temporary are contiguous: the caller's strides do not describe them.
+  auto checkTensor = [&](const ir::TensorAccess& tensor, bool ownLayout) {
+    for (const ir::LabelStride& stride : tensor.strides)
+      if (!stride.known && (ownLayout || !entry.strided || stride.sourceDims.empty()))
+        fail("tensor " + tensor.name + " has a stride the entry point cannot supply");
+  };
+  // `values`: the parameters and the temporaries written before this kernel runs.
+  auto checkKernel = [&](const ir::LoopNest& nest, const std::vector<std::size_t>& inputOfTensor,
+                         std::size_t values, bool last, const std::string& which) {
+    if (!nest.constantExtents)
+      fail(which + "the kernel reads its extents at run time");
+    if (!entry.threaded && nest.runsInParallel())
+      fail(which +
+           "a parallel loop needs a threaded entry point (einjit's thread pool at link time)");
+    if (!entry.threaded && nest.packed)
+      fail(which + "a packed kernel needs a threaded entry point (einjit_rt's scratch memory at "
+                   "link time)");
+    if (inputOfTensor.size() != nest.inputs.size())
+      fail(which + "input bindings do not match the kernel's inputs");
+    for (std::size_t input : inputOfTensor)
+      if (input >= values)
+        fail(which + "a kernel input reads a parameter that does not exist");
+    for (std::size_t t = 0; t < nest.inputs.size(); ++t) {
+      bool copy = last && readsCopy(t);
+      if (copy && *entry.normalizedOfTensor[t] >= entry.normalized.size())
+        fail("a kernel input reads a normalized copy that does not exist");
+      checkTensor(nest.inputs[t], copy || inputOfTensor[t] >= entry.inputCount);
+    }
+    checkTensor(nest.output, !last);
+    if (!last && isComplex(nest.dtype) != isComplex(entry.nest.dtype))
+      fail(which + "a step's dtype differs from the entry point's");
+  };
+  for (std::size_t k = 0; k < entry.steps.size(); ++k)
+    checkKernel(entry.steps[k].nest, entry.steps[k].inputOfTensor, entry.inputCount + k, false,
+                "step " + std::to_string(k) + ": ");
   if (!entry.normalizedOfTensor.empty() &&
       entry.normalizedOfTensor.size() != entry.nest.inputs.size())
     fail("normalized-copy bindings do not match the kernel's inputs");
   for (const AotNormalize& normalize : entry.normalized)
     if (normalize.input >= entry.inputCount)
       fail("a normalize prologue reads a parameter that does not exist");
-  auto readsCopy = [&](std::size_t t) {
-    return !entry.normalizedOfTensor.empty() && entry.normalizedOfTensor[t].has_value();
-  };
-  auto checkTensor = [&](const ir::TensorAccess& tensor, bool copy) {
-    // A normalized copy is contiguous: the caller's strides do not describe it.
-    for (const ir::LabelStride& stride : tensor.strides)
-      if (!stride.known && (copy || !entry.strided || stride.sourceDims.empty()))
-        fail("tensor " + tensor.name + " has a stride the entry point cannot supply");
-  };
-  for (std::size_t t = 0; t < entry.nest.inputs.size(); ++t) {
-    if (readsCopy(t) && *entry.normalizedOfTensor[t] >= entry.normalized.size())
-      fail("a kernel input reads a normalized copy that does not exist");
-    checkTensor(entry.nest.inputs[t], readsCopy(t));
-  }
-  checkTensor(entry.nest.output, false);
+  checkKernel(entry.nest, entry.inputOfTensor, entry.inputCount + entry.steps.size(), true, "");
 }
 
-bool isParallel(const ir::LoopNest& nest) {
-  return nest.runsInParallel();
-}
-
-void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::Module& module,
-                     const llvm::TargetMachine& machine) {
+/// The entry point: pointers to each kernel's tensors, its stride table (strided entry points),
+/// the prologues, then the kernels in order (the steps', the last one's), the first status other
+/// than kStatusOk returned at once. `kernels` holds one function per step, then the last one's.
+void buildEntryPoint(const AotEntryPoint& entry, const std::vector<llvm::Function*>& kernels,
+                     llvm::Module& module, const llvm::TargetMachine& machine) {
   llvm::LLVMContext& context = module.getContext();
   llvm::IRBuilder<> builder(context);
   bool complex = isComplex(entry.nest.dtype);
@@ -81,7 +93,7 @@ void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::M
   // Per tensor parameter: data pointer, then (strided) its stride array; then the scratch
   // buffer, alpha, beta and the thread count, the first and last only when the entry takes them.
   unsigned perTensor = entry.strided ? 2 : 1;
-  bool scratch = !entry.normalized.empty();
+  bool scratch = !entry.normalized.empty() || !entry.steps.empty();
   std::vector<llvm::Type*> parameters((entry.inputCount + 1) * perTensor, pointer);
   if (scratch)
     parameters.push_back(pointer);
@@ -98,38 +110,54 @@ void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::M
   function->addFnAttr("target-features", machine.getTargetFeatureString());
   builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", function));
 
-  const std::vector<ir::TensorAccess>& inputs = entry.nest.inputs;
-  std::size_t tensors = inputs.size() + 1;
-  auto parameterOf = [&](std::size_t t) {
-    return static_cast<unsigned>((t < inputs.size() ? entry.inputOfTensor[t] : entry.inputCount) *
-                                 perTensor);
-  };
   auto scratchArgument = static_cast<unsigned>((entry.inputCount + 1) * perTensor);
+  auto inScratch = [&](std::int64_t offset) {
+    return builder.CreateGEP(element, function->getArg(scratchArgument),
+                             builder.getInt64(offset * (complex ? 2 : 1)));
+  };
   std::vector<llvm::Value*> copies;
   for (const AotNormalize& normalize : entry.normalized)
-    copies.push_back(
-        builder.CreateGEP(element, function->getArg(scratchArgument),
-                          builder.getInt64(normalize.scratchOffset * (complex ? 2 : 1))));
-  auto* dataType = llvm::ArrayType::get(pointer, tensors);
-  llvm::Value* data = builder.CreateAlloca(dataType);
-  for (std::size_t t = 0; t < tensors; ++t) {
-    bool readsCopy = t < inputs.size() && !entry.normalizedOfTensor.empty() &&
-                     entry.normalizedOfTensor[t].has_value();
-    builder.CreateStore(readsCopy ? copies[*entry.normalizedOfTensor[t]]
-                                  : function->getArg(parameterOf(t)),
-                        builder.CreateConstGEP2_64(dataType, data, 0, t));
-  }
-  llvm::Value* strideTable = llvm::ConstantPointerNull::get(llvm::PointerType::get(context, 0));
-  if (entry.strided) {
+    copies.push_back(inScratch(normalize.scratchOffset));
+  std::vector<llvm::Value*> temporaries;
+  for (const AotStep& step : entry.steps)
+    temporaries.push_back(inScratch(step.scratchOffset));
+  // A value: an input parameter, or a step's temporary (contiguous: no caller strides).
+  auto valueData = [&](std::size_t value) {
+    return value < entry.inputCount ? function->getArg(static_cast<unsigned>(value * perTensor))
+                                    : temporaries[value - entry.inputCount];
+  };
+  auto valueStrides = [&](std::size_t value) -> llvm::Value* {
+    return entry.strided && value < entry.inputCount
+               ? function->getArg(static_cast<unsigned>(value * perTensor + 1))
+               : nullptr;
+  };
+  llvm::Value* none = llvm::ConstantPointerNull::get(llvm::PointerType::get(context, 0));
+  llvm::Type* i64 = builder.getInt64Ty();
+  // Each kernel's data pointers (inputs, then the output) and stride table.
+  struct KernelArguments {
+    llvm::Value* data = nullptr;
+    llvm::Value* strides = nullptr;
+  };
+  auto kernelArguments = [&](const ir::LoopNest& nest, const std::vector<llvm::Value*>& pointers,
+                             const std::vector<llvm::Value*>& userStrides) {
+    KernelArguments arguments;
+    std::size_t tensors = pointers.size();
+    auto* dataType = llvm::ArrayType::get(pointer, tensors);
+    arguments.data = builder.CreateAlloca(dataType);
+    for (std::size_t t = 0; t < tensors; ++t)
+      builder.CreateStore(pointers[t], builder.CreateConstGEP2_64(dataType, arguments.data, 0, t));
+    arguments.strides = none;
+    if (!entry.strided)
+      return arguments;
     // The kernel's table is per label: the sum of the tensor's strides along every dimension
     // the label indexes (two for a diagonal). Known entries are never read and stay unset.
-    std::size_t labels = entry.nest.labels.size();
-    llvm::Type* i64 = builder.getInt64Ty();
+    std::size_t labels = nest.labels.size();
     auto* tableType = llvm::ArrayType::get(i64, tensors * labels);
-    strideTable = builder.CreateAlloca(tableType);
+    arguments.strides = builder.CreateAlloca(tableType);
     for (std::size_t t = 0; t < tensors; ++t) {
-      const ir::TensorAccess& tensor = t < inputs.size() ? inputs[t] : entry.nest.output;
-      llvm::Value* userStrides = function->getArg(parameterOf(t) + 1);
+      if (!userStrides[t])
+        continue;
+      const ir::TensorAccess& tensor = t < nest.inputs.size() ? nest.inputs[t] : nest.output;
       for (std::size_t l = 0; l < labels; ++l) {
         const ir::LabelStride& stride = tensor.strides[l];
         if (stride.known)
@@ -137,14 +165,42 @@ void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::M
         llvm::Value* sum = builder.getInt64(0);
         for (std::size_t dim : stride.sourceDims)
           sum = builder.CreateAdd(
-              sum, builder.CreateLoad(i64, builder.CreateConstGEP1_64(i64, userStrides, dim)));
-        builder.CreateStore(sum,
-                            builder.CreateConstGEP2_64(tableType, strideTable, 0, t * labels + l));
+              sum, builder.CreateLoad(i64, builder.CreateConstGEP1_64(i64, userStrides[t], dim)));
+        builder.CreateStore(
+            sum, builder.CreateConstGEP2_64(tableType, arguments.strides, 0, t * labels + l));
       }
     }
+    return arguments;
+  };
+  std::vector<KernelArguments> arguments;
+  for (std::size_t k = 0; k < entry.steps.size(); ++k) {
+    std::vector<llvm::Value*> pointers;
+    std::vector<llvm::Value*> userStrides;
+    for (std::size_t value : entry.steps[k].inputOfTensor) {
+      pointers.push_back(valueData(value));
+      userStrides.push_back(valueStrides(value));
+    }
+    pointers.push_back(temporaries[k]);
+    userStrides.push_back(nullptr);
+    arguments.push_back(kernelArguments(entry.steps[k].nest, pointers, userStrides));
   }
-  auto scalarPointer = [&](unsigned argument) -> llvm::Value* {
-    llvm::Value* value = function->getArg(argument);
+  {
+    std::vector<llvm::Value*> pointers;
+    std::vector<llvm::Value*> userStrides;
+    for (std::size_t t = 0; t < entry.nest.inputs.size(); ++t) {
+      bool readsCopy = !entry.normalizedOfTensor.empty() && entry.normalizedOfTensor[t].has_value();
+      pointers.push_back(readsCopy ? copies[*entry.normalizedOfTensor[t]]
+                                   : valueData(entry.inputOfTensor[t]));
+      userStrides.push_back(readsCopy ? nullptr : valueStrides(entry.inputOfTensor[t]));
+    }
+    // The output parameter follows the inputs (valueData would read it as a temporary).
+    pointers.push_back(function->getArg(static_cast<unsigned>(entry.inputCount * perTensor)));
+    userStrides.push_back(
+        entry.strided ? function->getArg(static_cast<unsigned>(entry.inputCount * perTensor + 1))
+                      : nullptr);
+    arguments.push_back(kernelArguments(entry.nest, pointers, userStrides));
+  }
+  auto scalarPointer = [&](llvm::Value* value) -> llvm::Value* {
     if (complex)
       return value;
     llvm::Value* slot = builder.CreateAlloca(element);
@@ -152,35 +208,68 @@ void buildEntryPoint(const AotEntryPoint& entry, llvm::Function& kernel, llvm::M
     return slot;
   };
   unsigned alphaArgument = scratchArgument + (scratch ? 1 : 0);
-  llvm::Value* alpha = scalarPointer(alphaArgument);
-  llvm::Value* beta = scalarPointer(alphaArgument + 1);
-  llvm::Value* none = llvm::ConstantPointerNull::get(llvm::PointerType::get(context, 0));
+  llvm::Value* alpha = scalarPointer(function->getArg(alphaArgument));
+  llvm::Value* beta = scalarPointer(function->getArg(alphaArgument + 1));
+  // A step writes its temporary whole: alpha 1, beta 0 (a complex scalar is two components).
+  llvm::Value* one = nullptr;
+  llvm::Value* zero = nullptr;
+  if (!entry.steps.empty()) {
+    llvm::Constant* unit = element->isIntegerTy() ? llvm::ConstantInt::get(element, 1)
+                                                  : llvm::ConstantFP::get(element, 1.0);
+    llvm::Constant* nothing = llvm::Constant::getNullValue(element);
+    auto constantScalar = [&](llvm::Constant* real) {
+      llvm::Value* slot = builder.CreateAlloca(element, builder.getInt32(complex ? 2 : 1));
+      builder.CreateStore(real, slot);
+      if (complex)
+        builder.CreateStore(nothing, builder.CreateConstGEP1_64(element, slot, 1));
+      return slot;
+    };
+    one = constantScalar(unit);
+    zero = constantScalar(nothing);
+  }
   // The prologues' loops come after every alloca, which stay in the entry block for SROA.
   for (std::size_t n = 0; n < entry.normalized.size(); ++n) {
     auto parameter = static_cast<unsigned>(entry.normalized[n].input * perTensor);
     emitNormalize(builder, entry.nest.dtype, entry.normalized[n], function->getArg(parameter),
                   entry.strided ? function->getArg(parameter + 1) : nullptr, copies[n]);
   }
-  llvm::Value* status = nullptr;
-  if (entry.threaded && isParallel(entry.nest))
-    status = builder.CreateCall(
-        declareRuntimeFunction(module, runtime::abi::Function::CallWithThreads),
-        {function->getArg(alphaArgument + 2), &kernel, data, strideTable, none, alpha, beta});
-  else
-    status = builder.CreateCall(&kernel, {data, strideTable, none, alpha, beta});
-  builder.CreateRet(status);
+  auto callKernel = [&](std::size_t k, const ir::LoopNest& nest, llvm::Value* kernelAlpha,
+                        llvm::Value* kernelBeta) -> llvm::Value* {
+    if (entry.threaded && nest.runsInParallel())
+      return builder.CreateCall(
+          declareRuntimeFunction(module, runtime::abi::Function::CallWithThreads),
+          {function->getArg(alphaArgument + 2), kernels[k], arguments[k].data, arguments[k].strides,
+           none, kernelAlpha, kernelBeta});
+    return builder.CreateCall(
+        kernels[k], {arguments[k].data, arguments[k].strides, none, kernelAlpha, kernelBeta});
+  };
+  for (std::size_t k = 0; k < entry.steps.size(); ++k) {
+    llvm::Value* status = callKernel(k, entry.steps[k].nest, one, zero);
+    auto* failed = llvm::BasicBlock::Create(context, "step.failed", function);
+    auto* next = llvm::BasicBlock::Create(context, "step.done", function);
+    builder.CreateCondBr(builder.CreateICmpNE(status, builder.getInt32(runtime::kStatusOk)), failed,
+                         next);
+    builder.SetInsertPoint(failed);
+    builder.CreateRet(status);
+    builder.SetInsertPoint(next);
+  }
+  builder.CreateRet(callKernel(entry.steps.size(), entry.nest, alpha, beta));
 }
 
 } // namespace
 
 std::int64_t aotScratchElements(const AotEntryPoint& entry) {
+  auto count = [](const Shape& shape) {
+    std::int64_t elements = 1;
+    for (std::int64_t extent : shape)
+      elements *= extent;
+    return elements;
+  };
   std::int64_t elements = 0;
-  for (const AotNormalize& normalize : entry.normalized) {
-    std::int64_t count = 1;
-    for (std::int64_t extent : normalize.shape)
-      count *= extent;
-    elements = std::max(elements, normalize.scratchOffset + count);
-  }
+  for (const AotNormalize& normalize : entry.normalized)
+    elements = std::max(elements, normalize.scratchOffset + count(normalize.shape));
+  for (const AotStep& step : entry.steps)
+    elements = std::max(elements, step.scratchOffset + count(step.shape));
   return elements;
 }
 
@@ -196,13 +285,18 @@ std::unique_ptr<llvm::Module> buildAotModule(const std::vector<AotEntryPoint>& e
   module->setTargetTriple(machine.getTargetTriple().str());
   module->setDataLayout(machine.createDataLayout());
   for (const AotEntryPoint& entry : entries) {
-    std::string kernelSymbol = entry.name + ".einjit_kernel";
-    if (llvm::Linker::linkModules(*module,
-                                  buildKernelModule(entry.nest, context, machine, kernelSymbol)))
-      codegenFailure("link", "cannot link the kernel of " + entry.name);
-    llvm::Function* kernel = module->getFunction(kernelSymbol);
-    kernel->setLinkage(llvm::GlobalValue::InternalLinkage);
-    buildEntryPoint(entry, *kernel, *module, machine);
+    std::vector<llvm::Function*> kernels;
+    auto link = [&](const ir::LoopNest& nest, const std::string& symbol) {
+      if (llvm::Linker::linkModules(*module, buildKernelModule(nest, context, machine, symbol)))
+        codegenFailure("link", "cannot link the kernel " + symbol);
+      llvm::Function* kernel = module->getFunction(symbol);
+      kernel->setLinkage(llvm::GlobalValue::InternalLinkage);
+      kernels.push_back(kernel);
+    };
+    for (std::size_t k = 0; k < entry.steps.size(); ++k)
+      link(entry.steps[k].nest, entry.name + ".einjit_step" + std::to_string(k));
+    link(entry.nest, entry.name + ".einjit_kernel");
+    buildEntryPoint(entry, kernels, *module, machine);
   }
   std::string problems;
   llvm::raw_string_ostream stream(problems);

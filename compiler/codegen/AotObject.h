@@ -26,6 +26,17 @@ struct AotNormalize {
   std::int64_t scratchOffset = 0; ///< where the copy starts in scratch, in elements of the dtype
 };
 
+/// A kernel an entry point runs before its last one: a step of a contraction path (passes::
+/// choosePath), writing a temporary, contiguous row-major, into the caller's scratch buffer with
+/// alpha 1 and beta 0. Its nest reads parameters or earlier temporaries (`inputOfTensor`, encoded
+/// as for AotEntryPoint) and writes its output with every stride known.
+struct AotStep {
+  ir::LoopNest nest;
+  std::vector<std::size_t> inputOfTensor; ///< per nest input: parameter, or inputCount + step
+  Shape shape;                            ///< the temporary's extents
+  std::int64_t scratchOffset = 0;         ///< where the temporary starts in scratch, in elements
+};
+
 /// One entry point of an ahead-of-time object.
 ///
 /// Its C signature is `int32_t name(const T* in0, …, T* out, [T* scratch,] A alpha, A beta
@@ -36,24 +47,29 @@ struct AotNormalize {
 /// must have every stride known. When `strided`, each pointer is followed by a `const int64_t*` of
 /// that tensor's strides in elements, one per dimension, and the nest may read any stride at run
 /// time (but a normalized copy's strides are its own: contiguous). Extents are always constants.
-/// `scratch` exists when `normalized` is not empty. `threads` exists when `threaded`: a nest with a
-/// parallel loop then runs it on einjit_rt's pool with that many threads (<= 0: every hardware
-/// thread); without `threaded` the nest must have no parallel loop.
+/// `scratch` exists when `normalized` or `steps` is not empty. `steps` run first, in order, each
+/// returning early with a status other than kStatusOk; then `nest` writes the output. `threads`
+/// exists when `threaded`: a nest with a parallel loop then runs it on einjit_rt's pool with that
+/// many threads (<= 0: every hardware thread); without `threaded` the nest must have no parallel
+/// loop.
 struct AotEntryPoint {
   std::string name;
   ir::LoopNest nest;
   bool strided = false;
   bool threaded = false;
   std::size_t inputCount = 0; ///< distinct input tensors the entry point takes
-  /// For each of nest.inputs, the input parameter it reads (two nest inputs may read one tensor).
+  /// For each of nest.inputs, the input parameter it reads (two nest inputs may read one
+  /// tensor), or inputCount + k: the temporary steps[k] writes.
   std::vector<std::size_t> inputOfTensor;
+  std::vector<AotStep> steps;
   std::vector<AotNormalize> normalized;
   /// For each of nest.inputs, the normalized copy it reads instead of its parameter (an index
   /// into `normalized`), or none. Empty: no input reads a copy.
   std::vector<std::optional<std::size_t>> normalizedOfTensor;
 };
 
-/// Elements of the dtype the scratch buffer of `entry` must hold (0: it takes none).
+/// Elements of the dtype the scratch buffer of `entry` must hold, normalized copies and
+/// temporaries alike (0: it takes none).
 std::int64_t aotScratchElements(const AotEntryPoint& entry);
 
 /// A relocatable object defining every entry point (kernels inlined, nothing else exported),

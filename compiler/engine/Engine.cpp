@@ -2,6 +2,7 @@
 // memory cache, the disk cache or the compiler, statistics and target.
 #include "engine/EngineImpl.h"
 
+#include "driver/Driver.h"
 #include "einjit/error.h"
 #include "engine/CallReading.h"
 #include "frontend/CallText.h"
@@ -148,13 +149,13 @@ ir::LoopNest Engine::Impl::lower(const ir::IndexProgram& program,
                                  const std::vector<passes::StrideClass>& operandClasses,
                                  const passes::StrideClass& outputClass,
                                  std::optional<ir::Strategy> strategy) const {
-  passes::Contraction contraction =
-      passes::makeContraction(program, operandClasses, outputClass, options.constantExtents);
   if (!strategy)
-    return passes::lowerContraction(contraction, loopOptions);
+    return driver::lowerProgram(program, operandClasses, outputClass, options.constantExtents,
+                                loopOptions);
   passes::LoopOptions forced = loopOptions;
   forced.strategy = strategy;
-  return passes::lowerContraction(contraction, forced);
+  return driver::lowerProgram(program, operandClasses, outputClass, options.constantExtents,
+                              forced);
 }
 
 std::shared_ptr<const jit::Kernel> Engine::Impl::kernelFor(const ir::LoopNest& nest) {
@@ -182,9 +183,8 @@ std::shared_ptr<const jit::Kernel> Engine::Impl::loadOrCompile(const ir::LoopNes
   }
   // The unoptimized IR is cheap next to optimization and machine code, and pins down what the code
   // generator makes of the nest: an einjit build whose codegen changed never uses an old object.
-  jit::DiskEntryIdentity identity{
-      EINJIT_VERSION, target.key(), key,
-      jit::DiskCache::digest(codegen::emitLLVMIR(nest, target, symbol, false)), symbol};
+  jit::DiskEntryIdentity identity =
+      driver::cacheIdentity(target, key, codegen::emitLLVMIR(nest, target, symbol, false), symbol);
   if (std::optional<std::string> code = disk.load(identity)) {
     try {
       return jit.load(*code, symbol, millis());

@@ -332,8 +332,8 @@ ContractionPath choosePath(const ir::IndexProgram& program);
 /// and beta). Empty unless it pays by the cost figures the reason states: real or complex
 /// floating point (not bf16/f16, whose paths would widen), no prologues, no literal 0 or
 /// repeated label, batch, M, N and K labels all present, at least kMinRelayoutPointWork real
-/// multiply-adds per batch point (a complex one is four), kMinRelayoutIntensity flops per byte the copies move, and
-/// operands larger than the L2 (within it the direct nest is fast in any layout).
+/// multiply-adds per batch point (a complex one is four), kMinRelayoutIntensity flops per byte the
+/// copies move, and operands larger than the L2 (within it the direct nest is fast in any layout).
 ContractionPath relayoutPath(const ir::IndexProgram& program, const support::CacheSizes& caches);
 /// The path a plan considers: choosePath for three or more operands, relayoutPath for two (it
 /// runs when ContractionPath::runs()).

@@ -1,7 +1,8 @@
 // The ahead-of-time examples (examples/aot): each program's printed results against the reference
-// interpreter on the same operands (the threaded one on 1 and 2 threads), and the link-time claims
-// of `einjit compile` — the objects reference only libc symbols (plus einjit_rt's thread pool when
-// a kernel splits) and the programs load no LLVM or einjit library.
+// interpreter on the same operands (the threaded ones on 1 and 2 threads; path.c's three- and
+// four-operand chains run a contraction path, checked against the fused statement), and the
+// link-time claims of `einjit compile` — the objects reference only libc symbols (plus einjit_rt's
+// thread pool when a kernel splits) and the programs load no LLVM or einjit library.
 #include "TestSupport.h"
 #include "frontend/CallText.h"
 #include "reference/Interpreter.h"
@@ -36,6 +37,9 @@ struct ExampleKernel {
 // Cosines of f32 values: the kernel sums in f32 (with FMA), the interpreter in double.
 constexpr double kCosineTolerance = 1e-6;
 constexpr const char* kCosine = "keras.layers.Dot(axes=2, normalize=True)([x, y])";
+constexpr const char* kChain3 = "np.einsum('ij,jk,kl->il', a, b, c)";
+// Kernels whose objects call einjit_rt's pool: their work splits across threads.
+const std::set<std::string> kSplitting = {"matmul_threaded", "chain3_large_f32"};
 
 const std::vector<ExampleKernel>& exampleKernels() {
   static const std::vector<ExampleKernel> kernels = {
@@ -69,6 +73,13 @@ const std::vector<ExampleKernel>& exampleKernels() {
       {"cosine_self_c64", "keras.layers.Dot(axes=(1, 2), normalize=True)([z, z])", "z=2x3x3",
        DType::c64, 1.0, 0.0, kCosineTolerance, 0, ""},
       {"matmul_threaded", "np.matmul(a, b)", "a=128x96,b=96x64", DType::f32, 2.0, 0.5, 0, 0, ""},
+      // Contraction paths (path.c): the interpreter computes the fused statement.
+      {"chain3_f32", kChain3, "a=4x3,b=3x5,c=5x2", DType::f32, 2.0, 0.5, 0, 0, ""},
+      {"chain3_f32_strided", kChain3, "a=4x3,b=3x5,c=5x2", DType::f32, 2.0, 0.5, 0, 0,
+       "chain3_f32"},
+      {"chain4_f64", "np.einsum('ij,jk,kl,lm->im', w, x, y, z)", "w=2x3,x=3x4,y=4x5,z=5x2",
+       DType::f64, 1.0, 0.0, 0, 0, ""},
+      {"chain3_large_f32", kChain3, "a=128x96,b=96x128,c=128x64", DType::f32, 2.0, 0.5, 0, 0, ""},
   };
   return kernels;
 }
@@ -220,6 +231,15 @@ TEST(AotExample, ThreadedProgramMatchesInterpreterOnOneAndTwoThreads) {
   EXPECT_EQ(commandOutput(program + " 2"), commandOutput(program + " 0"));
 }
 
+TEST(AotExample, PathProgramMatchesInterpreter) {
+  std::string program = EINJIT_AOT_EXAMPLE_PATH;
+  std::vector<std::string> kernels = {"chain3_f32", "chain3_f32_strided", "chain4_f64",
+                                      "chain3_large_f32"};
+  expectProgramMatchesInterpreter(program + " 1", kernels);
+  expectProgramMatchesInterpreter(program + " 2", kernels);
+  EXPECT_EQ(commandOutput(program + " 1"), commandOutput(program + " 2"));
+}
+
 /// The symbols `object` leaves undefined.
 std::set<std::string> undefinedSymbols(const std::string& object) {
   std::set<std::string> symbols;
@@ -241,7 +261,7 @@ TEST(AotExample, ObjectsReferenceOnlyLibcSymbols) {
   const std::set<std::string> libc = {"memset", "memcpy", "memmove", "fma", "fmaf"};
   std::set<std::string> checked;
   for (const ExampleKernel& kernel : exampleKernels()) {
-    if (!checked.insert(kernel.objectName()).second || kernel.name == "matmul_threaded")
+    if (!checked.insert(kernel.objectName()).second || kSplitting.count(kernel.name))
       continue;
     std::string object = objectPath(kernel.objectName());
     std::string defined = commandOutput("nm --defined-only -g " + object);
@@ -255,8 +275,7 @@ TEST(AotExample, ObjectsReferenceOnlyLibcSymbols) {
   }
 }
 
-TEST(AotExample, ThreadedObjectCallsOnlyTheThreadPool) {
-  std::string object = objectPath("matmul_threaded");
+void expectOnlyThreadPool(const std::string& object) {
   std::set<std::string> undefined = undefinedSymbols(object);
   // The kernel splits: it must run through einjit_rt, and need nothing else beyond libc.
   EXPECT_TRUE(undefined.count("einjit_rt_call_with_threads")) << object;
@@ -278,10 +297,17 @@ TEST(AotExample, ThreadedObjectCallsOnlyTheThreadPool) {
     EXPECT_TRUE(allowed.count(symbol)) << object << " needs " << symbol;
 }
 
+TEST(AotExample, ThreadedObjectsCallOnlyTheThreadPool) {
+  for (const std::string& name : kSplitting) {
+    SCOPED_TRACE(name);
+    expectOnlyThreadPool(objectPath(name));
+  }
+}
+
 TEST(AotExample, ProgramsLoadNoLlvmOrEinjitLibrary) {
   // einjit_rt is a static library: even the threaded program needs no einjit shared library.
-  for (const std::string program :
-       {EINJIT_AOT_EXAMPLE_C, EINJIT_AOT_EXAMPLE_CPP, EINJIT_AOT_EXAMPLE_THREADED}) {
+  for (const std::string program : {EINJIT_AOT_EXAMPLE_C, EINJIT_AOT_EXAMPLE_CPP,
+                                    EINJIT_AOT_EXAMPLE_THREADED, EINJIT_AOT_EXAMPLE_PATH}) {
     std::string dynamic = commandOutput("readelf -d " + program);
     ASSERT_NE(dynamic.find("(NEEDED)"), std::string::npos) << program << ": " << dynamic;
     std::istringstream lines(dynamic);

@@ -1,5 +1,6 @@
 // codegen's ahead-of-time half without the CLI: the named-CPU target check, the object's refusal
-// of kernels its entry points cannot feed, and what a threaded entry point calls.
+// of kernels its entry points cannot feed (a path's steps included), and what a threaded entry
+// point calls.
 #include "codegen/AotObject.h"
 #include "TestSupport.h"
 #include "frontend/CallText.h"
@@ -136,6 +137,53 @@ TEST(AotObject, ThreadedEntryPointCallsThePoolOnlyForParallelNests) {
   object = codegen::compileAotObject({parallel, serial}, target);
   EXPECT_NE(object.find("einjit_rt_call_with_threads"), std::string::npos);
   EXPECT_NE(object.find("einjit_rt_parallel_for"), std::string::npos);
+}
+
+/// An entry point computing (x y) z for x 2x3, y 3x4, z 4x5: one step writing t = x y (2x4) into
+/// scratch, then out = t z. Only the last kernel reads run-time strides when `strided`.
+codegen::AotEntryPoint chainOf(const std::string& name, bool strided = false) {
+  codegen::AotEntryPoint entry = entryOf(name, nestOf("ij,jk->ik", "2x4,4x5", strided), strided);
+  entry.inputCount = 3;
+  entry.inputOfTensor = {3, 2};
+  entry.steps.push_back({nestOf("ij,jk->ik", "2x3,3x4"), {0, 1}, {2, 4}, 0});
+  return entry;
+}
+
+TEST(AotObject, PathEntryPointRunsItsStepsInternally) {
+  if (!kX86Host)
+    GTEST_SKIP() << "x86 CPU names";
+  codegen::TargetDesc target = codegen::resolveTarget("x86-64-v3", "compile: --target");
+  std::string object = codegen::compileAotObject({chainOf("chain")}, target);
+  EXPECT_NE(object.find("chain"), std::string::npos);
+  // Step kernels are internal, like the last one.
+  EXPECT_EQ(object.find("einjit_step"), std::string::npos);
+  EXPECT_EQ(object.find("einjit_kernel"), std::string::npos);
+}
+
+TEST(AotObject, RefusesStepsTheEntryPointCannotFeed) {
+  if (!kX86Host)
+    GTEST_SKIP() << "x86 CPU names";
+  codegen::TargetDesc target = codegen::resolveTarget("x86-64-v3", "compile: --target");
+  // A temporary is contiguous: the caller's strides do not describe it.
+  codegen::AotEntryPoint strided = chainOf("strided_temporary", true);
+  test::expectError([&] { codegen::compileAotObject({strided}, target); }, ErrorKind::Internal,
+                    {"strided_temporary", "stride the entry point cannot supply"});
+  // A step reads parameters and earlier temporaries only, never its own.
+  codegen::AotEntryPoint own = chainOf("own_temporary");
+  own.steps.front().inputOfTensor = {0, 3};
+  test::expectError([&] { codegen::compileAotObject({own}, target); }, ErrorKind::Internal,
+                    {"own_temporary", "step 0", "parameter that does not exist"});
+  codegen::AotEntryPoint parallel = chainOf("parallel_step");
+  parallel.steps.front().nest.outputLoops.front().parallel = true;
+  test::expectError([&] { codegen::compileAotObject({parallel}, target); }, ErrorKind::Internal,
+                    {"parallel_step", "step 0", "thread pool"});
+}
+
+TEST(AotObject, ScratchHoldsEveryTemporary) {
+  codegen::AotEntryPoint entry = chainOf("scratch");
+  EXPECT_EQ(codegen::aotScratchElements(entry), 2 * 4);
+  entry.steps.push_back({nestOf("ij,jk->ik", "2x3,3x4"), {0, 1}, {3, 5}, 8});
+  EXPECT_EQ(codegen::aotScratchElements(entry), 8 + 15);
 }
 
 TEST(AotObject, ScratchHoldsEveryNormalizedCopy) {

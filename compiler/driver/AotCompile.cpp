@@ -1,0 +1,279 @@
+// Ahead-of-time compilation: a request lowered to entry points (a fused kernel, or the steps of
+// the JIT's contraction path), and the object compiled through the persistent kernel cache.
+#include "driver/AotCompile.h"
+
+#include "driver/Driver.h"
+#include "einjit/error.h"
+#include "frontend/CallText.h"
+
+#include <algorithm>
+#include <set>
+
+namespace einjit::driver {
+
+namespace {
+
+// Operand names become C parameter names; these would not compile or would clash.
+std::string parameterName(const std::string& operand) {
+  static const std::set<std::string> reserved = {
+      "out",   "alpha", "beta",   "auto",     "char",  "const",  "double",   "float",  "int",
+      "long",  "short", "signed", "unsigned", "void",  "static", "register", "if",     "for",
+      "while", "do",    "return", "struct",   "union", "enum",   "new",      "delete", "scratch"};
+  return reserved.count(operand) ? operand + "_in" : operand;
+}
+
+std::int64_t elementCount(const Shape& shape) {
+  std::int64_t count = 1;
+  for (std::int64_t extent : shape)
+    count *= extent;
+  return count;
+}
+
+// Strides the strided entry point may assume: only that extent-1 dimensions are never stepped.
+passes::StrideClass runtimeStrideClass(const Shape& shape) {
+  passes::StrideClass strideClass;
+  for (std::int64_t extent : shape)
+    strideClass.push_back(extent == 1 ? std::optional<std::int64_t>(0) : std::nullopt);
+  return strideClass;
+}
+
+/// What the entry points of one request share: the program's parameters and prologues.
+struct EntryShape {
+  std::vector<std::size_t> sources; ///< per program operand: the input parameter it reads
+  std::size_t inputs = 0;           ///< distinct input parameters
+  std::vector<codegen::AotNormalize> normalized;
+  std::vector<std::optional<std::size_t>> normalizedOfOperand; ///< per program operand
+};
+
+/// One kernel's nest. A single-threaded object links nothing: no thread pool, and no packed
+/// kernel (whose panels live in einjit_rt's scratch memory).
+ir::LoopNest lowerKernel(const ir::IndexProgram& program,
+                         const std::vector<passes::StrideClass>& classes,
+                         const passes::StrideClass& outputClass, const AotOptions& options) {
+  passes::LoopOptions loopOptions;
+  loopOptions.vectorBits = options.target.vectorBits;
+  loopOptions.vectorRegisters = options.target.vectorRegisters;
+  loopOptions.bf16DotProduct = options.target.bf16DotProduct;
+  loopOptions.caches = options.caches;
+  ir::LoopNest nest = lowerProgram(program, classes, outputClass, true, loopOptions);
+  if (!options.threaded && nest.packed) {
+    loopOptions.strategy = ir::Strategy::Direct;
+    nest = lowerProgram(program, classes, outputClass, true, loopOptions);
+  }
+  if (!options.threaded)
+    for (ir::Loop& loop : nest.outputLoops)
+      loop.parallel = false;
+  return nest;
+}
+
+codegen::AotEntryPoint fusedEntryPoint(codegen::AotEntryPoint entry,
+                                       const ir::IndexProgram& program, const EntryShape& shape,
+                                       const AotOptions& options) {
+  // A normalized operand is read from its contiguous copy in the scratch buffer.
+  auto strideClass = [&](const Shape& extents, bool copy) {
+    return entry.strided && !copy ? runtimeStrideClass(extents)
+                                  : passes::contiguousStrideClass(extents, true);
+  };
+  std::vector<passes::StrideClass> classes;
+  for (std::size_t t = 0; t < program.operands.size(); ++t)
+    classes.push_back(
+        strideClass(program.operandShape(t), shape.normalizedOfOperand[t].has_value()));
+  entry.nest = lowerKernel(program, classes, strideClass(program.outputShape(), false), options);
+  entry.normalized = shape.normalized;
+  for (const ir::TensorAccess& input : entry.nest.inputs) {
+    entry.inputOfTensor.push_back(shape.sources[input.source]);
+    entry.normalizedOfTensor.push_back(shape.normalizedOfOperand[input.source]);
+  }
+  return entry;
+}
+
+/// The entry point running `path` (a program without prologues): every step but the last
+/// writes its temporary into scratch, one after another; the last writes out.
+codegen::AotEntryPoint pathEntryPoint(codegen::AotEntryPoint entry,
+                                      const passes::ContractionPath& path, std::size_t operandCount,
+                                      const EntryShape& shape, const AotOptions& options) {
+  // Original operands and the output are the caller's arrays; temporaries are contiguous.
+  auto strideClass = [&](const Shape& extents, bool caller) {
+    return entry.strided && caller ? runtimeStrideClass(extents)
+                                   : passes::contiguousStrideClass(extents, true);
+  };
+  std::int64_t offset = 0;
+  for (std::size_t k = 0; k < path.steps.size(); ++k) {
+    const passes::PathStep& step = path.steps[k];
+    bool last = k + 1 == path.steps.size();
+    std::vector<passes::StrideClass> classes;
+    for (std::size_t i = 0; i < step.reads.size(); ++i)
+      classes.push_back(strideClass(step.program.operandShape(i), step.reads[i] < operandCount));
+    ir::LoopNest nest =
+        lowerKernel(step.program, classes, strideClass(step.program.outputShape(), last), options);
+    std::vector<std::size_t> inputOfTensor;
+    for (const ir::TensorAccess& input : nest.inputs) {
+      std::size_t value = step.reads[input.source];
+      inputOfTensor.push_back(value < operandCount ? shape.sources[value]
+                                                   : shape.inputs + (value - operandCount));
+    }
+    if (last) {
+      entry.nest = std::move(nest);
+      entry.inputOfTensor = std::move(inputOfTensor);
+      break;
+    }
+    codegen::AotStep aotStep{std::move(nest), std::move(inputOfTensor), step.program.outputShape(),
+                             offset};
+    offset += elementCount(aotStep.shape);
+    entry.steps.push_back(std::move(aotStep));
+  }
+  return entry;
+}
+
+} // namespace
+
+support::CacheSizes aotCacheSizes(const std::string& targetName,
+                                  const std::optional<support::CacheSizes>& pinned) {
+  if (pinned)
+    return *pinned;
+  return targetName == "host" ? support::hostCacheSizes() : support::CacheSizes{};
+}
+
+AotKernel lowerAot(const AotRequest& request, const AotOptions& options) {
+  frontend::LowerOptions lowerOptions;
+  lowerOptions.dtype = request.dtype;
+  frontend::LoweredCall lowered;
+  try {
+    lowered = frontend::lowerCallText(request.expression, frontend::parseShapes(request.shapes),
+                                      lowerOptions);
+  } catch (const Error& error) {
+    // A manifest line's error must say which line; the caret still points into EXPR.
+    if (request.origin.empty())
+      throw;
+    std::string message = request.origin + error.message();
+    if (!error.source().empty() && error.span())
+      throw Error(error.kind(), message, error.source(), *error.span());
+    throw Error(error.kind(), message);
+  }
+  const ir::IndexProgram& program = lowered.program;
+  AotKernel kernel;
+  std::vector<std::string> names = frontend::distinctOperandNames(lowered.call);
+  EntryShape shape;
+  shape.sources = lowered.operandSources;
+  if (shape.sources.empty()) {
+    names.clear();
+    for (std::size_t t = 0; t < program.operands.size(); ++t) {
+      names.push_back(program.operands[t].name);
+      shape.sources.push_back(t);
+    }
+  }
+  shape.inputs = names.size();
+  // A ravel of a contiguous C-order array is the same memory read as 1-D: the contiguous entry
+  // point needs no code for it. A normalize runs in the entry point, into the caller's scratch.
+  bool ravels = false;
+  shape.normalizedOfOperand.resize(program.operands.size());
+  for (const ir::Prologue& prologue : program.prologues) {
+    if (prologue.kind == ir::PrologueKind::Ravel) {
+      ravels = true;
+      continue;
+    }
+    if (isHalfPrecision(program.dtype))
+      throw Error(ErrorKind::Unsupported,
+                  "compile: " + request.origin + request.name + ": normalizing a " +
+                      std::string(dtypeName(program.dtype)) +
+                      " operand is not compiled ahead of time (einjit run and the API compute it)");
+    if (shape.normalizedOfOperand[prologue.operand])
+      throw Error(ErrorKind::Unsupported,
+                  "compile: " + request.origin + request.name + ": operand " +
+                      program.operands[prologue.operand].name + " is normalized twice");
+    codegen::AotNormalize normalize;
+    normalize.input = shape.sources[prologue.operand];
+    normalize.shape = program.operands[prologue.operand].shape;
+    normalize.axis = prologue.axis;
+    normalize.epsilon = prologue.epsilon;
+    for (const codegen::AotNormalize& before : shape.normalized)
+      normalize.scratchOffset += elementCount(before.shape);
+    shape.normalizedOfOperand[prologue.operand] = shape.normalized.size();
+    shape.normalized.push_back(normalize);
+    kernel.normalized.push_back(
+        {parameterName(names[normalize.input]), prologue.axis, prologue.epsilon});
+  }
+  if (ravels && !shape.normalized.empty())
+    throw Error(ErrorKind::Unsupported, "compile: " + request.origin + request.name + ": '" +
+                                            request.expression +
+                                            "' both ravels and normalizes operands");
+  kernel.name = request.name;
+  kernel.call = request.expression;
+  kernel.program = program;
+  kernel.inputShapes.resize(names.size());
+  for (std::size_t t = shape.sources.size(); t-- > 0;)
+    kernel.inputShapes[shape.sources[t]] = program.operands[t].shape;
+  for (const std::string& name : names)
+    kernel.inputNames.push_back(parameterName(name));
+  // Three or more operands run the path the JIT runs (Plan::State), when it beats the fused
+  // nest. bf16 and f16 stay fused: the JIT runs their steps in f32 on widened copies, which an
+  // entry point would have to make.
+  if (program.operands.size() >= 3 && program.prologues.empty() &&
+      !isHalfPrecision(program.dtype)) {
+    passes::ContractionPath path = passes::choosePath(program);
+    if (path.beatsFused())
+      kernel.path = std::move(path);
+  }
+
+  auto entryPoint = [&](std::string name, bool strided) {
+    codegen::AotEntryPoint entry;
+    entry.name = std::move(name);
+    entry.strided = strided;
+    entry.threaded = options.threaded;
+    entry.inputCount = shape.inputs;
+    return kernel.path.steps.empty() ? fusedEntryPoint(std::move(entry), program, shape, options)
+                                     : pathEntryPoint(std::move(entry), kernel.path,
+                                                      program.operands.size(), shape, options);
+  };
+  auto account = [&](const codegen::AotEntryPoint& entry) {
+    kernel.scratchElements = std::max(kernel.scratchElements, codegen::aotScratchElements(entry));
+    kernel.parallel = kernel.parallel || entry.nest.runsInParallel();
+    kernel.scratchBytes = std::max(kernel.scratchBytes, codegen::packedScratchBytes(entry.nest));
+    for (const codegen::AotStep& step : entry.steps) {
+      kernel.parallel = kernel.parallel || step.nest.runsInParallel();
+      kernel.scratchBytes = std::max(kernel.scratchBytes, codegen::packedScratchBytes(step.nest));
+    }
+  };
+  kernel.threaded = options.threaded;
+  kernel.entry = entryPoint(request.name, false);
+  account(kernel.entry);
+  // The strided entry point's strides are per dimension of the user's array, which a ravel
+  // merges: only a contiguous array can be read flattened without a copy.
+  kernel.hasStridedEntry = !ravels;
+  if (!ravels) {
+    kernel.stridedEntry = entryPoint(request.name + "_strided", true);
+    account(kernel.stridedEntry);
+  }
+  return kernel;
+}
+
+AotObjectCode compileAot(const std::string& library, const std::vector<AotKernel>& kernels,
+                         const codegen::TargetDesc& target, jit::DiskCache& disk) {
+  std::vector<codegen::AotEntryPoint> entries;
+  for (const AotKernel& kernel : kernels) {
+    entries.push_back(kernel.entry);
+    if (kernel.hasStridedEntry)
+      entries.push_back(kernel.stridedEntry);
+  }
+  if (!disk.enabled())
+    return {codegen::compileAotObject(entries, target), false};
+  // The key names the object's entry points and their loop nests (a path's steps first); the
+  // fingerprint, the whole module before optimization, catches everything else (prologues,
+  // threading, codegen).
+  std::string key = "einjit compile " + library + "\n";
+  for (const codegen::AotEntryPoint& entry : entries) {
+    key += "entry " + entry.name + (entry.threaded ? " threaded" : " single-threaded") + "\n";
+    for (const codegen::AotStep& step : entry.steps)
+      key += ir::keyText(step.nest);
+    key += ir::keyText(entry.nest);
+  }
+  jit::DiskEntryIdentity identity =
+      cacheIdentity(target, key, codegen::aotModuleText(entries, target), entries.front().name);
+  if (std::optional<std::string> object = disk.load(identity))
+    return {*object, true};
+  std::string object = codegen::compileAotObject(entries, target);
+  disk.store(identity, object);
+  return {std::move(object), false};
+}
+
+} // namespace einjit::driver

@@ -1,0 +1,85 @@
+// Ahead-of-time compilation, the driver's half that `einjit compile` calls: a call text, its
+// shapes and dtype, lowered by the front end to an IndexProgram, split into the contraction path
+// the JIT runs (three or more operands), each kernel lowered by the same passes, and the
+// entry points linked into one object through the persistent kernel cache.
+#pragma once
+
+#include "codegen/AotObject.h"
+#include "ir/IndexProgram.h"
+#include "jit/DiskCache.h"
+#include "passes/Passes.h"
+#include "support/CacheSizes.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace einjit::driver {
+
+/// One kernel to compile: an entry point NAME (and NAME_strided) computing a call.
+struct AotRequest {
+  std::string name;       ///< the C entry point, a C identifier
+  std::string expression; ///< the call, as `einjit explain` takes it
+  std::string shapes;     ///< the operand shapes, as frontend::parseShapes takes them
+  DType dtype = DType::f32;
+  std::string origin; ///< "FILE:LINE: " for manifest lines, so errors point at the line
+};
+
+/// What the kernels are compiled for.
+struct AotOptions {
+  codegen::TargetDesc target;
+  support::CacheSizes caches;
+  bool threaded = true; ///< entry points take `int threads`; false: no pool, no packed kernel
+};
+
+/// The cache sizes a target's kernels are blocked for: `pinned` when given (--cache-sizes or
+/// $EINJIT_CACHE_SIZES), else this machine's for "host", else the stated defaults
+/// (support::CacheSizes{}, a common x86 core), as the machine that runs them is not this one.
+support::CacheSizes aotCacheSizes(const std::string& targetName,
+                                  const std::optional<support::CacheSizes>& pinned);
+
+/// One lowered request: its entry points and what its header says about them.
+struct AotKernel {
+  std::string name;                    ///< the C symbol
+  std::string call;                    ///< the expression as given
+  ir::IndexProgram program;            ///< with its prologues
+  std::vector<std::string> inputNames; ///< parameter names, in order (distinct tensors)
+  std::vector<Shape> inputShapes;      ///< parallel to inputNames, as the caller passes them
+  bool hasStridedEntry = true;         ///< NAME_strided exists (not when an operand is ravelled)
+  /// An input the entry point L2-normalizes before the contraction.
+  struct Normalized {
+    std::string name; ///< its parameter name
+    int axis = 0;
+    double epsilon = 0;
+  };
+  std::vector<Normalized> normalized;
+  /// The pairwise contraction path the entry points run, the JIT's choice (passes::choosePath,
+  /// taken when it beats the fused nest); empty when they run one fused kernel.
+  passes::ContractionPath path;
+  std::int64_t scratchElements = 0; ///< elements of the dtype the scratch argument holds
+  bool threaded = false;            ///< takes a last `int threads` argument
+  bool parallel = false;            ///< a kernel splits its outermost output loop across threads
+  /// Per-thread scratch memory its kernels ask einjit_rt for (packed kernels; 0: none, so the
+  /// entry point cannot fail).
+  std::int64_t scratchBytes = 0;
+  codegen::AotEntryPoint entry;        ///< contiguous operands: every stride compiled in
+  codegen::AotEntryPoint stridedEntry; ///< NAME_strided: strides passed at run time (no ravel)
+};
+
+/// Lowers `request`. Throws the front end's errors (prefixed by the request's origin) and
+/// Error(Unsupported) for prologues an object cannot run (a normalized bf16 or f16 operand, an
+/// operand normalized twice, a call that both ravels and normalizes).
+AotKernel lowerAot(const AotRequest& request, const AotOptions& options);
+
+/// The object of every entry point of `kernels`, named `library` in the cache key.
+struct AotObjectCode {
+  std::string object;
+  bool fromCache = false; ///< loaded from the persistent kernel cache
+};
+
+/// The object from `disk` when it holds one compiled from the same module for the same target,
+/// else compiled (codegen::compileAotObject) and stored there; `disk` may be disabled.
+AotObjectCode compileAot(const std::string& library, const std::vector<AotKernel>& kernels,
+                         const codegen::TargetDesc& target, jit::DiskCache& disk);
+
+} // namespace einjit::driver
