@@ -4,6 +4,7 @@
 
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 namespace einjit::bench {
 
@@ -101,7 +102,16 @@ GemmMapping gemmExtents(Index batch, Index m, Index n, Index k) {
 }
 
 std::string gemmName(DType dtype) {
-  return dtype == DType::f64 ? "dgemm" : "sgemm";
+  switch (dtype) {
+  case DType::f64:
+    return "dgemm";
+  case DType::bf16:
+    return "gemm_bf16bf16f32";
+  case DType::f16:
+    return "gemm_f16f16f32";
+  default:
+    return "sgemm";
+  }
 }
 
 /// ik,kj->ij with M = i, N = j, K = k.
@@ -115,6 +125,54 @@ BenchCase batchedMatmulCase(std::string id, Index batch, Index size) {
   return makeCase(std::move(id), "bik,bkj->bij", {{batch, size, size}, {batch, size, size}},
                   DType::f32, Bound::Compute,
                   gemmRecipe(gemmExtents(batch, size, size, size), "loop of sgemm over b"));
+}
+
+/// Issue 17's speed cases: bf16 and f16 GEMMs, a batched attention score in bf16 (and in f32,
+/// einjit's own reference rate for it) and Gemma's grouped-query logits in f16.
+void addLowPrecisionCases(std::vector<BenchCase>& cases) {
+  for (DType dtype : {DType::bf16, DType::f16})
+    for (Index n : {256, 1024, 2048})
+      cases.push_back(matmulCase("H" + std::to_string(n) + "." + std::string(dtypeName(dtype)), n,
+                                 n, n, dtype));
+  // Attention scores in the layout of Keras' MultiHeadAttention (its score einsum
+  // "aecd,abcd->acbe" is this one with the operands swapped): the Transformer-base head split
+  // (8 heads of 64, model width 512) over BERT's longest sequence (512) in a batch of 8. The
+  // peers run one GEMM per (b, h), reading Q and K in place with leading dimension h·d.
+  const Index batch = 8, queries = 512, keys = 512, heads = 8, depth = 64;
+  GemmMapping scores = gemmExtents(batch * heads, queries, keys, depth);
+  scores.transposeB = true;
+  scores.lda = heads * depth;
+  scores.ldb = heads * depth;
+  scores.batchAxes = {
+      {batch, queries * heads * depth, keys * heads * depth, heads * queries * keys},
+      {heads, depth, depth, queries * keys}};
+  for (DType dtype : {DType::bf16, DType::f32})
+    cases.push_back(makeCase("ATT." + std::string(dtypeName(dtype)), "bqhd,bkhd->bhqk",
+                             {{batch, queries, heads, depth}, {batch, keys, heads, depth}}, dtype,
+                             Bound::Compute,
+                             gemmRecipe(scores, "loop of " + gemmName(dtype) +
+                                                    " over b, h (lda = ldb = h·d), B transposed")));
+  // Gemma's grouped-query attention logits. google-deepmind/gemma, gemma/gm/nn/_modules.py,
+  // Attention.__call__ writes them as jnp.einsum('BTKGH,BSKH->BTKGS') (T query positions, K kv
+  // heads, G query heads per kv head, H head dim, S cache positions); issue 17 names the
+  // head-major layout bghnd,bhsd->bghns (g query heads per kv head, h kv heads, n query
+  // positions, s cache positions, d head dim). Extents of Gemma 2 2B (gemma/transformer.py,
+  // TransformerConfig.gemma2_2b: num_heads 8, num_kv_heads 4, head_dim 256): g = 2, h = 4,
+  // d = 256; a 1024-token prompt (n) against a 1024-entry cache (s, TransformerConfig's default
+  // max_cache_length), one sequence. The peers run one GEMM per (b, g, h); the g entries of a
+  // kv head share its K.
+  const Index sequences = 1, groups = 2, kvHeads = 4, positions = 1024, cache = 1024, headDim = 256;
+  GemmMapping logits = gemmExtents(sequences * groups * kvHeads, positions, cache, headDim);
+  logits.transposeB = true;
+  logits.batchAxes = {{sequences, groups * kvHeads * positions * headDim, kvHeads * cache * headDim,
+                       groups * kvHeads * positions * cache},
+                      {groups, kvHeads * positions * headDim, 0, kvHeads * positions * cache},
+                      {kvHeads, positions * headDim, cache * headDim, positions * cache}};
+  cases.push_back(makeCase(
+      "GQA.f16", "bghnd,bhsd->bghns",
+      {{sequences, groups, kvHeads, positions, headDim}, {sequences, kvHeads, cache, headDim}},
+      DType::f16, Bound::Compute,
+      gemmRecipe(logits, "loop of gemm_f16f16f32 over b, g, h (K shared by g), B transposed")));
 }
 
 std::vector<BenchCase> buildCases() {
@@ -179,6 +237,7 @@ std::vector<BenchCase> buildCases() {
     cases.push_back(matmulCase("G100" + suffix, 100, 100, 100, dtype));
     cases.push_back(matmulCase("G197x131x263" + suffix, 197, 131, 263, dtype));
   }
+  addLowPrecisionCases(cases);
   return cases;
 }
 
@@ -187,6 +246,40 @@ std::vector<BenchCase> buildCases() {
 const std::vector<BenchCase>& benchCases() {
   static const std::vector<BenchCase> cases = buildCases();
   return cases;
+}
+
+std::vector<GemmOffsets> gemmBatchOffsets(const GemmMapping& mapping) {
+  std::vector<BatchAxis> axes = mapping.batchAxes;
+  if (axes.empty())
+    axes.push_back(
+        {mapping.batch, mapping.m * mapping.k, mapping.k * mapping.n, mapping.m * mapping.n});
+  std::vector<GemmOffsets> offsets{GemmOffsets{}};
+  for (const BatchAxis& axis : axes) {
+    std::vector<GemmOffsets> next;
+    next.reserve(offsets.size() * static_cast<std::size_t>(axis.extent));
+    for (const GemmOffsets& outer : offsets)
+      for (Index step = 0; step < axis.extent; ++step)
+        next.push_back({outer.a + step * axis.strideA, outer.b + step * axis.strideB,
+                        outer.c + step * axis.strideC});
+    offsets = std::move(next);
+  }
+  if (static_cast<Index>(offsets.size()) != mapping.batch)
+    throw std::logic_error("bench GEMM mapping: the batch axes do not multiply to its batch");
+  return offsets;
+}
+
+std::int64_t leadingA(const GemmMapping& mapping) {
+  return mapping.lda != 0 ? mapping.lda : mapping.k;
+}
+
+std::int64_t leadingB(const GemmMapping& mapping) {
+  if (mapping.ldb != 0)
+    return mapping.ldb;
+  return mapping.transposeB ? mapping.k : mapping.n;
+}
+
+DType peerOutputDType(DType dtype) {
+  return isHalfPrecision(dtype) ? DType::f32 : dtype;
 }
 
 } // namespace einjit::bench

@@ -23,6 +23,15 @@ enum class Recipe {
   OuterProduct ///< i,j->ij: a GEMM with k = 1
 };
 
+/// One batch axis of a GEMM mapping whose batch entries are not packed back to back: its extent
+/// and how far (in elements) one step along it moves A, B and C.
+struct BatchAxis {
+  std::int64_t extent = 1;
+  std::int64_t strideA = 0;
+  std::int64_t strideB = 0; ///< 0: every entry along this axis reads the same B (GQA's groups)
+  std::int64_t strideC = 0;
+};
+
 /// A contraction as `batch` row-major GEMMs C[m,n] = A[m,k] · B[k,n] (or B[n,k]ᵀ), after an
 /// optional permuting copy of each input.
 struct GemmMapping {
@@ -35,7 +44,28 @@ struct GemmMapping {
   /// Axis i of the copy is axis permuteA[i] of A; empty: A is used in place.
   std::vector<int> permuteA;
   std::vector<int> permuteB;
+  /// Leading dimensions of A and B when their rows are not contiguous (attention's heads sit
+  /// between the rows); 0: k for A, k or n for B.
+  std::int64_t lda = 0;
+  std::int64_t ldb = 0;
+  /// The batch loop as several axes with their own strides (outermost first); empty: one axis of
+  /// `batch` entries, each A, B and C following the previous one.
+  std::vector<BatchAxis> batchAxes;
 };
+
+/// One GEMM of a mapping's batch loop: where its A, B and C start, in elements.
+struct GemmOffsets {
+  std::int64_t a = 0;
+  std::int64_t b = 0;
+  std::int64_t c = 0;
+};
+
+/// The offsets of every GEMM of the batch loop, in loop order.
+std::vector<GemmOffsets> gemmBatchOffsets(const GemmMapping& mapping);
+/// A's leading dimension (mapping.lda, or k).
+std::int64_t leadingA(const GemmMapping& mapping);
+/// B's leading dimension (mapping.ldb, or k when B is used transposed, n when not).
+std::int64_t leadingB(const GemmMapping& mapping);
 
 /// One row of the suite.
 struct BenchCase {
@@ -43,7 +73,7 @@ struct BenchCase {
   std::string expression;    ///< the einsum einjit compiles
   std::vector<Shape> shapes; ///< operand shapes, in order
   Shape outputShape;         ///< the einsum's output shape (row-major, as the peers write it)
-  DType dtype = DType::f32;  ///< f32 or f64
+  DType dtype = DType::f32;  ///< f32, f64, bf16 or f16 (inputs and einjit's output)
   double flops = 0;          ///< 2 per multiply-add, of the best path for three operands
   double fusedFlops = 0;     ///< 2 per multiply-add of the single fused loop nest
   double bytes = 0;          ///< inputs read once plus the output written once
@@ -56,7 +86,13 @@ struct BenchCase {
   std::string mapping; ///< the BLAS recipe in words (what README.md's mapping table says)
 };
 
-/// Every case: S1–S12, B8–B64, then the G sizes (fp32 and fp64).
+/// Every case: S1–S12, B8–B64, the G sizes (fp32 and fp64), then the low-precision cases (H
+/// GEMMs in bf16 and f16, ATT in bf16 and f32, GQA in f16).
 const std::vector<BenchCase>& benchCases();
+
+/// The dtype a peer writes for a case of `dtype`: f32 for bf16 and f16, as oneMKL's
+/// cblas_gemm_bf16bf16f32 / f16f16f32 and OpenBLAS's cblas_sbgemm return an f32 C (einjit
+/// rounds its output to the 16-bit dtype once); the case's dtype otherwise.
+DType peerOutputDType(DType dtype);
 
 } // namespace einjit::bench

@@ -1,14 +1,17 @@
-// The suite's hand mappings onto a BLAS-like library, shared by the OpenBLAS and BLIS peers: the
-// permuting copies, the loop over batch, the three-operand paths. `Ops` supplies row-major
-// gemm(transposeB, m, n, k, a, lda, b, ldb, c, ldc) and dot(n, x, y) for float and double.
-// Scratch buffers are allocated when a peer is built, so a timed call does only what a BLAS
-// user's call would: the permuting copies and the GEMMs.
+// The suite's hand mappings onto a BLAS-like library, shared by the OpenBLAS, BLIS and oneMKL
+// peers: the permuting copies, the loop over batch, the three-operand paths. `Ops` supplies
+// row-major gemm(transposeB, m, n, k, a, lda, b, ldb, c, ldc) and dot(n, x, y) for float and
+// double, and where the library has them gemm overloads with bfloat16 or float16 A and B and a
+// float C (the low-precision cases: GEMM recipes only). Scratch buffers are allocated when a peer
+// is built, so a timed call does only what a BLAS user's call would: the permuting copies and the
+// GEMMs.
 #pragma once
 
 #include "Peers.h"
 
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -90,18 +93,20 @@ namespace blasrecipes {
 
 using Index = std::int64_t;
 
-template <class Ops, class T>
+/// The GEMM recipe with inputs of type T and an output of type C (float for 16-bit inputs).
+template <class Ops, class T, class C = T>
 PeerRun gemmPeer(const BenchCase& benchCase) {
   const GemmMapping& mapping = benchCase.gemm;
   GemmOperands<T> operands(benchCase);
-  return [mapping, operands](const std::vector<const void*>& inputs, void* out) {
+  auto offsets = std::make_shared<const std::vector<GemmOffsets>>(gemmBatchOffsets(mapping));
+  Index lda = leadingA(mapping);
+  Index ldb = leadingB(mapping);
+  return [mapping, operands, offsets, lda, ldb](const std::vector<const void*>& inputs, void* out) {
     auto [a, b] = operands(inputs);
-    T* c = static_cast<T*>(out);
-    Index ldb = mapping.transposeB ? mapping.k : mapping.n;
-    for (Index batch = 0; batch < mapping.batch; ++batch)
-      Ops::gemm(mapping.transposeB, mapping.m, mapping.n, mapping.k,
-                a + batch * mapping.m * mapping.k, mapping.k, b + batch * mapping.k * mapping.n,
-                ldb, c + batch * mapping.m * mapping.n, mapping.n);
+    C* c = static_cast<C*>(out);
+    for (const GemmOffsets& offset : *offsets)
+      Ops::gemm(mapping.transposeB, mapping.m, mapping.n, mapping.k, a + offset.a, lda,
+                b + offset.b, ldb, c + offset.c, mapping.n);
   };
 }
 
@@ -170,11 +175,37 @@ PeerRun recipePeer(const BenchCase& benchCase) {
 
 } // namespace blasrecipes
 
+namespace blasrecipes {
+
+/// A case in bf16 or f16 (T): its GEMM recipe with an f32 C, where Ops has such a GEMM.
+template <class Ops, class T>
+PeerRun halfPrecisionPeer(const BenchCase& benchCase) {
+  if constexpr (requires(const T* x, float* c) { Ops::gemm(false, 0, 0, 0, x, 0, x, 0, c, 0); }) {
+    if (benchCase.recipe != Recipe::Gemm)
+      throw PeerUnsupported("only GEMM recipes are mapped in " +
+                            std::string(dtypeName(benchCase.dtype)));
+    return gemmPeer<Ops, T, float>(benchCase);
+  } else {
+    throw PeerUnsupported("no " + std::string(dtypeName(benchCase.dtype)) +
+                          " GEMM in this library's mapping");
+  }
+}
+
+} // namespace blasrecipes
+
 /// The BLAS-like peer of a case in its dtype.
 template <class Ops>
 PeerRun blasRecipePeer(const BenchCase& benchCase) {
-  return benchCase.dtype == DType::f64 ? blasrecipes::recipePeer<Ops, double>(benchCase)
-                                       : blasrecipes::recipePeer<Ops, float>(benchCase);
+  switch (benchCase.dtype) {
+  case DType::f64:
+    return blasrecipes::recipePeer<Ops, double>(benchCase);
+  case DType::bf16:
+    return blasrecipes::halfPrecisionPeer<Ops, bfloat16>(benchCase);
+  case DType::f16:
+    return blasrecipes::halfPrecisionPeer<Ops, float16>(benchCase);
+  default:
+    return blasrecipes::recipePeer<Ops, float>(benchCase);
+  }
 }
 
 } // namespace einjit::bench

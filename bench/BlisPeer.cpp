@@ -51,7 +51,12 @@ PeerLibrary blisPeer() {
   peer.name = "blis";
   peer.description = std::string("BLIS ") + bli_info_get_version_str() + " (sub-configuration " +
                      bli_arch_string(bli_arch_query_id()) + ", OpenMP)";
-  peer.build = [](const BenchCase& benchCase, int) { return blasRecipePeer<BlisOps>(benchCase); };
+  peer.build = [](const BenchCase& benchCase, int) {
+    if (isHalfPrecision(benchCase.dtype))
+      throw PeerUnsupported("BLIS's typed API has no " + std::string(dtypeName(benchCase.dtype)) +
+                            " datatype");
+    return blasRecipePeer<BlisOps>(benchCase);
+  };
   peer.useThreads = [](int threads) { bli_thread_set_num_threads(threads); };
   return peer;
 }

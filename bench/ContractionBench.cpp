@@ -1,9 +1,10 @@
 // einjit/<id>/t<n> and <peer>/<id>/t<n> for every case and thread count: the same random
 // inputs, the kernel compiled and each peer built (scratch allocated, kernels generated) before
-// timing. Results are checked before any timing, so a fast wrong kernel cannot report a rate:
-// einjit against the first peer that computes the case (OpenBLAS when built in), then every peer
-// against einjit (or against that first peer when einjit failed). A peer that cannot compute a
-// case reports "n/a: <why>" instead of a rate.
+// timing. In the bf16 and f16 cases einjit writes the 16-bit dtype and the peers f32. Results are
+// checked before any timing, so a fast wrong kernel cannot report a rate: einjit against the first
+// peer that computes the case (OpenBLAS when built in), then every peer against einjit (or against
+// that first peer when einjit failed). A peer that cannot compute a case reports "n/a: <why>"
+// instead of a rate.
 #include "BenchCases.h"
 #include "BenchRegistry.h"
 #include "Peers.h"
@@ -70,40 +71,71 @@ Engine& sharedEngine() {
   return engine;
 }
 
-template <class T>
+/// Uniform values in [-1, 1] drawn in Value's precision (float for the 16-bit types, then
+/// rounded to them), stored as T.
+template <class T, class Value = T>
 void fillUniform(Tensor& tensor, std::mt19937& generator) {
-  std::uniform_real_distribution<T> value(-1, 1);
+  std::uniform_real_distribution<Value> value(-1, 1);
   T* data = tensor.as<T>();
   for (std::int64_t e = 0; e < tensor.elements(); ++e)
-    data[e] = value(generator);
+    data[e] = T(value(generator));
 }
 
-template <class T>
+/// Element e of a floating-point tensor, widened to double.
+double elementAt(const Tensor& tensor, std::int64_t e) {
+  switch (tensor.dtype()) {
+  case DType::f64:
+    return tensor.as<double>()[e];
+  case DType::bf16:
+    return static_cast<float>(tensor.as<bfloat16>()[e]);
+  case DType::f16:
+    return static_cast<float>(tensor.as<float16>()[e]);
+  default:
+    return tensor.as<float>()[e];
+  }
+}
+
 double maxRelativeDifference(const Tensor& actual, const Tensor& expected) {
   double largestDifference = 0;
   double largestValue = 0;
   for (std::int64_t e = 0; e < expected.elements(); ++e) {
-    double difference = std::abs(static_cast<double>(actual.as<T>()[e] - expected.as<T>()[e]));
+    double value = elementAt(expected, e);
+    double difference = std::abs(elementAt(actual, e) - value);
     // NaN compares false: make it the largest difference.
     if (!(difference <= largestDifference))
       largestDifference = std::isnan(difference) ? INFINITY : difference;
-    largestValue = std::max(largestValue, std::abs(static_cast<double>(expected.as<T>()[e])));
+    largestValue = std::max(largestValue, std::abs(value));
   }
   return largestDifference / std::max(largestValue, 1e-30);
 }
 
-/// Max |difference| / max |value|, and "" or the message when it exceeds the dtype's tolerance.
-std::string compare(const Tensor& actual, const Tensor& expected, const std::string& whose,
-                    double& relativeDifference) {
-  bool isDouble = expected.dtype() == DType::f64;
-  relativeDifference = isDouble ? maxRelativeDifference<double>(actual, expected)
-                                : maxRelativeDifference<float>(actual, expected);
-  double tolerance = isDouble ? 1e-10 : 1e-4;
-  if (relativeDifference <= tolerance)
+/// The largest max |difference| / max |value| accepted between two results of a case in
+/// `dtype`. A 16-bit output is the f32 sum rounded once, off by at most the unit roundoff u
+/// (2^-8 for bf16's 8 significant bits, 2^-11 for f16's 11) of its own magnitude; two such
+/// outputs whose f32 sums differ in the last bits can round apart by 2u; plus f32's 1e-4.
+double tolerance(DType dtype) {
+  switch (dtype) {
+  case DType::f64:
+    return 1e-10;
+  case DType::bf16:
+    return 2 * 0x1p-8 + 1e-4;
+  case DType::f16:
+    return 2 * 0x1p-11 + 1e-4;
+  default:
+    return 1e-4;
+  }
+}
+
+/// Max |difference| / max |value|, and "" or the message when it exceeds the case's tolerance.
+std::string compare(const Tensor& actual, const Tensor& expected, DType caseDType,
+                    const std::string& whose, double& relativeDifference) {
+  relativeDifference = maxRelativeDifference(actual, expected);
+  double limit = tolerance(caseDType);
+  if (relativeDifference <= limit)
     return "";
   std::ostringstream message;
   message << "differs from " << whose << ": max |difference| / max |value| = " << relativeDifference
-          << " > " << tolerance;
+          << " > " << limit;
   return message.str();
 }
 
@@ -126,7 +158,7 @@ PreparedPeer buildPeer(const PeerLibrary& library, PreparedCase& prepared, int t
   }
   if (library.useThreads)
     library.useThreads(threads);
-  peer.out = Tensor(benchCase.dtype, benchCase.outputShape);
+  peer.out = Tensor(peerOutputDType(benchCase.dtype), benchCase.outputShape);
   peer.run(prepared.inputPointers, peer.out.data());
   return peer;
 }
@@ -164,6 +196,10 @@ PreparedCase& prepare(const BenchCase& benchCase) {
     Tensor input(benchCase.dtype, shape);
     if (benchCase.dtype == DType::f64)
       fillUniform<double>(input, generator);
+    else if (benchCase.dtype == DType::bf16)
+      fillUniform<bfloat16, float>(input, generator);
+    else if (benchCase.dtype == DType::f16)
+      fillUniform<float16, float>(input, generator);
     else
       fillUniform<float>(input, generator);
     prepared->inputViews.push_back(input.view());
@@ -182,8 +218,8 @@ PreparedCase& prepare(const BenchCase& benchCase) {
   }
   if (prepared->einjitProblem.empty() && reference != nullptr) {
     double difference = 0;
-    std::string mismatch =
-        compare(prepared->einjitOut, reference->out, prepared->expectedName, difference);
+    std::string mismatch = compare(prepared->einjitOut, reference->out, benchCase.dtype,
+                                   prepared->expectedName, difference);
     if (!mismatch.empty())
       prepared->einjitProblem = "einjit " + mismatch;
   }
@@ -208,8 +244,8 @@ PreparedPeer& preparePeer(PreparedCase& prepared, const PeerLibrary& library, in
   if (peer.problem.empty() && !peer.checked && prepared.expected != nullptr &&
       prepared.expected != &peer.out) {
     peer.checked = true;
-    std::string mismatch =
-        compare(peer.out, *prepared.expected, prepared.expectedName, peer.relativeDifference);
+    std::string mismatch = compare(peer.out, *prepared.expected, prepared.benchCase->dtype,
+                                   prepared.expectedName, peer.relativeDifference);
     if (!mismatch.empty())
       peer.problem = library.name + " " + mismatch;
   }
@@ -237,8 +273,8 @@ void runEinjit(benchmark::State& state, const BenchCase& benchCase, int threads)
     // The threaded kernel is checked against the same reference before it is timed.
     Tensor threadedOut(benchCase.dtype, benchCase.outputShape);
     prepared.plan->run(prepared.inputViews, threadedOut.view(), options);
-    std::string mismatch =
-        compare(threadedOut, prepared.einjitOut, "einjit on one thread", difference);
+    std::string mismatch = compare(threadedOut, prepared.einjitOut, benchCase.dtype,
+                                   "einjit on one thread", difference);
     if (!mismatch.empty()) {
       state.SkipWithError(
           ("einjit on " + std::to_string(threads) + " threads " + mismatch).c_str());

@@ -210,6 +210,9 @@ PeerLibrary eigenPeer() {
                      std::to_string(EIGEN_MINOR_VERSION) + " Tensor contract (" +
                      Eigen::SimdInstructionSetsInUse() + ", ThreadPoolDevice)";
   peer.build = [](const BenchCase& benchCase, int threads) {
+    if (isHalfPrecision(benchCase.dtype))
+      throw PeerUnsupported("the Eigen peer maps f32 and f64 only (Eigen's contract of a 16-bit "
+                            "type returns that type, not the f32 the BLAS peers return)");
     const Eigen::ThreadPoolDevice& device = deviceFor(threads);
     return benchCase.dtype == DType::f64 ? typedPeer<double>(benchCase, device)
                                          : typedPeer<float>(benchCase, device);

@@ -3,7 +3,8 @@
 // C[m,n] = A[m,k]·B[k,n] is computed as the column-major Cᵀ = Bᵀ·Aᵀ: M = n, N = m, K = k with
 // the operands swapped, no copy. A case LIBXSMM declines to JIT (its dispatch returns NULL, as
 // for a transposed A in this version) and every non-GEMM recipe are "n/a". Permuted layouts are
-// copied first, as for the BLAS peers.
+// copied first, as for the BLAS peers. Strided batches (the attention cases) pass their leading
+// dimensions to the dispatch and their offsets to each call.
 // Threads: LIBXSMM's kernels are single-threaded; with more than one thread the batch loop is
 // split by an OpenMP `parallel for`, as a LIBXSMM user does.
 #include "BlasRecipes.h"
@@ -43,9 +44,9 @@ PeerRun batchedKernelPeer(const BenchCase& benchCase, int threads) {
   auto blas = [](Index value) { return static_cast<libxsmm_blasint>(value); };
   // Column-major view: the kernel's A is our B (n×k, or k×n transposed), its B is our A.
   int flags = mapping.transposeB ? LIBXSMM_GEMM_FLAG_TRANS_A : LIBXSMM_GEMM_FLAG_NONE;
-  Index lda = mapping.transposeB ? mapping.k : mapping.n;
-  auto kernel = dispatch(static_cast<const T*>(nullptr), blas(mapping.n), blas(mapping.m),
-                         blas(mapping.k), blas(lda), blas(mapping.k), blas(mapping.n), flags);
+  auto kernel =
+      dispatch(static_cast<const T*>(nullptr), blas(mapping.n), blas(mapping.m), blas(mapping.k),
+               blas(leadingB(mapping)), blas(leadingA(mapping)), blas(mapping.n), flags);
   if (kernel == nullptr) {
     std::ostringstream reason;
     reason << "LIBXSMM " << LIBXSMM_CONFIG_VERSION
@@ -55,24 +56,23 @@ PeerRun batchedKernelPeer(const BenchCase& benchCase, int threads) {
            << ": its dispatch returned NULL";
     throw PeerUnsupported(reason.str());
   }
-  Index sizeA = mapping.m * mapping.k;
-  Index sizeB = mapping.k * mapping.n;
-  Index sizeC = mapping.m * mapping.n;
+  auto offsets = std::make_shared<const std::vector<GemmOffsets>>(gemmBatchOffsets(mapping));
   Index batches = mapping.batch;
   // The permuted layouts (S5, S6) are copied first, as for the BLAS peers.
   GemmOperands<T> operands(benchCase);
   return [=](const std::vector<const void*>& inputs, void* out) {
     auto [a, b] = operands(inputs);
     T* c = static_cast<T*>(out);
+    const GemmOffsets* at = offsets->data();
     // A single GEMM is one kernel call: a LIBXSMM user would not start a team for it.
     if (threads <= 1 || batches < threads) {
       for (Index batch = 0; batch < batches; ++batch)
-        kernel(b + batch * sizeB, a + batch * sizeA, c + batch * sizeC);
+        kernel(b + at[batch].b, a + at[batch].a, c + at[batch].c);
       return;
     }
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (Index batch = 0; batch < batches; ++batch)
-      kernel(b + batch * sizeB, a + batch * sizeA, c + batch * sizeC);
+      kernel(b + at[batch].b, a + at[batch].a, c + at[batch].c);
   };
 }
 
@@ -87,6 +87,10 @@ PeerLibrary libxsmmPeer() {
   peer.build = [](const BenchCase& benchCase, int threads) -> PeerRun {
     if (benchCase.recipe != Recipe::Gemm)
       throw PeerUnsupported("not a (batched) GEMM: LIBXSMM's JIT kernels are small GEMMs only");
+    if (isHalfPrecision(benchCase.dtype))
+      throw PeerUnsupported("the LIBXSMM peer maps f32 and f64 only (LIBXSMM 1.17's "
+                            "libxsmm_bsmmdispatch takes bf16 operands in its own pair-interleaved "
+                            "layout; not mapped here)");
     return benchCase.dtype == DType::f64 ? batchedKernelPeer<double>(benchCase, threads)
                                          : batchedKernelPeer<float>(benchCase, threads);
   };

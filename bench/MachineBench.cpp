@@ -1,5 +1,6 @@
 // The machine's ceilings, measured in the same run as the suite (BENCH.md): a tight FMA loop for
-// peak GFLOP/s (AVX2 and, where the CPU has it, AVX-512; fp32 and fp64) and STREAM-style triad,
+// peak GFLOP/s (AVX2 and, where the CPU has it, AVX-512; fp32 and fp64), a bf16 dot-product loop
+// (AVX512-BF16's vdpbf16ps, where the CPU has it: the bf16 cases' ceiling) and STREAM-style triad,
 // non-temporal store and read loops for memory bandwidth. Registered only for instruction sets the
 // CPU supports, at every thread count of the run: with more than one thread, an OpenMP team runs
 // the same loop on each thread (FMA) or on its share of the arrays (bandwidth).
@@ -91,9 +92,30 @@ __attribute__((noinline, target("avx512f"))) double fmaLoopAvx512F64(std::int64_
   return _mm512_cvtsd_f64(sum);
 }
 
+// acc += a·b over pairs of bf16 (vdpbf16ps: per f32 lane two products summed into the
+// accumulator, so 4 flops per lane). a·b is small and positive: the sums grow slowly and stay
+// normal over the longest loop (2^18 steps × 2 × 2^-20 per lane stays below 1).
+__attribute__((noinline, target("avx512bf16,avx512f"))) float
+dotLoopAvx512Bf16(std::int64_t steps, float scale, float shift) {
+  __m512bh left = _mm512_cvtne2ps_pbh(_mm512_set1_ps(scale * shift), _mm512_set1_ps(scale * shift));
+  __m512bh right = _mm512_cvtne2ps_pbh(_mm512_set1_ps(shift), _mm512_set1_ps(shift));
+  __m512 acc[kAvx512Chains];
+  for (int c = 0; c < kAvx512Chains; ++c)
+    acc[c] = _mm512_set1_ps(static_cast<float>(c));
+  for (std::int64_t s = 0; s < steps; ++s)
+#pragma GCC unroll 32
+    for (int c = 0; c < kAvx512Chains; ++c)
+      acc[c] = _mm512_dpbf16_ps(acc[c], left, right);
+  __m512 sum = acc[0];
+  for (int c = 1; c < kAvx512Chains; ++c)
+    sum = _mm512_add_ps(sum, acc[c]);
+  return _mm512_cvtss_f32(sum);
+}
+
 // With a team, each call runs this many times longer, so the fork and join cost under 1 %.
 constexpr std::int64_t kTeamStepsScale = 64;
 
+/// `lanes` counts multiply-adds per instruction: vector lanes, times two for a pair dot product.
 template <class Value>
 void peakFma(benchmark::State& state, Value (*loop)(std::int64_t, Value, Value), int chains,
              int lanes, int threads) {
@@ -218,6 +240,7 @@ void registerMachineBenchmarks(const std::vector<int>& threadCounts) {
   __builtin_cpu_init();
   bool hasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   bool hasAvx512 = __builtin_cpu_supports("avx512f");
+  bool hasAvx512Bf16 = hasAvx512 && __builtin_cpu_supports("avx512bf16");
   for (int threads : threadCounts) {
     std::string suffix = "/t" + std::to_string(threads);
     auto fma = [&](const char* name, auto loop, int chains, int lanes) {
@@ -235,6 +258,13 @@ void registerMachineBenchmarks(const std::vector<int>& threadCounts) {
       fma("f32/avx512", fmaLoopAvx512F32, kAvx512Chains, 16);
       fma("f64/avx512", fmaLoopAvx512F64, kAvx512Chains, 8);
     }
+    if (hasAvx512Bf16)
+      withThreadSettings(benchmark::RegisterBenchmark(("peak_dot/bf16/avx512bf16" + suffix).c_str(),
+                                                      [=](benchmark::State& s) {
+                                                        peakFma(s, dotLoopAvx512Bf16, kAvx512Chains,
+                                                                32, threads);
+                                                      }),
+                         threads);
     withThreadSettings(
         benchmark::RegisterBenchmark(("bandwidth/triad" + suffix).c_str(),
                                      [=](benchmark::State& s) { triad(s, threads); }),

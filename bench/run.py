@@ -3,7 +3,8 @@
 each thread count and writes bench/RESULTS.md: per case and thread count einjit beside every peer
 (OpenBLAS, BLIS, Eigen, LIBXSMM, oneMKL from PyPI), the ratio to the best peer, BENCH.md's target
 and whether it holds, and the fraction of the peak FMA rate or triad bandwidth measured in the same run at the
-same thread count. Python 3 standard library only.
+same thread count; then issue 17's low-precision cases (bf16, f16) against oneMKL's 16-bit GEMMs
+and the bf16 dot-product ceiling. Python 3 standard library only.
 
     python3 bench/run.py [--threads 1,2] [--repetitions 5] [--min-time 0.1] [--filter REGEX]
                          [--skip-build | --report-only] [--no-mkl]
@@ -42,6 +43,18 @@ MEMORY_SUITE = {
     "S11": ("bi,bi->b", "b=1,000,000, i=16"),
     "S12": ("i,j->ij", "i=j=4096"),
 }
+# Issue 17's low-precision cases, in their own section: einjit's inputs and output in bf16 or f16
+# (f32 accumulation, rounded once), the peers' output f32. ATT.f32 is einjit's own f32 rate for
+# the attention case, the reference of ATT.bf16's target.
+LOW_PRECISION = {
+    **{f"H{n}.{dtype}": ("ik,kj->ij", f"i=j=k={n}")
+       for dtype in ("bf16", "f16") for n in (256, 1024, 2048)},
+    "ATT.bf16": ("bqhd,bkhd->bhqk", "b=8, q=k=512, h=8, d=64"),
+    "ATT.f32": ("bqhd,bkhd->bhqk", "b=8, q=k=512, h=8, d=64"),
+    "GQA.f16": ("bghnd,bhsd->bghns", "b=1, g=2, h=4, n=s=1024, d=256"),
+}
+# AMX is what issue 17's attention target (bf16 ≥ 4 × einjit's f32) assumes.
+AMX_FLAGS = ("amx_bf16", "amx_tile")
 # Cases that only store (their inputs stay in cache): also shown against the non-temporal store
 # loop, the write path's own ceiling. The target stays BENCH.md's triad.
 STORE_BOUND = {"S12"}
@@ -53,7 +66,7 @@ PEER_LABELS = {"openblas": "OpenBLAS", "blis": "BLIS", "eigen": "Eigen", "libxsm
 BLAS_PEERS = ("openblas", "blis", "mkl")
 MKL_VERSION = "2026.2.1"
 SECONDS_PER_UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-CEILINGS = "peak_fma|bandwidth"
+CEILINGS = "peak_fma|peak_dot|bandwidth"
 
 
 def run(command, **kwargs):
@@ -175,7 +188,9 @@ def lscpu():
 
 def machine_section(context, cpu, loads, options):
     flags = set(cpu.get("Flags", "").split())
-    vector_flags = ", ".join(flag for flag in ("avx2", "fma", "avx512f") if flag in flags) or "none"
+    vector_flags = ", ".join(flag for flag in ("avx2", "fma", "avx512f", "avx512_bf16",
+                                               "avx512_fp16", "amx_tile", "amx_bf16", "amx_fp16")
+                             if flag in flags) or "none"
     try:
         cores = int(cpu.get("CPU(s)", "1"))
     except ValueError:
@@ -197,7 +212,8 @@ def machine_section(context, cpu, loads, options):
         f"cores, {cpu.get('Thread(s) per core', '?')} thread(s) per core, hypervisor "
         f"{cpu.get('Hypervisor vendor', 'none')}; L2 {cpu.get('L2 cache', '?')}, "
         f"L3 {cpu.get('L3 cache', '?')}; {context.get('mhz_per_cpu', '?')} MHz nominal.",
-        f"- Vector flags: {vector_flags}.",
+        f"- Vector flags: {vector_flags}"
+        + ("." if all(flag in flags for flag in AMX_FLAGS) else " (no AMX)."),
         f"- einjit target: {context.get('einjit_target', '?')}.",
     ]
     for peer in peers_of(context):
@@ -228,8 +244,8 @@ def peers_of(context):
 class Suite:
     """The run's numbers and the targets of BENCH.md, per case and thread count."""
 
-    def __init__(self, table, peers):
-        self.table, self.peers = table, peers
+    def __init__(self, table, peers, has_amx=False):
+        self.table, self.peers, self.has_amx = table, peers, has_amx
 
     def rate(self, runner, case, threads, field="FLOPS"):
         return self.table.value(f"{runner}/{case}/t{threads}", field)
@@ -247,6 +263,8 @@ class Suite:
             return "", None, "einjit did not run"
         best, _ = self.best_peer(case, threads, field)
         blas, blas_peer = self.best_peer(case, threads, field, BLAS_PEERS)
+        if case in LOW_PRECISION:
+            return self.low_precision_target(case, threads, field, einjit)
         if case == "S1" or case.startswith("G"):
             if not blas:
                 return "≥ 0.95 × best BLAS", None, "no BLAS peer"
@@ -287,6 +305,25 @@ class Suite:
                     f"time {significant(best / einjit)} × best peer's")
         return "", None, ""
 
+    def low_precision_target(self, case, threads, field, einjit):
+        """Issue 17: the GEMMs (and GQA's batch of GEMMs) at or above oneMKL's 16-bit GEMM;
+        ATT.bf16 at or above 4 × einjit's own ATT.f32, where the CPU has AMX."""
+        if case == "ATT.f32":
+            return "", None, ""
+        if case == "ATT.bf16":
+            target = "≥ 4 × einjit ATT.f32 (with AMX)"
+            f32 = self.rate("einjit", "ATT.f32", threads, field)
+            if not f32:
+                return target, None, "einjit ATT.f32 did not run"
+            figures = f"{significant(einjit / f32)} × einjit ATT.f32"
+            if not self.has_amx:
+                return target, None, figures + "; this CPU has no AMX, the target does not apply"
+            return target, einjit >= 4 * f32, figures
+        mkl = self.rate("mkl", case, threads, field)
+        if not mkl:
+            return "≥ 1.0 × oneMKL", None, "oneMKL did not run"
+        return "≥ 1.0 × oneMKL", einjit >= mkl, f"{significant(einjit / mkl)} × oneMKL"
+
 
 def n_a_note(table, name):
     message = table.errors.get(name, "")
@@ -294,8 +331,10 @@ def n_a_note(table, name):
 
 
 def contraction_table(suite, cases, threads, peak, field, scale, unit_note):
-    """Rows of one thread count's table; returns (lines, footnotes, verdicts)."""
+    """Rows of one thread count's table; returns (lines, footnotes, verdicts). `peak` is the
+    ceiling, or a function of the case id giving it."""
     table = suite.table
+    ceiling_of = peak if callable(peak) else (lambda case: peak)
     header = ["id", "contraction", "einjit"] + [PEER_LABELS.get(p, p) for p in suite.peers] + [
         "best peer", "einjit / best", "target", "holds", f"einjit % of {unit_note}", "notes"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -319,6 +358,7 @@ def contraction_table(suite, cases, threads, peak, field, scale, unit_note):
         cells.append(PEER_LABELS.get(best_peer, "—") if best_peer else "—")
         cells.append(significant(einjit / best) if einjit and best else "—")
         target, holds, figures = suite.target(case, threads, field)
+        peak = ceiling_of(case)
         if case in MEMORY_SUITE:
             triad = peak
             target = "≥ 0.9 × triad"
@@ -354,7 +394,9 @@ def write_results(report, cpu, loads, options, output):
     results, errors = collect(report)
     table = Table(results, errors)
     peers = peers_of(context)
-    suite = Suite(table, peers)
+    cpu_flags = set(cpu.get("Flags", "").split())
+    has_amx = all(flag in cpu_flags for flag in AMX_FLAGS)
+    suite = Suite(table, peers, has_amx)
     thread_counts = [int(t) for t in context.get("thread_counts", "1").split(",")]
     lines = ["# einjit benchmark results", "",
              "Written by `python3 bench/run.py` (see bench/README.md for the cases, the peers' "
@@ -372,6 +414,8 @@ def write_results(report, cpu, loads, options, output):
                                ("peak_fma/f32/avx512", "peak FMA fp32, AVX-512 (GFLOP/s)", "FLOPS"),
                                ("peak_fma/f64/avx2", "peak FMA fp64, AVX2 (GFLOP/s)", "FLOPS"),
                                ("peak_fma/f64/avx512", "peak FMA fp64, AVX-512 (GFLOP/s)", "FLOPS"),
+                               ("peak_dot/bf16/avx512bf16",
+                                "peak bf16 dot product, AVX512-BF16 vdpbf16ps (GFLOP/s)", "FLOPS"),
                                ("bandwidth/triad", "STREAM triad (GB/s)", "bytes_per_second"),
                                ("bandwidth/store_nt", "non-temporal store (GB/s)",
                                 "bytes_per_second"),
@@ -412,6 +456,9 @@ def write_results(report, cpu, loads, options, output):
                 lines += [f"[{mark}] {reason}" for reason, mark in footnotes.items()]
             all_verdicts += verdicts
 
+    lines += low_precision_section(suite, thread_counts, ceilings, cpu_flags, has_amx,
+                                   all_verdicts)
+
     lines += ["", "## Compile latency and call overhead (one thread; lower is better)", "",
               "| what | median (min–max) | BENCH.md target | holds |", "|---|---|---|---|"]
     for case in ("S1", "S5", "B8"):
@@ -448,8 +495,8 @@ def write_results(report, cpu, loads, options, output):
     unknown = [v for v in all_verdicts if v[3] is None]
     lines += ["", "## Targets (BENCH.md)", "",
               f"{len(held)} of {len(all_verdicts)} hold, {len(missed)} missed"
-              + (f", {len(unknown)} not decidable (a peer or einjit did not run)" if unknown
-                 else "") + ".", ""]
+              + (f", {len(unknown)} not decidable (a figure is missing, or the target needs "
+                 "hardware this CPU lacks)" if unknown else "") + ".", ""]
     for label, group in (("Hold", held), ("Missed", missed), ("Not decidable", unknown)):
         if group:
             lines.append(f"- **{label}**: " + "; ".join(
@@ -473,9 +520,53 @@ def write_results(report, cpu, loads, options, output):
     print(f"wrote {output}")
 
 
+def low_precision_section(suite, thread_counts, ceilings, cpu_flags, has_amx, all_verdicts):
+    """The "Low precision" section: issue 17's cases per thread count, each against its ceiling
+    (bf16: the vdpbf16ps loop where the CPU has AVX512-BF16; f16 and f32: the f32 FMA peak).
+    Appends the rows' verdicts to all_verdicts."""
+    table = suite.table
+    blocks = []
+    for t in thread_counts:
+        peak32 = ceilings[t][0]
+        dot = table.value(f"peak_dot/bf16/avx512bf16/t{t}", "FLOPS", "max")
+
+        def ceiling(case, peak32=peak32, dot=dot):
+            return dot if case.endswith(".bf16") and dot else peak32
+
+        rows, footnotes, verdicts = contraction_table(suite, LOW_PRECISION, t, ceiling, "FLOPS",
+                                                      1e-9, "ceiling")
+        if len(rows) <= 2:
+            continue
+        blocks += ["", f"### {t} thread(s); GFLOP/s", ""] + rows
+        if footnotes:
+            blocks.append("")
+            blocks += [f"[{mark}] {reason}" for reason, mark in footnotes.items()]
+        all_verdicts += verdicts
+    if not blocks:
+        return []
+    has_dot = any(table.value(f"peak_dot/bf16/avx512bf16/t{t}", "FLOPS", "max")
+                  for t in thread_counts)
+    fp16 = ("this CPU has AVX512-FP16" if "avx512_fp16" in cpu_flags else
+            "this CPU has no AVX512-FP16; einjit widens f16 to f32")
+    amx = ("this CPU has AMX (amx_tile, amx_bf16), so ATT.bf16's target applies" if has_amx else
+           "this CPU has no AMX, so ATT.bf16's target (≥ 4 × einjit's own ATT.f32, issue 17) does "
+           "not apply: its ratio is shown, not judged")
+    return ["", "## Low precision (bf16, f16)", "",
+            "Issue 17's cases. einjit's inputs and output are bf16 or f16 (f32 accumulation, the "
+            "output rounded once); the peers' inputs are the same 16-bit values and their output "
+            "is f32 (oneMKL's `cblas_gemm_bf16bf16f32` / `cblas_gemm_f16f16f32`, one call per "
+            "batch entry), so einjit writes half the output bytes. ATT.f32 is einjit's own f32 "
+            "rate on the attention case. “% of ceiling”: bf16 rows divide by the best repetition "
+            + ("of the AVX512-BF16 dot-product loop (`peak_dot/bf16`) at the same thread count"
+               if has_dot else "of the f32 FMA peak (the CPU has no AVX512-BF16)")
+            + f"; f16 and f32 rows by the f32 FMA peak ({fp16}). Targets: the GEMMs and GQA "
+            f"≥ oneMKL; {amx}."] + blocks
+
+
 def g_cases(table, threads):
     names = sorted({name.split("/")[1] for name in list(table.results) + list(table.errors)
-                    if name.startswith("einjit/G") and name.endswith(f"/t{threads}")},
+                    if re.fullmatch(r"einjit/G\d+(x\d+x\d+)?(\.f64)?/t\d+", name)
+                    and name.endswith(f"/t{threads}")},
                    key=lambda case: (len(case), case))
     rows = {}
     for case in names:
