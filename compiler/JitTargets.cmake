@@ -26,7 +26,6 @@ target_link_libraries(einjit_passes PUBLIC einjit_ir)
 # Only codegen/ and jit/ see LLVM headers.
 einjit_compiler_library(einjit_codegen
   codegen/AotObject.cpp
-  codegen/AotPrologue.cpp
   codegen/Codegen.cpp
   codegen/CountedLoop.cpp
   codegen/ElementOps.cpp
@@ -36,6 +35,7 @@ einjit_compiler_library(einjit_codegen
   codegen/OptPipeline.cpp
   codegen/PackedKernel.cpp
   codegen/PackedPacking.cpp
+  codegen/PrologueIR.cpp
   codegen/RuntimeCalls.cpp
   codegen/Target.cpp
 )
