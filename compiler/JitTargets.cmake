@@ -35,6 +35,7 @@ einjit_compiler_library(einjit_codegen
   codegen/OptPipeline.cpp
   codegen/PackedKernel.cpp
   codegen/PackedPacking.cpp
+  codegen/PrologueFunction.cpp
   codegen/PrologueIR.cpp
   codegen/RuntimeCalls.cpp
   codegen/Target.cpp
