@@ -62,7 +62,8 @@ einjit_compiler_library(einjit_engine
   engine/PlanState.cpp
   engine/Run.cpp
   engine/RunPath.cpp
+  engine/Staging.cpp
   engine/Tuning.cpp
 )
-target_link_libraries(einjit_engine PUBLIC einjit_jit einjit_passes einjit_frontend einjit_reference)
+target_link_libraries(einjit_engine PUBLIC einjit_jit einjit_passes einjit_frontend)
 target_compile_definitions(einjit_engine PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")
