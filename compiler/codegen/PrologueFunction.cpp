@@ -68,7 +68,7 @@ BuiltModule build(const OperandPrologue& prologue, const TargetDesc& target,
   if (llvm::verifyModule(module, &stream))
     codegenFailure("verify", "the generated prologue is invalid: " + problems);
   if (optimized)
-    optimizeModule(module, *built.machine);
+    optimizePrologueModule(module, *built.machine);
   return built;
 }
 

@@ -34,8 +34,8 @@ std::string keyText(const OperandPrologue& prologue);
 /// Its LLVM IR, before or after optimization.
 std::string emitPrologueIR(const OperandPrologue& prologue, const TargetDesc& target,
                            const std::string& symbol, bool optimized);
-/// The object file that defines `symbol`, optimized as a kernel is. LLVM failures throw
-/// Error(Internal) naming the stage ("codegen (verify): …").
+/// The object file that defines `symbol`, optimized by the kernels' pipeline plus LLVM's loop
+/// vectorizer. LLVM failures throw Error(Internal) naming the stage ("codegen (verify): …").
 std::string compilePrologue(const OperandPrologue& prologue, const TargetDesc& target,
                             const std::string& symbol);
 
