@@ -206,7 +206,7 @@ void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
 /// Runs the plan (after checkRun).
 void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
              const RunOptions& options);
-/// Runs the plan's prologue functions (compiling them on the plan's first run) on the inputs of
+/// Runs the plan's prologue functions (compiling them if the plan has not yet) on the inputs of
 /// the operands that have prologues, into `staged` (a StagingPool's), and points read[t] at each
 /// such operand's staged view; read[t] of the other operands is left alone.
 void stageOperands(const Plan::State& state, const std::vector<TensorView>& inputs,
