@@ -27,7 +27,6 @@ target_link_libraries(einjit_passes PUBLIC einjit_ir)
 # Only codegen/ and jit/ see LLVM headers.
 einjit_compiler_library(einjit_codegen
   codegen/AotObject.cpp
-  codegen/AotPrologue.cpp
   codegen/Codegen.cpp
   codegen/CountedLoop.cpp
   codegen/ElementOps.cpp
@@ -37,6 +36,8 @@ einjit_compiler_library(einjit_codegen
   codegen/OptPipeline.cpp
   codegen/PackedKernel.cpp
   codegen/PackedPacking.cpp
+  codegen/PrologueFunction.cpp
+  codegen/PrologueIR.cpp
   codegen/RuntimeCalls.cpp
   codegen/Target.cpp
 )
@@ -62,9 +63,10 @@ einjit_compiler_library(einjit_engine
   engine/PlanState.cpp
   engine/Run.cpp
   engine/RunPath.cpp
+  engine/Staging.cpp
   engine/Tuning.cpp
 )
-target_link_libraries(einjit_engine PUBLIC einjit_driver einjit_jit einjit_passes einjit_frontend einjit_reference)
+target_link_libraries(einjit_engine PUBLIC einjit_driver einjit_jit einjit_passes einjit_frontend)
 target_compile_definitions(einjit_engine PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")
 
 # The compile driver (compiler/driver/): lowering and the persistent-cache identity shared by

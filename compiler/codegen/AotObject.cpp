@@ -6,9 +6,9 @@
 // point passes to einjit_rt_call_with_threads so that its loop runs with the caller's thread
 // count.
 #include "codegen/AotObject.h"
-#include "codegen/AotPrologue.h"
 #include "codegen/ElementOps.h"
 #include "codegen/LLVMCodegen.h"
+#include "codegen/PrologueIR.h"
 
 #include "einjit/error.h"
 
@@ -230,8 +230,10 @@ void buildEntryPoint(const AotEntryPoint& entry, const std::vector<llvm::Functio
   // The prologues' loops come after every alloca, which stay in the entry block for SROA.
   for (std::size_t n = 0; n < entry.normalized.size(); ++n) {
     auto parameter = static_cast<unsigned>(entry.normalized[n].input * perTensor);
-    emitNormalize(builder, entry.nest.dtype, entry.normalized[n], function->getArg(parameter),
-                  entry.strided ? function->getArg(parameter + 1) : nullptr, copies[n]);
+    const AotNormalize& normalize = entry.normalized[n];
+    emitNormalize(builder, entry.nest.dtype, normalize.shape, normalize.axis, normalize.epsilon,
+                  function->getArg(parameter),
+                  entry.strided ? function->getArg(parameter + 1) : nullptr, copies[n], machine);
   }
   auto callKernel = [&](std::size_t k, const ir::LoopNest& nest, llvm::Value* kernelAlpha,
                         llvm::Value* kernelBeta) -> llvm::Value* {

@@ -60,6 +60,9 @@ llvm::Function* createLoopBody(llvm::Module& module, const std::string& name);
 llvm::Value* statusConstant(llvm::IRBuilder<>& builder, std::int32_t status);
 /// Runs the short function pipeline a JIT kernel needs (OptPipeline.cpp), tuned by `machine`.
 void optimizeModule(llvm::Module& module, llvm::TargetMachine& machine);
+/// The same plus LLVM's loop vectorizer: for a prologue function (PrologueFunction.cpp), whose
+/// loops are scalar and whose divisions dominate.
+void optimizePrologueModule(llvm::Module& module, llvm::TargetMachine& machine);
 /// Runs the new pass manager's O3 module pipeline, tuned by `machine`: for the ahead-of-time
 /// object, whose entry points rely on the inliner.
 void optimizeLinkedModule(llvm::Module& module, llvm::TargetMachine& machine);

@@ -12,6 +12,9 @@
 // SCCP), rotate loops and hoist invariant loads and offsets out of them (LICM), and unroll short
 // reduction loops where the cost model finds it pays.
 //
+// A prologue function (PrologueFunction.cpp) runs the same pipeline plus the loop vectorizer:
+// its builder emits scalar loops, and its per-element divisions, vectorized, take half the time.
+//
 // The ahead-of-time object keeps O3: its entry points rely on the inliner (AotObject.cpp), and
 // its compile time is on no one's critical path.
 #include "codegen/LLVMCodegen.h"
@@ -30,6 +33,7 @@
 #include <llvm/Transforms/Scalar/SCCP.h>
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/Transforms/Vectorize/LoopVectorize.h>
 
 #include <functional>
 
@@ -37,7 +41,10 @@ namespace einjit::codegen {
 
 namespace {
 
-llvm::FunctionPassManager kernelPipeline() {
+/// The kernel pipeline; `vectorize` adds LLVM's loop vectorizer (for prologue functions, whose
+/// builder emits scalar loops: the vectorizer checks their run-time strides for 1 and divides
+/// several elements at a time).
+llvm::FunctionPassManager kernelPipeline(bool vectorize = false) {
   llvm::FunctionPassManager passes;
   passes.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
   passes.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/true));
@@ -48,6 +55,10 @@ llvm::FunctionPassManager kernelPipeline() {
   loops.addPass(llvm::LICMPass(llvm::LICMOptions()));
   passes.addPass(llvm::createFunctionToLoopPassAdaptor(std::move(loops), /*UseMemorySSA=*/true));
   passes.addPass(llvm::GVNPass());
+  if (vectorize) {
+    passes.addPass(llvm::LoopVectorizePass());
+    passes.addPass(llvm::InstCombinePass());
+  }
   passes.addPass(llvm::LoopUnrollPass(llvm::LoopUnrollOptions(/*OptLevel=*/3)));
   // Folds the constant trip counts and offsets that unrolling exposes.
   passes.addPass(llvm::SCCPPass());
@@ -81,6 +92,14 @@ void optimizeModule(llvm::Module& module, llvm::TargetMachine& machine) {
   runPipeline(module, machine, [](llvm::PassBuilder&) {
     llvm::ModulePassManager pipeline;
     pipeline.addPass(llvm::createModuleToFunctionPassAdaptor(kernelPipeline()));
+    return pipeline;
+  });
+}
+
+void optimizePrologueModule(llvm::Module& module, llvm::TargetMachine& machine) {
+  runPipeline(module, machine, [](llvm::PassBuilder&) {
+    llvm::ModulePassManager pipeline;
+    pipeline.addPass(llvm::createModuleToFunctionPassAdaptor(kernelPipeline(true)));
     return pipeline;
   });
 }

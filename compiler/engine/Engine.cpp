@@ -161,10 +161,28 @@ ir::LoopNest Engine::Impl::lower(const ir::IndexProgram& program,
 std::shared_ptr<const jit::Kernel> Engine::Impl::kernelFor(const ir::LoopNest& nest) {
   std::string key = ir::keyText(nest) + "target " + target.key() + " vector " +
                     std::to_string(target.vectorBits) + "\neinjit " EINJIT_VERSION "\n";
-  return cache.getOrCompile(key, [&] { return loadOrCompile(nest, key); });
+  Source source{
+      [&](const std::string& symbol) { return codegen::emitLLVMIR(nest, target, symbol, false); },
+      [&](const std::string& symbol) { return codegen::compileObjects(nest, target, symbol); }};
+  return cache.getOrCompile(key, [&] { return loadOrCompile(source, key); });
 }
 
-std::shared_ptr<const jit::Kernel> Engine::Impl::loadOrCompile(const ir::LoopNest& nest,
+std::shared_ptr<const jit::Kernel>
+Engine::Impl::prologueFor(const codegen::OperandPrologue& prologue) {
+  // A prologue's key starts with "prologue", which no loop nest's text does.
+  std::string key =
+      codegen::keyText(prologue) + "target " + target.key() + "\neinjit " EINJIT_VERSION "\n";
+  Source source{[&](const std::string& symbol) {
+                  return codegen::emitPrologueIR(prologue, target, symbol, false);
+                },
+                [&](const std::string& symbol) {
+                  return std::vector<std::string>{
+                      codegen::compilePrologue(prologue, target, symbol)};
+                }};
+  return cache.getOrCompile(key, [&] { return loadOrCompile(source, key); });
+}
+
+std::shared_ptr<const jit::Kernel> Engine::Impl::loadOrCompile(const Source& source,
                                                                const std::string& key) {
   auto start = std::chrono::steady_clock::now();
   auto millis = [&] {
@@ -178,13 +196,13 @@ std::shared_ptr<const jit::Kernel> Engine::Impl::loadOrCompile(const ir::LoopNes
   if (!disk.enabled() || jit.defines(symbol)) {
     symbol = jit.newSymbol();
     // Compiled before millis() is read: argument evaluation order is unspecified.
-    std::string code = jit::bundleObjects(codegen::compileObjects(nest, target, symbol));
+    std::string code = jit::bundleObjects(source.objects(symbol));
     return jit.load(code, symbol, millis());
   }
   // The unoptimized IR is cheap next to optimization and machine code, and pins down what the code
   // generator makes of the nest: an einjit build whose codegen changed never uses an old object.
   jit::DiskEntryIdentity identity =
-      driver::cacheIdentity(target, key, codegen::emitLLVMIR(nest, target, symbol, false), symbol);
+      driver::cacheIdentity(target, key, source.unoptimizedIR(symbol), symbol);
   if (std::optional<std::string> code = disk.load(identity)) {
     try {
       return jit.load(*code, symbol, millis());
@@ -192,7 +210,7 @@ std::shared_ptr<const jit::Kernel> Engine::Impl::loadOrCompile(const ir::LoopNes
       disk.linkFailed(); // compiled again below, and the entry overwritten
     }
   }
-  std::string code = jit::bundleObjects(codegen::compileObjects(nest, target, symbol));
+  std::string code = jit::bundleObjects(source.objects(symbol));
   std::shared_ptr<const jit::Kernel> kernel = jit.load(code, symbol, millis());
   disk.store(identity, code);
   return kernel;

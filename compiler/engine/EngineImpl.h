@@ -3,6 +3,7 @@
 #pragma once
 
 #include "codegen/Codegen.h"
+#include "codegen/PrologueFunction.h"
 #include "einjit/engine.h"
 #include "ir/IndexProgram.h"
 #include "ir/LoopNest.h"
@@ -12,6 +13,7 @@
 #include "passes/Passes.h"
 #include "support/LruMap.h"
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -25,10 +27,18 @@ struct Engine::Impl {
 
   /// The kernel of `nest` from the cache; on a miss loaded from the disk cache or compiled.
   std::shared_ptr<const jit::Kernel> kernelFor(const ir::LoopNest& nest);
+  /// The prologue function of one operand (codegen/PrologueFunction.h), cached like a kernel.
+  std::shared_ptr<const jit::Kernel> prologueFor(const codegen::OperandPrologue& prologue);
+  /// What the caches hold, as the miss path compiles it: the code under a given symbol.
+  struct Source {
+    /// The LLVM IR before optimization (what a disk entry's fingerprint digests).
+    std::function<std::string(const std::string& symbol)> unoptimizedIR;
+    /// The object files that define the symbol (an object bundle's parts).
+    std::function<std::vector<std::string>(const std::string& symbol)> objects;
+  };
   /// The in-memory cache's miss path: a valid disk entry of `key`, else a compilation (stored
   /// on disk for the next process).
-  std::shared_ptr<const jit::Kernel> loadOrCompile(const ir::LoopNest& nest,
-                                                   const std::string& key);
+  std::shared_ptr<const jit::Kernel> loadOrCompile(const Source& source, const std::string& key);
   /// The loop nest of `program` for tensors of the given stride classes; `strategy` forces one
   /// (else the engine's option, else the estimate's choice).
   ir::LoopNest lower(const ir::IndexProgram& program,
@@ -76,6 +86,41 @@ struct PreparedKernel {
   std::shared_ptr<const jit::Kernel> kernel;
 };
 
+/// The staged copies of a plan's prologue operands for one run: a buffer per operand with
+/// prologues, contiguous in the shape after them, and a view of each, built once.
+struct StagedOperands {
+  std::vector<Tensor> buffers;   ///< per program operand; empty without prologues
+  std::vector<TensorView> views; ///< per program operand: buffers[t].view(), or unset
+};
+
+/// Staged operands kept by a plan for its runs. Runs of one plan may be concurrent: each takes
+/// a StagedOperands of its own for the run's duration and gives it back, and the pool keeps as
+/// many as were ever in use at once, so a cached run allocates nothing.
+class StagingPool {
+public:
+  /// A run's hold on one StagedOperands of the pool, given back when the lease goes.
+  class Lease {
+  public:
+    /// Takes a free StagedOperands of `pool`, or makes one for `program` (a buffer per operand
+    /// that has a prologue) when every one is in use; none when the program has no prologue.
+    Lease(const StagingPool& pool, const ir::IndexProgram& program,
+          const std::vector<bool>& hasPrologue);
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease();
+    /// The run's staged operands; null when the program has no prologue.
+    StagedOperands* get() const { return staged_.get(); }
+
+  private:
+    const StagingPool& pool_;
+    std::unique_ptr<StagedOperands> staged_;
+  };
+
+private:
+  mutable std::mutex mutex_;
+  mutable std::vector<std::unique_ptr<StagedOperands>> free_;
+};
+
 struct Plan::State {
   State(std::shared_ptr<Engine::Impl> engine, ir::IndexProgram program);
 
@@ -84,7 +129,8 @@ struct Plan::State {
   std::shared_ptr<const PreparedKernel> prepared(std::vector<passes::StrideClass> classes) const;
   /// The classes of contiguous operands and output.
   std::vector<passes::StrideClass> contiguousClasses() const;
-  /// Compiles the kernels contiguous operands run: the fused nest's, or every path step's.
+  /// Compiles the prologue functions and the kernels contiguous operands run: the fused nest's,
+  /// or every path step's.
   void compileContiguous() const;
 
   /// Lets run() take one tensor per distinct operand name (`a @ a` takes one): program operand
@@ -99,7 +145,11 @@ struct Plan::State {
   Shape outputShape;
   std::vector<Shape> readShapes; ///< operand shapes after the prologues
   std::vector<bool> hasPrologue; ///< per operand
-  bool anyPrologue = false;
+  /// The prologue functions, one per operand (null without prologues), compiled on first use.
+  const std::vector<std::shared_ptr<const jit::Kernel>>& prologueKernels() const;
+  /// A run's staged operands: the buffers its prologue functions write, kept by the plan and
+  /// reused, so that a run allocates none (Staging.cpp).
+  StagingPool staging;
   /// passes::pathOf's path: pairwise for three or more operands, relayout copies for two; it
   /// runs when stepStates is not empty (ContractionPath::runs), one prologue-free plan per step.
   passes::ContractionPath path;
@@ -123,6 +173,10 @@ struct Plan::State {
   mutable std::mutex mutex;
   /// Few per plan (usually one), so a scan beats a map keyed by text.
   mutable std::vector<std::shared_ptr<const PreparedKernel>> kernels;
+
+private:
+  mutable std::once_flag prologuesCompiled_;
+  mutable std::vector<std::shared_ptr<const jit::Kernel>> prologueKernels_;
 };
 
 /// Plans from an IndexProgram, for the engine's own code and tests.
@@ -158,6 +212,11 @@ void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
 /// Runs the plan (after checkRun).
 void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
              const RunOptions& options);
+/// Runs the plan's prologue functions (compiling them if the plan has not yet) on the inputs of
+/// the operands that have prologues, into `staged` (a StagingPool's), and points read[t] at each
+/// such operand's staged view; read[t] of the other operands is left alone.
+void stageOperands(const Plan::State& state, const std::vector<TensorView>& inputs,
+                   StagedOperands& staged, const TensorView** read);
 /// Calls the compiled kernel of `prepared` on `read` (one view per program operand, prologues
 /// applied) and `out`, with alpha, beta and the thread count of `options`.
 void invokeKernel(const PreparedKernel& prepared, DType dtype, const TensorView* const* read,

@@ -23,7 +23,6 @@ Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lo
     hasPrologue[prologue.operand] = true;
   for (std::size_t t = 0; t < program.operands.size(); ++t)
     readShapes.push_back(program.operandShape(t));
-  anyPrologue = !program.prologues.empty();
   if (engine->options.contractionPaths) {
     path = passes::pathOf(program, engine->loopOptions.caches);
     // bf16 and f16 paths run their steps in f32 (runPath widens the operands), so that the
@@ -103,6 +102,7 @@ std::vector<passes::StrideClass> Plan::State::contiguousClasses() const {
 }
 
 void Plan::State::compileContiguous() const {
+  prologueKernels();
   if (stepStates.empty()) {
     // A 4M plan compiles its complex kernel only when a call needs it (complex alpha or beta).
     if (!complexAsRealKernel(*this))

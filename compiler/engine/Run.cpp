@@ -1,13 +1,13 @@
-// One run of a plan: check the views against the plan, stage prologue operands (through the
-// reference's prologue evaluation, so the JIT and the oracle agree), pick the kernel for the
-// views' stride classes, fill the stride table and call the kernel. A cached call of a small
-// rank allocates nothing: for 10,000 tiny contractions the arithmetic, not the dispatch, counts.
+// One run of a plan: check the views against the plan, stage prologue operands (their generated
+// prologue functions, into buffers the plan keeps: Staging.cpp), pick the kernel for the views'
+// stride classes, fill the stride table and call the kernel. A cached call of a small rank
+// allocates nothing, prologues included: for 10,000 tiny contractions the arithmetic, not the
+// dispatch, counts.
 #include "engine/EngineImpl.h"
 
 #include "ThreadPool.h"
 #include "einjit/error.h"
 #include "ir/ProgramViews.h"
-#include "reference/Interpreter.h"
 #include "support/Format.h"
 
 #include <algorithm>
@@ -246,21 +246,15 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
                     " that this CPU lacks: such a plan can be explained, not run here");
   const ir::IndexProgram& program = state.program;
   bool constantExtents = state.engine->options.constantExtents;
-  // Prologue operands are read from staged copies; the rest straight from the caller's views.
+  // Prologue operands are read from staged copies, which the lease keeps until the kernel has
+  // run; the rest straight from the caller's views.
   std::size_t operands = program.operands.size();
-  std::vector<Tensor> staged(state.anyPrologue ? operands : 0);
-  std::vector<TensorView> stagedViews(staged.size());
   ScratchArray<const TensorView*, kInlineTensors> read(operands);
-  for (std::size_t t = 0; t < operands; ++t) {
-    const TensorView& input = inputs[state.operandInputs[t]];
-    if (!state.hasPrologue[t]) {
-      read[t] = &input;
-      continue;
-    }
-    staged[t] = reference::applyPrologues(program, t, input);
-    stagedViews[t] = staged[t].view();
-    read[t] = &stagedViews[t];
-  }
+  for (std::size_t t = 0; t < operands; ++t)
+    read[t] = &inputs[state.operandInputs[t]];
+  StagingPool::Lease staged(state.staging, program, state.hasPrologue);
+  if (staged.get())
+    stageOperands(state, inputs, *staged.get(), read.data());
   if (!state.stepStates.empty()) {
     runPath(state, std::vector<const TensorView*>(read.begin(), read.end()), out, options);
     return;

@@ -29,9 +29,9 @@ Tensor interpret(const ir::IndexProgram& program, const std::vector<TensorView>&
                  const InterpretOptions& options = {});
 
 /// Operand `operand` of `program` after its prologues (ravel, normalize; not conj), as a new
-/// C-order tensor of the program's dtype. Computed in the wide types above and rounded once, so
-/// that the engine, which stages prologue operands with it before its kernel runs, and the
-/// interpreter agree. Throws like interpret() when `view` does not fit the operand.
+/// C-order tensor of the program's dtype. Computed in the wide types above and rounded once, as
+/// the interpreter stages operands: the oracle of the engine's generated prologue functions.
+/// Throws like interpret() when `view` does not fit the operand.
 Tensor applyPrologues(const ir::IndexProgram& program, std::size_t operand, const TensorView& view);
 
 } // namespace einjit::reference

@@ -163,6 +163,40 @@ TEST(Concurrency, RelayoutRunsKeepTheirTemporariesApart) {
     worker.join();
 }
 
+TEST(Concurrency, OnePlanStagesNormalizedOperandsForManyThreads) {
+  // Runs of one Dot(normalize=True) plan overlap: each stages its operands into buffers of its
+  // own from the plan's pool, so every thread gets what a run alone gets for its inputs.
+  EngineOptions options;
+  options.persistentCache = false;
+  Engine engine(options);
+  Plan plan =
+      engine.plan("keras.layers.Dot(axes=1, normalize=True)([x, y])", {{6, 9}, {6, 9}}, DType::f32);
+  constexpr int kThreads = 4;
+  std::vector<Tensor> xs;
+  std::vector<Tensor> ys;
+  std::vector<Tensor> alone;
+  for (int t = 0; t < kThreads; ++t) {
+    xs.push_back(arange(DType::f32, {6, 9}, -10.0 * t));
+    ys.push_back(arange(DType::f32, {6, 9}, 3.0 * t - 20));
+    alone.push_back(plan.run({xs[t].view(), ys[t].view()}));
+  }
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kThreads; ++t)
+    workers.emplace_back([&, t] {
+      Tensor out(DType::f32, {6, 1});
+      std::vector<TensorView> inputs{xs[t].view(), ys[t].view()};
+      for (int round = 0; round < 50; ++round) {
+        plan.run(inputs, out.view());
+        expectClose(out.view(), alone[t].view(), 0,
+                    "thread " + std::to_string(t) + " round " + std::to_string(round));
+      }
+    });
+  for (std::thread& worker : workers)
+    worker.join();
+  // Two normalized shapes alike: one prologue function beside the kernel.
+  EXPECT_EQ(engine.statistics().misses, 2u);
+}
+
 TEST(Concurrency, AKernelThatCannotAllocateFailsItsOwnCallOnly) {
   // The failing plan sums a 2^48 axis of two stride-0 views: its packed kernel's offset tables
   // alone need 4 PiB of scratch, which einjit_rt_scratch refuses (more than memory) on every

@@ -65,6 +65,30 @@ TEST(DiskCache, AFreshEngineLoadsTheKernelAnotherCompiled) {
   EXPECT_EQ(statistics.diskRejects, 0u);
 }
 
+TEST(DiskCache, PrologueFunctionsAreStoredAndLoadedBesideTheKernel) {
+  TemporaryDirectory directory("einjit-disk-cache");
+  const std::string call = "keras.layers.Dot(axes=1, normalize=True)([x, y])";
+  Tensor x = arange(DType::f32, {3, 5}, -7);
+  Tensor y = arange(DType::f32, {3, 5}, 2);
+  Tensor first;
+  {
+    Engine engine(optionsFor(directory.path()));
+    first = engine.call(call, {x.view(), y.view()});
+    // The kernel and one prologue function: x and y are normalized alike.
+    EngineStatistics statistics = engine.statistics();
+    EXPECT_EQ(statistics.misses, 2u);
+    EXPECT_EQ(statistics.diskWrites, 2u);
+  }
+  EXPECT_EQ(entryFiles(directory.path()).size(), 2u);
+  Engine engine(optionsFor(directory.path()));
+  Tensor second = engine.call(call, {x.view(), y.view()});
+  EngineStatistics statistics = engine.statistics();
+  EXPECT_EQ(statistics.misses, 2u);
+  EXPECT_EQ(statistics.diskHits, 2u) << "the second engine compiled instead of loading";
+  EXPECT_EQ(statistics.diskWrites, 0u);
+  expectClose(second.view(), first.view(), 0, call);
+}
+
 /// How a test damages the one entry file of a directory.
 struct Damage {
   std::string name;

@@ -31,6 +31,10 @@ einjit_test(jit_tests
 )
 target_link_libraries(jit_tests PRIVATE einjit_engine)
 
+# Replaces the global operator new to count allocations: a binary of its own.
+einjit_test(allocation_tests unit/jit/AllocationTest.cpp unit/jit/JitTestSupport.cpp)
+target_link_libraries(allocation_tests PRIVATE einjit_engine)
+
 # Not a test: S1 GFLOP/s of the JIT beside a naive loop (see the file's header).
 add_executable(jit_bench unit/jit/JitBench.cpp)
 target_link_libraries(jit_bench PRIVATE einjit_engine einjit_warnings)
