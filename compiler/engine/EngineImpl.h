@@ -5,6 +5,7 @@
 #include "codegen/Codegen.h"
 #include "codegen/PrologueFunction.h"
 #include "einjit/engine.h"
+#include "engine/LeasePool.h"
 #include "ir/IndexProgram.h"
 #include "ir/LoopNest.h"
 #include "jit/DiskCache.h"
@@ -89,36 +90,11 @@ struct PreparedKernel {
 /// The staged copies of a plan's prologue operands for one run: a buffer per operand with
 /// prologues, contiguous in the shape after them, and a view of each, built once.
 struct StagedOperands {
+  /// A buffer per operand of `program` with prologues, contiguous in its shape after them.
+  void allocate(const ir::IndexProgram& program, const std::vector<bool>& hasPrologue);
+
   std::vector<Tensor> buffers;   ///< per program operand; empty without prologues
   std::vector<TensorView> views; ///< per program operand: buffers[t].view(), or unset
-};
-
-/// Staged operands kept by a plan for its runs. Runs of one plan may be concurrent: each takes
-/// a StagedOperands of its own for the run's duration and gives it back, and the pool keeps as
-/// many as were ever in use at once, so a cached run allocates nothing.
-class StagingPool {
-public:
-  /// A run's hold on one StagedOperands of the pool, given back when the lease goes.
-  class Lease {
-  public:
-    /// Takes a free StagedOperands of `pool`, or makes one for `program` (a buffer per operand
-    /// that has a prologue) when every one is in use; none when the program has no prologue.
-    Lease(const StagingPool& pool, const ir::IndexProgram& program,
-          const std::vector<bool>& hasPrologue);
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    ~Lease();
-    /// The run's staged operands; null when the program has no prologue.
-    StagedOperands* get() const { return staged_.get(); }
-
-  private:
-    const StagingPool& pool_;
-    std::unique_ptr<StagedOperands> staged_;
-  };
-
-private:
-  mutable std::mutex mutex_;
-  mutable std::vector<std::unique_ptr<StagedOperands>> free_;
 };
 
 struct Plan::State {
@@ -149,17 +125,14 @@ struct Plan::State {
   const std::vector<std::shared_ptr<const jit::Kernel>>& prologueKernels() const;
   /// A run's staged operands: the buffers its prologue functions write, kept by the plan and
   /// reused, so that a run allocates none (Staging.cpp).
-  StagingPool staging;
+  LeasePool<StagedOperands> staging;
   /// passes::pathOf's path: pairwise for three or more operands, relayout copies for two; it
   /// runs when stepStates is not empty (ContractionPath::runs), one prologue-free plan per step.
   passes::ContractionPath path;
   std::vector<std::shared_ptr<State>> stepStates;
-  /// Temporaries of earlier path runs, one set per finished run (at most kSpareTemporarySets):
-  /// runPath takes a set or allocates one and gives it back, so that a call does not fault in
-  /// its (often large) temporaries afresh. They live as long as the plan.
-  static constexpr std::size_t kSpareTemporarySets = 4;
-  mutable std::mutex temporariesMutex;
-  mutable std::vector<std::vector<Tensor>> spareTemporaries;
+  /// A path run's temporaries, one per step that writes one (RunPath.cpp): kept between runs,
+  /// so that a call does not fault in its (often large) temporaries afresh.
+  LeasePool<std::vector<Tensor>> pathTemporaries;
   /// Plan::multiplyAdds: the fused program's, or the path's when it runs.
   std::int64_t multiplyAdds = 0;
   /// For a complex program of two operands: the same program over the real component type,
@@ -213,8 +186,8 @@ void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
 void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
              const RunOptions& options);
 /// Runs the plan's prologue functions (compiling them if the plan has not yet) on the inputs of
-/// the operands that have prologues, into `staged` (a StagingPool's), and points read[t] at each
-/// such operand's staged view; read[t] of the other operands is left alone.
+/// the operands that have prologues, into `staged` (leased from the plan's pool), and points
+/// read[t] at each such operand's staged view; read[t] of the other operands is left alone.
 void stageOperands(const Plan::State& state, const std::vector<TensorView>& inputs,
                    StagedOperands& staged, const TensorView** read);
 /// Calls the compiled kernel of `prepared` on `read` (one view per program operand, prologues

@@ -252,9 +252,13 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
   ScratchArray<const TensorView*, kInlineTensors> read(operands);
   for (std::size_t t = 0; t < operands; ++t)
     read[t] = &inputs[state.operandInputs[t]];
-  StagingPool::Lease staged(state.staging, program, state.hasPrologue);
-  if (staged.get())
-    stageOperands(state, inputs, *staged.get(), read.data());
+  std::optional<LeasePool<StagedOperands>::Lease> staged;
+  if (!program.prologues.empty()) {
+    staged.emplace(state.staging);
+    if (staged->fresh())
+      (*staged)->allocate(program, state.hasPrologue);
+    stageOperands(state, inputs, **staged, read.data());
+  }
   if (!state.stepStates.empty()) {
     runPath(state, std::vector<const TensorView*>(read.begin(), read.end()), out, options);
     return;

@@ -94,22 +94,11 @@ void runPath(const Plan::State& state, const std::vector<const TensorView*>& ope
     for (const Tensor& operand : wideOperands)
       wideViews.push_back(operand.view());
   }
-  // A set of its own per run, so concurrent runs of one plan never share a temporary; one an
-  // earlier run gave back where there is one.
-  std::vector<Tensor> temporaries;
-  {
-    std::lock_guard lock(state.temporariesMutex);
-    if (!state.spareTemporaries.empty()) {
-      temporaries = std::move(state.spareTemporaries.back());
-      state.spareTemporaries.pop_back();
-    }
-  }
+  // A set of its own per run, so concurrent runs of one plan never share a temporary: one an
+  // earlier run gave back where there is one, else filled below.
+  LeasePool<std::vector<Tensor>>::Lease lease(state.pathTemporaries);
+  std::vector<Tensor>& temporaries = *lease;
   std::size_t reused = temporaries.size();
-  auto giveBack = [&] {
-    std::lock_guard lock(state.temporariesMutex);
-    if (state.spareTemporaries.size() < Plan::State::kSpareTemporarySets)
-      state.spareTemporaries.push_back(std::move(temporaries));
-  };
   std::vector<TensorView> inputs;
   for (std::size_t k = 0; k < steps.size(); ++k) {
     const Plan::State& step = *state.stepStates[k];
@@ -120,7 +109,6 @@ void runPath(const Plan::State& state, const std::vector<const TensorView*>& ope
     // The last step writes out itself unless its f32 result must round into a 16-bit out.
     if (k + 1 == steps.size() && (!half || out.dtype() == DType::f32)) {
       runPlan(step, inputs, out, options);
-      giveBack();
       return;
     }
     if (k < reused) {
@@ -142,7 +130,6 @@ void runPath(const Plan::State& state, const std::vector<const TensorView*>& ope
   }
   if (half && !temporaries.empty())
     roundIntoHalf(temporaries[steps.size() - 1].view(), out, options);
-  giveBack();
 }
 
 } // namespace einjit

@@ -7,40 +7,16 @@
 
 namespace einjit {
 
-StagingPool::Lease::Lease(const StagingPool& pool, const ir::IndexProgram& program,
-                          const std::vector<bool>& hasPrologue)
-    : pool_(pool) {
-  if (program.prologues.empty())
-    return;
-  {
-    std::lock_guard<std::mutex> lock(pool_.mutex_);
-    if (!pool_.free_.empty()) {
-      staged_ = std::move(pool_.free_.back());
-      pool_.free_.pop_back();
-      return;
-    }
-  }
-  // Every set is in use (or this is the plan's first run): one more, kept after the run.
-  staged_ = std::make_unique<StagedOperands>();
+void StagedOperands::allocate(const ir::IndexProgram& program,
+                              const std::vector<bool>& hasPrologue) {
   std::size_t operands = program.operands.size();
-  staged_->buffers.resize(operands);
-  staged_->views.resize(operands);
+  buffers.resize(operands);
+  views.resize(operands);
   for (std::size_t t = 0; t < operands; ++t) {
     if (!hasPrologue[t])
       continue;
-    staged_->buffers[t] = Tensor::empty(program.dtype, program.operandShape(t));
-    staged_->views[t] = staged_->buffers[t].view();
-  }
-}
-
-StagingPool::Lease::~Lease() {
-  if (!staged_)
-    return;
-  std::lock_guard<std::mutex> lock(pool_.mutex_);
-  // The vector grows only when more runs than ever before overlap; a failed growth drops the set.
-  try {
-    pool_.free_.push_back(std::move(staged_));
-  } catch (const std::bad_alloc&) {
+    buffers[t] = Tensor::empty(program.dtype, program.operandShape(t));
+    views[t] = buffers[t].view();
   }
 }
 
