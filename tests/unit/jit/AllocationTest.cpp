@@ -28,6 +28,13 @@ void* allocate(std::size_t bytes, std::size_t alignment) {
   return std::aligned_alloc(alignment, (bytes + alignment - 1) / alignment * alignment);
 }
 
+/// Out of line: were std::free inlined into an operator delete that GCC inlines after a new
+/// expression, -Wmismatched-new-delete would see free() of operator new's pointer (the
+/// replacements make that the right pairing).
+[[gnu::noinline]] void release(void* memory) noexcept {
+  std::free(memory);
+}
+
 void* allocateOrThrow(std::size_t bytes, std::size_t alignment) {
   void* memory = allocate(bytes, alignment);
   if (!memory)
@@ -63,28 +70,28 @@ void* operator new[](std::size_t bytes, std::align_val_t alignment,
   return allocate(bytes, static_cast<std::size_t>(alignment));
 }
 void operator delete(void* memory) noexcept {
-  std::free(memory);
+  release(memory);
 }
 void operator delete[](void* memory) noexcept {
-  std::free(memory);
+  release(memory);
 }
 void operator delete(void* memory, std::size_t) noexcept {
-  std::free(memory);
+  release(memory);
 }
 void operator delete[](void* memory, std::size_t) noexcept {
-  std::free(memory);
+  release(memory);
 }
 void operator delete(void* memory, std::align_val_t) noexcept {
-  std::free(memory);
+  release(memory);
 }
 void operator delete[](void* memory, std::align_val_t) noexcept {
-  std::free(memory);
+  release(memory);
 }
 void operator delete(void* memory, std::size_t, std::align_val_t) noexcept {
-  std::free(memory);
+  release(memory);
 }
 void operator delete[](void* memory, std::size_t, std::align_val_t) noexcept {
-  std::free(memory);
+  release(memory);
 }
 
 namespace einjit::test {
