@@ -64,7 +64,9 @@ public:
       LineCursor cursor = cursorAt(next_);
       cursor.expect("why:");
       std::string_view why = cursor.rest();
-      nest_.rationale.emplace_back(why.substr(0, why.find_last_not_of(" \t") + 1));
+      // Trailing blanks and carriage returns go, as the line splitter drops a line's last '\r':
+      // the printed rationale then reads back the same.
+      nest_.rationale.emplace_back(why.substr(0, why.find_last_not_of(" \t\r") + 1));
       ++next_;
     }
     std::size_t bodyBegin = next_;
