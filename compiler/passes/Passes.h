@@ -325,15 +325,16 @@ struct ContractionPath {
 /// than three operands.
 ContractionPath choosePath(const ir::IndexProgram& program);
 /// A binary contraction whose batch labels are not the outermost labels of an operand or of the
-/// output (AlphaFold's ikc,jkc->ijc; Transformer-XL's ibnd,jnd->ijbn) as a relayout path: each
-/// such tensor is copied to a batch-outermost layout (batch labels first, in the output's order,
-/// then its other labels in their own order), the product runs on the copies as a batch of
-/// GEMMs the packed kernel takes at full speed, and a last copy writes the output (with alpha
-/// and beta). Empty unless it pays by the cost figures the reason states: real or complex
-/// floating point (not bf16/f16, whose paths would widen), no prologues, no literal 0 or
-/// repeated label, batch, M, N and K labels all present, at least kMinRelayoutPointWork real
-/// multiply-adds per batch point (a complex one is four), kMinRelayoutIntensity flops per byte the
-/// copies move, and operands larger than the L2 (within it the direct nest is fast in any layout).
+/// output, one of them innermost somewhere (AlphaFold's ikc,jkc->ijc; Transformer-XL's
+/// ibnd,jnd->ijbn) as a relayout path: each such tensor is copied to a batch-outermost layout
+/// (batch labels first, in the output's order, then its other labels in their own order), the
+/// product runs on the copies as a batch of GEMMs the packed kernel takes at full speed, and a last
+/// copy writes the output (with alpha and beta). Empty unless it pays by the cost figures the
+/// reason states: real or complex floating point (not bf16/f16, whose paths would widen), no
+/// prologues, no literal 0 or repeated label, batch, M, N and K labels all present, at least
+/// kMinRelayoutPointWork real multiply-adds per batch point (a complex one is four),
+/// kMinRelayoutIntensity flops per byte the copies move, and operands larger than the L2 (within it
+/// the direct nest is fast in any layout).
 ContractionPath relayoutPath(const ir::IndexProgram& program, const support::CacheSizes& caches);
 /// The path a plan considers: choosePath for three or more operands, relayoutPath for two (it
 /// runs when ContractionPath::runs()).

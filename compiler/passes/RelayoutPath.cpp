@@ -67,6 +67,17 @@ std::vector<ir::Index> grouped(const std::vector<ir::Index>& indices,
   return ordered;
 }
 
+/// True when the innermost label of `indices` (of extent above 1) is a batch label: the packed
+/// kernel then gathers every panel across cache lines. A batch label between others (attention's
+/// bqhd) it walks through offset tables at full speed.
+bool batchInnermost(const std::vector<ir::Index>& indices, const std::set<std::string>& batch,
+                    const std::map<std::string, std::int64_t>& extents) {
+  for (auto index = indices.rbegin(); index != indices.rend(); ++index)
+    if (extents.at(index->label) > 1)
+      return batch.count(index->label) > 0;
+  return false;
+}
+
 double elementsOf(const std::vector<ir::Index>& indices,
                   const std::map<std::string, std::int64_t>& extents) {
   double count = 1;
@@ -125,7 +136,9 @@ ContractionPath relayoutPath(const ir::IndexProgram& program, const support::Cac
   bool moveX = !batchOutermost(x.indices, batch, extents);
   bool moveY = !batchOutermost(y.indices, batch, extents);
   bool moveOut = !batchOutermost(program.output, batch, extents);
-  if (!moveX && !moveY && !moveOut)
+  if ((!moveX && !moveY && !moveOut) ||
+      (!batchInnermost(x.indices, batch, extents) && !batchInnermost(y.indices, batch, extents) &&
+       !batchInnermost(program.output, batch, extents)))
     return none;
 
   double madds = 1;
