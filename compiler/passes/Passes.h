@@ -254,14 +254,17 @@ ir::LoopNest applyPackedStrategy(ir::LoopNest nest, const LoopOptions& options);
 /// loads, rows + cols vectors per tile per step, edge tiles included). The packed schedule:
 /// max(FMAs, loads) of the micro-kernel over whole MR x NR tiles, plus the packing copies that
 /// run before it (a load and a store per vector of every padded panel, and a shuffle per
-/// halving where the operand's K has unit stride and the copy transposes). `text` gives both
-/// with their parts. Zero when the nest has no dot tile.
+/// halving where the operand's K has unit stride and the copy transposes). The dot tile does not
+/// block for the caches: an operand it reads again from beyond `caches.l2` (a loop it does not
+/// depend on, around a body larger than the L2) bounds it too, counted in cycles of DRAM or L3
+/// bandwidth. `text` gives both with their parts. Zero when the nest has no dot tile.
 struct DotTileCost {
   double dot = 0;
   double packed = 0;
   std::string text;
 };
-DotTileCost dotTileCost(const ir::LoopNest& nest, const ir::PackedGemm& gemm);
+DotTileCost dotTileCost(const ir::LoopNest& nest, const ir::PackedGemm& gemm,
+                        const support::CacheSizes& caches);
 /// "packed" as the pipeline runs it: a direct or small nest with a dot tile, not forced and with
 /// constant extents, stays as it is when packing applies but dotTileCost says the dot tile costs
 /// no more (the figures go into the rationale); everything else goes to applyPackedStrategy.
