@@ -360,9 +360,8 @@ TEST(DotTile, AnOperandReadAgainFromMemoryGoesPacked) {
   // Llama's o_proj on 32 tokens, x·Wᵀ: K contiguous in both operands, so a dot tile applies and
   // needs fewer instructions than packing; but it does not block for the caches, and W (64 MiB)
   // streams from DRAM once per 4 rows of x. The packed kernel reads it once (1.5x on Zen 4).
-  ir::LoopNest nest =
-      contiguousNest(programOf("tk,nk->tn", {{32, 4096}, {4096, 4096}}, DType::f32),
-                     passes::LoopOptions{512, 32});
+  ir::LoopNest nest = contiguousNest(programOf("tk,nk->tn", {{32, 4096}, {4096, 4096}}, DType::f32),
+                                     passes::LoopOptions{512, 32});
   EXPECT_TRUE(nest.packed) << nest;
   EXPECT_NE(toString(nest).find("read again beyond L2"), std::string::npos) << nest;
 }
