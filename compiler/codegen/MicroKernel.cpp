@@ -130,15 +130,19 @@ void PackedKernelBuilder::emitStore(llvm::Value* cBase, llvm::Value* m0, llvm::V
   llvm::Value* columnBase = tableAt(CN, n0);
   llvm::Value* full = builder_.CreateAnd(builder_.CreateICmpEQ(mv, constant(gemm_.mr)),
                                          builder_.CreateICmpEQ(nv, constant(nr_)));
-  // The tile's columns are consecutive in out when N's innermost label has unit stride and
-  // the tile does not cross the end of one run of it.
+  // The tile's columns are consecutive in out when they lie in one run of N's labels that out
+  // stores densely: the innermost of unit stride, each further one (outwards) strided by the
+  // extents inside it (out[p,r,k,l] with N = [r,k,l] is one run of 2880, not runs of 3).
   llvm::Value* consecutive = builder_.getFalse();
-  std::size_t innermost = gemm_.n.back();
-  if (nest_.output.strides[innermost].known == std::optional<std::int64_t>(1)) {
-    std::int64_t extent = nest_.labels[innermost].extent;
-    consecutive = builder_.CreateICmpSLE(
-        builder_.CreateAdd(builder_.CreateURem(n0, constant(extent)), nv), constant(extent));
+  std::int64_t run = 1;
+  for (auto label = gemm_.n.rbegin(); label != gemm_.n.rend(); ++label) {
+    if (nest_.output.strides[*label].known != std::optional<std::int64_t>(run))
+      break;
+    run *= nest_.labels[*label].extent;
   }
+  if (run > 1)
+    consecutive = builder_.CreateICmpSLE(
+        builder_.CreateAdd(builder_.CreateURem(n0, constant(run)), nv), constant(run));
   auto* registers = llvm::BasicBlock::Create(module_.getContext(), "tile.registers", function_);
   auto* spilled = llvm::BasicBlock::Create(module_.getContext(), "tile.spilled", function_);
   auto* done = llvm::BasicBlock::Create(module_.getContext(), "tile.done", function_);

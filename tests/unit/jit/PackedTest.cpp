@@ -270,7 +270,10 @@ TEST(PackedKernel, EdgeTilesAndEveryBlockLoopMatchTheInterpreter) {
                                 {"bik,bkj->bij", {{3, 13, 17}, {3, 17, 35}}},
                                 {"btf,bsf->bts", {{2, 26, 20}, {2, 34, 20}}},
                                 {"abcd,dbef->acef", {{4, 3, 5, 6}, {6, 3, 7, 9}}},
-                                {"abk,ckd->abcd", {{5, 3, 20}, {4, 20, 9}}, DType::f64}},
+                                {"abk,ckd->abcd", {{5, 3, 20}, {4, 20, 9}}, DType::f64},
+                                // N = [b,c] gathered in the first operand, one dense run of
+                                // 360 in a contiguous out: whole tiles span several runs of c.
+                                {"dcb,da->abc", {{16, 9, 40}, {16, 30}}}},
                                {256, 4096, 8192});
 }
 
