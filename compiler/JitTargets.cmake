@@ -16,6 +16,7 @@ einjit_compiler_library(einjit_passes
   passes/LowerToLoops.cpp
   passes/Parallelize.cpp
   passes/Pipeline.cpp
+  passes/ReRead.cpp
   passes/SchedulePacked.cpp
   passes/Stream.cpp
   passes/Tile.cpp

@@ -195,77 +195,6 @@ double ceilDiv(double value, double divisor) {
   return std::ceil(value / divisor);
 }
 
-/// Bytes one core streams per cycle from DRAM (Zen 4: 22 GB/s at 3.7 GHz, bench/RESULTS.md's
-/// one-thread triad) and from an L3 that holds the data (several times that).
-constexpr double kDramBytesPerCycle = 6;
-constexpr double kL3BytesPerCycle = 16;
-
-/// What an operand read again from beyond the L2 costs: the bytes, and the cycles they take.
-struct ReRead {
-  double bytes = 0;
-  double cycles = 0;
-};
-
-/// The bytes a nest's operands are read again from beyond the L2, in its loop order (outermost
-/// first, reductions innermost; nothing blocks for the caches): an operand whose labels a loop
-/// does not carry is read again on every step of that loop once the loop's body touches more
-/// than the L2 holds. The outermost such loop counts, with every loop around it; an operand
-/// read once costs nothing here. What is read again streams from the L3 when it fits in half of
-/// it, else from DRAM.
-ReRead reRead(const ir::LoopNest& nest, const support::CacheSizes& caches) {
-  std::vector<const ir::Loop*> loops;
-  for (const ir::Loop& loop : nest.outputLoops)
-    loops.push_back(&loop);
-  for (const ir::Loop& loop : nest.reductionLoops)
-    loops.push_back(&loop);
-  auto size = static_cast<double>(dtypeSize(nest.dtype));
-  auto levelOf = [&](std::size_t label) {
-    for (std::size_t level = 0; level < loops.size(); ++level)
-      if (loops[level]->label == label)
-        return level;
-    return loops.size();
-  };
-  // The bytes of `tensor` one step of the loop at `level` touches: the whole extent of the
-  // labels of deeper loops, one step of the loop's own, one index of the enclosing loops'.
-  auto touched = [&](const ir::TensorAccess& tensor, std::size_t level) {
-    double bytes = size;
-    for (std::size_t label : tensor.indices) {
-      std::size_t at = levelOf(label);
-      auto extent = static_cast<double>(nest.labels[label].extent);
-      if (at == level)
-        bytes *= std::min(extent, static_cast<double>(loops[at]->step()));
-      else if (at > level && at < loops.size())
-        bytes *= extent;
-    }
-    return bytes;
-  };
-  auto l2 = static_cast<double>(caches.l2);
-  auto halfL3 = static_cast<double>(caches.l3) / 2;
-  ReRead again;
-  for (const ir::TensorAccess& input : nest.inputs) {
-    double steps = 1;
-    for (std::size_t level = 0; level < loops.size(); ++level) {
-      auto extent = static_cast<double>(nest.labels[loops[level]->label].extent);
-      steps *= ceilDiv(extent, static_cast<double>(loops[level]->step()));
-      double body = touched(nest.output, level);
-      for (const ir::TensorAccess& tensor : nest.inputs)
-        body += touched(tensor, level);
-      if (!holds(input, loops[level]->label) && body > l2) {
-        std::set<std::size_t> labels(input.indices.begin(), input.indices.end());
-        double once = size;
-        for (std::size_t label : labels)
-          once *= static_cast<double>(nest.labels[label].extent);
-        double bytes = std::max(0.0, touched(input, level) * steps - once);
-        bool fitsL3 = touched(input, level) <= halfL3;
-        again.bytes += bytes;
-        again.cycles += bytes / (fitsL3 ? kL3BytesPerCycle : kDramBytesPerCycle);
-        break;
-      }
-    }
-  }
-  return again;
-}
-
 } // namespace
 
 DotTileCost dotTileCost(const ir::LoopNest& nest, const ir::PackedGemm& gemm,
@@ -307,7 +236,7 @@ DotTileCost dotTileCost(const ir::LoopNest& nest, const ir::PackedGemm& gemm,
   double sums = outputs * (perElement + vector->factor - 1);
   // Loads issue beside the arithmetic: the busier of the two bounds the loop; so does an operand
   // streamed again from beyond the L2 (no cache blocking: x·Wᵀ with a W of 64 MiB).
-  ReRead again = reRead(nest, caches);
+  ReRead again = reReadBeyondL2(nest, caches);
   cost.dot = std::max({fmas + sums, loads, again.cycles});
 
   double lanes = static_cast<double>(gemm.lanes);

@@ -246,6 +246,22 @@ std::optional<std::string> packedBenefit(const ir::LoopNest& direct, const ir::P
 /// Other nests are returned unchanged.
 ir::LoopNest applyPackedStrategy(ir::LoopNest nest, const LoopOptions& options);
 
+/// What a nest's operands cost when read again from beyond the L2 (ReRead.cpp). In the nest's
+/// loop order (outermost first, reductions innermost; nothing blocks for the caches), an operand
+/// whose labels a loop does not carry is read again on every step of that loop once the loop's
+/// body touches more than the L2 holds; the outermost such loop counts, with every loop around
+/// it. What is read again streams from the L3 when it fits in half of it, else from DRAM (at
+/// bytes per cycle measured on Zen 4). An operand read once costs nothing here.
+struct ReRead {
+  double bytes = 0;            ///< read beyond the first time
+  double cycles = 0;           ///< those bytes at L3 or DRAM bandwidth
+  double largestFootprint = 0; ///< the most bytes of one operand one step of its loop reads
+  double largestReads = 0;     ///< how many times over that operand is read in all
+  std::string operand;         ///< that operand
+  std::size_t loopLabel = 0;   ///< and the label of that loop
+};
+ReRead reReadBeyondL2(const ir::LoopNest& nest, const support::CacheSizes& caches);
+
 /// What a dot-tiled nest (tile: two unrolled loops around a summed vector label) and the packed
 /// schedule `gemm` of the same nest cost, counted in vector instructions, with loads issuing
 /// beside the arithmetic (the busier bounds a loop). The dot tile: max(its FMAs, one per output

@@ -155,8 +155,16 @@ TEST(PackedSchedule, PaysOnlyWhenTheDirectNestIsSlowAndTheWorkIsLarge) {
   std::optional<std::string> s1 = benefit("ik,kj->ij", {{1024, 1024}, {1024, 1024}}, DType::f32);
   ASSERT_TRUE(s1);
   EXPECT_NE(s1->find("4.0 MiB of y per output tile (> 2 x L2 1024 KiB)"), std::string::npos) << *s1;
-  // Small or cache-friendly contractions stay direct (G512 f64's 2 MiB included).
-  EXPECT_FALSE(benefit("ik,kj->ij", {{512, 512}, {512, 512}}, DType::f64));
+  // S6: each output loop step reads all of x (4 MiB) again, 16 times in all.
+  std::optional<std::string> s6 =
+      benefit("abk,ckd->abcd", {{64, 64, 256}, {16, 256, 64}}, DType::f32);
+  ASSERT_TRUE(s6);
+  EXPECT_NE(s6->find("reads 4.0 MiB of x (> L2 1024 KiB) 16 times"), std::string::npos) << *s6;
+  // G512 f64: 2 MiB read 32 times (direct and packed run alike on Zen 4).
+  EXPECT_TRUE(benefit("ik,kj->ij", {{512, 512}, {512, 512}}, DType::f64));
+  // Small or cache-friendly contractions stay direct, and so does an operand beyond the L2 read
+  // a few times only (64x64x4096 f64: y's 2 MiB, 8 times).
+  EXPECT_FALSE(benefit("ik,kj->ij", {{64, 4096}, {4096, 64}}, DType::f64));
   EXPECT_FALSE(benefit("bik,bkj->bij", {{256, 64, 64}, {256, 64, 64}}, DType::f32));
   EXPECT_FALSE(benefit("ik,kj->ij", {{512, 512}, {512, 512}}, DType::f32));
 }
