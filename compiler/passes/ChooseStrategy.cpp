@@ -224,18 +224,20 @@ DotTileCost dotTileCost(const ir::LoopNest& nest, const ir::PackedGemm& gemm,
                (holds(input, cols.label) ? n : ceilDiv(n, cols.factor));
   // The tile's vectors reduce together (codegen's horizontalSums): two shuffles and an add per
   // pair folded, level by level until each lane holds one sum, then one extract per element;
-  // an add per further vector of an element before that. A shuffle across lanes takes two FMA
-  // slots (Zen 4 runs it double-pumped on one pipe, Intel on port 5 alone, one of its two FMA
-  // ports): DLRM's bnd,bmd->bnm, 27 x 27 x 128 per batch, runs packed 1.16x the dot tile.
-  constexpr double kShuffle = 2;
+  // an add per further vector of an element before that. A 512-bit shuffle across lanes takes
+  // two FMA slots (Zen 4 runs it double-pumped on one pipe, Intel on port 5 alone, one of its
+  // two FMA ports): DLRM's bnd,bmd->bnm, 27 x 27 x 128 per batch, runs packed 1.16x the dot
+  // tile. Narrower shuffles take one.
+  std::size_t laneBytes = isHalfPrecision(nest.dtype) ? 4 : dtypeSize(nest.dtype);
+  double shuffle = static_cast<std::size_t>(vector->lanes) * laneBytes * 8 >= 512 ? 2 : 1;
   int elements = rows.factor * cols.factor;
   double folds = 0;
   for (int count = elements, runs = 1; runs < vector->lanes && elements > 1; runs *= 2) {
     count = (count + 1) / 2;
     folds += count;
   }
-  double perElement = elements > 1 ? ((2 * kShuffle + 1) * folds + kShuffle * elements) / elements
-                                   : (kShuffle + 1) * log2Lanes(vector->lanes);
+  double perElement = elements > 1 ? ((2 * shuffle + 1) * folds + shuffle * elements) / elements
+                                   : (shuffle + 1) * log2Lanes(vector->lanes);
   double sums = outputs * (perElement + vector->factor - 1);
   // Loads issue beside the arithmetic: the busier of the two bounds the loop; so does an operand
   // streamed again from beyond the L2 (no cache blocking: x·Wᵀ with a W of 64 MiB).

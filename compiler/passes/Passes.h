@@ -267,7 +267,7 @@ ReRead reReadBeyondL2(const ir::LoopNest& nest, const support::CacheSizes& cache
 /// beside the arithmetic (the busier bounds a loop). The dot tile: max(its FMAs, one per output
 /// element per vector step of the summed labels, plus the horizontal sums, the tile's vectors
 /// folded together in pairs, two shuffles and an add each, and one extract per element, a
-/// shuffle counted as two FMA slots; its
+/// 512-bit shuffle counted as two FMA slots; its
 /// loads, rows + cols vectors per tile per step, edge tiles included). The packed schedule:
 /// max(FMAs, loads) of the micro-kernel over whole MR x NR tiles, plus the packing copies that
 /// run before it (a load and a store per vector of every padded panel, and a shuffle per
