@@ -71,10 +71,16 @@ target_link_libraries(einjit_engine PUBLIC einjit_driver einjit_jit einjit_passe
 target_compile_definitions(einjit_engine PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")
 
 # The compile driver (compiler/driver/): lowering and the persistent-cache identity shared by
-# the Engine and `einjit compile`, and ahead-of-time compilation.
+# the Engine and `einjit compile`, ahead-of-time compilation, and what the CLI asks of the
+# compiler beyond the public API.
 einjit_compiler_library(einjit_driver
   driver/AotCompile.cpp
+  driver/CallOperands.cpp
   driver/Driver.cpp
+  driver/EinsumText.cpp
+  driver/KernelCacheFiles.cpp
+  driver/PassRunner.cpp
+  driver/TargetFlags.cpp
 )
 target_link_libraries(einjit_driver PUBLIC einjit_jit einjit_passes einjit_frontend)
 target_compile_definitions(einjit_driver PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")

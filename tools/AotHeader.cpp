@@ -3,7 +3,7 @@
 // the object gets.
 #include "AotHeader.h"
 
-#include "ir/Explain.h"
+#include "driver/EinsumText.h"
 #include "support/Format.h"
 
 #include <cctype>
@@ -95,7 +95,7 @@ void writeEntry(std::ostringstream& os, const driver::AotKernel& entry) {
   std::string units = complex ? " (interleaved real, imaginary pairs)" : "";
   os << "/* " << entry.name << ": " << commentSafe(entry.call) << "\n";
   os << " *   index notation: " << commentSafe(ir::statementText(program)) << "\n";
-  os << " *   einsum:         " << ir::equivalentEinsum(program).subscripts << "\n";
+  os << " *   einsum:         " << driver::einsumSubscripts(program) << "\n";
   os << " *   dtype " << dtypeName(program.dtype) << ": elements are " << element << units
      << storageNote(program.dtype) << ".\n";
   if (isHalfPrecision(program.dtype))

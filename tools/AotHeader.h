@@ -2,7 +2,6 @@
 // point per kernel, with the contract the generated code keeps.
 #pragma once
 
-#include "codegen/Codegen.h"
 #include "driver/AotCompile.h"
 
 #include <string>

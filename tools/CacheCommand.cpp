@@ -1,8 +1,8 @@
 // `einjit cache stats|list|clear [--dir D]`: the persistent kernel cache's directory, what it
 // holds, and emptying it. The directory is the one an Engine would use (EINJIT_CACHE_DIR, …).
 #include "CommandLine.h"
+#include "driver/KernelCacheFiles.h"
 #include "einjit/error.h"
-#include "jit/DiskCache.h"
 #include "support/Format.h"
 
 #include <filesystem>
@@ -15,7 +15,7 @@ namespace {
 
 std::string cacheDirectoryOf(const ParsedArguments& parsed) {
   std::string directory =
-      parsed.has("--dir") ? parsed.get("--dir") : jit::DiskCache::defaultDirectory();
+      parsed.has("--dir") ? parsed.get("--dir") : driver::defaultKernelCacheDirectory();
   if (directory.empty())
     throw Error(ErrorKind::Misuse,
                 "cache: the persistent kernel cache is off (EINJIT_CACHE_DIR=off, or neither "
@@ -80,12 +80,12 @@ std::string cpuOf(const std::string& target) {
 }
 
 int statsCommand(const std::string& directory) {
-  std::vector<jit::DiskEntryFile> files = jit::DiskCache::listEntries(directory);
+  std::vector<driver::KernelCacheFile> files = driver::listKernelCache(directory);
   std::uint64_t bytes = 0;
   std::size_t invalid = 0;
-  for (const jit::DiskEntryFile& file : files) {
-    bytes += file.fileBytes;
-    invalid += file.entry ? 0 : 1;
+  for (const driver::KernelCacheFile& file : files) {
+    bytes += file.bytes;
+    invalid += file.valid ? 0 : 1;
   }
   std::cout << "directory: " << directory << "\n"
             << "entries: " << files.size();
@@ -96,12 +96,10 @@ int statsCommand(const std::string& directory) {
 }
 
 int listCommand(const std::string& directory) {
-  for (const jit::DiskEntryFile& file : jit::DiskCache::listEntries(directory)) {
-    std::cout << file.name << "  " << file.fileBytes << " bytes  " << ageText(file.ageSeconds)
-              << "  ";
-    if (file.entry)
-      std::cout << cpuOf(file.entry->identity.target) << "  "
-                << keySummary(file.entry->identity.key) << "\n";
+  for (const driver::KernelCacheFile& file : driver::listKernelCache(directory)) {
+    std::cout << file.name << "  " << file.bytes << " bytes  " << ageText(file.ageSeconds) << "  ";
+    if (file.valid)
+      std::cout << cpuOf(file.target) << "  " << keySummary(file.key) << "\n";
     else
       std::cout << "invalid: " << file.problem << "\n";
   }
@@ -109,7 +107,7 @@ int listCommand(const std::string& directory) {
 }
 
 int clearCommand(const std::string& directory) {
-  std::size_t removed = jit::DiskCache::clear(directory);
+  std::size_t removed = driver::clearKernelCache(directory);
   std::cout << "removed " << removed << (removed == 1 ? " file" : " files") << " from " << directory
             << "\n";
   return 0;

@@ -1,6 +1,6 @@
 #include "CommandLine.h"
 
-#include "codegen/Codegen.h"
+#include "driver/TargetFlags.h"
 #include "einjit/error.h"
 
 #include <cerrno>
@@ -121,7 +121,7 @@ std::string targetOption(const ParsedArguments& parsed) {
   return fromEnvironment && *fromEnvironment ? fromEnvironment : "host";
 }
 
-std::optional<support::CacheSizes> cacheSizesOption(const ParsedArguments& parsed) {
+std::optional<CacheSizes> cacheSizesOption(const ParsedArguments& parsed) {
   std::string source = "--cache-sizes";
   std::string text;
   if (parsed.has("--cache-sizes")) {
@@ -133,7 +133,7 @@ std::optional<support::CacheSizes> cacheSizesOption(const ParsedArguments& parse
     return std::nullopt;
   }
   std::string error;
-  std::optional<support::CacheSizes> caches = support::parseCacheSizes(text, error);
+  std::optional<CacheSizes> caches = driver::parseCacheSizes(text, error);
   if (!caches)
     throw UsageError(source + ": " + error);
   return caches;
@@ -159,9 +159,9 @@ EngineOptions engineOptionsFrom(const ParsedArguments& parsed) {
   options.target = targetOption(parsed);
   // A bad name is reported as the flag or variable that gave it, before any engine is built.
   if (options.target != "host")
-    codegen::resolveTarget(options.target, parsed.has("--target") ? "--target" : "EINJIT_TARGET");
-  if (std::optional<support::CacheSizes> caches = cacheSizesOption(parsed))
-    options.cacheSizes = {caches->l1d, caches->l2, caches->l3};
+    driver::checkTargetName(options.target, parsed.has("--target") ? "--target" : "EINJIT_TARGET");
+  if (std::optional<CacheSizes> caches = cacheSizesOption(parsed))
+    options.cacheSizes = *caches;
   if (parsed.has("--tune"))
     parseTuning(parsed.get("--tune"), options, "--tune");
   return options;

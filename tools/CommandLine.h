@@ -4,7 +4,6 @@
 
 #include "einjit/dtype.h"
 #include "einjit/engine.h"
-#include "support/CacheSizes.h"
 
 #include <cstdint>
 #include <map>
@@ -67,7 +66,7 @@ std::string targetOption(const ParsedArguments& parsed);
 
 /// --cache-sizes L1d,L2,L3, else $EINJIT_CACHE_SIZES; nullopt when neither is set. UsageError
 /// naming the source for a malformed value.
-std::optional<support::CacheSizes> cacheSizesOption(const ParsedArguments& parsed);
+std::optional<CacheSizes> cacheSizesOption(const ParsedArguments& parsed);
 
 /// The options every compiling subcommand accepts besides its own: --target, --cache-sizes.
 extern const std::vector<OptionSpec> kTargetOptions;

@@ -7,7 +7,6 @@
 #include "CommandLine.h"
 #include "driver/AotCompile.h"
 #include "einjit/error.h"
-#include "jit/DiskCache.h"
 
 #include <algorithm>
 #include <cctype>
@@ -134,7 +133,10 @@ int compileCommand(const std::vector<std::string>& args) {
   options.target = codegen::resolveTarget(targetName, "compile: --target");
   // Objects for the host block for its caches; for a named CPU, for the ones given or the
   // stated defaults, since the machine that runs them is not this one.
-  options.caches = driver::aotCacheSizes(targetName, cacheSizesOption(parsed));
+  std::optional<support::CacheSizes> pinned;
+  if (std::optional<CacheSizes> caches = cacheSizesOption(parsed))
+    pinned = support::CacheSizes{caches->l1d, caches->l2, caches->l3};
+  options.caches = driver::aotCacheSizes(targetName, pinned);
   options.threaded = !parsed.has("--single-threaded");
   std::vector<driver::AotKernel> kernels;
   std::size_t entryCount = 0;

@@ -1,11 +1,8 @@
 // `einjit explain EXPR --shapes S [--dtype T] [--json] [--emit=index|path|passes|loops|llvm|asm]
 // [--batch-dot=...] [--strategy=...]`: Engine::explain's Explanation, printed as its text() or
-// json(); for `passes`, the pass pipeline's log (PassLog.cpp) after the path.
+// json().
 #include "CommandLine.h"
-#include "PassLog.h"
 #include "einjit/engine.h"
-#include "einjit/error.h"
-#include "ir/IndexProgram.h"
 
 #include <iostream>
 #include <optional>
@@ -14,26 +11,21 @@ namespace einjit::cli {
 
 namespace {
 
-/// The --emit stages (ExplainStage, each implying the ones before it), or `passes`: the stages
-/// up to the path, then the IR after every pass.
-struct EmitChoice {
-  ExplainStage stage = ExplainStage::Index;
-  bool passes = false;
-};
-
-EmitChoice parseEmitStage(const std::string& text) {
+/// The --emit stage: each implies the ones before it, but `passes` (the stages up to the path,
+/// then the IR after every pass) stands beside them.
+ExplainStage parseEmitStage(const std::string& text) {
   if (text == "index")
-    return {ExplainStage::Index};
+    return ExplainStage::Index;
   if (text == "path")
-    return {ExplainStage::Path};
+    return ExplainStage::Path;
   if (text == "passes")
-    return {ExplainStage::Path, true};
+    return ExplainStage::Passes;
   if (text == "loops")
-    return {ExplainStage::Loops};
+    return ExplainStage::Loops;
   if (text == "llvm")
-    return {ExplainStage::LLVM};
+    return ExplainStage::LLVM;
   if (text == "asm")
-    return {ExplainStage::Assembly};
+    return ExplainStage::Assembly;
   // The first stages in the order they imply each other; `passes` stands beside them.
   throw UsageError("--emit must be one of index, path, loops, llvm, asm, got '" + text +
                    "' (or passes: the IR after every pass)");
@@ -61,7 +53,7 @@ int explainCommand(const std::vector<std::string>& args) {
                      std::to_string(parsed.positional.size()) + " arguments");
   if (!parsed.has("--shapes"))
     throw UsageError("einjit explain needs --shapes, e.g. --shapes x=2x3x4,y=2x3x4");
-  std::optional<EmitChoice> emit;
+  std::optional<ExplainStage> emit;
   if (parsed.has("--emit"))
     emit = parseEmitStage(parsed.get("--emit"));
   CallOptions callOptions = callOptionsFrom(parsed);
@@ -71,16 +63,7 @@ int explainCommand(const std::vector<std::string>& args) {
   const std::string& expression = parsed.positional[0];
   std::vector<Shape> shapes = callShapes(expression, parsed.get("--shapes"));
   Engine engine(engineOptions);
-  Explanation explanation =
-      engine.explain(expression, shapes, dtype, callOptions,
-                     emit ? std::optional<ExplainStage>(emit->stage) : std::nullopt);
-  if (emit && emit->passes) {
-    // The pipeline's log is the CLI's (PassLog.cpp), on the program the explanation printed.
-    const ExplainedStage* program = explanation.stage("program");
-    if (!program)
-      throw Error(ErrorKind::Internal, "explain: the explanation has no program stage");
-    explanation.stages.push_back(passesStage(ir::parseIndexProgram(program->text), parsed));
-  }
+  Explanation explanation = engine.explain(expression, shapes, dtype, callOptions, emit);
   std::cout << (parsed.has("--json") ? explanation.json() : explanation.text());
   return 0;
 }

@@ -5,11 +5,11 @@
 #include "CommandLine.h"
 #include "Measurement.h"
 #include "ResultCheck.h"
+#include "driver/CallOperands.h"
 #include "einjit/engine.h"
 #include "einjit/error.h"
 #include "einjit/npy.h"
-#include "frontend/CallText.h"
-#include "reference/Interpreter.h"
+#include "einjit/reference.h"
 #include "support/Format.h"
 
 #include <cstring>
@@ -63,15 +63,15 @@ std::string indexText(const Shape& index) {
 }
 
 // Prints the comparison on stderr; false when the results differ.
-bool reportCheck(const ir::IndexProgram& program, const Tensor& computed, const Tensor& expected) {
+bool reportCheck(const ReferenceCall& reference, const Tensor& computed, const Tensor& expected) {
   CheckResult check = compareWithReference(computed.view(), expected.view());
-  std::string summary = errorSummary(check, program.resultDtype());
+  std::string summary = errorSummary(check, reference.outputDtype());
   if (check.matches) {
     std::cerr << "einjit: check: the JIT result matches the interpreter's: " << summary << "\n";
     return true;
   }
   std::cerr << "einjit: error: check: the JIT result differs from the interpreter's at "
-            << program.outputName << indexText(check.worstIndex) << ": " << check.worstComputed
+            << reference.outputName() << indexText(check.worstIndex) << ": " << check.worstComputed
             << " (JIT) vs " << check.worstReference << " (interpreter); " << summary << "\n";
   return false;
 }
@@ -108,58 +108,36 @@ int runCommand(const std::vector<std::string>& args) {
   std::int64_t repeat =
       parsed.has("--repeat") ? parseCount(parsed.get("--repeat"), "--repeat", 1) : kDefaultRepeat;
   CallOptions callOptions = callOptionsFrom(parsed);
-  reference::InterpretOptions interpretOptions;
+  RunOptions runOptions;
   if (parsed.has("--alpha"))
-    interpretOptions.alpha = parseNumber(parsed.get("--alpha"), "--alpha");
+    runOptions.alpha = parseNumber(parsed.get("--alpha"), "--alpha");
   if (parsed.has("--beta"))
-    interpretOptions.beta = parseNumber(parsed.get("--beta"), "--beta");
-  RunOptions runOptions{interpretOptions.alpha, interpretOptions.beta};
+    runOptions.beta = parseNumber(parsed.get("--beta"), "--beta");
   runOptions.threads = parsed.has("--threads") ? parseThreadsOption(parsed.get("--threads")) : 1;
   EngineOptions engineOptions = engineOptionsFrom(parsed);
 
-  frontend::ParsedCall call = frontend::parseCall(parsed.positional[0]);
+  const std::string& expression = parsed.positional[0];
+  driver::CallOperands operands = driver::callOperands(expression);
   std::vector<std::string> paths(parsed.positional.begin() + 1, parsed.positional.end());
-  // A bare einsum string takes as many operands as files are given; einsum itself reports a
-  // count that does not match the string.
-  bool bareEinsum = call.subscripts && call.text.find('(') == std::string::npos;
-  std::vector<std::string> names = frontend::distinctOperandNames(call);
-  if (!bareEinsum && paths.size() != names.size())
-    throw Error(ErrorKind::Arity, "run: " + call.function + " here takes " +
-                                      std::to_string(names.size()) + " operands (" +
-                                      support::join(names, ", ") + ") but " +
+  if (!operands.countFromInputs && paths.size() != operands.names.size())
+    throw Error(ErrorKind::Arity, "run: " + operands.function + " here takes " +
+                                      std::to_string(operands.names.size()) + " operands (" +
+                                      support::join(operands.names, ", ") + ") but " +
                                       std::to_string(paths.size()) + " .npy files were given");
   std::vector<Tensor> inputs;
-  frontend::ShapeBinding shapes;
+  std::vector<Shape> shapes;
   for (const std::string& path : paths) {
     inputs.push_back(readNpy(path));
-    shapes.positional.push_back(inputs.back().shape());
+    shapes.push_back(inputs.back().shape());
   }
   DType dtype = commonDType(paths, inputs);
   DType outDtype = outputDtypeOf(dtype, callOptions);
-  // The JIT's plan reads the call itself; the interpreter (--interpret, --check) gets the
-  // program of the same reading from the front end.
-  std::optional<frontend::LoweredCall> lowered;
-  if (interpretOnly || parsed.has("--check")) {
-    frontend::LowerOptions lowerOptions;
-    lowerOptions.dtype = dtype;
-    if (callOptions.legacyBatchDot) {
-      if (!frontend::hasLegacyBatchDot(call))
-        throw Error(ErrorKind::Argument,
-                    "legacy batch_dot: " + call.function +
-                        " has one meaning; legacy semantics exist only for K.batch_dot, "
-                        "keras.layers.Dot and keras.layers.dot");
-      lowerOptions.batchDot = frontend::BatchDotSemantics::Legacy;
-    }
-    lowered = frontend::lowerCall(call, shapes, lowerOptions);
-    if (outDtype != dtype)
-      lowered->program.outputDtype = outDtype;
-  }
-  // One view per IR operand: a name used twice (`a @ a`) reads its one file twice.
-  std::vector<TensorView> operandViews;
-  if (lowered)
-    for (std::size_t source : lowered->operandSources)
-      operandViews.push_back(inputs.at(source).view());
-  // One view per file: the plan binds them to the call's distinct operand names.
+  // The JIT's plan and the interpreter (--interpret, --check) each read the call.
+  std::optional<ReferenceCall> reference;
+  if (interpretOnly || parsed.has("--check"))
+    reference.emplace(expression, shapes, dtype, callOptions);
+  // One view per file: the plan and the interpreter bind them to the call's distinct operand
+  // names (a name used twice, `a @ a`, reads its one file twice).
   std::vector<TensorView> views;
   for (const Tensor& input : inputs)
     views.push_back(input.view());
@@ -169,17 +147,17 @@ int runCommand(const std::vector<std::string>& args) {
   std::optional<CompiledPlan> compiled;
   if (!interpretOnly) {
     engine.emplace(engineOptions);
-    compiled = compilePlan(*engine, parsed.positional[0], shapes.positional, dtype, callOptions);
+    compiled = compilePlan(*engine, expression, shapes, dtype, callOptions);
   }
-  Shape outShape = compiled ? compiled->plan.outputShape() : lowered->program.outputShape();
+  Shape outShape = compiled ? compiled->plan.outputShape() : reference->outputShape();
   std::string outPath = parsed.get("-o");
   std::optional<Tensor> initial;
-  if (interpretOptions.beta != std::complex<double>(0, 0))
+  if (runOptions.beta != std::complex<double>(0, 0))
     initial = initialOutput(outPath, outDtype, outShape);
 
   Tensor out = outputFor(initial, outDtype, outShape);
   if (interpretOnly)
-    reference::interpret(lowered->program, operandViews, out.view(), interpretOptions);
+    reference->run(views, out.view(), runOptions);
   else
     compiled->plan.run(views, out.view(), runOptions);
 
@@ -191,7 +169,7 @@ int runCommand(const std::vector<std::string>& args) {
     };
     auto runOnce = [&] {
       if (interpretOnly)
-        reference::interpret(lowered->program, operandViews, scratch.view(), interpretOptions);
+        reference->run(views, scratch.view(), runOptions);
       else
         compiled->plan.run(views, scratch.view(), runOptions);
     };
@@ -217,9 +195,9 @@ int runCommand(const std::vector<std::string>& args) {
 
   if (parsed.has("--check")) {
     Tensor expected = outputFor(initial, outDtype, outShape);
-    reference::interpret(lowered->program, operandViews, expected.view(), interpretOptions);
+    reference->run(views, expected.view(), runOptions);
     std::cout.flush();
-    if (!reportCheck(lowered->program, out, expected))
+    if (!reportCheck(*reference, out, expected))
       return 1;
   }
   return 0;

@@ -5,7 +5,6 @@
 #include "CommandLine.h"
 #include "einjit/engine.h"
 #include "einjit/error.h"
-#include "frontend/CallText.h"
 
 #include <cctype>
 #include <fstream>
@@ -62,21 +61,6 @@ std::vector<ManifestEntry> readManifest(const std::string& path) {
     entries.push_back(std::move(entry));
   }
   return entries;
-}
-
-/// The operands' shapes in the call's order, from --shapes syntax (by position or by name).
-std::vector<Shape> shapesInOrder(const std::string& text, const std::string& expression) {
-  frontend::ShapeBinding binding = frontend::parseShapes(text);
-  if (binding.named.empty())
-    return binding.positional;
-  std::vector<Shape> shapes;
-  for (const std::string& name : callOperandNames(expression)) {
-    auto found = binding.named.find(name);
-    if (found == binding.named.end())
-      throw Error(ErrorKind::Argument, "no shape given for operand '" + name + "'");
-    shapes.push_back(found->second);
-  }
-  return shapes;
 }
 
 /// The lines of a loops explanation that say how each kernel's strategy was chosen.
@@ -145,8 +129,8 @@ int tuneCommand(const std::vector<std::string>& args) {
               << entry.dtype << ")\n";
     try {
       DType dtype = parseDTypeOption(entry.dtype);
-      Plan plan = engine.plan(entry.expression, shapesInOrder(entry.shapes, entry.expression),
-                              dtype, callOptions);
+      Plan plan = engine.plan(entry.expression, callShapes(entry.expression, entry.shapes), dtype,
+                              callOptions);
       for (const std::string& line : choiceLines(plan.explain(ExplainStage::Loops))) {
         bool found = line.ends_with(storedSuffix);
         bool measured = line.find(": measured, ") != std::string::npos;

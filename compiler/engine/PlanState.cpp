@@ -2,6 +2,7 @@
 // path, the kernels per stride class, and the explanation of its stages.
 #include "engine/EngineImpl.h"
 
+#include "driver/PassRunner.h"
 #include "einjit/error.h"
 #include "ir/Explain.h"
 #include "ir/ProgramViews.h"
@@ -171,6 +172,19 @@ std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage)
                                      ": the operands widen to f32, the steps and their "
                                      "temporaries are f32, the result rounds once\n"
                                : "")});
+  if (stage == ExplainStage::Passes) {
+    // The pipeline's log for the kernels contiguous operands run: the fused program's, or
+    // every path step's (as the path chose them, before half-precision steps widen to f32).
+    std::vector<ir::IndexProgram> kernels;
+    if (state.stepStates.empty())
+      kernels.push_back(program);
+    for (std::size_t k = 0; k < state.stepStates.size(); ++k)
+      kernels.push_back(state.path.steps[k].program);
+    stages.push_back({"passes", "passes (contiguous operands)",
+                      driver::passLog(kernels, state.engine->options.constantExtents,
+                                      state.engine->loopOptions)});
+    return stages;
+  }
   if (stage < ExplainStage::Loops)
     return stages;
   // A path plan shows every step's kernel, in order.

@@ -14,10 +14,14 @@
 
 namespace einjit {
 
-/// How far an explanation goes; each stage includes the ones before it.
+/// How far an explanation goes; each stage includes the ones before it, except Passes, which
+/// no other stage includes.
 enum class ExplainStage {
-  Index,    ///< the IndexProgram, output shape and label groups
-  Path,     ///< + the pairwise contraction path (3+ operands) and the costs that chose it
+  Index, ///< the IndexProgram, output shape and label groups
+  Path,  ///< + the pairwise contraction path (3+ operands) and the costs that chose it
+  /// + the IR after every pass of the pipeline that lowers each kernel for contiguous operands
+  /// ("passes"; "(unchanged)" where a pass did nothing): how the estimate's nest comes about
+  Passes,
   Loops,    ///< + the loop nest the kernel runs
   LLVM,     ///< + the kernel's LLVM IR after the kernel pipeline
   Assembly, ///< + the kernel's assembly for this machine
@@ -68,7 +72,8 @@ struct BatchDotFacts {
   bool differs = true; ///< the readings compute different things (or one refuses)
 };
 
-/// A compiler stage's text: "path", "loops", "llvm", "asm", or "program" (the IndexProgram).
+/// A compiler stage's text: "path", "passes", "loops", "llvm", "asm", or "program" (the
+/// IndexProgram).
 struct ExplainedStage {
   std::string key;     ///< its JSON key
   std::string heading; ///< its heading in text(): "loops (contiguous operands)", "llvm (znver4)"
@@ -91,7 +96,8 @@ struct Explanation {
   ContractionFacts result;               ///< what the plan computes
   std::optional<BatchDotFacts> batchDot; ///< set only for calls Keras versions may read apart
   /// In order: "program" (from ExplainStage::Index on), then "path" (3+ operands), "loops",
-  /// "llvm", "asm", as far as the stage asked for.
+  /// "llvm", "asm", as far as the stage asked for; or "program", "path", "passes" for
+  /// ExplainStage::Passes.
   std::vector<ExplainedStage> stages;
 
   /// The stage of that key, or nullptr.

@@ -53,6 +53,36 @@ TEST(Explanation, StagesInOrderEachOnce) {
       << text;
 }
 
+TEST(Explanation, PassesStageLogsEveryKernelsPipeline) {
+  Engine engine(memoryOnly());
+  Explanation fused =
+      engine.explain("ik,kj->ij", {{16, 8}, {8, 12}}, DType::f32, {}, ExplainStage::Passes);
+  std::vector<std::string> keys;
+  for (const ExplainedStage& stage : fused.stages)
+    keys.push_back(stage.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"program", "passes"})) << "no loops, llvm or asm";
+  const ExplainedStage* log = fused.stage("passes");
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->heading, "passes (contiguous operands)");
+  EXPECT_EQ(log->text.rfind("-- input\nout[i,j] = sum_k x[i,k] * y[k,j]\n", 0), 0u) << log->text;
+  EXPECT_NE(log->text.find("-- packed"), std::string::npos) << log->text;
+  EXPECT_EQ(log->text.find("-- step"), std::string::npos) << log->text;
+  EXPECT_NE(fused.text().find("-- passes (contiguous operands) --\n-- input\n"), std::string::npos)
+      << fused.text();
+
+  // A plan that runs a path logs each step's pipeline, after the path.
+  Explanation path = engine.explain("ij,jk,kl->il", {{1024, 16}, {16, 1024}, {1024, 16}},
+                                    DType::f32, {}, ExplainStage::Passes);
+  keys.clear();
+  for (const ExplainedStage& stage : path.stages)
+    keys.push_back(stage.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"program", "path", "passes"}));
+  ASSERT_NE(path.stage("passes"), nullptr);
+  const std::string& steps = path.stage("passes")->text;
+  EXPECT_EQ(steps.rfind("-- step 0: ", 0), 0u) << steps;
+  EXPECT_NE(steps.find("-- step 1: "), std::string::npos) << steps;
+}
+
 TEST(Explanation, LegacyBatchDotWhereOnlyLegacyKerasAccepts) {
   Engine engine(memoryOnly());
   std::vector<Shape> shapes{{32, 20}, {32, 20}};

@@ -1,0 +1,2 @@
+// Not built: the header beside Rejected.cpp, which a tool source may include.
+#pragma once
