@@ -69,10 +69,12 @@ einjit_compiler_library(einjit_engine
 target_link_libraries(einjit_engine PUBLIC einjit_driver einjit_jit einjit_passes einjit_frontend)
 target_compile_definitions(einjit_engine PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")
 
-# The compile driver (compiler/driver/): lowering and the persistent-cache identity shared by
-# the Engine and `einjit compile`, and ahead-of-time compilation.
+# The compile driver (compiler/driver/): the contraction plan, the lowering and the persistent
+# cache's identity and load-or-compile sequence shared by the Engine and `einjit compile`, and
+# ahead-of-time compilation.
 einjit_compiler_library(einjit_driver
   driver/AotCompile.cpp
+  driver/ContractionPlan.cpp
   driver/Driver.cpp
 )
 target_link_libraries(einjit_driver PUBLIC einjit_jit einjit_passes einjit_frontend)
