@@ -5,6 +5,7 @@
 #include "driver/Driver.h"
 #include "einjit/error.h"
 #include "frontend/CallText.h"
+#include "ir/Explain.h"
 
 #include <algorithm>
 #include <set>
@@ -50,11 +51,7 @@ struct EntryShape {
 ir::LoopNest lowerKernel(const ir::IndexProgram& program,
                          const std::vector<passes::StrideClass>& classes,
                          const passes::StrideClass& outputClass, const AotOptions& options) {
-  passes::LoopOptions loopOptions;
-  loopOptions.vectorBits = options.target.vectorBits;
-  loopOptions.vectorRegisters = options.target.vectorRegisters;
-  loopOptions.bf16DotProduct = options.target.bf16DotProduct;
-  loopOptions.caches = options.caches;
+  passes::LoopOptions loopOptions = targetLoopOptions(options.target, options.caches);
   ir::LoopNest nest = lowerProgram(program, classes, outputClass, true, loopOptions);
   if (!options.threaded && nest.packed) {
     loopOptions.strategy = ir::Strategy::Direct;
@@ -126,6 +123,14 @@ codegen::AotEntryPoint pathEntryPoint(codegen::AotEntryPoint entry,
 }
 
 } // namespace
+
+PlanOptions aotPlanOptions(const AotOptions& options) {
+  PlanOptions plan;
+  plan.caches = options.caches;
+  plan.widensHalfPaths = false;
+  plan.stagesPrologues = false;
+  return plan;
+}
 
 support::CacheSizes aotCacheSizes(const std::string& targetName,
                                   const std::optional<support::CacheSizes>& pinned) {
@@ -205,15 +210,11 @@ AotKernel lowerAot(const AotRequest& request, const AotOptions& options) {
     kernel.inputShapes[shape.sources[t]] = program.operands[t].shape;
   for (const std::string& name : names)
     kernel.inputNames.push_back(parameterName(name));
-  // Three or more operands run the path the JIT runs (Plan::State), when it beats the fused
-  // nest. bf16 and f16 stay fused: the JIT runs their steps in f32 on widened copies, which an
-  // entry point would have to make.
-  if (program.operands.size() >= 3 && program.prologues.empty() &&
-      !isHalfPrecision(program.dtype)) {
-    passes::ContractionPath path = passes::choosePath(program);
-    if (path.beatsFused())
-      kernel.path = std::move(path);
-  }
+  // The JIT's plan (Plan::State takes the same), as far as an entry point runs it: a pairwise
+  // path of three or more operands where it beats the fused nest, a relayout path of two.
+  ContractionPlan plan = planContraction(program, aotPlanOptions(options));
+  if (plan.runsPath())
+    kernel.path = plan.path;
 
   auto entryPoint = [&](std::string name, bool strided) {
     codegen::AotEntryPoint entry;
@@ -244,6 +245,16 @@ AotKernel lowerAot(const AotRequest& request, const AotOptions& options) {
     kernel.stridedEntry = entryPoint(request.name + "_strided", true);
     account(kernel.stridedEntry);
   }
+  // What `einjit explain` shows of the same call: the contiguous entry point's kernels.
+  kernel.stages.push_back({"program", "index program", ir::toString(program)});
+  if (std::optional<ExplainedStage> path = pathStage(program, plan))
+    kernel.stages.push_back(std::move(*path));
+  std::vector<std::string> loops;
+  for (const codegen::AotStep& step : kernel.entry.steps)
+    loops.push_back(ir::toString(step.nest));
+  loops.push_back(ir::toString(kernel.entry.nest));
+  kernel.stages.push_back(
+      {"loops", "loops (contiguous operands)", kernelStageText(program, plan, loops)});
   return kernel;
 }
 
@@ -255,8 +266,6 @@ AotObjectCode compileAot(const std::string& library, const std::vector<AotKernel
     if (kernel.hasStridedEntry)
       entries.push_back(kernel.stridedEntry);
   }
-  if (!disk.enabled())
-    return {codegen::compileAotObject(entries, target), false};
   // The key names the object's entry points and their loop nests (a path's steps first); the
   // fingerprint, the whole module before optimization, catches everything else (prologues,
   // threading, codegen).
@@ -267,13 +276,13 @@ AotObjectCode compileAot(const std::string& library, const std::vector<AotKernel
       key += ir::keyText(step.nest);
     key += ir::keyText(entry.nest);
   }
-  jit::DiskEntryIdentity identity =
-      cacheIdentity(target, key, codegen::aotModuleText(entries, target), entries.front().name);
-  if (std::optional<std::string> object = disk.load(identity))
-    return {*object, true};
-  std::string object = codegen::compileAotObject(entries, target);
-  disk.store(identity, object);
-  return {std::move(object), false};
+  CacheableObject object{key, entries.front().name,
+                         [&] { return codegen::aotModuleText(entries, target); },
+                         [&] { return codegen::compileAotObject(entries, target); }};
+  AotObjectCode code;
+  code.fromCache = loadOrCompile(&disk, target, object,
+                                 [&](const std::string& compiled) { code.object = compiled; });
+  return code;
 }
 
 } // namespace einjit::driver

@@ -1,10 +1,12 @@
 // Ahead-of-time compilation, the driver's half that `einjit compile` calls: a call text, its
-// shapes and dtype, lowered by the front end to an IndexProgram, split into the contraction path
-// the JIT runs (three or more operands), each kernel lowered by the same passes, and the
-// entry points linked into one object through the persistent kernel cache.
+// shapes and dtype, lowered by the front end to an IndexProgram, planned as the JIT plans it
+// (ContractionPlan.h: a pairwise path for three or more operands, a relayout path for two), each
+// kernel lowered by the same passes, and the entry points compiled into one object through the
+// persistent kernel cache (Driver.h's loadOrCompile, as the JIT's kernels are).
 #pragma once
 
 #include "codegen/AotObject.h"
+#include "driver/ContractionPlan.h"
 #include "ir/IndexProgram.h"
 #include "jit/DiskCache.h"
 #include "passes/Passes.h"
@@ -38,6 +40,11 @@ struct AotOptions {
 support::CacheSizes aotCacheSizes(const std::string& targetName,
                                   const std::optional<support::CacheSizes>& pinned);
 
+/// What planContraction is asked for an entry point: the target's caches, and no bf16 or f16
+/// path (its steps would run in f32) and no path over prologues (its steps would read the
+/// staged operands), which stay fused.
+PlanOptions aotPlanOptions(const AotOptions& options);
+
 /// One lowered request: its entry points and what its header says about them.
 struct AotKernel {
   std::string name;                    ///< the C symbol
@@ -53,8 +60,8 @@ struct AotKernel {
     double epsilon = 0;
   };
   std::vector<Normalized> normalized;
-  /// The pairwise contraction path the entry points run, the JIT's choice (passes::choosePath,
-  /// taken when it beats the fused nest); empty when they run one fused kernel.
+  /// The path the entry points run, the JIT's choice (planContraction: pairwise where it beats
+  /// the fused nest, or a relayout path); empty when they run one fused kernel.
   passes::ContractionPath path;
   std::int64_t scratchElements = 0; ///< elements of the dtype the scratch argument holds
   bool threaded = false;            ///< takes a last `int threads` argument
@@ -64,6 +71,9 @@ struct AotKernel {
   std::int64_t scratchBytes = 0;
   codegen::AotEntryPoint entry;        ///< contiguous operands: every stride compiled in
   codegen::AotEntryPoint stridedEntry; ///< NAME_strided: strides passed at run time (no ravel)
+  /// What `einjit explain` shows of the call, as the driver planned it here: the program, the
+  /// path (when there is one to show) and the contiguous entry point's loop nests.
+  std::vector<ExplainedStage> stages;
 };
 
 /// Lowers `request`. Throws the front end's errors (prefixed by the request's origin) and

@@ -72,8 +72,7 @@ support::CacheSizes engineCacheSizes(const EngineOptions& options) {
 
 passes::LoopOptions loopOptionsFor(const EngineOptions& options,
                                    const codegen::TargetDesc& target) {
-  passes::LoopOptions loops{target.vectorBits, target.vectorRegisters, engineCacheSizes(options)};
-  loops.bf16DotProduct = target.bf16DotProduct;
+  passes::LoopOptions loops = driver::targetLoopOptions(target, engineCacheSizes(options));
   switch (options.strategy) {
   case Strategy::Auto:
     break;
@@ -193,26 +192,16 @@ std::shared_ptr<const jit::Kernel> Engine::Impl::loadOrCompile(const Source& sou
   // evicted kernel of the same key that a plan still holds keeps that symbol taken: compile
   // under a fresh name then, and leave the disk alone (its entry is already there).
   std::string symbol = jit::DiskCache::symbolFor(key);
-  if (!disk.enabled() || jit.defines(symbol)) {
+  bool onDisk = disk.enabled() && !jit.defines(symbol);
+  if (!onDisk)
     symbol = jit.newSymbol();
-    // Compiled before millis() is read: argument evaluation order is unspecified.
-    std::string code = jit::bundleObjects(source.objects(symbol));
-    return jit.load(code, symbol, millis());
-  }
-  // The unoptimized IR is cheap next to optimization and machine code, and pins down what the code
-  // generator makes of the nest: an einjit build whose codegen changed never uses an old object.
-  jit::DiskEntryIdentity identity =
-      driver::cacheIdentity(target, key, source.unoptimizedIR(symbol), symbol);
-  if (std::optional<std::string> code = disk.load(identity)) {
-    try {
-      return jit.load(*code, symbol, millis());
-    } catch (const Error&) {
-      disk.linkFailed(); // compiled again below, and the entry overwritten
-    }
-  }
-  std::string code = jit::bundleObjects(source.objects(symbol));
-  std::shared_ptr<const jit::Kernel> kernel = jit.load(code, symbol, millis());
-  disk.store(identity, code);
+  driver::CacheableObject object{key, symbol, [&] { return source.unoptimizedIR(symbol); },
+                                 [&] { return jit::bundleObjects(source.objects(symbol)); }};
+  std::shared_ptr<const jit::Kernel> kernel;
+  // Loaded after compiling, so that millis() counts the compilation.
+  driver::loadOrCompile(onDisk ? &disk : nullptr, target, object, [&](const std::string& code) {
+    kernel = jit.load(code, symbol, millis());
+  });
   return kernel;
 }
 

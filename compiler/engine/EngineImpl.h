@@ -4,6 +4,7 @@
 
 #include "codegen/Codegen.h"
 #include "codegen/PrologueFunction.h"
+#include "driver/ContractionPlan.h"
 #include "einjit/engine.h"
 #include "engine/LeasePool.h"
 #include "ir/IndexProgram.h"
@@ -37,8 +38,8 @@ struct Engine::Impl {
     /// The object files that define the symbol (an object bundle's parts).
     std::function<std::vector<std::string>(const std::string& symbol)> objects;
   };
-  /// The in-memory cache's miss path: a valid disk entry of `key`, else a compilation (stored
-  /// on disk for the next process).
+  /// The in-memory cache's miss path (driver::loadOrCompile, as `einjit compile`'s): a valid
+  /// disk entry of `key`, else a compilation (stored on disk for the next process).
   std::shared_ptr<const jit::Kernel> loadOrCompile(const Source& source, const std::string& key);
   /// The loop nest of `program` for tensors of the given stride classes; `strategy` forces one
   /// (else the engine's option, else the estimate's choice).
@@ -126,14 +127,16 @@ struct Plan::State {
   /// A run's staged operands: the buffers its prologue functions write, kept by the plan and
   /// reused, so that a run allocates none (Staging.cpp).
   LeasePool<StagedOperands> staging;
-  /// passes::pathOf's path: pairwise for three or more operands, relayout copies for two; it
-  /// runs when stepStates is not empty (ContractionPath::runs), one prologue-free plan per step.
-  passes::ContractionPath path;
+  /// The driver's plan of the program (driver::planContraction, as `einjit compile` plans it):
+  /// fused, or a path (pairwise for three or more operands, relayout copies for two) that runs
+  /// as stepStates, one prologue-free plan per step program.
+  driver::ContractionPlan contraction;
+  const passes::ContractionPath& path = contraction.path; ///< its path, which runPath walks
   std::vector<std::shared_ptr<State>> stepStates;
   /// A path run's temporaries, one per step that writes one (RunPath.cpp): kept between runs,
   /// so that a call does not fault in its (often large) temporaries afresh.
   LeasePool<std::vector<Tensor>> pathTemporaries;
-  /// Plan::multiplyAdds: the fused program's, or the path's when it runs.
+  /// Plan::multiplyAdds: the fused program's, or the path's when it runs (contraction's).
   std::int64_t multiplyAdds = 0;
   /// For a complex program of two operands: the same program over the real component type,
   /// whose kernel runs four times per call where the 4M method applies (ComplexAsReal.cpp).

@@ -24,19 +24,15 @@ Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lo
     hasPrologue[prologue.operand] = true;
   for (std::size_t t = 0; t < program.operands.size(); ++t)
     readShapes.push_back(program.operandShape(t));
-  if (engine->options.contractionPaths) {
-    path = passes::pathOf(program, engine->loopOptions.caches);
-    // bf16 and f16 paths run their steps in f32 (runPath widens the operands), so that the
-    // temporaries are not rounded and the result rounds once.
-    if (path.runs())
-      for (const passes::PathStep& step : path.steps) {
-        ir::IndexProgram stepProgram = step.program;
-        if (isHalfPrecision(program.dtype))
-          stepProgram.dtype = DType::f32;
-        stepStates.push_back(std::make_shared<State>(engine, std::move(stepProgram)));
-      }
-  }
-  multiplyAdds = stepStates.empty() ? ir::multiplyAdds(program) : path.multiplyAdds;
+  // The Engine runs every path the driver plans: bf16 and f16 ones in f32 (runPath widens the
+  // operands), over operands staged after their prologues.
+  driver::PlanOptions planOptions;
+  planOptions.paths = engine->options.contractionPaths;
+  planOptions.caches = engine->loopOptions.caches;
+  contraction = driver::planContraction(program, planOptions);
+  for (const ir::IndexProgram& step : contraction.steps)
+    stepStates.push_back(std::make_shared<State>(engine, step));
+  multiplyAdds = contraction.multiplyAdds;
   if (stepStates.empty())
     realParts = complexPartsState(engine, program);
   std::vector<std::string> names;
@@ -160,18 +156,9 @@ std::int64_t Plan::multiplyAdds() const {
 std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage) {
   const ir::IndexProgram& program = state.program;
   std::vector<ExplainedStage> stages{{"program", "index program", ir::toString(program)}};
-  // Three or more operands have a path to choose; two may run a relayout path.
-  if (stage >= ExplainStage::Path && !state.path.steps.empty())
-    stages.push_back({"path",
-                      state.path.relayout.empty()
-                          ? "path (" + std::to_string(program.operands.size()) + " operands)"
-                          : "path (relayout)",
-                      passes::toString(state.path) +
-                          (isHalfPrecision(program.dtype) && !state.stepStates.empty()
-                               ? "  " + std::string(dtypeName(program.dtype)) +
-                                     ": the operands widen to f32, the steps and their "
-                                     "temporaries are f32, the result rounds once\n"
-                               : "")});
+  if (stage >= ExplainStage::Path)
+    if (std::optional<ExplainedStage> path = driver::pathStage(program, state.contraction))
+      stages.push_back(std::move(*path));
   if (stage == ExplainStage::Passes) {
     // The pipeline's log for the kernels contiguous operands run: the fused program's, or
     // every path step's (as the path chose them, before half-precision steps widen to f32).
@@ -202,14 +189,10 @@ std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage)
     prepared.push_back(real ? real : kernelState->prepared(kernelState->contiguousClasses()));
   }
   auto perKernel = [&](auto&& text) {
-    std::string all;
-    for (std::size_t k = 0; k < prepared.size(); ++k) {
-      if (kernelStates.size() > 1)
-        all += "-- step " + std::to_string(k) + ": " + ir::statementText(kernelStates[k]->program) +
-               "\n";
-      all += text(k);
-    }
-    return all;
+    std::vector<std::string> texts;
+    for (std::size_t k = 0; k < prepared.size(); ++k)
+      texts.push_back(text(k));
+    return driver::kernelStageText(program, state.contraction, texts);
   };
   stages.push_back({"loops", "loops (contiguous operands)", perKernel([&](std::size_t k) {
                       std::ostringstream os;

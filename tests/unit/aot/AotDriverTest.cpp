@@ -1,8 +1,13 @@
 // The driver's ahead-of-time half (driver/AotCompile.h) without the CLI: the cache sizes a target
-// is compiled for, and the path a chain of three or more operands compiles as — the JIT's.
+// is compiled for, and the path a call compiles as — the JIT's: pairwise steps for three or more
+// operands, relayout copies for two (an entry point of one run in-process against the
+// interpreter).
 #include "TestSupport.h"
 #include "driver/AotCompile.h"
 #include "frontend/CallText.h"
+#include "jit/Jit.h"
+#include "jit/ObjectBundle.h"
+#include "reference/Interpreter.h"
 
 #include <gtest/gtest.h>
 
@@ -12,11 +17,18 @@ namespace einjit {
 namespace {
 
 driver::AotKernel lowered(const std::string& expression, const std::string& shapes,
-                          DType dtype = DType::f32) {
+                          DType dtype = DType::f32,
+                          const support::CacheSizes& caches = support::CacheSizes{},
+                          bool threaded = true) {
   driver::AotOptions options;
   options.target = codegen::hostTarget();
+  options.caches = caches;
+  options.threaded = threaded;
   return driver::lowerAot({"kernel", expression, shapes, dtype, ""}, options);
 }
+
+/// An L2 of 16 KiB: small operands already exceed it, so that they take a relayout path.
+const support::CacheSizes kSmallCaches{4096, 16384, 65536};
 
 TEST(AotDriver, HostUsesItsCachesANamedCpuTheStatedDefaults) {
   EXPECT_EQ(driver::aotCacheSizes("host", std::nullopt), support::hostCacheSizes());
@@ -65,6 +77,71 @@ TEST(AotDriver, FusedWhereThePathDoesNotPayAndForHalfPrecision) {
       lowered("np.einsum('ij,jk,kl->il', a, b, c)", "a=64x16,b=16x64,c=64x16", DType::bf16);
   EXPECT_TRUE(half.path.steps.empty());
   EXPECT_TRUE(half.entry.steps.empty());
+  // Its explanation says so under the path the JIT would run.
+  ASSERT_GE(half.stages.size(), 2u);
+  EXPECT_EQ(half.stages[1].key, "path");
+  EXPECT_NE(half.stages[1].text.find("but the fused nest runs here: its steps would run in f32"),
+            std::string::npos)
+      << half.stages[1].text;
+}
+
+TEST(AotDriver, BatchInnermostCompilesAsTheJitsRelayoutPath) {
+  const std::string expression = "np.einsum('ikc,jkc->ijc', x, y)";
+  const std::string shapes = "x=50x80x3,y=47x80x3";
+  driver::AotKernel kernel = lowered(expression, shapes, DType::f32, kSmallCaches);
+  ir::IndexProgram program =
+      frontend::lowerCallText(expression, frontend::parseShapes(shapes)).program;
+  passes::ContractionPath expected = passes::relayoutPath(program, kSmallCaches);
+  ASSERT_FALSE(expected.relayout.empty());
+  EXPECT_EQ(passes::toString(kernel.path), passes::toString(expected));
+  // Copies of x and y, the product, then the copy into out: three temporaries in scratch.
+  ASSERT_EQ(kernel.path.steps.size(), 4u);
+  EXPECT_EQ(kernel.entry.steps.size(), 3u);
+  EXPECT_EQ(kernel.stridedEntry.steps.size(), 3u);
+  EXPECT_EQ(kernel.scratchElements, 50 * 80 * 3 + 47 * 80 * 3 + 50 * 47 * 3);
+  // The stated default caches hold these operands: the fused nest.
+  EXPECT_TRUE(lowered(expression, shapes).path.steps.empty());
+}
+
+/// Small integers, exact in every sum here: (3k + 5o) mod 7 - 3.
+Tensor smallIntegers(DType dtype, const Shape& shape, int operand) {
+  std::vector<double> values(static_cast<std::size_t>(elementCount(shape)));
+  for (std::size_t k = 0; k < values.size(); ++k)
+    values[k] = static_cast<double>((static_cast<int>(k) * 3 + operand * 5) % 7 - 3);
+  return test::tensorOf(dtype, shape, values);
+}
+
+TEST(AotDriver, RelayoutEntryPointMatchesTheInterpreter) {
+  // Single-threaded, so that the object needs nothing but libc: the JIT links it in-process.
+  struct Case {
+    std::string expression, shapes;
+  };
+  for (const Case& call : {Case{"np.einsum('ikc,jkc->ijc', x, y)", "x=50x80x3,y=47x80x3"},
+                           Case{"np.einsum('ibnd,jbnd->ijbn', x, y)", "x=50x2x3x80,y=47x2x3x80"}}) {
+    SCOPED_TRACE(call.expression);
+    driver::AotKernel kernel =
+        lowered(call.expression, call.shapes, DType::f32, kSmallCaches, false);
+    ASSERT_FALSE(kernel.path.relayout.empty());
+    jit::DiskCache noDisk("");
+    driver::AotObjectCode code =
+        driver::compileAot("relayout", {kernel}, codegen::hostTarget(), noDisk);
+    EXPECT_FALSE(code.fromCache);
+    jit::Jit jit;
+    std::shared_ptr<const jit::Kernel> linked =
+        jit.load(jit::bundleObjects({code.object}), "kernel", 0);
+    using Entry = std::int32_t (*)(const float*, const float*, float*, float*, float, float);
+    auto entry = reinterpret_cast<Entry>(reinterpret_cast<void (*)()>(linked->entry()));
+
+    const ir::IndexProgram& program = kernel.program;
+    Tensor x = smallIntegers(DType::f32, program.operands[0].shape, 0);
+    Tensor y = smallIntegers(DType::f32, program.operands[1].shape, 1);
+    Tensor out = smallIntegers(DType::f32, program.outputShape(), 2);
+    Tensor expected = smallIntegers(DType::f32, program.outputShape(), 2);
+    std::vector<float> scratch(static_cast<std::size_t>(kernel.scratchElements));
+    reference::interpret(program, {x.view(), y.view()}, expected.view(), {2.0, -1.0});
+    ASSERT_EQ(entry(x.as<float>(), y.as<float>(), out.as<float>(), scratch.data(), 2, -1), 0);
+    EXPECT_EQ(test::realValuesOf(out.view()), test::realValuesOf(expected.view()));
+  }
 }
 
 } // namespace

@@ -8,6 +8,7 @@ einjit_test(jit_tests
   unit/jit/DiskCacheTest.cpp
   unit/jit/DiskCacheTestSupport.cpp
   unit/jit/DiskCacheTrustTest.cpp
+  unit/jit/DriverTest.cpp
   unit/jit/EngineErrorTest.cpp
   unit/jit/EngineTest.cpp
   unit/jit/ExplanationTest.cpp
