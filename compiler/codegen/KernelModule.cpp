@@ -551,7 +551,8 @@ private:
     std::vector<llvm::Value*> transposed = transposedInput(tile);
     if (!transposed.empty())
       for (int row = 0; row < tile.rows; ++row)
-        loaded.emplace(std::make_tuple(0, row, 0, 0), Element{transposed[static_cast<std::size_t>(row)]});
+        loaded.emplace(std::make_tuple(0, row, 0, 0),
+                       Element{transposed[static_cast<std::size_t>(row)]});
     std::size_t inputs = nest_.inputs.size();
     for (int row = 0; row < tile.rows; ++row)
       for (int col = 0; col < tile.cols; ++col)
@@ -580,9 +581,9 @@ private:
         !std::has_single_bit(static_cast<unsigned>(tile.lanes)))
       return {};
     return transposeColumns(builder_, tile.lanes, tile.rows, [&](int v, int row, int count) {
-      llvm::Value* offset = builder_.CreateAdd(
-          offsetOf(0, {row, 0, 0}, tile.lanes),
-          builder_.CreateMul(builder_.getInt64(v), strides_[0][vector_->label]));
+      llvm::Value* offset =
+          builder_.CreateAdd(offsetOf(0, {row, 0, 0}, tile.lanes),
+                             builder_.CreateMul(builder_.getInt64(v), strides_[0][vector_->label]));
       return ops_.load(bases_[0], offset, count, nullptr).re;
     });
   }

@@ -69,10 +69,8 @@ std::vector<llvm::Value*> transposeColumns(llvm::IRBuilder<>& builder, int lanes
     if (!(columns & group))
       continue;
     int first = static_cast<int>(result.size());
-    std::vector<llvm::Value*> block =
-        transposeBlock(builder, lanes, group, [&](int v, int u, int count) {
-          return load(v, first + u, count);
-        });
+    std::vector<llvm::Value*> block = transposeBlock(
+        builder, lanes, group, [&](int v, int u, int count) { return load(v, first + u, count); });
     result.insert(result.end(), block.begin(), block.end());
   }
   return result;

@@ -36,8 +36,8 @@ ir::LoopNest transposeTiles(ir::LoopNest nest, const LoopOptions&) {
     if (unrolled->label != *rowLabel)
       return nest;
   std::int64_t rowExtent = nest.labels[*rowLabel].extent;
-  int rows = nest.constantExtents ? static_cast<int>(std::min<std::int64_t>(lanes, rowExtent))
-                                  : lanes;
+  int rows =
+      nest.constantExtents ? static_cast<int>(std::min<std::int64_t>(lanes, rowExtent)) : lanes;
   if (rows < 2)
     return nest;
   ir::Loop vectorLoop = takeLoop(nest.outputLoops, vectorLabel);
@@ -58,8 +58,8 @@ ir::LoopNest transposeTiles(ir::LoopNest nest, const LoopOptions&) {
       "transpose: " + input.name + " is gathered along " + vectorName + " and contiguous along " +
       rowName + ": tiles of " + std::to_string(rows) + " " + rowName + " x " +
       std::to_string(lanes) + " " + vectorName + " read along " + rowName +
-      ", transposed in registers (" + std::to_string(std::bit_width(
-                                          static_cast<unsigned>(std::min(lanes, rows))) - 1) +
+      ", transposed in registers (" +
+      std::to_string(std::bit_width(static_cast<unsigned>(std::min(lanes, rows))) - 1) +
       " shuffle rounds), stored along " + vectorName);
   return nest;
 }

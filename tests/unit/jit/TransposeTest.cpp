@@ -70,10 +70,9 @@ void expectCopiesMatch(Engine& engine, const std::vector<Case>& cases,
           std::string shape;
           for (std::int64_t extent : copy.shape)
             shape += std::to_string(extent) + " ";
-          std::string context = copy.spec + " " + shape +
-                                std::string(dtypeName(dtype)) + " " + layoutName(layout) +
-                                " alpha " + std::to_string(run.alpha.real()) + " beta " +
-                                std::to_string(run.beta.real());
+          std::string context = copy.spec + " " + shape + std::string(dtypeName(dtype)) + " " +
+                                layoutName(layout) + " alpha " + std::to_string(run.alpha.real()) +
+                                " beta " + std::to_string(run.beta.real());
           Plan plan = EngineAccess::planProgram(engine, program, false);
           OwnedView input = randomView(dtype, copy.shape, layout, rng);
           // beta zero must not read the output: NaN there would show.
@@ -143,8 +142,8 @@ TEST(TransposeRun, RelayoutCopiesTranspose) {
       << plan.explain(ExplainStage::Loops);
   std::mt19937 rng(7);
   for (RunOptions run : {RunOptions{}, RunOptions{.alpha = 0.5, .beta = -2, .threads = 2}}) {
-    OwnedViews inputs = randomViews(DType::f32, {{50, 2, 3, 80}, {47, 2, 3, 80}},
-                                    Layout::Contiguous, rng);
+    OwnedViews inputs =
+        randomViews(DType::f32, {{50, 2, 3, 80}, {47, 2, 3, 80}}, Layout::Contiguous, rng);
     OwnedView initial =
         randomView(DType::f32, program.outputShape(), Layout::Contiguous, rng, run.beta == 0.0);
     OwnedView out = copyOf(initial);
