@@ -20,6 +20,7 @@ einjit_compiler_library(einjit_passes
   passes/SchedulePacked.cpp
   passes/Stream.cpp
   passes/Tile.cpp
+  passes/Transpose.cpp
   passes/Unroll.cpp
   passes/Vectorize.cpp
 )
@@ -41,6 +42,7 @@ einjit_compiler_library(einjit_codegen
   codegen/PrologueIR.cpp
   codegen/RuntimeCalls.cpp
   codegen/Target.cpp
+  codegen/TransposeTile.cpp
 )
 target_link_libraries(einjit_codegen PUBLIC einjit_ir PRIVATE einjit::llvm)
 

@@ -21,7 +21,9 @@
 //     constant extents is not emitted.
 //   * A tensor whose stride along the vector label is known 1 is read with one vector load; a
 //     known 0 (or absent label) is one scalar load broadcast; any other stride is gathered lane
-//     by lane (stored lane by lane for the output).
+//     by lane (stored lane by lane for the output). A transpose tile (ir::LoopNest::transposedLoop)
+//     reads its gathered input along the rows instead and transposes it in registers
+//     (TransposeTile.h), its vector remainder in halving widths.
 //   * Floating-point accumulation uses llvm.fma in the dtype itself; integers wrap. bf16 and f16
 //     are the exception: loads widen them to f32, the tile accumulates in f32 (alpha and beta
 //     are f32), and the store rounds once to nearest even (ElementOps).
@@ -43,6 +45,7 @@
 //     einjit_rt_parallel_for returns.
 #include "codegen/ElementOps.h"
 #include "codegen/LLVMCodegen.h"
+#include "codegen/TransposeTile.h"
 
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
@@ -360,6 +363,9 @@ private:
     if (loop.factor > 1)
       pieces.push_back({loop.lanes, Tile{tile.rows, tile.cols, 1, loop.lanes}});
     if (!maskedRemainder_) {
+      // A transpose tile's remainder in narrower transposes, halving down to two lanes.
+      for (int lanes = loop.lanes / 2; nest_.transposedLoop() && lanes >= 2; lanes /= 2)
+        pieces.push_back({lanes, Tile{tile.rows, tile.cols, 1, lanes}});
       pieces.push_back({1, Tile{tile.rows, tile.cols, 1, 1}});
       return pieces;
     }
@@ -542,6 +548,11 @@ private:
         found = loaded.emplace(keyTuple, loadTensor(t, key, tile.lanes, tile.masked)).first;
       return found->second;
     };
+    std::vector<llvm::Value*> transposed = transposedInput(tile);
+    if (!transposed.empty())
+      for (int row = 0; row < tile.rows; ++row)
+        loaded.emplace(std::make_tuple(0, row, 0, 0),
+                       Element{transposed[static_cast<std::size_t>(row)]});
     std::size_t inputs = nest_.inputs.size();
     for (int row = 0; row < tile.rows; ++row)
       for (int col = 0; col < tile.cols; ++col)
@@ -560,6 +571,21 @@ private:
             sum = Element{builder_.CreateSelect(laneMask_, sum.re, acc.re)};
           ops_.write(accumulator, sum);
         }
+  }
+
+  /// A transpose tile's input (ir::LoopNest::transposedLoop), one vector per row, read along the
+  /// rows and transposed in registers; empty where the tile is gathered as usual (a masked or
+  /// scalar step).
+  std::vector<llvm::Value*> transposedInput(Tile tile) {
+    if (!nest_.transposedLoop() || tile.masked || tile.vectors != 1 || tile.lanes < 2 ||
+        !std::has_single_bit(static_cast<unsigned>(tile.lanes)))
+      return {};
+    return transposeColumns(builder_, tile.lanes, tile.rows, [&](int v, int row, int count) {
+      llvm::Value* offset =
+          builder_.CreateAdd(offsetOf(0, {row, 0, 0}, tile.lanes),
+                             builder_.CreateMul(builder_.getInt64(v), strides_[0][vector_->label]));
+      return ops_.load(bases_[0], offset, count, nullptr).re;
+    });
   }
 
   /// The output tile: alpha * acc, plus beta * out unless beta is zero (then out is not read);

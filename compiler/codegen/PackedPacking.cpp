@@ -9,6 +9,7 @@
 // copied by the runtime (runtime/PackedEdges.h) rather than by code of their own in every
 // kernel.
 #include "codegen/PackedKernelBuilder.h"
+#include "codegen/TransposeTile.h"
 
 #include <algorithm>
 
@@ -213,23 +214,7 @@ void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* 
 }
 
 void PackedKernelBuilder::transposeInPlace(std::vector<llvm::Value*>& rows, int lanes) {
-  int size = static_cast<int>(rows.size());
-  for (int bit = 1; bit < size; bit <<= 1) {
-    std::vector<int> low(static_cast<std::size_t>(lanes));
-    std::vector<int> high(static_cast<std::size_t>(lanes));
-    for (int j = 0; j < lanes; ++j) {
-      low[static_cast<std::size_t>(j)] = (j & bit) ? lanes + j - bit : j;
-      high[static_cast<std::size_t>(j)] = (j & bit) ? lanes + j : j + bit;
-    }
-    for (int w = 0; w < size; ++w) {
-      if (w & bit)
-        continue;
-      llvm::Value* first = rows[static_cast<std::size_t>(w)];
-      llvm::Value* second = rows[static_cast<std::size_t>(w + bit)];
-      rows[static_cast<std::size_t>(w)] = builder_.CreateShuffleVector(first, second, low);
-      rows[static_cast<std::size_t>(w + bit)] = builder_.CreateShuffleVector(first, second, high);
-    }
-  }
+  codegen::transposeInPlace(builder_, rows, lanes);
 }
 
 void PackedKernelBuilder::packPairs(const PackSource& source, llvm::Value* begin,

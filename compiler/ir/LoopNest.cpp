@@ -75,6 +75,23 @@ std::vector<const Loop*> LoopNest::unrolledLoops() const {
   return loops;
 }
 
+const Loop* LoopNest::transposedLoop() const {
+  const Loop* vector = vectorLoop();
+  std::vector<const Loop*> unrolled = unrolledLoops();
+  if (packed || inputs.size() != 1 || !reductionLoops.empty() || isComplex(dtype) || !vector ||
+      unrolled.size() != 1 || vector < outputLoops.data() ||
+      vector >= outputLoops.data() + outputLoops.size())
+    return nullptr;
+  const std::optional<std::int64_t> unit = 1;
+  const TensorAccess& input = inputs.front();
+  const LabelStride& gathered = input.strides[vector->label];
+  const LabelStride& rows = input.strides[unrolled.front()->label];
+  if (output.strides[vector->label].known != unit || gathered.sourceDims.empty() ||
+      gathered.known == unit || rows.sourceDims.empty() || rows.known != unit)
+    return nullptr;
+  return unrolled.front();
+}
+
 namespace {
 
 struct PrintStyle {

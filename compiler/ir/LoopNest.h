@@ -130,6 +130,13 @@ struct LoopNest {
   /// The unrolled loops, outermost first: none, one (the rows of a register tile) or two (the
   /// rows and columns of a dot tile, whose vector loop is a reduction loop).
   std::vector<const Loop*> unrolledLoops() const;
+  /// The loop of a transpose tile, if the nest has one: a permutation copy (one real input,
+  /// nothing summed) whose vector label is an output label of unit output stride along which
+  /// the input is gathered (held, stride not known 1), and whose one unrolled loop runs over a
+  /// label of known unit input stride. The kernel reads each tile's input as vectors along that
+  /// label and transposes them in registers (codegen/TransposeTile.h) instead of gathering it
+  /// lane by lane; the passes choose it (passes/Transpose.cpp).
+  const Loop* transposedLoop() const;
   /// Number of stride-table entries: (inputs + 1) × labels.
   std::size_t strideTableSize() const { return (inputs.size() + 1) * labels.size(); }
   bool operator==(const LoopNest&) const = default;

@@ -211,6 +211,13 @@ ir::LoopNest unroll(ir::LoopNest nest, const LoopOptions& options);
 /// so that four independent sums overlap; non-temporal stores when the output exceeds half the
 /// L3 and the vector label is an output label of unit output stride.
 ir::LoopNest stream(ir::LoopNest nest, const LoopOptions& options);
+/// "transpose": a permutation copy (one real input, nothing summed) whose input is gathered along
+/// the vector label, an output label of unit output stride, and has unit stride along another
+/// output label: that label is unrolled by the vector's lanes (its extent when shorter), the
+/// vector loop takes one vector per step, and the kernel transposes lanes x lanes tiles in
+/// registers (ir::LoopNest::transposedLoop). The two loops go innermost, the rows inside. Other
+/// nests, and nests with another unrolled label, are returned unchanged.
+ir::LoopNest transposeTiles(ir::LoopNest nest, const LoopOptions& options);
 /// "parallelize": with constant extents, the outermost output loop is parallel when the product
 /// of all extents is at least twice runtime::kMinWorkPerThread and it has two whole steps (for
 /// Small, the batch: each tiny product stays on one thread).
@@ -293,7 +300,7 @@ struct LoopPass {
   ir::LoopNest (*run)(ir::LoopNest, const LoopOptions&);
 };
 /// The scheduling passes in pipeline order: strategy, vectorize, tile, unroll, stream,
-/// parallelize, packed (packedUnlessDotTile).
+/// transpose (transposeTiles), parallelize, packed (packedUnlessDotTile).
 const std::vector<LoopPass>& loopPasses();
 /// The pass called `name`, or nullptr.
 const LoopPass* findLoopPass(std::string_view name);

@@ -51,6 +51,7 @@ const std::vector<LoopPass>& loopPasses() {
       {"tile", tile},
       {"unroll", unroll},
       {"stream", stream},
+      {"transpose", transposeTiles},
       {"parallelize", parallelize},
       {"packed", packedUnlessDotTile},
   };

@@ -28,6 +28,7 @@ einjit_test(jit_tests
   unit/jit/StrategyTest.cpp
   unit/jit/TargetOptionsTest.cpp
   unit/jit/ThreadsTest.cpp
+  unit/jit/TransposeTest.cpp
   unit/jit/TuningTest.cpp
 )
 target_link_libraries(jit_tests PRIVATE einjit_engine)

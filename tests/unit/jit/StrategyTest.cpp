@@ -156,14 +156,15 @@ TEST(StreamingStrategy, UnalignedOrBetaOutputsTakeTheCachedPath) {
 
 TEST(StreamingStrategy, TransposesUnrollTheGatheredInputsUnitLabel) {
   // out[i,j] = x[j,i]: the vector label j is gathered from x, whose unit label i is unrolled by
-  // 8, so that each gathered cache line serves eight rows. 43 rows leave 3; 27 columns leave a
-  // partial vector; the second program permutes three labels.
+  // the lanes (the transpose pass: tiles transposed in registers). 43 rows leave 3; 27 columns
+  // leave a partial vector; the second program permutes three labels.
   for (const ir::IndexProgram& program : {programOf("ij->ji", {{27, 43}}, DType::f32),
                                           programOf("ijk->kji", {{9, 5, 21}}, DType::f64)}) {
     ir::LoopNest nest = contiguousNest(program, tinyCaches(ir::Strategy::Streaming));
     ASSERT_NE(nest.unrolledLoop(), nullptr) << nest;
-    EXPECT_EQ(nest.unrolledLoop()->factor, 8) << nest;
     ASSERT_NE(nest.vectorLoop(), nullptr) << nest;
+    EXPECT_EQ(nest.unrolledLoop()->factor, nest.vectorLoop()->lanes) << nest;
+    EXPECT_EQ(nest.transposedLoop(), nest.unrolledLoop()) << nest;
     EXPECT_EQ(nest.vectorLoop()->factor, 1) << nest;
     RunOptions scaled;
     scaled.alpha = -1.5;
