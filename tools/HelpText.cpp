@@ -323,6 +323,7 @@ passes, in the pipeline's order (docs/architecture.md):
   tile         the register tile: two vectors per step and an unrolled rows loop
   unroll       small: rows that divide their extent, fully unrolled short sums
   stream       streaming: wide vector steps, transpose rows, non-temporal stores
+  transpose    a permutation copy's tiles transposed in registers
   parallelize  the outermost output loop split across threads
   packed       the packed (BLIS) schedule, when forced or when it pays
 

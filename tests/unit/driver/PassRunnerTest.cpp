@@ -36,8 +36,9 @@ std::size_t count(const std::string& text, const std::string& needle) {
 }
 
 TEST(PassRunner, LoopPassNamesInPipelineOrder) {
-  EXPECT_EQ(loopPassNames(), (std::vector<std::string>{"strategy", "vectorize", "tile", "unroll",
-                                                       "stream", "parallelize", "packed"}));
+  EXPECT_EQ(loopPassNames(),
+            (std::vector<std::string>{"strategy", "vectorize", "tile", "unroll", "stream",
+                                      "transpose", "parallelize", "packed"}));
 }
 
 TEST(PassRunner, OnePassOnNestText) {
@@ -56,8 +57,8 @@ TEST(PassRunner, AForcedStrategyReachesThePass) {
 TEST(PassRunner, BadPassAndBadText) {
   expectError([] { runLoopPass(kCopyNest, "fuse", avx2Target(), Strategy::Auto); },
               ErrorKind::Argument,
-              {"the pass must be one of strategy, vectorize, tile, unroll, stream, parallelize, "
-               "packed, got 'fuse'"});
+              {"the pass must be one of strategy, vectorize, tile, unroll, stream, transpose, "
+               "parallelize, packed, got 'fuse'"});
   expectError(
       [] { runLoopPass("loop nest f32, strategy wide\n", "tile", avx2Target(), Strategy::Auto); },
       ErrorKind::Syntax, {"unknown strategy 'wide'"});
