@@ -30,6 +30,7 @@ target_link_libraries(einjit_passes PUBLIC einjit_ir)
 einjit_compiler_library(einjit_codegen
   codegen/AotObject.cpp
   codegen/Codegen.cpp
+  codegen/ComplexLanes.cpp
   codegen/CountedLoop.cpp
   codegen/ElementOps.cpp
   codegen/EmitObject.cpp

@@ -44,7 +44,8 @@ ElementOps::ElementOps(llvm::IRBuilder<>& builder, DType dtype, const llvm::Targ
 llvm::Type* ElementOps::typeOf(int lanes) const {
   if (lanes == 1)
     return component_;
-  return llvm::FixedVectorType::get(component_, static_cast<unsigned>(lanes));
+  return llvm::FixedVectorType::get(component_,
+                                    static_cast<unsigned>(complex_ ? 2 * lanes : lanes));
 }
 
 llvm::Type* ElementOps::storageOf(llvm::Type* like) const {
@@ -168,8 +169,14 @@ llvm::Value* ElementOps::componentPointer(llvm::Value* base, llvm::Value* offset
   return builder_.CreateGEP(storage_, base, offset);
 }
 
+llvm::Value* ElementOps::pointerTo(llvm::Value* base, llvm::Value* offset) {
+  return componentPointer(base, offset, 0);
+}
+
 Element ElementOps::load(llvm::Value* base, llvm::Value* offset, int lanes,
                          llvm::Value* laneStride) {
+  if (complex_ && lanes > 1)
+    return loadPairs(base, offset, lanes, laneStride);
   if (complex_)
     return Element{
         builder_.CreateAlignedLoad(component_, componentPointer(base, offset, 0), align_),
@@ -193,6 +200,10 @@ Element ElementOps::load(llvm::Value* base, llvm::Value* offset, int lanes,
 
 void ElementOps::store(Element value, llvm::Value* base, llvm::Value* offset, int lanes,
                        llvm::Value* laneStride) {
+  if (interleaved(value)) {
+    storePairs(value, base, offset, lanes, laneStride);
+    return;
+  }
   if (complex_) {
     builder_.CreateAlignedStore(value.re, componentPointer(base, offset, 0), align_);
     builder_.CreateAlignedStore(value.im, componentPointer(base, offset, 1), align_);
@@ -215,12 +226,16 @@ void ElementOps::store(Element value, llvm::Value* base, llvm::Value* offset, in
 Element ElementOps::maskedLoad(llvm::Value* base, llvm::Value* offset, int lanes,
                                llvm::Value* mask) {
   llvm::Type* type = storageOf(typeOf(lanes));
+  if (complex_)
+    mask = pairMask(mask);
   return Element{fromStorage(builder_.CreateMaskedLoad(
       type, componentPointer(base, offset, 0), align_, mask, llvm::Constant::getNullValue(type)))};
 }
 
 void ElementOps::maskedStore(Element value, llvm::Value* base, llvm::Value* offset,
                              llvm::Value* mask) {
+  if (complex_)
+    mask = pairMask(mask);
   builder_.CreateMaskedStore(toStorage(value.re), componentPointer(base, offset, 0), align_, mask);
 }
 
@@ -233,19 +248,21 @@ Element ElementOps::loadScalar(llvm::Value* pointer) {
 
 Element ElementOps::zero(int lanes) {
   llvm::Value* zeroValue = llvm::Constant::getNullValue(typeOf(lanes));
-  return Element{zeroValue, complex_ ? zeroValue : nullptr};
+  return Element{zeroValue, complex_ && lanes == 1 ? zeroValue : nullptr};
 }
 
 Element ElementOps::broadcast(Element scalar, int lanes) {
   if (lanes == 1)
     return scalar;
+  if (complex_)
+    return broadcastPair(scalar, lanes);
   return Element{builder_.CreateVectorSplat(static_cast<unsigned>(lanes), scalar.re)};
 }
 
 Element ElementOps::add(Element a, Element b) {
   if (!floating_)
     return Element{builder_.CreateAdd(a.re, b.re)};
-  if (!complex_)
+  if (!complex_ || interleaved(a))
     return Element{builder_.CreateFAdd(a.re, b.re)};
   return Element{builder_.CreateFAdd(a.re, b.re), builder_.CreateFAdd(a.im, b.im)};
 }
@@ -255,6 +272,8 @@ Element ElementOps::multiply(Element a, Element b) {
     return Element{builder_.CreateMul(a.re, b.re)};
   if (!complex_)
     return Element{builder_.CreateFMul(a.re, b.re)};
+  if (interleaved(a))
+    return multiplyPairs(a, b);
   llvm::Value* re =
       builder_.CreateFSub(builder_.CreateFMul(a.re, b.re), builder_.CreateFMul(a.im, b.im));
   llvm::Value* im =
@@ -271,6 +290,8 @@ Element ElementOps::multiplyAdd(Element a, Element b, Element acc) {
     return Element{builder_.CreateAdd(acc.re, builder_.CreateMul(a.re, b.re))};
   if (!complex_)
     return Element{fma(a.re, b.re, acc.re)};
+  if (interleaved(a))
+    return multiplyAddPairs(a, b, acc);
   llvm::Value* re = fma(builder_.CreateFNeg(a.im), b.im, fma(a.re, b.re, acc.re));
   llvm::Value* im = fma(a.im, b.re, fma(a.re, b.im, acc.im));
   return Element{re, im};
@@ -279,12 +300,16 @@ Element ElementOps::multiplyAdd(Element a, Element b, Element acc) {
 Element ElementOps::conjugate(Element value) {
   if (!complex_)
     return value;
+  if (interleaved(value))
+    return conjugatePairs(value);
   return Element{value.re, builder_.CreateFNeg(value.im)};
 }
 
 Element ElementOps::horizontalSum(Element vector) {
   if (!vector.re->getType()->isVectorTy())
     return vector;
+  if (complex_)
+    return sumPairs(vector);
   if (!floating_)
     return Element{builder_.CreateAddReduce(vector.re)};
   // Reassociation lets LLVM reduce as a tree instead of lane by lane.
@@ -395,6 +420,8 @@ Slot ElementOps::allocateSlot(int lanes) {
 }
 
 Element ElementOps::read(const Slot& slot) {
+  if (complex_ && slot.lanes > 1)
+    return readPairs(slot);
   Element value{builder_.CreateLoad(typeOf(slot.lanes), slot.re)};
   if (slot.im)
     value.im = builder_.CreateLoad(typeOf(slot.lanes), slot.im);
@@ -404,7 +431,23 @@ Element ElementOps::read(const Slot& slot) {
 void ElementOps::write(const Slot& slot, Element value) {
   builder_.CreateStore(value.re, slot.re);
   if (slot.im)
-    builder_.CreateStore(value.im, slot.im);
+    builder_.CreateStore(
+        interleaved(value) ? llvm::Constant::getNullValue(value.re->getType()) : value.im, slot.im);
+}
+
+void ElementOps::accumulate(const Slot& slot, Element a, Element b, llvm::Value* update) {
+  if (complex_ && slot.lanes > 1) {
+    accumulatePairs(slot, a, b, update);
+    return;
+  }
+  Element acc = read(slot);
+  Element sum = b.re ? multiplyAdd(a, b, acc) : add(acc, a);
+  if (update) {
+    sum.re = builder_.CreateSelect(update, sum.re, acc.re);
+    if (sum.im)
+      sum.im = builder_.CreateSelect(update, sum.im, acc.im);
+  }
+  write(slot, sum);
 }
 
 } // namespace einjit::codegen

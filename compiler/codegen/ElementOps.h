@@ -1,5 +1,6 @@
 // Arithmetic on values of one dtype in LLVM IR: real numbers and integers as scalars or explicit
-// vectors (<8 x float> …), complex numbers as (real, imaginary) pairs of scalars. bf16 and f16
+// vectors (<8 x float> …), complex numbers as (real, imaginary) pairs of scalars or as vectors of
+// interleaved pairs (ComplexLanes.cpp: real vector FMAs, no per-element shuffles). bf16 and f16
 // are 16-bit in memory and f32 in registers: loads widen (exactly), stores round once to nearest
 // even, so everything between computes in f32. The kernel builder composes these; nothing here
 // knows about loops. Codegen-internal (pulls in LLVM).
@@ -21,14 +22,18 @@ namespace einjit::codegen {
 /// double for f64 and c128, i32, i64.
 llvm::Type* componentTypeOf(llvm::LLVMContext& context, DType dtype);
 
-/// A value of the dtype: `lanes` elements in one vector, or a scalar when lanes == 1. Complex
-/// values (always scalar) carry an imaginary part.
+/// A value of the dtype: `lanes` elements in one vector, or a scalar when lanes == 1. A complex
+/// scalar carries its imaginary part in `im`; a complex vector is one vector of 2 x lanes
+/// components, (re, im) interleaved as in memory, in `re` (`im` null).
 struct Element {
   llvm::Value* re = nullptr;
   llvm::Value* im = nullptr;
 };
 
-/// An accumulator in stack slots, which SROA promotes to registers.
+/// An accumulator in stack slots, which SROA promotes to registers. A complex vector's is two
+/// interleaved vectors p (in `re`) and q (in `im`) holding the value p + i·q: a sum of products
+/// a·b adds re(a)·b to p and im(a)·b to q, two real FMAs per vector, and the one multiplication
+/// by i (a shuffle and a sign) waits for the read.
 struct Slot {
   llvm::AllocaInst* re = nullptr;
   llvm::AllocaInst* im = nullptr;
@@ -56,8 +61,10 @@ public:
   llvm::Value* toStorage(llvm::Value* value);
   /// The inverse, exact: storageType() (scalar or vector) to componentType().
   llvm::Value* fromStorage(llvm::Value* stored);
-  /// The component type, or a vector of `lanes` of it.
+  /// The component type, or a vector of `lanes` of it (of 2 x lanes for complex: the pairs).
   llvm::Type* typeOf(int lanes) const;
+  /// The address of the element at `base + offset` (offset in elements of the dtype).
+  llvm::Value* pointerTo(llvm::Value* base, llvm::Value* offset);
 
   /// Loads the element at `base + offset` (offset in elements of the dtype). With lanes > 1:
   /// consecutive elements when `laneStride` is null, else elements `laneStride` apart.
@@ -66,9 +73,10 @@ public:
   void store(Element value, llvm::Value* base, llvm::Value* offset, int lanes,
              llvm::Value* laneStride);
   /// The first lanes of `lanes` consecutive elements at `base + offset` where the i1 vector
-  /// `mask` is set (real dtypes); the other lanes are zero and their memory is not touched.
+  /// `mask` (one bit per element) is set; the other lanes are zero and their memory is not
+  /// touched.
   Element maskedLoad(llvm::Value* base, llvm::Value* offset, int lanes, llvm::Value* mask);
-  /// Stores the lanes of a real vector where `mask` is set; the other elements are not touched.
+  /// Stores the lanes of a vector where `mask` is set; the other elements are not touched.
   void maskedStore(Element value, llvm::Value* base, llvm::Value* offset, llvm::Value* mask);
   /// A scalar from memory holding one value of the dtype, an f32 for bf16 and f16 (alpha, beta).
   Element loadScalar(llvm::Value* pointer);
@@ -96,8 +104,28 @@ public:
   Slot allocateSlot(int lanes);
   Element read(const Slot& slot);
   void write(const Slot& slot, Element value);
+  /// slot += a * b, or slot += a when b.re is null; where the i1 vector `update` (one bit per
+  /// element, or null for all) is clear the slot keeps its lanes (a lane past a summed label's
+  /// extent: a zero-filled lane times an infinite factor would add a NaN).
+  void accumulate(const Slot& slot, Element a, Element b, llvm::Value* update);
 
 private:
+  // Complex vectors of interleaved pairs (ComplexLanes.cpp).
+  bool interleaved(Element value) const;
+  llvm::Value* pairMask(llvm::Value* mask);
+  llvm::Value* duplicatePart(llvm::Value* pairs, int part);
+  llvm::Value* timesI(llvm::Value* pairs);
+  Element loadPairs(llvm::Value* base, llvm::Value* offset, int lanes, llvm::Value* laneStride);
+  void storePairs(Element value, llvm::Value* base, llvm::Value* offset, int lanes,
+                  llvm::Value* laneStride);
+  Element broadcastPair(Element scalar, int lanes);
+  Element multiplyPairs(Element a, Element b);
+  Element multiplyAddPairs(Element a, Element b, Element acc);
+  Element conjugatePairs(Element value);
+  Element sumPairs(Element value);
+  Element readPairs(const Slot& slot);
+  void accumulatePairs(const Slot& slot, Element a, Element b, llvm::Value* update);
+
   llvm::Value* componentPointer(llvm::Value* base, llvm::Value* offset, int part);
   llvm::Value* fma(llvm::Value* a, llvm::Value* b, llvm::Value* acc);
   llvm::Type* storageOf(llvm::Type* like) const;

@@ -11,7 +11,7 @@
 //     element at the end, one horizontal sum per element after the reduction loops).
 //   * Vector and unrolled loops run their full step while it fits, then narrower copies of the
 //     same body. A vector loop goes on one vector at a time, then one element at a time; a
-//     vector label of unit stride everywhere (real, 256-bit vectors or wider) ends instead in
+//     vector label of unit stride everywhere (256-bit vectors or wider) ends instead in
 //     one masked vector whose loads and stores touch only the lanes below the extent: for an
 //     output label, with a constant extent, the narrowest that holds the rest; for a summed
 //     label, a full-width one whose lanes past the extent leave the accumulators unchanged.
@@ -27,6 +27,10 @@
 //   * Floating-point accumulation uses llvm.fma in the dtype itself; integers wrap. bf16 and f16
 //     are the exception: loads widen them to f32, the tile accumulates in f32 (alpha and beta
 //     are f32), and the store rounds once to nearest even (ElementOps).
+//   * A complex vector holds its elements' (re, im) pairs interleaved, as memory does (lanes
+//     elements in 2 x lanes components, ComplexLanes.cpp); its accumulators sum re(a)·b and
+//     im(a)·b apart with real FMAs, the factors without the vector label multiplied first so
+//     that a is a broadcast. A gathered or scattered complex vector moves pair by pair.
 //   * A fully unrolled loop (constant bounds) is straight-line code: one copy of the body per
 //     step, its index a constant.
 //   * Non-temporal stores (LoopNest::nontemporalStores): the loop nest is emitted twice. When
@@ -83,12 +87,17 @@ public:
       if (&loop == vector_)
         vectorInOutput_ = true;
     maskedRemainder_ = maskableRemainder();
+    factorOrder_.resize(nest.inputs.size());
+    for (std::size_t t = 0; t < factorOrder_.size(); ++t)
+      factorOrder_[t] = t;
+    // A complex vector sum adds re(a)·b and im(a)·b (ComplexLanes.cpp): the factors without the
+    // vector label first, so that a is a broadcast whose parts need no shuffle.
+    if (vector_ && ops_.isComplex())
+      std::stable_partition(factorOrder_.begin(), factorOrder_.end(),
+                            [&](std::size_t t) { return !holds(nest.inputs[t], vector_->label); });
   }
 
   void build(const std::string& symbol) {
-    if (vector_ && ops_.isComplex())
-      codegenFailure("build", "complex kernels are scalar; the loop nest vectorizes " +
-                                  nest_.labels[vector_->label].name);
     if (!nest_.outputLoops.empty() && nest_.outputLoops.front().parallel) {
       llvm::Function* chunk = buildChunkFunction(symbol + ".chunk");
       buildParallelEntry(symbol, chunk);
@@ -326,7 +335,7 @@ private:
 
   /// Whether the vector loop's last piece is one masked vector rather than single elements: an
   /// output vector label (lanes past the extent are computed but never stored) of unit stride in
-  /// every tensor that holds it, real, and at least 256 bits wide (AVX's masked moves; narrower
+  /// every tensor that holds it, and at least 256 bits wide (AVX's masked moves; narrower
   /// targets would split them into scalar branches). 104 columns of f32 on AVX-512 leave 8:
   /// element by element they took half the kernel's time (G 104^3: 71 GFLOP/s against 117 for
   /// 112^3).
@@ -334,8 +343,7 @@ private:
   /// added into the same accumulators: 600 = 37 x 16 + 8 left a 5x5 tile 200 scalar multiply-adds
   /// beside its 925 vector ones.
   bool maskableRemainder() const {
-    if (!vector_ || ops_.isComplex() ||
-        vector_->lanes * static_cast<int>(dtypeSize(nest_.dtype)) * 8 < 256)
+    if (!vector_ || vector_->lanes * static_cast<int>(dtypeSize(nest_.dtype)) * 8 < 256)
       return false;
     auto unitOrAbsent = [&](const ir::TensorAccess& access) {
       return !holds(access, vector_->label) ||
@@ -554,22 +562,17 @@ private:
         loaded.emplace(std::make_tuple(0, row, 0, 0),
                        Element{transposed[static_cast<std::size_t>(row)]});
     std::size_t inputs = nest_.inputs.size();
+    // A masked step of a summed vector label leaves the lanes past the extent as they were.
+    llvm::Value* update = tile.masked && reductionVector() ? laneMask_ : nullptr;
     for (int row = 0; row < tile.rows; ++row)
       for (int col = 0; col < tile.cols; ++col)
         for (int vector = 0; vector < tile.vectors; ++vector) {
           At at{row, col, vector};
-          Slot accumulator = slot(tile.lanes, at);
-          Element acc = ops_.read(accumulator);
-          Element product = operand(0, at);
+          Element product = operand(factorOrder_[0], at);
           for (std::size_t t = 1; t + 1 < inputs; ++t)
-            product = ops_.multiply(product, operand(t, at));
-          Element sum = inputs == 1 ? ops_.add(acc, product)
-                                    : ops_.multiplyAdd(product, operand(inputs - 1, at), acc);
-          // A masked step of a summed vector label leaves the lanes past the extent as they
-          // were (a zero-filled lane times an infinite factor would add a NaN).
-          if (tile.masked && reductionVector())
-            sum = Element{builder_.CreateSelect(laneMask_, sum.re, acc.re)};
-          ops_.write(accumulator, sum);
+            product = ops_.multiply(product, operand(factorOrder_[t], at));
+          Element last = inputs == 1 ? Element{} : operand(factorOrder_[inputs - 1], at);
+          ops_.accumulate(slot(tile.lanes, at), product, last, update);
         }
   }
 
@@ -694,7 +697,7 @@ private:
       outOps_.store(value, bases_[out], offset, lanes, laneStride);
       return;
     }
-    llvm::Value* pointer = builder_.CreateGEP(outOps_.storageType(), bases_[out], offset);
+    llvm::Value* pointer = outOps_.pointerTo(bases_[out], offset);
     llvm::StoreInst* store = builder_.CreateAlignedStore(outOps_.toStorage(value.re), pointer,
                                                          llvm::Align(nontemporalAlignment()));
     llvm::LLVMContext& context = module_.getContext();
@@ -713,8 +716,9 @@ private:
   const ir::Loop* unrolled_; ///< the tile's rows
   const ir::Loop* columns_;  ///< the tile's columns (a second unrolled loop), or null
   bool vectorInOutput_ = false;
-  bool maskedRemainder_ = false;    ///< the vector loop ends in a masked step (maskableRemainder)
-  llvm::Value* laneMask_ = nullptr; ///< the lanes of the current masked tile
+  bool maskedRemainder_ = false; ///< the vector loop ends in a masked step (maskableRemainder)
+  std::vector<std::size_t> factorOrder_; ///< the inputs in the order the product multiplies them
+  llvm::Value* laneMask_ = nullptr;      ///< the lanes of the current masked tile
   llvm::Function* function_ = nullptr;
   std::vector<llvm::Value*> bases_;
   std::vector<std::vector<llvm::Value*>> strides_;

@@ -172,11 +172,15 @@ inline constexpr std::int64_t kMaxSmallExtent = 64;
 /// "strategy": the nest's strategy and rationale from chooseStrategy.
 ir::LoopNest decideStrategy(ir::LoopNest nest, const LoopOptions& options);
 /// "vectorize": the vector label — the output label of unit output stride if some operand has
-/// unit stride along it too, else the summed label of unit stride in the most operands, else
-/// the output label of unit output stride, else an output label of unit stride in some operand;
-/// complex dtypes stay scalar; lanes = vector bits / element bits (bf16 and f16 count as the
-/// f32 they compute in), or the largest power of two
-/// within a constant extent (none below two). Its loop moves innermost of its group.
+/// unit stride along it too, else (complex, something summed) the innermost output label of unit
+/// stride in every operand that holds it, else the summed label of unit stride in the most
+/// operands, else the output label of unit output stride, else an output label of unit stride in
+/// some operand (a complex nest with nothing summed only when that label is unit-stride in the
+/// output and every operand that holds it, else it stays scalar);
+/// lanes = vector bits / element bits (bf16 and f16 count as the f32 they compute in; a complex
+/// element is both its parts, interleaved in the vector, and a "vectorize:" rationale line says
+/// so), or the largest power of two within a constant extent (none below two). Its loop moves
+/// innermost of its group.
 ir::LoopNest vectorize(ir::LoopNest nest, const LoopOptions& options);
 /// "tile": a register tile when something is summed. A dot tile when the vector label is summed
 /// with unit stride in every input that holds it (K contiguous in both operands, as in
@@ -188,7 +192,8 @@ ir::LoopNest vectorize(ir::LoopNest nest, const LoopOptions& options);
 /// Otherwise the vector loop takes two vectors per
 /// step if its extent allows, and the output label that best shares the vector loads (the one
 /// absent from the operands that hold the vector label) is unrolled by as many rows as the
-/// vector registers hold (at most 8), innermost of the output loops after the vector loop;
+/// vector registers hold (at most 8; a complex sum takes two registers), innermost of the output
+/// loops after the vector loop;
 /// before it instead (Direct) when the rows' operand over the rows and the sums exceeds half the
 /// L2 and the vector operand over the vector label and the sums fits in it, so that the larger
 /// operand streams once (a "tile:" rationale line says so).
@@ -196,8 +201,8 @@ ir::LoopNest tile(ir::LoopNest nest, const LoopOptions& options);
 /// The rows × cols of a dot tile over `rowsLabel` and `colsLabel`: the fewest vector loads per
 /// multiply-add over the whole rows-by-columns output, edge tiles included (each tile loads
 /// rows + cols vectors per step of the summed label for rows × cols multiply-adds), ties to the
-/// larger tile, within the registers: rows × cols sums, the smaller side's vectors and one more.
-/// Run-time extents count as long.
+/// larger tile, within the registers: rows × cols sums (two vectors each for complex), the
+/// smaller side's vectors and one more. Run-time extents count as long.
 std::pair<int, int> dotTileShape(const ir::LoopNest& nest, const LoopOptions& options,
                                  std::size_t rowsLabel, std::size_t colsLabel);
 /// "unroll", Small only: the unrolled rows divide their extent where a divisor of at least half

@@ -127,6 +127,7 @@ bool dotTile(ir::LoopNest& nest, const LoopOptions& options, std::size_t vectorL
 std::pair<int, int> dotTileShape(const ir::LoopNest& nest, const LoopOptions& options,
                                  std::size_t rowsLabel, std::size_t colsLabel) {
   int registers = static_cast<int>(options.vectorRegisters);
+  int perSum = isComplex(nest.dtype) ? 2 : 1; // a complex sum is two vectors
   auto extent = [&](std::size_t label) {
     return nest.constantExtents ? nest.labels[label].extent : std::int64_t{1} << 20;
   };
@@ -144,7 +145,7 @@ std::pair<int, int> dotTileShape(const ir::LoopNest& nest, const LoopOptions& op
   for (int rows = 1; rows <= std::min<std::int64_t>(m, registers); ++rows)
     for (int cols = 1; cols <= std::min<std::int64_t>(n, registers); ++cols) {
       // The sums, the vectors of the smaller side kept for the tile, one of the other side.
-      if (rows * cols + std::min(rows, cols) + 1 > registers)
+      if (rows * cols * perSum + std::min(rows, cols) + 1 > registers)
         continue;
       double loads = loadsPerSum(rows, cols);
       double bestLoads = loadsPerSum(best.first, best.second);
@@ -183,7 +184,10 @@ ir::LoopNest tile(ir::LoopNest nest, const LoopOptions& options) {
   if (!partner)
     return nest;
   int registers = static_cast<int>(options.vectorRegisters);
-  int rows = std::clamp((registers - vectorFactor - 1) / vectorFactor, 1, kMaxUnroll);
+  // A complex sum is two vectors (re(a)·b and im(a)·b apart), its broadcast factor two.
+  int perSum = isComplex(nest.dtype) ? 2 : 1;
+  int rows =
+      std::clamp((registers - vectorFactor - perSum) / (vectorFactor * perSum), 1, kMaxUnroll);
   if (nest.constantExtents)
     rows = static_cast<int>(std::min<std::int64_t>(rows, nest.labels[*partner].extent));
   if (rows < 2)

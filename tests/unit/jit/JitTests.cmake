@@ -2,6 +2,7 @@
 einjit_test(jit_tests
   unit/jit/CodegenTest.cpp
   unit/jit/ComplexAsRealTest.cpp
+  unit/jit/ComplexVectorTest.cpp
   unit/jit/ConcurrencyTest.cpp
   unit/jit/DifferentialTest.cpp
   unit/jit/DiskCacheFaultTest.cpp

@@ -103,10 +103,17 @@ TEST(LowerToLoops, SmallExtentsNarrowTheVector) {
   EXPECT_EQ(nest.unrolledLoop()->factor, 3);
 }
 
-TEST(LowerToLoops, ComplexAndUnitStrideFreeNestsStayScalar) {
-  ir::LoopNest complexNest = contiguousNest(programOf("ik,kj->ij", {{8, 8}, {8, 8}}, DType::c64));
-  EXPECT_EQ(complexNest.vectorLoop(), nullptr);
-  EXPECT_EQ(complexNest.unrolledLoop(), nullptr);
+TEST(LowerToLoops, ComplexNestsVectorizeWithLanesInElements) {
+  // 256 bits hold 4 c64 or 2 c128 (re, im) pairs.
+  for (auto [dtype, lanes] : {std::pair{DType::c64, 4}, std::pair{DType::c128, 2}}) {
+    ir::LoopNest nest = contiguousNest(programOf("ik,kj->ij", {{8, 8}, {8, 8}}, dtype));
+    ASSERT_NE(nest.vectorLoop(), nullptr) << nest;
+    EXPECT_EQ(nest.labels[nest.vectorLoop()->label].name, "b") << nest;
+    EXPECT_EQ(nest.vectorLoop()->lanes, lanes) << nest;
+  }
+}
+
+TEST(LowerToLoops, UnitStrideFreeNestsStayScalar) {
   // Every stride unknown: nothing to vectorize along.
   passes::Contraction transposed = contiguousContraction(programOf("ij->ji", {{8, 8}}, DType::f32));
   for (passes::TensorLayout* layout : {&transposed.operands[0], &transposed.output})
