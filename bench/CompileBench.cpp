@@ -61,7 +61,7 @@ struct TinyContraction {
   std::vector<float> out = std::vector<float>(4);
   std::vector<TensorView> inputs{TensorView(left.data(), DType::f32, {2, 2}),
                                  TensorView(right.data(), DType::f32, {2, 2})};
-  TensorView outView{out.data(), DType::f32, {2, 2}};
+  MutableTensorView outView{out.data(), DType::f32, {2, 2}};
 };
 
 void cachedPlanRun(benchmark::State& state) {

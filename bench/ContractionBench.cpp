@@ -267,7 +267,7 @@ void runEinjit(benchmark::State& state, const BenchCase& benchCase, int threads)
   }
   RunOptions options;
   options.threads = threads;
-  TensorView out = prepared.einjitOut.view();
+  MutableTensorView out = prepared.einjitOut.view();
   double difference = 0;
   if (threads != 1) {
     // The threaded kernel is checked against the same reference before it is timed.

@@ -133,14 +133,17 @@ std::string shapeToText(const Shape& shape) {
   return text;
 }
 
-TensorView::TensorView(void* data, DType dtype, Shape shape, Strides strides)
-    : data_(data), dtype_(dtype), shape_(std::move(shape)), strides_(std::move(strides)) {
-  if (strides_.empty() && !shape_.empty())
-    strides_ = rowMajorStrides(shape_);
-  if (strides_.size() != shape_.size())
-    throw Error(ErrorKind::Misuse, "tensor view of shape " + shapeToPython(shape_) + " has " +
-                                       std::to_string(strides_.size()) + " strides, expected " +
-                                       std::to_string(shape_.size()));
+TensorView::TensorView(const void* data, DType dtype, Shape shape, Strides strides)
+    : data_(data), dtype_(dtype) {
+  if (strides.empty() && !shape.empty())
+    strides = rowMajorStrides(shape);
+  if (strides.size() != shape.size())
+    throw Error(ErrorKind::Misuse, "tensor view of shape " + shapeToPython(shape) + " has " +
+                                       std::to_string(strides.size()) + " strides, expected " +
+                                       std::to_string(shape.size()));
+  // A rank-0 view needs no Layout (shape() and strides() are then empty).
+  if (!shape.empty())
+    layout_ = std::make_shared<const Layout>(Layout{std::move(shape), std::move(strides)});
 }
 
 namespace {
@@ -155,11 +158,10 @@ Tensor Tensor::empty(DType dtype, Shape shape, Order order) {
 }
 
 Tensor::Tensor(DType dtype, Shape shape, Order order, bool zeroed)
-    : dtype_(dtype), shape_(std::move(shape)), order_(order),
-      elements_(elementCount(shape_, "a tensor")) {
-  strides_ = order == Order::C ? rowMajorStrides(shape_) : columnMajorStrides(shape_);
+    : order_(order), elements_(elementCount(shape, "a tensor")) {
+  Strides strides = order == Order::C ? rowMajorStrides(shape) : columnMajorStrides(shape);
   std::string what =
-      "a tensor of shape " + shapeToPython(shape_) + " and dtype " + std::string(dtypeName(dtype));
+      "a tensor of shape " + shapeToPython(shape) + " and dtype " + std::string(dtypeName(dtype));
   std::uint64_t wanted = 0;
   if (__builtin_mul_overflow(static_cast<std::uint64_t>(elements_), dtypeSize(dtype), &wanted))
     throw Error(ErrorKind::Resource, what + " needs more bytes than a 64-bit size can hold");
@@ -178,10 +180,11 @@ Tensor::Tensor(DType dtype, Shape shape, Order order, bool zeroed)
       memory, [](std::byte* bytes) { ::operator delete[](bytes, kStorageAlignment); });
   if (zeroed)
     std::memset(storage_.get(), 0, bytes);
+  view_ = MutableTensorView(storage_.get(), dtype, std::move(shape), std::move(strides));
 }
 
 Tensor Tensor::clone() const {
-  Tensor copy(dtype_, shape_, order_);
+  Tensor copy(dtype(), shape(), order_);
   if (byteSize() != 0)
     std::memcpy(copy.data(), data(), byteSize());
   return copy;
@@ -189,12 +192,10 @@ Tensor Tensor::clone() const {
 
 Tensor Tensor::share() const {
   Tensor handle;
-  handle.dtype_ = dtype_;
-  handle.shape_ = shape_;
-  handle.strides_ = strides_;
   handle.order_ = order_;
   handle.elements_ = elements_;
   handle.storage_ = storage_;
+  handle.view_ = view_;
   return handle;
 }
 

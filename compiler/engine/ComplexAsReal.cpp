@@ -45,14 +45,29 @@ DType componentDType(DType dtype) {
   return dtype == DType::c64 ? DType::f32 : DType::f64;
 }
 
-/// The real (`imaginary` false) or imaginary part of a complex view, as a real view.
-TensorView partOf(const TensorView& view, bool imaginary) {
-  DType real = componentDType(view.dtype());
-  auto* data = static_cast<std::byte*>(view.data()) + (imaginary ? dtypeSize(real) : 0);
+/// The strides of a complex view's parts, in real elements.
+Strides partStrides(const TensorView& view) {
   Strides strides = view.strides();
   for (std::int64_t& stride : strides)
     stride *= 2; // fits: checkRun checked the views' byte offsets fit in 64 bits
-  return TensorView(data, real, view.shape(), std::move(strides));
+  return strides;
+}
+
+/// The bytes from a complex element to its real (`imaginary` false) or imaginary part.
+std::size_t partOffset(const TensorView& view, bool imaginary) {
+  return imaginary ? dtypeSize(componentDType(view.dtype())) : 0;
+}
+
+/// The real (`imaginary` false) or imaginary part of a complex input, as a real view.
+TensorView partOf(const TensorView& view, bool imaginary) {
+  return TensorView(static_cast<const std::byte*>(view.data()) + partOffset(view, imaginary),
+                    componentDType(view.dtype()), view.shape(), partStrides(view));
+}
+
+/// The same part of the output, writable.
+MutableTensorView partOf(const MutableTensorView& view, bool imaginary) {
+  return MutableTensorView(static_cast<std::byte*>(view.data()) + partOffset(view, imaginary),
+                           componentDType(view.dtype()), view.shape(), partStrides(view));
 }
 
 /// The stride classes of the real views of tensors with these shapes and strides.
@@ -100,7 +115,7 @@ std::shared_ptr<Plan::State> complexPartsState(const std::shared_ptr<Engine::Imp
 }
 
 bool runComplexAsReal(const Plan::State& state, const TensorView* const* read,
-                      const TensorView& out, const RunOptions& options) {
+                      const MutableTensorView& out, const RunOptions& options) {
   if (!state.realParts || options.alpha.imag() != 0 || options.beta.imag() != 0)
     return false;
   const TensorView& a = *read[0];
@@ -111,7 +126,7 @@ bool runComplexAsReal(const Plan::State& state, const TensorView* const* read,
     return false;
   std::array<TensorView, 2> aParts{partOf(a, false), partOf(a, true)};
   std::array<TensorView, 2> bParts{partOf(b, false), partOf(b, true)};
-  std::array<TensorView, 2> outParts{partOf(out, false), partOf(out, true)};
+  std::array<MutableTensorView, 2> outParts{partOf(out, false), partOf(out, true)};
   double alpha = options.alpha.real();
   // {A part, B part, out part, alpha sign, first product into that out part}
   struct Product {

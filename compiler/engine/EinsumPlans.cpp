@@ -32,7 +32,7 @@ void Engine::Impl::forgetEinsumPlans() {
 namespace {
 
 /// Throws unless the inputs can be one call's operands: at least one, one dtype.
-void checkEinsumInputs(const std::vector<TensorView>& inputs, const std::string& who = "einsum") {
+void checkEinsumInputs(InputViews inputs, const std::string& who = "einsum") {
   if (inputs.empty())
     throw Error(ErrorKind::Arity, who + ": at least one operand is needed.");
   for (std::size_t t = 1; t < inputs.size(); ++t)
@@ -46,7 +46,7 @@ void checkEinsumInputs(const std::vector<TensorView>& inputs, const std::string&
     }
 }
 
-ir::IndexProgram einsumProgram(std::string_view subscripts, const std::vector<TensorView>& inputs) {
+ir::IndexProgram einsumProgram(std::string_view subscripts, InputViews inputs) {
   std::vector<std::string> names = frontend::defaultOperandNames(inputs.size());
   std::vector<frontend::Arg> args;
   for (std::size_t t = 0; t < inputs.size(); ++t)
@@ -56,7 +56,7 @@ ir::IndexProgram einsumProgram(std::string_view subscripts, const std::vector<Te
 
 /// What decides an einsum plan: the subscripts, the dtype and every operand's shape. Strides
 /// are not part of it: a plan compiles a kernel per stride class itself.
-std::string einsumKey(std::string_view subscripts, const std::vector<TensorView>& inputs) {
+std::string einsumKey(std::string_view subscripts, InputViews inputs) {
   std::string key(subscripts);
   key += '\0';
   key += static_cast<char>(inputs[0].dtype());
@@ -71,8 +71,7 @@ std::string einsumKey(std::string_view subscripts, const std::vector<TensorView>
 
 } // namespace
 
-Plan EngineAccess::einsumPlan(Engine& engine, std::string_view subscripts,
-                              const std::vector<TensorView>& inputs) {
+Plan EngineAccess::einsumPlan(Engine& engine, std::string_view subscripts, InputViews inputs) {
   checkEinsumInputs(inputs);
   std::string key = einsumKey(subscripts, inputs);
   if (std::shared_ptr<Plan::State> state = engine.impl_->einsumPlan(key))
@@ -82,8 +81,8 @@ Plan EngineAccess::einsumPlan(Engine& engine, std::string_view subscripts,
   return plan;
 }
 
-Plan EngineAccess::callPlan(Engine& engine, std::string_view expression,
-                            const std::vector<TensorView>& inputs, const CallOptions& options) {
+Plan EngineAccess::callPlan(Engine& engine, std::string_view expression, InputViews inputs,
+                            const CallOptions& options) {
   checkEinsumInputs(inputs, std::string(expression));
   // The prefix keeps call plans apart from einsum plans of the same text ("ij,jk"): a
   // subscripts string never holds a colon.
@@ -101,24 +100,22 @@ Plan EngineAccess::callPlan(Engine& engine, std::string_view expression,
   return Plan(std::move(state));
 }
 
-void Engine::call(std::string_view expression, const std::vector<TensorView>& inputs,
-                  const TensorView& out, const RunOptions& options,
-                  const CallOptions& callOptions) {
+void Engine::call(std::string_view expression, InputViews inputs, const MutableTensorView& out,
+                  const RunOptions& options, const CallOptions& callOptions) {
   EngineAccess::callPlan(*this, expression, inputs, callOptions).run(inputs, out, options);
 }
 
-Tensor Engine::call(std::string_view expression, const std::vector<TensorView>& inputs,
-                    const RunOptions& options, const CallOptions& callOptions) {
+Tensor Engine::call(std::string_view expression, InputViews inputs, const RunOptions& options,
+                    const CallOptions& callOptions) {
   return EngineAccess::callPlan(*this, expression, inputs, callOptions).run(inputs, options);
 }
 
-void Engine::einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,
-                    const TensorView& out, const RunOptions& options) {
+void Engine::einsum(std::string_view subscripts, InputViews inputs, const MutableTensorView& out,
+                    const RunOptions& options) {
   EngineAccess::einsumPlan(*this, subscripts, inputs).run(inputs, out, options);
 }
 
-Tensor Engine::einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,
-                      const RunOptions& options) {
+Tensor Engine::einsum(std::string_view subscripts, InputViews inputs, const RunOptions& options) {
   return EngineAccess::einsumPlan(*this, subscripts, inputs).run(inputs, options);
 }
 

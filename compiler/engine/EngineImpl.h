@@ -19,6 +19,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <unordered_map>
 
 namespace einjit {
@@ -160,11 +161,10 @@ struct EngineAccess {
   static Plan planProgram(Engine& engine, ir::IndexProgram program, bool compileNow);
   /// Engine::einsum's plan: from the engine's einsum cache, or lowered (not yet compiled) and
   /// remembered there.
-  static Plan einsumPlan(Engine& engine, std::string_view subscripts,
-                         const std::vector<TensorView>& inputs);
+  static Plan einsumPlan(Engine& engine, std::string_view subscripts, InputViews inputs);
   /// Engine::call's plan: the same cache, keyed by the call text, the dtype and the shapes.
-  static Plan callPlan(Engine& engine, std::string_view expression,
-                       const std::vector<TensorView>& inputs, const CallOptions& options);
+  static Plan callPlan(Engine& engine, std::string_view expression, InputViews inputs,
+                       const CallOptions& options);
   /// Test seam: the target the engine's kernels are compiled for. A test sets an unknown triple
   /// to make LLVM fail deterministically and checks the failure comes back as an Error. Change
   /// it only before the engine compiles anything.
@@ -183,20 +183,25 @@ std::shared_ptr<Plan::State> callState(std::shared_ptr<Engine::Impl> engine, Cal
 std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage);
 
 /// Throws Error(Misuse) unless `inputs` and `out` fit the plan (Plan::run's contract).
-void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
-              const TensorView& out);
+void checkRun(const Plan::State& state, InputViews inputs, const TensorView& out);
 /// Runs the plan (after checkRun).
-void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
+void runPlan(const Plan::State& state, InputViews inputs, const MutableTensorView& out,
              const RunOptions& options);
 /// Runs the plan's prologue functions (compiling them if the plan has not yet) on the inputs of
 /// the operands that have prologues, into `staged` (leased from the plan's pool), and points
 /// read[t] at each such operand's staged view; read[t] of the other operands is left alone.
-void stageOperands(const Plan::State& state, const std::vector<TensorView>& inputs,
-                   StagedOperands& staged, const TensorView** read);
+void stageOperands(const Plan::State& state, InputViews inputs, StagedOperands& staged,
+                   const TensorView** read);
 /// Calls the compiled kernel of `prepared` on `read` (one view per program operand, prologues
 /// applied) and `out`, with alpha, beta and the thread count of `options`.
 void invokeKernel(const PreparedKernel& prepared, DType dtype, const TensorView* const* read,
-                  const TensorView& out, const RunOptions& options);
+                  const MutableTensorView& out, const RunOptions& options);
+/// An input's data as the kernel ABI passes it: generated kernels and prologue functions take
+/// every tensor as a `void*` (runtime::KernelEntry) and write only their output, the last. The
+/// one place an input's `const` is cast away.
+inline void* kernelInput(const TensorView& input) {
+  return const_cast<void*>(input.data());
+}
 /// Plan::State::realParts for `program`: null unless it is complex, has two operands, no
 /// prologues and enough multiply-adds for four packed runs to pay.
 std::shared_ptr<Plan::State> complexPartsState(const std::shared_ptr<Engine::Impl>& engine,
@@ -204,7 +209,7 @@ std::shared_ptr<Plan::State> complexPartsState(const std::shared_ptr<Engine::Imp
 /// Runs the plan by the 4M method and returns true, or returns false (nothing done) where it
 /// does not apply: alpha or beta not real, or no packed real kernel for these views.
 bool runComplexAsReal(const Plan::State& state, const TensorView* const* read,
-                      const TensorView& out, const RunOptions& options);
+                      const MutableTensorView& out, const RunOptions& options);
 /// The real kernel the 4M method runs for contiguous operands, or null where the complex kernel
 /// runs; compiled on first use.
 std::shared_ptr<const PreparedKernel> complexAsRealKernel(const Plan::State& state);
@@ -212,7 +217,7 @@ std::shared_ptr<const PreparedKernel> complexAsRealKernel(const Plan::State& sta
 extern const char* const kComplexAsRealHeading;
 /// Runs a path plan's steps on its operands as the statement reads them (prologues applied):
 /// temporaries for all but the last step, which writes `out` with alpha and beta.
-void runPath(const Plan::State& state, const std::vector<const TensorView*>& operands,
-             const TensorView& out, const RunOptions& options);
+void runPath(const Plan::State& state, std::span<const TensorView* const> operands,
+             const MutableTensorView& out, const RunOptions& options);
 
 } // namespace einjit

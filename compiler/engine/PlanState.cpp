@@ -114,13 +114,12 @@ void Plan::State::compileContiguous() const {
 
 Plan::Plan(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
-void Plan::run(const std::vector<TensorView>& inputs, const TensorView& out,
-               const RunOptions& options) const {
+void Plan::run(InputViews inputs, const MutableTensorView& out, const RunOptions& options) const {
   checkRun(*state_, inputs, out);
   runPlan(*state_, inputs, out, options);
 }
 
-Tensor Plan::run(const std::vector<TensorView>& inputs, const RunOptions& options) const {
+Tensor Plan::run(InputViews inputs, const RunOptions& options) const {
   // The output is the one allocation of the call's size: refused by name, before the attempt.
   std::uint64_t bytes = 0;
   if (__builtin_mul_overflow(static_cast<std::uint64_t>(elementCount(state_->outputShape)),

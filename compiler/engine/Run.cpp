@@ -122,8 +122,7 @@ bool overlapsItself(const TensorView& view) {
   return false;
 }
 
-void checkOutputMemory(const Plan::State& state, const std::vector<TensorView>& inputs,
-                       const TensorView& out) {
+void checkOutputMemory(const Plan::State& state, InputViews inputs, const TensorView& out) {
   const std::string& name = state.program.outputName;
   kChecker.checkOutputStrides(out, name);
   if (overlapsItself(out))
@@ -215,8 +214,7 @@ const PreparedKernel* compiledKernelFor(const Plan::State& state, const TensorVi
 
 } // namespace
 
-void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
-              const TensorView& out) {
+void checkRun(const Plan::State& state, InputViews inputs, const TensorView& out) {
   const ir::IndexProgram& program = state.program;
   kChecker.checkInputCount(state.inputNames, inputs.size());
   for (std::size_t i = 0; i < inputs.size(); ++i)
@@ -232,7 +230,7 @@ void checkRun(const Plan::State& state, const std::vector<TensorView>& inputs,
   }
 }
 
-void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, const TensorView& out,
+void runPlan(const Plan::State& state, InputViews inputs, const MutableTensorView& out,
              const RunOptions& options) {
   if (options.threads < 0)
     misuse("threads " + std::to_string(options.threads) +
@@ -260,7 +258,7 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
     stageOperands(state, inputs, **staged, read.data());
   }
   if (!state.stepStates.empty()) {
-    runPath(state, std::vector<const TensorView*>(read.begin(), read.end()), out, options);
+    runPath(state, std::span<const TensorView* const>(read.data(), operands), out, options);
     return;
   }
   if (runComplexAsReal(state, read.data(), out, options))
@@ -281,14 +279,14 @@ void runPlan(const Plan::State& state, const std::vector<TensorView>& inputs, co
 }
 
 void invokeKernel(const PreparedKernel& prepared, DType dtype, const TensorView* const* read,
-                  const TensorView& out, const RunOptions& options) {
+                  const MutableTensorView& out, const RunOptions& options) {
   const ir::LoopNest& nest = prepared.nest;
   ScratchArray<void*, kInlineTensors> data(nest.inputs.size() + 1);
   ScratchArray<std::int64_t, kInlineStrides> strides(nest.strideTableSize());
   std::size_t tensors = 0;
   std::size_t entries = 0;
-  auto addTensor = [&](const ir::TensorAccess& access, const TensorView& view) {
-    data[tensors++] = view.data();
+  auto addTensor = [&](const ir::TensorAccess& access, const TensorView& view, void* pointer) {
+    data[tensors++] = pointer;
     for (const ir::LabelStride& stride : access.strides) {
       std::int64_t total = 0;
       for (std::size_t dim : stride.sourceDims)
@@ -297,8 +295,8 @@ void invokeKernel(const PreparedKernel& prepared, DType dtype, const TensorView*
     }
   };
   for (const ir::TensorAccess& input : nest.inputs)
-    addTensor(input, *read[input.source]);
-  addTensor(nest.output, out);
+    addTensor(input, *read[input.source], kernelInput(*read[input.source]));
+  addTensor(nest.output, out, out.data());
   alignas(16) std::array<std::byte, 16> alpha{};
   alignas(16) std::array<std::byte, 16> beta{};
   scalarOf(options.alpha, dtype, "alpha", alpha);

@@ -56,7 +56,7 @@ Tensor widenedToF32(const TensorView& view) {
 }
 
 template <class Half>
-void roundInto(const TensorView& result, const TensorView& out, float alpha, float beta) {
+void roundInto(const TensorView& result, const MutableTensorView& out, float alpha, float beta) {
   const float* source = static_cast<const float*>(result.data());
   Half* target = static_cast<Half*>(out.data());
   forEachIndex(out.shape(), result.strides(), out.strides(),
@@ -69,7 +69,8 @@ void roundInto(const TensorView& result, const TensorView& out, float alpha, flo
 }
 
 /// out = alpha * result + beta * out (out not read when beta is zero), rounded once.
-void roundIntoHalf(const TensorView& result, const TensorView& out, const RunOptions& options) {
+void roundIntoHalf(const TensorView& result, const MutableTensorView& out,
+                   const RunOptions& options) {
   auto alpha = static_cast<float>(options.alpha.real());
   auto beta = static_cast<float>(options.beta.real());
   if (out.dtype() == DType::bf16)
@@ -80,8 +81,8 @@ void roundIntoHalf(const TensorView& result, const TensorView& out, const RunOpt
 
 } // namespace
 
-void runPath(const Plan::State& state, const std::vector<const TensorView*>& operands,
-             const TensorView& out, const RunOptions& options) {
+void runPath(const Plan::State& state, std::span<const TensorView* const> operands,
+             const MutableTensorView& out, const RunOptions& options) {
   const std::vector<passes::PathStep>& steps = state.path.steps;
   std::size_t operandCount = state.program.operands.size();
   bool half = isHalfPrecision(state.program.dtype);

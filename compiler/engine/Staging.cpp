@@ -32,14 +32,14 @@ const std::vector<std::shared_ptr<const jit::Kernel>>& Plan::State::prologueKern
   return prologueKernels_;
 }
 
-void stageOperands(const Plan::State& state, const std::vector<TensorView>& inputs,
-                   StagedOperands& staged, const TensorView** read) {
+void stageOperands(const Plan::State& state, InputViews inputs, StagedOperands& staged,
+                   const TensorView** read) {
   const std::vector<std::shared_ptr<const jit::Kernel>>& prologues = state.prologueKernels();
   for (std::size_t t = 0; t < state.program.operands.size(); ++t) {
     if (!prologues[t])
       continue;
     const TensorView& input = inputs[state.operandInputs[t]];
-    void* data[2] = {input.data(), staged.buffers[t].data()};
+    void* data[2] = {kernelInput(input), staged.buffers[t].data()};
     std::int32_t status =
         prologues[t]->entry()(data, input.strides().data(), nullptr, nullptr, nullptr);
     if (status != runtime::kStatusOk)

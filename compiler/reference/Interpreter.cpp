@@ -122,8 +122,7 @@ T narrow(const W& value) {
 
 const ir::ViewChecker kChecker{"reference::interpret", "program"};
 
-void validate(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
-              const TensorView& out) {
+void validate(const ir::IndexProgram& program, InputViews inputs, const TensorView& out) {
   ir::verify(program);
   std::vector<std::string> names;
   for (const ir::Operand& operand : program.operands)
@@ -357,8 +356,8 @@ LabelLoop loopOf(const std::string& label, const ir::IndexProgram& program,
 
 /// Operands of T, the output of O: T itself, or float for an f32 output of 16-bit operands.
 template <class T, class O = T>
-void run(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
-         const TensorView& out, const InterpretOptions& options) {
+void run(const ir::IndexProgram& program, InputViews inputs, const MutableTensorView& out,
+         const InterpretOptions& options) {
   using W = typename WideOf<T>::type;
   // Conjugating while staging, before the prologues, is safe: conj commutes with ravel and with
   // division by a real norm.
@@ -407,8 +406,8 @@ void run(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
 
 } // namespace
 
-void interpret(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
-               const TensorView& out, const InterpretOptions& options) {
+void interpret(const ir::IndexProgram& program, InputViews inputs, const MutableTensorView& out,
+               const InterpretOptions& options) {
   validate(program, inputs, out);
   visitDType(program.dtype, [&](auto zero) {
     using T = decltype(zero);
@@ -444,7 +443,7 @@ Tensor applyPrologues(const ir::IndexProgram& program, std::size_t operand,
   });
 }
 
-Tensor interpret(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
+Tensor interpret(const ir::IndexProgram& program, InputViews inputs,
                  const InterpretOptions& options) {
   ir::verify(program);
   Tensor out(program.resultDtype(), program.outputShape());

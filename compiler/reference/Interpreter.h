@@ -22,10 +22,10 @@ struct InterpretOptions {
 /// numpy), c64 in complex<double>, c128 in complex<long double>; bf16 and f16 round once, to
 /// nearest even, when the result is stored. Throws Error(Misuse) on a count, dtype, rank or
 /// extent that does not match the program, or a null data pointer for a non-empty tensor.
-void interpret(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
-               const TensorView& out, const InterpretOptions& options = {});
+void interpret(const ir::IndexProgram& program, InputViews inputs, const MutableTensorView& out,
+               const InterpretOptions& options = {});
 /// Same, into a new C-order tensor.
-Tensor interpret(const ir::IndexProgram& program, const std::vector<TensorView>& inputs,
+Tensor interpret(const ir::IndexProgram& program, InputViews inputs,
                  const InterpretOptions& options = {});
 
 /// Operand `operand` of `program` after its prologues (ravel, normalize; not conj), as a new

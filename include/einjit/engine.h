@@ -200,14 +200,15 @@ class Engine;
 class Plan {
 public:
   /// Computes the contraction into `out` (shape outputShape(), any strides that do not make it
-  /// overlap itself or an input). Views may have any strides, including 0 and negative ones; a
-  /// new stride class (e.g. a transposed view) compiles its kernel on first use. Throws
-  /// Error(Misuse) when the inputs or `out` do not fit the plan: count, dtype, rank, extents, a
-  /// null pointer, a stride array of the wrong size, or overlapping memory.
-  void run(const std::vector<TensorView>& inputs, const TensorView& out,
-           const RunOptions& options = {}) const;
+  /// overlap itself or an input). The inputs are only read (InputViews: a braced list, a vector,
+  /// an array or a span of views, passed without a copy); only `out` is written. Views may have
+  /// any strides, including 0 and negative ones; a new stride class (e.g. a transposed view)
+  /// compiles its kernel on first use. Throws Error(Misuse) when the inputs or `out` do not fit
+  /// the plan: count, dtype, rank, extents, a null pointer, a stride array of the wrong size, or
+  /// overlapping memory.
+  void run(InputViews inputs, const MutableTensorView& out, const RunOptions& options = {}) const;
   /// Same, into a new C-order tensor.
-  Tensor run(const std::vector<TensorView>& inputs, const RunOptions& options = {}) const;
+  Tensor run(InputViews inputs, const RunOptions& options = {}) const;
 
   const Shape& outputShape() const;
   /// The operands' dtype.
@@ -264,23 +265,21 @@ public:
   Plan planIndexProgram(std::string_view text);
   /// numpy.einsum(subscripts, *inputs) into `out`: lowered, compiled on first use of its shape
   /// signature, then served from the cache.
-  void einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,
-              const TensorView& out, const RunOptions& options = {});
+  void einsum(std::string_view subscripts, InputViews inputs, const MutableTensorView& out,
+              const RunOptions& options = {});
   /// Same, into a new C-order tensor.
-  Tensor einsum(std::string_view subscripts, const std::vector<TensorView>& inputs,
-                const RunOptions& options = {});
+  Tensor einsum(std::string_view subscripts, InputViews inputs, const RunOptions& options = {});
 
   /// The one-shot form of any call the CLI takes ("K.batch_dot(x, y, axes=[1, 1])", "a @ b",
   /// "keras.layers.Dot(axes=2)([x, y])", "np.tensordot(a, b, axes=2)", …): the views bind by
   /// position to the call's distinct operand names and give the shapes and dtype. Lowered and
   /// compiled on first use of its shape signature, then served from the cache like einsum.
   /// `callOptions` reads the call as Engine::plan does (e.g. legacy batch_dot semantics).
-  void call(std::string_view expression, const std::vector<TensorView>& inputs,
-            const TensorView& out, const RunOptions& options = {},
-            const CallOptions& callOptions = {});
+  void call(std::string_view expression, InputViews inputs, const MutableTensorView& out,
+            const RunOptions& options = {}, const CallOptions& callOptions = {});
   /// Same, into a new C-order tensor.
-  Tensor call(std::string_view expression, const std::vector<TensorView>& inputs,
-              const RunOptions& options = {}, const CallOptions& callOptions = {});
+  Tensor call(std::string_view expression, InputViews inputs, const RunOptions& options = {},
+              const CallOptions& callOptions = {});
 
   EngineStatistics statistics() const;
   /// "x86_64-pc-linux-gnu znver4, 512-bit vectors, L1d 32 KiB, L2 1024 KiB, L3 32768 KiB" —

@@ -1,12 +1,19 @@
-// Shapes, non-owning strided views over caller memory, and a small owning tensor.
+// Shapes, non-owning strided views over caller memory (read-only TensorView, writable
+// MutableTensorView, InputViews for a run's inputs), and a small owning tensor.
 #pragma once
 
 #include "einjit/dtype.h"
 
+#include <concepts>
 #include <cstdint>
+#include <initializer_list>
+#include <iterator>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace einjit {
@@ -51,28 +58,92 @@ std::string shapeToPython(const Shape& shape);
 /// "2x3x4"; "scalar" for rank 0.
 std::string shapeToText(const Shape& shape);
 
-/// A non-owning view: data pointer, dtype, shape, strides in elements.
+/// A read-only, non-owning view of caller memory: data pointer, dtype, shape, strides in
+/// elements. What a contraction reads (its inputs). Copies share the shape and strides (counted
+/// references, never copied), so copying a view allocates nothing; the memory stays the
+/// caller's and must outlive every use of the view. A moved-from view is empty, as a default one.
 class TensorView {
 public:
   TensorView() = default;
   /// Empty `strides` means row-major. Throws Error(Misuse) when strides and shape differ in rank,
   /// Error(Shape) when row-major strides for `shape` would overflow 64 bits.
-  TensorView(void* data, DType dtype, Shape shape, Strides strides = {});
-  TensorView(const void* data, DType dtype, Shape shape, Strides strides = {})
-      : TensorView(const_cast<void*>(data), dtype, std::move(shape), std::move(strides)) {}
+  TensorView(const void* data, DType dtype, Shape shape, Strides strides = {});
+  TensorView(const TensorView&) = default;
+  TensorView& operator=(const TensorView&) = default;
+  TensorView(TensorView&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), dtype_(other.dtype_),
+        layout_(std::move(other.layout_)) {}
+  TensorView& operator=(TensorView&& other) noexcept {
+    data_ = std::exchange(other.data_, nullptr);
+    dtype_ = other.dtype_;
+    layout_ = std::move(other.layout_);
+    return *this;
+  }
+  ~TensorView() = default;
 
-  void* data() const { return data_; }
+  const void* data() const { return data_; }
   DType dtype() const { return dtype_; }
-  const Shape& shape() const { return shape_; }
-  const Strides& strides() const { return strides_; }
-  std::size_t rank() const { return shape_.size(); }
-  std::int64_t elements() const { return elementCount(shape_); }
+  const Shape& shape() const { return layout_ ? layout_->shape : kNoExtents; }
+  const Strides& strides() const { return layout_ ? layout_->strides : kNoExtents; }
+  std::size_t rank() const { return shape().size(); }
+  std::int64_t elements() const { return elementCount(shape()); }
 
 private:
-  void* data_ = nullptr;
+  struct Layout {
+    Shape shape;
+    Strides strides;
+  };
+  /// The shape and strides of a rank-0 view, which has no Layout.
+  inline static const std::vector<std::int64_t> kNoExtents{};
+
+  const void* data_ = nullptr;
   DType dtype_ = DType::f32;
-  Shape shape_;
-  Strides strides_;
+  std::shared_ptr<const Layout> layout_;
+};
+
+/// A writable view: a TensorView whose memory a contraction may write (Plan::run's output).
+/// Built only from non-const memory: `const void*` or a const Tensor gives a TensorView, which
+/// cannot be an output. Usable wherever a TensorView is read (an output read by a later call).
+class MutableTensorView : public TensorView {
+public:
+  MutableTensorView() = default;
+  /// As TensorView's constructor.
+  MutableTensorView(void* data, DType dtype, Shape shape, Strides strides = {})
+      : TensorView(data, dtype, std::move(shape), std::move(strides)) {}
+
+  /// The constructor took a `void*`: the cast gives back what it was given.
+  void* data() const { return const_cast<void*>(TensorView::data()); }
+};
+
+/// The read-only views a run takes as its inputs (Plan::run, Engine::einsum, Engine::call):
+/// a span over views the caller holds, so that passing them copies and allocates nothing.
+/// Implicit from a braced list (`plan.run({a.view(), b.view()}, out.view())`), and from a
+/// std::vector, std::array, std::span or array of TensorView. A parameter type: a braced
+/// list's views live until the end of the full expression (the call), so do not keep one.
+class InputViews {
+public:
+  InputViews() = default;
+  InputViews(std::initializer_list<TensorView> views) : views_(views.begin(), views.size()) {}
+  /// Any contiguous sequence of TensorView objects: std::vector, std::array, std::span, a C
+  /// array. (Not of MutableTensorView: list those as TensorViews.)
+  template <class Views>
+  requires requires(const Views& views) {
+    { std::size(views) } -> std::convertible_to<std::size_t>;
+    requires std::same_as<std::remove_cv_t<std::remove_pointer_t<decltype(std::data(views))>>,
+                          TensorView>;
+  }
+  InputViews(const Views& views) : views_(std::data(views), std::size(views)) {}
+
+  std::size_t size() const { return views_.size(); }
+  bool empty() const { return views_.empty(); }
+  const TensorView& operator[](std::size_t i) const { return views_[i]; }
+  const TensorView& front() const { return views_.front(); }
+  const TensorView* begin() const { return views_.data(); }
+  const TensorView* end() const { return views_.data() + views_.size(); }
+  std::span<const TensorView> span() const { return views_; }
+
+private:
+  std::span<const TensorView> views_;
 };
 
 /// An owning tensor, zero-initialised (Tensor::empty: not), stored contiguously in C or Fortran
@@ -101,12 +172,12 @@ public:
   /// storage lives while either does.
   Tensor share() const;
 
-  DType dtype() const { return dtype_; }
-  const Shape& shape() const { return shape_; }
-  const Strides& strides() const { return strides_; }
+  DType dtype() const { return view_.dtype(); }
+  const Shape& shape() const { return view_.shape(); }
+  const Strides& strides() const { return view_.strides(); }
   Order order() const { return order_; }
   std::int64_t elements() const { return elements_; }
-  std::size_t byteSize() const { return elements_ * dtypeSize(dtype_); }
+  std::size_t byteSize() const { return elements_ * dtypeSize(view_.dtype()); }
   void* data() { return storage_.get(); }
   const void* data() const { return storage_.get(); }
   template <class T>
@@ -117,17 +188,21 @@ public:
   const T* as() const {
     return static_cast<const T*>(data());
   }
-  TensorView view() const { return TensorView(storage_.get(), dtype_, shape_, strides_); }
+  /// A read-only view of the elements, for reading (a run's input). Shares the tensor's shape
+  /// and strides: no allocation.
+  TensorView view() const { return view_; }
+  /// A writable view (a run's output, or an input: it is a TensorView too). A const Tensor
+  /// gives the read-only view above, which a run does not take as its output.
+  MutableTensorView view() { return view_; }
 
 private:
   Tensor(DType dtype, Shape shape, Order order, bool zeroed);
 
-  DType dtype_ = DType::f32;
-  Shape shape_;
-  Strides strides_;
   Order order_ = Order::C;
   std::int64_t elements_ = 0;
   std::shared_ptr<std::byte[]> storage_;
+  /// Over storage_, with the tensor's dtype, shape and strides.
+  MutableTensorView view_;
 };
 
 } // namespace einjit

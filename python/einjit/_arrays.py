@@ -144,6 +144,22 @@ class _Bfloat16Export:
         return (1, 0)  # kDLCPU, device 0
 
 
+# Frameworks whose arrays are immutable, though their DLPack export does not say so (JAX's).
+_IMMUTABLE = frozenset(("jax", "jaxlib"))
+
+
+def check_writable(out: object, who: str) -> None:
+    """ValueError naming out= when einjit may not write it: a numpy array whose writeable flag is
+    off (numpy's read-only arrays, and numpy's view of a DLPack export marked read-only), or an
+    array of a framework whose arrays are immutable (JAX). Called before anything is computed,
+    so that nothing runs in vain."""
+    read_only = (not out.flags.writeable if isinstance(out, np.ndarray)
+                 else type(out).__module__.split(".")[0] in _IMMUTABLE)
+    if read_only:
+        raise ValueError(f"{who} out=: the output array is read-only; einjit writes the result "
+                         "into out, so it must be writable")
+
+
 def ready(array: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
     """`array` as einjit reads it: dtype `dtype` in native byte order (a copy only if needed)."""
     if array.dtype != dtype or not array.dtype.isnative:

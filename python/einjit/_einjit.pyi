@@ -19,7 +19,9 @@ class Error(ValueError):
 
 class Plan:
     # Operands and out=: numpy arrays, or CPU arrays nanobind imports (DLPack, buffer
-    # protocol); anything else raises TypeError. A new numpy array without out=, else None.
+    # protocol); anything else raises TypeError. Operands are only read; out= is written, and a
+    # read-only one (numpy's writeable flag off, a DLPack export marked read-only) raises
+    # ValueError before the run. A new numpy array without out=, else None.
     @overload
     def run(self, inputs: Sequence[Operand], out: None = None, alpha: complex = 1.0,
             beta: complex = 0.0, threads: int | None = None) -> NDArray[Any]: ...
@@ -42,6 +44,7 @@ class Engine:
                  strategy: str = "auto", persistent_cache: bool = True,
                  cache_directory: str = "", target: str = "", l1d: int = 0, l2: int = 0,
                  l3: int = 0, tune: str = "estimate") -> None: ...
+    # As Plan.run: operands read, out= written (ValueError for a read-only one, before the run).
     @overload
     def einsum(self, subscripts: str, inputs: Sequence[Operand], out: None = None,
                alpha: complex = 1.0, beta: complex = 0.0,
@@ -49,8 +52,6 @@ class Engine:
     @overload
     def einsum(self, subscripts: str, inputs: Sequence[Operand], out: Operand,
                alpha: complex = 1.0, beta: complex = 0.0, threads: int | None = None) -> None: ...
-    # numpy.einsum's common call in one step: None declines (the caller takes the general
-    # path); else the result (a numpy scalar for a 0-d result) or `out` itself.
     def plan(self, expression: str, shapes: Sequence[Sequence[int]], dtype: str,
              legacy_batch_dot: bool = False, out_dtype: str | None = None) -> Plan: ...
     # (`einjit explain`'s text, its --json text); emit is '' or a stage: index ... asm.
@@ -62,7 +63,9 @@ class Engine:
 
 def call_operand_names(expression: str, /) -> list[str]: ...
 # numpy.einsum's common call in one step: operands is (subscripts, *arrays); None when the call
-# needs the general path. engine None: the one set_default_engine set.
+# needs the general path (an out= it cannot write, read-only included, declines before anything
+# is planned), else the result (a numpy scalar for a 0-d result) or `out` itself. engine None:
+# the one set_default_engine set.
 def einsum_fast(operands: tuple[object, ...], out: object | None,
                 engine: Engine | None) -> NDArray[Any] | np.generic | None: ...
 def set_default_engine(engine: Engine) -> None: ...

@@ -14,7 +14,8 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import _einjit
-from ._arrays import as_operand, compute_dtype, dtype_name, numpy_dtype, ready, to_framework
+from ._arrays import (as_operand, check_writable, compute_dtype, dtype_name, numpy_dtype, ready,
+                      to_framework)
 from ._explain import Explanation
 from ._typing import EinsumArgument, EngineStatistics, Operand, ShapeOrArray, Stage, Strategy
 
@@ -72,7 +73,8 @@ class Plan:
     """A call compiled for fixed operand shapes and dtype (Engine.compile). Calling it runs the
     kernel on arrays of those shapes (any strides; a new stride pattern compiles once more):
     ``plan(x, y, out=None, alpha=1, beta=0, threads=None)`` computes
-    ``out = alpha * contraction + beta * out``. Safe to call from many threads."""
+    ``out = alpha * contraction + beta * out`` (a read-only out raises ValueError before the
+    run). Safe to call from many threads."""
 
     def __init__(self, plan: _einjit.Plan, expression: str) -> None:
         self._plan = plan
@@ -105,6 +107,8 @@ class Plan:
 
     def __call__(self, *arrays: Operand, out: Operand | None = None, alpha: complex = 1,
                  beta: complex = 0, threads: int | None = None, **named: Operand) -> Any:
+        if out is not None:
+            check_writable(out, "Plan.run")
         if out is None and not named and alpha == 1 and beta == 0 and threads is None:
             for array in arrays:
                 if type(array) is not np.ndarray:
@@ -220,7 +224,8 @@ class Engine:
         on the arrays, by position or by name. numpy's type promotion gives the dtype (refused
         with TypeError when einjit cannot compute it exactly); legacy_batch_dot=True reads
         K.batch_dot / Dot / layers.dot as Keras <= 2.2.4 did. Returns a new array of the inputs'
-        framework, or writes `out` in place."""
+        framework, or writes `out` in place (a read-only out raises ValueError before anything
+        runs)."""
         arrays = _bind(expression, arrays, named, "call")
         if not arrays:
             raise TypeError(f"call: {expression!r} needs its operands")
@@ -229,14 +234,18 @@ class Engine:
             array, kind = as_operand(value)
             operands.append(array)
             framework = framework or kind
+        target = None
+        if out is not None:
+            check_writable(out, "call")
+            target, _ = as_operand(out)
+            check_writable(target, "call")
         wanted = np.result_type(*operands)
         dtype = compute_dtype(wanted, "call")
         operands = [ready(a, dtype) for a in operands]
         plan = self._cached_plan(expression, tuple(a.shape for a in operands), dtype.name,
                                  bool(legacy_batch_dot))
         options: dict[str, Any] = dict(alpha=complex(alpha), beta=complex(beta), threads=threads)
-        if out is not None:
-            target, _ = as_operand(out)
+        if target is not None:
             if target.dtype == dtype and dtype == wanted:
                 plan.run(operands, out=target, **options)
             else:  # computed in einjit's dtype (from out's values when beta reads them)

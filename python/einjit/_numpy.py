@@ -11,7 +11,7 @@ from typing import Any, Protocol, SupportsIndex
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from ._arrays import as_operand, compute_dtype, numpy_dtype, ready, to_framework
+from ._arrays import as_operand, check_writable, compute_dtype, numpy_dtype, ready, to_framework
 from ._einjit import einsum_fast as _einsum_fast
 from ._einjit import set_einsum_order_check
 from ._engine import Engine, default_engine
@@ -364,7 +364,8 @@ def _einsum(operands: Sequence[EinsumArgument], out: NDArray[Any] | None, dtype:
     bool, int8, int16, uint8, uint16 and uint32 are computed in int64 and cast back, which is
     numpy's answer (integers wrap alike); other dtypes (uint64, float128, object, ...) raise
     TypeError. `optimize` is accepted and ignored: einjit chooses its own
-    pairwise path. `out` is written in place (any strides). A 0-d result is returned as a numpy
+    pairwise path. `out` is written in place (any strides; a read-only one raises ValueError
+    before anything runs). A 0-d result is returned as a numpy
     scalar, as numpy does. As numpy, a one-operand call that sums nothing ('ij->ji', 'ii->i',
     '...ii->...i') returns a view of the operand (no computation). order='K' follows numpy's
     layout (the axis sort of numpy's iterator)."""
@@ -386,12 +387,13 @@ def _einsum(operands: Sequence[EinsumArgument], out: NDArray[Any] | None, dtype:
     if out is not None:
         if not isinstance(out, np.ndarray):
             raise TypeError("einsum: out must be a numpy array")
+        check_writable(out, "einsum")
         # numpy checks out='s dtype under `casting` in its one-step einsum (optimize=False);
         # its optimized path assigns into out= whatever the dtype.
         if optimize is False and not np.can_cast(wanted, out.dtype, casting):
             raise TypeError(f"Cannot cast array data from {wanted!r} to {out.dtype!r} (out=) "
                             f"according to the rule {casting!r}")
-        direct = (out.dtype == computed and computed == wanted and out.flags.writeable
+        direct = (out.dtype == computed and computed == wanted
                   and not any(np.may_share_memory(out, a) for a in arrays_in))
         if direct:
             engine._engine.einsum(subscripts, arrays_in, out=out)
@@ -442,6 +444,7 @@ def _finish(result: NDArray[Any], wanted: np.dtype[Any], computed: np.dtype[Any]
 
 def _run_call(text: str, values: Sequence[Operand], who: str, out: NDArray[Any] | None = None,
               engine: Engine | None = None, framework: type[Any] | None = None) -> Any:
+    check_writable(out, who)
     arrays, wanted, computed, framework = _prepared(values, who, framework)
     result = (engine or default_engine()).call(text, *arrays)
     return _finish(result, wanted, computed, framework, out)

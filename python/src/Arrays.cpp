@@ -40,8 +40,10 @@ std::string dlpackName(nb::dlpack::dtype dtype) {
 constexpr const char* kComputes = ": einjit computes float32, float64, int32, int64, complex64, "
                                   "complex128, float16 and bfloat16 (ml_dtypes), not ";
 
-template <class Array>
-TensorView viewOf(const Array& array, const std::string& who) {
+/// A TensorView of an InputArray, a MutableTensorView of an OutputArray (whose data() is not
+/// const).
+template <class View, class Array>
+View viewOf(const Array& array, const std::string& who) {
   DType dtype = dtypeOf(array.dtype(), who);
   Shape shape(array.ndim());
   Strides strides(array.ndim());
@@ -49,8 +51,7 @@ TensorView viewOf(const Array& array, const std::string& who) {
     shape[d] = static_cast<std::int64_t>(array.shape(d));
     strides[d] = array.stride(d);
   }
-  return TensorView(const_cast<void*>(static_cast<const void*>(array.data())), dtype,
-                    std::move(shape), std::move(strides));
+  return View(array.data(), dtype, std::move(shape), std::move(strides));
 }
 
 /// ml_dtypes.bfloat16 (the scalar type numpy's descriptor names), looked up once ml_dtypes is
@@ -103,8 +104,10 @@ std::optional<DType> numpyDType(PyArrayObject* array) {
   }
 }
 
-/// A view of a numpy array, or TypeError naming its dtype.
-TensorView numpyView(PyArrayObject* array, const std::string& who) {
+/// A view of a numpy array (a MutableTensorView only of a writeable one), or TypeError naming
+/// its dtype.
+template <class View>
+View numpyView(PyArrayObject* array, const std::string& who) {
   std::optional<DType> dtype = numpyDType(array);
   if (!dtype) {
     nb::object name = nb::str(nb::handle(reinterpret_cast<PyObject*>(PyArray_DESCR(array))));
@@ -124,7 +127,7 @@ TensorView numpyView(PyArrayObject* array, const std::string& who) {
                                 .c_str());
     strides[d] = bytes / itemsize;
   }
-  return TensorView(PyArray_DATA(array), *dtype, std::move(shape), std::move(strides));
+  return View(PyArray_DATA(array), *dtype, std::move(shape), std::move(strides));
 }
 
 } // namespace
@@ -134,18 +137,18 @@ void initNumpy() {
     throw nb::python_error();
 }
 
-InputViews readInputs(nb::handle sequence, const std::string& who) {
+OperandViews readInputs(nb::handle sequence, const std::string& who) {
   PyObject* items = PySequence_Fast(sequence.ptr(), "the operands must be a list or tuple");
   if (!items)
     throw nb::python_error();
   nb::object owner = nb::steal(items);
   Py_ssize_t count = PySequence_Fast_GET_SIZE(items);
-  InputViews result;
+  OperandViews result;
   result.views.reserve(count);
   for (Py_ssize_t i = 0; i < count; ++i) {
     PyObject* item = PySequence_Fast_GET_ITEM(items, i);
     if (PyArray_Check(item)) {
-      result.views.push_back(numpyView(reinterpret_cast<PyArrayObject*>(item), who));
+      result.views.push_back(numpyView<TensorView>(reinterpret_cast<PyArrayObject*>(item), who));
       continue;
     }
     InputArray imported;
@@ -153,7 +156,7 @@ InputViews readInputs(nb::handle sequence, const std::string& who) {
       throw nb::type_error((who + ": operand " + std::to_string(i) + " is not an array (" +
                             std::string(Py_TYPE(item)->tp_name) + ")")
                                .c_str());
-    result.views.push_back(viewOf(imported, who));
+    result.views.push_back(viewOf<TensorView>(imported, who));
     result.imported.push_back(std::move(imported));
   }
   return result;
@@ -181,12 +184,12 @@ std::optional<std::vector<TensorView>> readUniformNumpy(PyObject* const* items, 
     for (int d = 0; d < PyArray_NDIM(array); ++d)
       if (PyArray_STRIDE(array, d) % itemsize != 0)
         return std::nullopt;
-    views.push_back(numpyView(array, "einsum"));
+    views.push_back(numpyView<TensorView>(array, "einsum"));
   }
   return views;
 }
 
-std::optional<TensorView> readNumpyOutput(nb::handle out, DType dtype) {
+std::optional<MutableTensorView> readNumpyOutput(nb::handle out, DType dtype) {
   if (!PyArray_CheckExact(out.ptr()))
     return std::nullopt;
   auto* array = reinterpret_cast<PyArrayObject*>(out.ptr());
@@ -196,7 +199,7 @@ std::optional<TensorView> readNumpyOutput(nb::handle out, DType dtype) {
   for (int d = 0; d < PyArray_NDIM(array); ++d)
     if (PyArray_STRIDE(array, d) % itemsize != 0)
       return std::nullopt;
-  return numpyView(array, "einsum out=");
+  return numpyView<MutableTensorView>(array, "einsum out=");
 }
 
 nb::object scalarIfZeroDim(nb::object array) {
@@ -205,16 +208,23 @@ nb::object scalarIfZeroDim(nb::object array) {
   return nb::steal(PyArray_Return(reinterpret_cast<PyArrayObject*>(array.release().ptr())));
 }
 
-TensorView readOutput(nb::handle out, OutputArray& imported, const std::string& who) {
+MutableTensorView readOutput(nb::handle out, OutputArray& imported, const std::string& who) {
+  const std::string readOnly =
+      who + ": the output array is read-only; einjit writes the result into out, so it must be "
+            "writable";
   if (PyArray_Check(out.ptr())) {
     auto* array = reinterpret_cast<PyArrayObject*>(out.ptr());
     if (!PyArray_ISWRITEABLE(array))
-      throw nb::value_error((who + ": the output array is read-only").c_str());
-    return numpyView(array, who);
+      throw nb::value_error(readOnly.c_str());
+    return numpyView<MutableTensorView>(array, who);
   }
-  if (!nb::try_cast(out, imported))
+  if (!nb::try_cast(out, imported)) {
+    // nanobind imports a DLPack export marked read-only (a JAX array's) only as read-only.
+    if (InputArray readable; nb::try_cast(out, readable))
+      throw nb::value_error(readOnly.c_str());
     throw nb::type_error((who + ": out is not a writable array").c_str());
-  return viewOf(imported, who);
+  }
+  return viewOf<MutableTensorView>(imported, who);
 }
 
 DType dtypeOf(nb::dlpack::dtype dtype, const std::string& who) {
@@ -241,7 +251,7 @@ DType dtypeOf(nb::dlpack::dtype dtype, const std::string& who) {
   throw nb::type_error((who + kComputes + dlpackName(dtype)).c_str());
 }
 
-nb::object newNumpy(DType dtype, const Shape& shape, TensorView& view) {
+nb::object newNumpy(DType dtype, const Shape& shape, MutableTensorView& view) {
   int type = NPY_FLOAT32;
   switch (dtype) {
   case DType::f32:
@@ -285,7 +295,7 @@ nb::object newNumpy(DType dtype, const Shape& shape, TensorView& view) {
   }
   if (!array)
     throw nb::python_error();
-  view = TensorView(PyArray_DATA(reinterpret_cast<PyArrayObject*>(array)), dtype, shape);
+  view = MutableTensorView(PyArray_DATA(reinterpret_cast<PyArrayObject*>(array)), dtype, shape);
   return nb::steal(array);
 }
 

@@ -1,7 +1,7 @@
 // Python arrays to einjit views and back: numpy arrays are read through numpy's C API, any other
-// CPU array through DLPack or the buffer protocol (nanobind), each as a TensorView over the
-// caller's memory with strides in elements; results are numpy arrays einjit writes into. No
-// copies either way.
+// CPU array through DLPack or the buffer protocol (nanobind), each over the caller's memory with
+// strides in elements: a TensorView for an operand, a MutableTensorView for a writable out=;
+// results are numpy arrays einjit writes into. No copies either way.
 #pragma once
 
 #include "einjit/tensor.h"
@@ -24,28 +24,30 @@ using OutputArray = nanobind::ndarray<nanobind::device::cpu>;
 void initNumpy();
 
 /// Views of a sequence of arrays, and what keeps the non-numpy ones readable while they are used.
-struct InputViews {
+struct OperandViews {
   std::vector<TensorView> views;
   std::vector<InputArray> imported;
 };
 /// Views of every array of `sequence` (a list or tuple); TypeError for a non-array or a dtype
 /// einjit does not compute (naming it).
-InputViews readInputs(nanobind::handle sequence, const std::string& who);
+OperandViews readInputs(nanobind::handle sequence, const std::string& who);
 /// Views of `items[0..count)` when each is a C-contiguous numpy array of one dtype einjit
 /// computes (native byte order): the call numpy.einsum makes most; nullopt otherwise.
 std::optional<std::vector<TensorView>> readUniformNumpy(PyObject* const* items, Py_ssize_t count);
 /// A view of `out` when it is a writable numpy array of `dtype` (any strides of whole elements):
 /// what numpy.einsum's out= is in its common call; nullopt otherwise.
-std::optional<TensorView> readNumpyOutput(nanobind::handle out, DType dtype);
+std::optional<MutableTensorView> readNumpyOutput(nanobind::handle out, DType dtype);
 /// A 0-d numpy array as a numpy scalar, as numpy's functions return it; others unchanged.
 nanobind::object scalarIfZeroDim(nanobind::object array);
-/// A writable view of `out`; TypeError/ValueError as for inputs, or when it is read-only.
-TensorView readOutput(nanobind::handle out, OutputArray& imported, const std::string& who);
+/// A writable view of `out`; TypeError/ValueError as for inputs, and ValueError naming `who`
+/// (e.g. "Plan.run out=") when it is read-only: a numpy array whose writeable flag is off, or
+/// a DLPack export marked read-only (JAX's arrays).
+MutableTensorView readOutput(nanobind::handle out, OutputArray& imported, const std::string& who);
 
 /// The einjit dtype of a DLPack element type; TypeError naming the type otherwise.
 DType dtypeOf(nanobind::dlpack::dtype dtype, const std::string& who);
 /// A new C-order numpy array (uninitialised, as numpy.empty) and a view of it in `view`.
-nanobind::object newNumpy(DType dtype, const Shape& shape, TensorView& view);
+nanobind::object newNumpy(DType dtype, const Shape& shape, MutableTensorView& view);
 /// A numpy array of ml_dtypes.bfloat16 over the memory of a DLPack array of bfloat16 (torch,
 /// JAX; numpy's own DLPack import refuses that dtype), keeping it alive; None for anything else,
 /// TypeError naming ml_dtypes without it.

@@ -37,7 +37,7 @@ bool isCOrder(const TensorView& view) {
 /// numpy's order='K' layout of the result is C order for these operands: asked of the package
 /// (_numpy._c_order_is_numpys) once per signature.
 bool cOrderIsNumpys(EinsumPlans& plans, const EinsumPlans::Entry& entry, PyObject* operands,
-                    std::string_view subscripts, const std::vector<TensorView>& in) {
+                    std::string_view subscripts, InputViews in) {
   if (entry.cOrderIsNumpys)
     return *entry.cOrderIsNumpys;
   if (!orderCheck)
@@ -51,8 +51,7 @@ bool cOrderIsNumpys(EinsumPlans& plans, const EinsumPlans::Entry& entry, PyObjec
   return kept;
 }
 
-void run(const EinsumPlans::Entry& entry, const std::vector<TensorView>& in,
-         const TensorView& out) {
+void run(const EinsumPlans::Entry& entry, InputViews in, const MutableTensorView& out) {
   const Plan& plan = entry.plan;
   if (plan.multiplyAdds() <= kHoldGilMultiplyAdds && isCOrder(out)) {
     plan.run(in, out);
@@ -84,23 +83,28 @@ nb::object einsumFast(nb::handle operandsHandle, nb::handle out, nb::handle engi
       readUniformNumpy(&PyTuple_GET_ITEM(operands, 1), PyTuple_GET_SIZE(operands) - 1);
   if (!in)
     return nb::none();
+  // An out= this path cannot write (read-only, of another dtype, not a numpy array) declines
+  // before anything is planned: the general path refuses or handles it.
+  std::optional<MutableTensorView> outView;
+  if (!out.is_none()) {
+    outView = readNumpyOutput(out, in->front().dtype());
+    if (!outView)
+      return nb::none();
+  }
   std::optional<EinsumPlans::Entry> entry = engine->plans.find(subscripts, *in);
   if (!entry) {
     nb::gil_scoped_release release;
     entry = engine->plans.add(engine->engine, subscripts, *in);
   }
   const Plan& plan = entry->plan;
-  if (out.is_none()) {
+  if (!outView) {
     if (!cOrderIsNumpys(engine->plans, *entry, operands, subscripts, *in))
       return nb::none(); // the general path lays the result out as numpy's order='K'
-    TensorView outView;
-    nb::object result = newNumpy(plan.outputDtype(), plan.outputShape(), outView);
-    run(*entry, *in, outView);
+    MutableTensorView newView;
+    nb::object result = newNumpy(plan.outputDtype(), plan.outputShape(), newView);
+    run(*entry, *in, newView);
     return scalarIfZeroDim(std::move(result));
   }
-  std::optional<TensorView> outView = readNumpyOutput(out, in->front().dtype());
-  if (!outView)
-    return nb::none();
   try {
     run(*entry, *in, *outView);
   } catch (const Error& error) {

@@ -7,7 +7,7 @@ namespace einjit::python {
 namespace {
 
 /// The signature's key, built in a buffer each thread reuses: a cached call allocates nothing.
-const std::string& signatureKey(std::string_view subscripts, const std::vector<TensorView>& in) {
+const std::string& signatureKey(std::string_view subscripts, InputViews in) {
   thread_local std::string key;
   key.assign(subscripts);
   key += '\0';
@@ -24,8 +24,7 @@ const std::string& signatureKey(std::string_view subscripts, const std::vector<T
 
 EinsumPlans::EinsumPlans(std::size_t capacity) : entries_(capacity) {}
 
-std::optional<EinsumPlans::Entry> EinsumPlans::find(std::string_view subscripts,
-                                                    const std::vector<TensorView>& in) {
+std::optional<EinsumPlans::Entry> EinsumPlans::find(std::string_view subscripts, InputViews in) {
   const std::string& key = signatureKey(subscripts, in);
   std::lock_guard<std::mutex> lock(mutex_);
   Entry* found = entries_.find(key);
@@ -34,8 +33,7 @@ std::optional<EinsumPlans::Entry> EinsumPlans::find(std::string_view subscripts,
   return *found;
 }
 
-EinsumPlans::Entry EinsumPlans::add(Engine& engine, std::string_view subscripts,
-                                    const std::vector<TensorView>& in) {
+EinsumPlans::Entry EinsumPlans::add(Engine& engine, std::string_view subscripts, InputViews in) {
   if (in.empty())
     throw Error(ErrorKind::Arity, "einsum: at least one operand is needed.");
   std::vector<Shape> shapes;
@@ -55,15 +53,13 @@ EinsumPlans::Entry EinsumPlans::add(Engine& engine, std::string_view subscripts,
   return *entries_.find(key);
 }
 
-EinsumPlans::Entry EinsumPlans::get(Engine& engine, std::string_view subscripts,
-                                    const std::vector<TensorView>& in) {
+EinsumPlans::Entry EinsumPlans::get(Engine& engine, std::string_view subscripts, InputViews in) {
   if (std::optional<Entry> entry = find(subscripts, in))
     return *entry;
   return add(engine, subscripts, in);
 }
 
-void EinsumPlans::rememberCOrder(std::string_view subscripts, const std::vector<TensorView>& in,
-                                 bool kept) {
+void EinsumPlans::rememberCOrder(std::string_view subscripts, InputViews in, bool kept) {
   const std::string& key = signatureKey(subscripts, in);
   std::lock_guard<std::mutex> lock(mutex_);
   if (Entry* found = entries_.find(key))

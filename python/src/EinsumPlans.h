@@ -28,12 +28,12 @@ public:
   explicit EinsumPlans(std::size_t capacity);
 
   /// The entry of this call signature, if planned; cheap enough to call with the GIL held.
-  std::optional<Entry> find(std::string_view subscripts, const std::vector<TensorView>& in);
+  std::optional<Entry> find(std::string_view subscripts, InputViews in);
   /// Plans the signature and keeps it (call without the GIL: this compiles).
-  Entry add(Engine& engine, std::string_view subscripts, const std::vector<TensorView>& in);
+  Entry add(Engine& engine, std::string_view subscripts, InputViews in);
   /// find(), else add().
-  Entry get(Engine& engine, std::string_view subscripts, const std::vector<TensorView>& in);
-  void rememberCOrder(std::string_view subscripts, const std::vector<TensorView>& in, bool kept);
+  Entry get(Engine& engine, std::string_view subscripts, InputViews in);
+  void rememberCOrder(std::string_view subscripts, InputViews in, bool kept);
 
 private:
   std::mutex mutex_;

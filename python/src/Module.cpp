@@ -76,9 +76,9 @@ nb::dict statisticsDict(const EngineStatistics& s) {
 
 /// Runs `plan` into a new numpy array of its output shape (beta is moot: there is no old
 /// output, and the new array is not initialised, so it must not be read).
-nb::object runNew(const Plan& plan, const std::vector<TensorView>& in, RunOptions options) {
+nb::object runNew(const Plan& plan, InputViews in, RunOptions options) {
   options.beta = 0.0;
-  TensorView outView;
+  MutableTensorView outView;
   nb::object result = newNumpy(plan.outputDtype(), plan.outputShape(), outView);
   nb::gil_scoped_release release;
   plan.run(in, outView, options);
@@ -86,8 +86,8 @@ nb::object runNew(const Plan& plan, const std::vector<TensorView>& in, RunOption
 }
 
 /// einsum into a new numpy array.
-nb::object einsumNew(PyEngine& self, const std::string& subscripts,
-                     const std::vector<TensorView>& in, const RunOptions& options) {
+nb::object einsumNew(PyEngine& self, const std::string& subscripts, InputViews in,
+                     const RunOptions& options) {
   std::optional<Plan> plan;
   {
     nb::gil_scoped_release release;
@@ -109,13 +109,13 @@ NB_MODULE(_einjit, m) {
           "run",
           [](const Plan& plan, nb::handle inputs, nb::handle out, std::complex<double> alpha,
              std::complex<double> beta, std::optional<int> threads) -> nb::object {
-            InputViews read = readInputs(inputs, "Plan.run");
-            const std::vector<TensorView>& in = read.views;
+            OperandViews read = readInputs(inputs, "Plan.run");
+            InputViews in = read.views;
             RunOptions options = runOptions(alpha, beta, threads);
             if (out.is_none())
               return runNew(plan, in, options);
             OutputArray imported;
-            TensorView outView = readOutput(out, imported, "Plan.run out=");
+            MutableTensorView outView = readOutput(out, imported, "Plan.run out=");
             nb::gil_scoped_release release;
             plan.run(in, outView, options);
             return nb::none();
@@ -192,13 +192,13 @@ NB_MODULE(_einjit, m) {
           [](PyEngine& self, const std::string& subscripts, nb::handle inputs, nb::handle out,
              std::complex<double> alpha, std::complex<double> beta,
              std::optional<int> threads) -> nb::object {
-            InputViews read = readInputs(inputs, "einsum");
-            const std::vector<TensorView>& in = read.views;
+            OperandViews read = readInputs(inputs, "einsum");
+            InputViews in = read.views;
             RunOptions options = runOptions(alpha, beta, threads);
             if (out.is_none())
               return einsumNew(self, subscripts, in, options);
             OutputArray imported;
-            TensorView outView = readOutput(out, imported, "einsum out=");
+            MutableTensorView outView = readOutput(out, imported, "einsum out=");
             nb::gil_scoped_release release;
             self.engine.einsum(subscripts, in, outView, options);
             return nb::none();

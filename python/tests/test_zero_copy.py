@@ -1,5 +1,8 @@
 """Arrays are read in place through their strides and out= is written in place: views,
-transposes, negative and zero strides, DLPack-only objects, torch tensors, JAX arrays."""
+transposes, negative and zero strides, DLPack-only objects, torch tensors, JAX arrays; a
+read-only out= is refused before anything runs."""
+
+import re
 
 import numpy as np
 import pytest
@@ -122,3 +125,71 @@ def test_jax_arrays():
     assert isinstance(result, jax.Array)
     np.testing.assert_allclose(np.asarray(result), expected)
     assert isinstance(einjit.einsum("bik,bik->", x, x), jax.Array)  # a 0-d result too
+
+
+def _read_only(array):
+    array.flags.writeable = False
+    return array
+
+
+def test_a_read_only_out_is_refused_before_anything_runs():
+    a = np.arange(6.0).reshape(2, 3)
+    b = np.arange(12.0).reshape(3, 4)
+    frozen = _read_only(np.full((2, 4), -1.0))
+    frozen32 = _read_only(np.full((2, 4), -1.0, dtype=np.float32))  # computed aside, copied in
+    engine = einjit.Engine(cache_dir=False)
+    plan = engine.compile("ij,jk->ik", (2, 3), (3, 4), dtype="float64")
+    misses = engine.statistics()["misses"]
+    calls = {
+        "einsum out=": [lambda: einjit.einsum("ij,jk->ik", a, b, out=frozen, engine=engine),
+                        lambda: engine.einsum("ij,jk->ik", a, b, out=frozen32),
+                        lambda: engine._engine.einsum("ij,jk->ik", [a, b], out=frozen)],
+        "Plan.run out=": [lambda: plan(a, b, out=frozen),
+                          lambda: plan._plan.run([a, b], out=frozen)],
+        "call out=": [lambda: engine.call("np.matmul(a, b)", a, b, out=frozen),
+                      lambda: engine.call("np.matmul(a, b)", a, b, out=frozen32)],
+        "matmul out=": [lambda: einjit.matmul(a, b, out=frozen)],
+        "dot out=": [lambda: einjit.dot(a, b, out=frozen)],
+    }
+    for name, runs in calls.items():
+        for run in runs:
+            with pytest.raises(ValueError, match=re.escape(name) + ": the output array is "
+                               "read-only; einjit writes the result into out"):
+                run()
+    np.testing.assert_array_equal(frozen, -1.0)
+    np.testing.assert_array_equal(frozen32, -1.0)
+    # Nothing was planned for the refused calls (the plan above compiled before them).
+    assert engine.statistics()["misses"] == misses
+    # The same calls into a writable out= run.
+    out = np.zeros((2, 4))
+    assert einjit.einsum("ij,jk->ik", a, b, out=out, engine=engine) is out
+    np.testing.assert_allclose(out, a @ b)
+
+
+def test_a_read_only_dlpack_out_is_refused():
+    a = np.arange(6.0).reshape(2, 3)
+    plan = einjit.compile("ij->i", (2, 3), dtype="float64")
+    frozen = _read_only(np.zeros(2))
+    # numpy exports a read-only array as DLPack 1.0 marked read-only; nanobind's import of it
+    # (the extension's own reader) and numpy's (Plan.__call__'s) both keep that.
+    with pytest.raises(ValueError, match="Plan.run out=: the output array is read-only"):
+        plan._plan.run([a], out=DLPackOnly(frozen))
+    with pytest.raises(ValueError, match="Plan.run out=: the output array is read-only"):
+        plan(a, out=DLPackOnly(frozen))
+    np.testing.assert_array_equal(frozen, 0.0)
+    target = np.zeros(2)
+    plan._plan.run([a], out=DLPackOnly(target))
+    np.testing.assert_array_equal(target, a.sum(1))
+
+
+def test_a_jax_array_is_not_an_out():
+    pytest.importorskip("jax")
+    import jax.numpy as jnp
+    x = jnp.arange(6, dtype=jnp.float32).reshape(2, 3)
+    out = jnp.zeros(2, dtype=jnp.float32)
+    plan = einjit.compile("ij->i", (2, 3))
+    # JAX's DLPack export is not marked read-only: the package refuses JAX's arrays by type.
+    for run in (lambda: plan(x, out=out), lambda: einjit.call("ij->i", x, out=out)):
+        with pytest.raises(ValueError, match="out=: the output array is read-only"):
+            run()
+    np.testing.assert_array_equal(np.asarray(out), 0.0)  # JAX arrays are immutable

@@ -178,7 +178,7 @@ T valueFrom(Filler& filler, bool nan) {
 
 struct OwnedView {
   Tensor storage;
-  TensorView view;
+  MutableTensorView view;
 };
 
 OwnedView makeView(DType dtype, const Shape& shape, Layout layout, FuzzInput& input, Filler& filler,
@@ -216,7 +216,7 @@ OwnedView makeView(DType dtype, const Shape& shape, Layout layout, FuzzInput& in
     T* data = owned.storage.as<T>();
     for (std::int64_t i = 0; i < owned.storage.elements(); ++i)
       data[i] = valueFrom<T>(filler, nan);
-    owned.view = TensorView(data - low, dtype, shape, strides);
+    owned.view = MutableTensorView(data - low, dtype, shape, strides);
   });
   return owned;
 }
@@ -227,8 +227,8 @@ OwnedView copyOf(const OwnedView& source) {
   std::memcpy(copy.storage.data(), source.storage.data(), source.storage.byteSize());
   std::ptrdiff_t offset = static_cast<const std::byte*>(source.view.data()) -
                           static_cast<const std::byte*>(source.storage.data());
-  copy.view = TensorView(static_cast<std::byte*>(copy.storage.data()) + offset, source.view.dtype(),
-                         source.view.shape(), source.view.strides());
+  copy.view = MutableTensorView(static_cast<std::byte*>(copy.storage.data()) + offset,
+                                source.view.dtype(), source.view.shape(), source.view.strides());
   return copy;
 }
 

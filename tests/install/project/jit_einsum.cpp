@@ -19,7 +19,7 @@ int main() {
     einjit::Engine engine;
     einjit::TensorView xView(x.data(), einjit::DType::f32, {batches, rows, inner});
     einjit::TensorView yView(y.data(), einjit::DType::f32, {batches, columns, inner});
-    einjit::TensorView outView(out.data(), einjit::DType::f32, {batches, rows, columns});
+    einjit::MutableTensorView outView(out.data(), einjit::DType::f32, {batches, rows, columns});
     engine.einsum("bik,bjk->bij", {xView, yView}, outView);
   } catch (const einjit::Error& error) {
     std::fprintf(stderr, "jit_einsum: %s\n", error.what());

@@ -7,10 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <span>
 
 namespace {
 
@@ -127,9 +129,9 @@ TEST(Allocation, ACachedRunOfANormalizingDotAllocatesNothing) {
     Tensor yStorage = arange(dtype, {8, 4}, -20);
     TensorView yStrided(yStorage.data(), dtype, {4, 8}, {1, 4});
     Tensor out(dtype, {4, 1});
-    // The views are built before counting: a TensorView holds two vectors.
+    // The views are built before counting: building a view allocates its shape and strides.
     std::vector<TensorView> inputs{x.view(), yStrided};
-    TensorView outView = out.view();
+    MutableTensorView outView = out.view();
     RunOptions options;
     options.threads = 1;
     plan.run(inputs, outView, options); // compiles the prologues, stages the first buffers
@@ -143,6 +145,30 @@ TEST(Allocation, ACachedRunOfANormalizingDotAllocatesNothing) {
               0u);
     expectClose(out.view(), first.view(), 0, "the same run again");
   }
+}
+
+TEST(Allocation, PassingTheViewsCopiesNothing) {
+  Engine engine;
+  Plan plan =
+      engine.plan("keras.layers.Dot(axes=1, normalize=True)([x, y])", {{4, 8}, {4, 8}}, DType::f32);
+  Tensor x = arange(DType::f32, {4, 8}, -9);
+  Tensor y = arange(DType::f32, {4, 8}, -20);
+  Tensor out(DType::f32, {4, 1});
+  TensorView a = x.view();
+  TensorView b = y.view();
+  MutableTensorView outView = out.view();
+  std::array<TensorView, 2> array{a, b};
+  RunOptions options;
+  options.threads = 1;
+  plan.run(array, outView, options); // compiles, stages the first buffers
+  Tensor first = out.clone();
+  // A braced list copies its views into the list: a copy shares the shape and strides.
+  EXPECT_EQ(allocationsOf([&] { plan.run({a, b}, outView, options); }), 0u);
+  EXPECT_EQ(allocationsOf([&] { plan.run(std::span<const TensorView>(array), outView, options); }),
+            0u);
+  // A tensor's views share its shape and strides: made in the call, they allocate nothing.
+  EXPECT_EQ(allocationsOf([&] { plan.run({x.view(), y.view()}, out.view(), options); }), 0u);
+  expectClose(out.view(), first.view(), 0, "the same run again");
 }
 
 } // namespace

@@ -82,13 +82,13 @@ TEST_F(PlanMisuse, OutputSharingABufferWithoutOverlapIsAccepted) {
   // x in the first 24 floats, out in the next 30 of one buffer: no element is shared.
   Tensor buffer = tensorOf(DType::f32, {54}, std::vector<double>(54, 1.0));
   TensorView left(buffer.data(), DType::f32, {2, 3, 4});
-  TensorView right(buffer.as<float>() + 24, DType::f32, {2, 3, 5});
+  MutableTensorView right(buffer.as<float>() + 24, DType::f32, {2, 3, 5});
   plan.run({left, y.view()}, right);
   Tensor expected = reference::interpret(
       programOf("bik,bkj->bij", {{2, 3, 4}, {2, 4, 5}}, DType::f32), {left, y.view()});
   expectClose(right, expected.view(), 0, "out beside x");
   // One element more and they overlap.
-  TensorView touching(buffer.as<float>() + 23, DType::f32, {2, 3, 5});
+  MutableTensorView touching(buffer.as<float>() + 23, DType::f32, {2, 3, 5});
   expectError(
       [&] {
         plan.run({left, y.view()}, touching);
@@ -97,13 +97,13 @@ TEST_F(PlanMisuse, OutputSharingABufferWithoutOverlapIsAccepted) {
 }
 
 TEST_F(PlanMisuse, OutputOverlappingItself) {
-  TensorView broadcast(out.data(), DType::f32, {2, 3, 5}, {15, 0, 1});
+  MutableTensorView broadcast(out.data(), DType::f32, {2, 3, 5}, {15, 0, 1});
   expectError(
       [&] {
         plan.run({x.view(), y.view()}, broadcast);
       },
       ErrorKind::Misuse, {"out.strides[1] is 0 but out.shape[1] is 3"});
-  TensorView folded(out.data(), DType::f32, {2, 3, 5}, {15, 2, 1});
+  MutableTensorView folded(out.data(), DType::f32, {2, 3, 5}, {15, 2, 1});
   expectError(
       [&] {
         plan.run({x.view(), y.view()}, folded);
@@ -292,7 +292,7 @@ TEST(EngineLimits, StridesWhoseReachOverflows) {
   expectError([&] { plan.run({bytes}, out.view()); }, ErrorKind::Misuse, {"64 bits"});
   TensorView negative(data, DType::f64, {4, 2}, {-(std::int64_t{1} << 62), 1});
   expectError([&] { plan.run({negative}, out.view()); }, ErrorKind::Misuse, {"64 bits"});
-  TensorView farOut(data, DType::f64, {2}, {std::int64_t{1} << 62});
+  MutableTensorView farOut(data, DType::f64, {2}, {std::int64_t{1} << 62});
   Tensor x = arange(DType::f64, {4, 2});
   expectError([&] { plan.run({x.view()}, farOut); }, ErrorKind::Misuse,
               {"out has strides (4611686018427387904,)"});

@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     std::cout << plan.explain(einjit::ExplainStage::Loops);
   einjit::TensorView x(a.data(), einjit::DType::f32, {n, n});
   einjit::TensorView y(b.data(), einjit::DType::f32, {n, n});
-  einjit::TensorView out(c.data(), einjit::DType::f32, {n, n});
+  einjit::MutableTensorView out(c.data(), einjit::DType::f32, {n, n});
   double flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
   double jitSeconds = medianSeconds(repeat, [&] { plan.run({x, y}, out); });
   double naiveSeconds =
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
   std::vector<float> tinyOut(4);
   einjit::Plan tinyPlan = engine.plan("ik,kj->ij", {{2, 2}, {2, 2}}, einjit::DType::f32);
   einjit::TensorView tx(tiny.data(), einjit::DType::f32, {2, 2});
-  einjit::TensorView to(tinyOut.data(), einjit::DType::f32, {2, 2});
+  einjit::MutableTensorView to(tinyOut.data(), einjit::DType::f32, {2, 2});
   constexpr int kCalls = 100000;
   double callSeconds = medianSeconds(repeat, [&] {
     for (int i = 0; i < kCalls; ++i)

@@ -38,7 +38,7 @@ std::string layoutName(Layout layout);
 /// A view over a buffer it owns.
 struct OwnedView {
   Tensor storage;
-  TensorView view;
+  MutableTensorView view;
 };
 
 /// A view of `shape` laid out as `layout`, its memory filled with random integers in [-3, 3]

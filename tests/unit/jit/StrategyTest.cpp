@@ -51,7 +51,7 @@ struct AlignedBuffer {
 };
 
 /// Compiles `nest` for the host and runs it on contiguous views, as Plan::run would.
-void runNest(const ir::LoopNest& nest, const std::vector<TensorView>& inputs, const TensorView& out,
+void runNest(const ir::LoopNest& nest, InputViews inputs, const MutableTensorView& out,
              const RunOptions& options) {
   codegen::TargetDesc target = codegen::hostTarget();
   jit::Jit jit;
@@ -60,8 +60,9 @@ void runNest(const ir::LoopNest& nest, const std::vector<TensorView>& inputs, co
       jit.load(jit::bundleObjects(codegen::compileObjects(nest, target, symbol)), symbol, 0);
   std::vector<void*> data;
   std::vector<std::int64_t> strides;
-  auto addTensor = [&](const ir::TensorAccess& access, const TensorView& view) {
-    data.push_back(view.data());
+  // The kernel ABI takes every tensor as a void*; kernels write only the output.
+  auto addTensor = [&](const ir::TensorAccess& access, const TensorView& view, void* pointer) {
+    data.push_back(pointer);
     for (const ir::LabelStride& stride : access.strides) {
       std::int64_t total = 0;
       for (std::size_t dim : stride.sourceDims)
@@ -70,8 +71,8 @@ void runNest(const ir::LoopNest& nest, const std::vector<TensorView>& inputs, co
     }
   };
   for (const ir::TensorAccess& input : nest.inputs)
-    addTensor(input, inputs[input.source]);
-  addTensor(nest.output, out);
+    addTensor(input, inputs[input.source], const_cast<void*>(inputs[input.source].data()));
+  addTensor(nest.output, out, out.data());
   std::vector<std::int64_t> extents;
   for (const ir::LoopLabel& label : nest.labels)
     extents.push_back(label.extent);
@@ -101,7 +102,7 @@ void expectNestMatches(const ir::IndexProgram& program, const ir::LoopNest& nest
   for (std::int64_t extent : shape)
     elements *= extent;
   AlignedBuffer buffer(program.dtype, elements, offset);
-  TensorView out(buffer.data, program.dtype, shape);
+  MutableTensorView out(buffer.data, program.dtype, shape);
   Tensor expected(program.dtype, shape);
   if (options.beta != std::complex<double>(0, 0)) {
     // beta reads the output: start both from the same finite values.
@@ -302,7 +303,7 @@ TEST(MaskedRemainder, ReadsAndWritesNothingPastTheExtent) {
         std::memcpy(yGuarded.data(), y.storage.data(), y.storage.byteSize());
         std::memcpy(outGuarded.data(), initial.storage.data(), initial.storage.byteSize());
         TensorView yView(yGuarded.data(), dtype, {3, n});
-        TensorView out(outGuarded.data(), dtype, {5, n});
+        MutableTensorView out(outGuarded.data(), dtype, {5, n});
         Tensor expected(dtype, {5, n});
         std::memcpy(expected.data(), initial.storage.data(), initial.storage.byteSize());
         reference::interpret(program, {x.view, yView}, expected.view(),

@@ -299,7 +299,7 @@ TEST(Interpreter, StridedInputsAndOutputs) {
   std::vector<float> yRow{1, 2};
   TensorView yBroadcast(yRow.data(), DType::f32, {3, 2}, {0, 1});
   Tensor outData(DType::f32, {2, 2});
-  TensorView outTransposed(outData.data(), DType::f32, {2, 2}, {1, 2});
+  MutableTensorView outTransposed(outData.data(), DType::f32, {2, 2}, {1, 2});
   interpret(program(withDType(kMatmulText, DType::f32)), {xReversed, yBroadcast}, outTransposed);
   // rows of x reversed: [3,4,5],[0,1,2]; every row of y is [1,2]: out = [[12,24],[3,6]].
   EXPECT_EQ(realValuesOf(outTransposed), (std::vector<double>{12, 24, 3, 6}));
@@ -389,7 +389,8 @@ TEST(Interpreter, MisuseNamesOperandAxisAndExtents) {
   Tensor row(DType::f32, {2});
   expectError(
       [&] {
-        interpret(matmul, {x.view(), y.view()}, TensorView(row.data(), DType::f32, {2, 2}, {0, 1}));
+        interpret(matmul, {x.view(), y.view()},
+                  MutableTensorView(row.data(), DType::f32, {2, 2}, {0, 1}));
       },
       ErrorKind::Misuse, {"out.strides[0] is 0", "overlap"});
   ir::IndexProgram integerMatmul = program(withDType(kMatmulText, DType::i64));
