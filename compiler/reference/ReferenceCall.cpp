@@ -71,7 +71,7 @@ const std::string& ReferenceCall::outputName() const {
   return state_->program.outputName;
 }
 
-void ReferenceCall::run(const std::vector<TensorView>& inputs, const TensorView& out,
+void ReferenceCall::run(InputViews inputs, const MutableTensorView& out,
                         const RunOptions& options) const {
   if (inputs.size() != state_->inputCount)
     throw Error(ErrorKind::Misuse, "reference: the call takes " +
@@ -85,7 +85,7 @@ void ReferenceCall::run(const std::vector<TensorView>& inputs, const TensorView&
                        reference::InterpretOptions{options.alpha, options.beta});
 }
 
-Tensor ReferenceCall::run(const std::vector<TensorView>& inputs, const RunOptions& options) const {
+Tensor ReferenceCall::run(InputViews inputs, const RunOptions& options) const {
   Tensor out(outputDtype(), state_->outputShape);
   run(inputs, out.view(), options);
   return out;

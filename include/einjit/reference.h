@@ -37,10 +37,9 @@ public:
   /// f64 in long double, integers in int64 (wrapping like numpy), c64 in complex<double>, c128
   /// in complex<long double>; bf16 and f16 round once, when stored. Throws Error(Misuse) when
   /// the inputs or `out` do not fit: count, dtype, rank, extents, a null pointer.
-  void run(const std::vector<TensorView>& inputs, const TensorView& out,
-           const RunOptions& options = {}) const;
+  void run(InputViews inputs, const MutableTensorView& out, const RunOptions& options = {}) const;
   /// Same, into a new C-order tensor.
-  Tensor run(const std::vector<TensorView>& inputs, const RunOptions& options = {}) const;
+  Tensor run(InputViews inputs, const RunOptions& options = {}) const;
 
   struct State;
 
