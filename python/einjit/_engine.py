@@ -102,7 +102,8 @@ class Plan:
 
     def explain(self, stage: Stage = "loops") -> str:
         """The IndexProgram and, up to `stage` ('index', 'path', 'loops', 'llvm', 'asm'), the
-        compiler's stages, as text."""
+        compiler's stages, as text; 'passes': the path, then the IR after every scheduling
+        pass."""
         return self._plan.explain(stage)
 
     def __call__(self, *arrays: Operand, out: Operand | None = None, alpha: complex = 1,
@@ -264,7 +265,8 @@ class Engine:
                 legacy_batch_dot: bool = False, **named: ShapeOrArray) -> Explanation:
         """An Explanation of `expression` on operands given as arrays or shape tuples (by
         position or by name); dtype defaults to the arrays' (else float32); emit='index',
-        'path', 'loops', 'llvm' or 'asm' adds the compiler's stages up to that one."""
+        'path', 'loops', 'llvm' or 'asm' adds the compiler's stages up to that one, 'passes'
+        the IR after every scheduling pass (after the path)."""
         values = _bind(expression, arrays_or_shapes, named, "explain")
         shapes = [list(_shape_of(v, "explain")) for v in values]
         if dtype is None:

@@ -11,7 +11,8 @@ class Explanation:
     attributes (``call``, ``function``, ``dtype``, ``operands``, ``out_shape``, ``index``,
     ``einsum``, ``numpy``, ``roles``, ``extents``, ``broadcast``, ``unit_output_axes``,
     ``notes``, ``multiply_adds``, ``legacy`` (the legacy Keras result where it applies),
-    ``batch_dot``, and with emit= ``program``, ``path``, ``loops``, ``llvm``, ``asm``)."""
+    ``batch_dot``, and with emit= ``program``, ``path``, ``passes``, ``loops``, ``llvm``,
+    ``asm``)."""
 
     def __init__(self, text: str, fields: dict[str, Any]) -> None:
         self._text = text

@@ -40,7 +40,7 @@ Axes: TypeAlias = Union[int, np.integer[Any], Sequence[Union[SupportsIndex, list
 Casting: TypeAlias = Literal["no", "equiv", "safe", "same_kind", "unsafe"]
 Strategy: TypeAlias = Literal["auto", "direct", "small", "streaming", "packed"]
 # The compiler's stages, each implying the ones before (Plan.explain, explain's emit=).
-Stage: TypeAlias = Literal["index", "path", "loops", "llvm", "asm"]
+Stage: TypeAlias = Literal["index", "path", "passes", "loops", "llvm", "asm"]
 
 
 class EngineStatistics(TypedDict):

@@ -11,14 +11,15 @@ namespace {
 std::optional<ExplainStage> emitStage(const std::string& emit) {
   if (emit.empty())
     return std::nullopt;
-  const char* const names[] = {"index", "path", "loops", "llvm", "asm"};
-  const ExplainStage stages[] = {ExplainStage::Index, ExplainStage::Path, ExplainStage::Loops,
-                                 ExplainStage::LLVM, ExplainStage::Assembly};
+  const char* const names[] = {"index", "path", "passes", "loops", "llvm", "asm"};
+  const ExplainStage stages[] = {ExplainStage::Index, ExplainStage::Path, ExplainStage::Passes,
+                                 ExplainStage::Loops, ExplainStage::LLVM, ExplainStage::Assembly};
   for (std::size_t i = 0; i < std::size(names); ++i)
     if (emit == names[i])
       return stages[i];
   throw Error(ErrorKind::Argument,
-              "explain: emit must be one of index, path, loops, llvm, asm, got '" + emit + "'");
+              "explain: emit must be one of index, path, passes, loops, llvm, asm, got '" + emit +
+                  "'");
 }
 
 } // namespace

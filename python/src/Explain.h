@@ -15,7 +15,8 @@ struct ExplainResult {
   std::string json; ///< what `einjit explain --json` prints
 };
 
-/// `emit` is empty or one of index, path, loops, llvm, asm (each implies the ones before).
+/// `emit` is empty or one of index, path, passes, loops, llvm, asm (each implies the ones before
+/// it, except passes, which no other includes).
 ExplainResult explainCall(Engine& engine, const std::string& expression,
                           const std::vector<Shape>& shapes, std::optional<DType> dtype,
                           bool legacyBatchDot, const std::string& emit);

@@ -141,6 +141,8 @@ NB_MODULE(_einjit, m) {
               s = ExplainStage::Index;
             else if (stage == "path")
               s = ExplainStage::Path;
+            else if (stage == "passes")
+              s = ExplainStage::Passes;
             else if (stage == "loops")
               s = ExplainStage::Loops;
             else if (stage == "llvm")
@@ -149,7 +151,8 @@ NB_MODULE(_einjit, m) {
               s = ExplainStage::Assembly;
             else
               throw nb::value_error(
-                  ("stage must be one of index, path, loops, llvm, asm, not '" + stage + "'")
+                  ("stage must be one of index, path, passes, loops, llvm, asm, not '" + stage +
+                   "'")
                       .c_str());
             nb::gil_scoped_release release;
             return plan.explain(s);

@@ -66,6 +66,17 @@ def test_emit_stages():
     assert "path" in e.as_dict()
 
 
+def test_emit_passes():
+    # The IR after every scheduling pass, a stage no other includes.
+    e = einjit.explain("ij,jk", (64, 64), (64, 64), emit="passes")
+    assert "passes" in e.as_dict() and "loops" not in e.as_dict()
+    assert "vectorize" in e.passes and "(unchanged)" in e.passes
+    plan = einjit.compile("ij,jk", (64, 64), (64, 64))
+    assert "vectorize" in plan.explain("passes")
+    with pytest.raises(einjit.Error, match="passes"):
+        einjit.explain("ij,jk", (2, 3), (3, 4), emit="pass")  # type: ignore[arg-type]
+
+
 def test_legacy_choice():
     e = einjit.explain("K.batch_dot(x, y)", (9, 8, 7, 4, 2), (9, 8, 7, 2, 5),
                        legacy_batch_dot=True)
