@@ -6,19 +6,12 @@
 #include "einjit/error.h"
 #include "engine/CallReading.h"
 #include "frontend/CallText.h"
+#include "frontend/OutputDtype.h"
 
 namespace einjit {
 
 DType outputDtypeOf(DType dtype, const CallOptions& options) {
-  if (!options.outputDtype || *options.outputDtype == dtype)
-    return dtype;
-  if (*options.outputDtype != DType::f32 || !isHalfPrecision(dtype))
-    throw Error(ErrorKind::Argument,
-                "output dtype " + std::string(dtypeName(*options.outputDtype)) + " for " +
-                    std::string(dtypeName(dtype)) +
-                    " operands: the output has the operands' dtype, or f32 for bf16 and f16 "
-                    "operands (einjit does not promote)");
-  return DType::f32;
+  return frontend::outputDtypeFor(dtype, options.outputDtype);
 }
 
 std::vector<std::string> callOperandNames(std::string_view expression) {

@@ -4,6 +4,7 @@
 
 #include "einjit/error.h"
 #include "frontend/CallText.h"
+#include "frontend/OutputDtype.h"
 #include "reference/Interpreter.h"
 
 namespace einjit {
@@ -16,26 +17,9 @@ struct ReferenceCall::State {
   Shape outputShape;
 };
 
-namespace {
-
-// outputDtypeOf's rule (engine.h), which the engine's library holds and this one does not link.
-DType checkedOutputDtype(DType dtype, const CallOptions& options) {
-  if (!options.outputDtype || *options.outputDtype == dtype)
-    return dtype;
-  if (*options.outputDtype != DType::f32 || !isHalfPrecision(dtype))
-    throw Error(ErrorKind::Argument,
-                "output dtype " + std::string(dtypeName(*options.outputDtype)) + " for " +
-                    std::string(dtypeName(dtype)) +
-                    " operands: the output has the operands' dtype, or f32 for bf16 and f16 "
-                    "operands (einjit does not promote)");
-  return DType::f32;
-}
-
-} // namespace
-
 ReferenceCall::ReferenceCall(std::string_view expression, const std::vector<Shape>& shapes,
                              DType dtype, const CallOptions& options) {
-  DType outputDtype = checkedOutputDtype(dtype, options);
+  DType outputDtype = frontend::outputDtypeFor(dtype, options.outputDtype);
   frontend::ParsedCall call = frontend::parseCall(std::string(expression));
   frontend::LowerOptions lowerOptions;
   lowerOptions.dtype = dtype;
