@@ -166,7 +166,9 @@ std::vector<Shape> callShapes(std::string_view expression, std::string_view shap
 /// Error(Syntax|Argument) for text it cannot read.
 std::vector<std::string> callOperandNames(std::string_view expression);
 
-/// The kernel cache's counters.
+/// The kernel cache's counters. A "kernel" here is any compiled object the cache holds: a
+/// contraction kernel, or the prologue function that normalizes or ravels an operand before it
+/// (a cold `Dot(normalize=True)` plan is two misses; docs/kernel-cache.md).
 struct EngineStatistics {
   std::uint64_t hits = 0;        ///< kernels found in the cache (including waits for a compile)
   std::uint64_t misses = 0;      ///< kernels not in memory: compiled, or loaded from disk
