@@ -50,4 +50,20 @@ bool loadOrCompile(jit::DiskCache* disk, const codegen::TargetDesc& target,
   return false;
 }
 
+std::optional<ir::Strategy> forcedStrategy(Strategy strategy) {
+  switch (strategy) {
+  case Strategy::Auto:
+    return std::nullopt;
+  case Strategy::Direct:
+    return ir::Strategy::Direct;
+  case Strategy::Small:
+    return ir::Strategy::Small;
+  case Strategy::Streaming:
+    return ir::Strategy::Streaming;
+  case Strategy::Packed:
+    return ir::Strategy::Packed;
+  }
+  return std::nullopt;
+}
+
 } // namespace einjit::driver

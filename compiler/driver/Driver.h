@@ -5,16 +5,21 @@
 #pragma once
 
 #include "codegen/Codegen.h"
+#include "einjit/engine.h"
 #include "ir/IndexProgram.h"
 #include "ir/LoopNest.h"
 #include "jit/DiskCache.h"
 #include "passes/Passes.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace einjit::driver {
+
+/// The schedule family a public Strategy forces; nullopt for Strategy::Auto.
+std::optional<ir::Strategy> forcedStrategy(Strategy strategy);
 
 /// The schedule's options for kernels of `target` blocked for `caches`: its vector width and
 /// registers, its bf16 dot product; the strategy left to the estimate.

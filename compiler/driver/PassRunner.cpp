@@ -1,5 +1,6 @@
 #include "driver/PassRunner.h"
 
+#include "driver/Driver.h"
 #include "einjit/error.h"
 #include "ir/LoopNest.h"
 #include "support/Format.h"
@@ -42,22 +43,7 @@ passes::LoopOptions loopOptionsOf(const TargetInfo& target, Strategy strategy) {
       target.vectorBits, target.vectorRegisters,
       support::CacheSizes{target.caches.l1d, target.caches.l2, target.caches.l3}};
   options.bf16DotProduct = target.bf16DotProduct;
-  switch (strategy) {
-  case Strategy::Auto:
-    break;
-  case Strategy::Direct:
-    options.strategy = ir::Strategy::Direct;
-    break;
-  case Strategy::Small:
-    options.strategy = ir::Strategy::Small;
-    break;
-  case Strategy::Streaming:
-    options.strategy = ir::Strategy::Streaming;
-    break;
-  case Strategy::Packed:
-    options.strategy = ir::Strategy::Packed;
-    break;
-  }
+  options.strategy = driver::forcedStrategy(strategy);
   return options;
 }
 

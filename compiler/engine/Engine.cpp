@@ -73,22 +73,7 @@ support::CacheSizes engineCacheSizes(const EngineOptions& options) {
 passes::LoopOptions loopOptionsFor(const EngineOptions& options,
                                    const codegen::TargetDesc& target) {
   passes::LoopOptions loops = driver::targetLoopOptions(target, engineCacheSizes(options));
-  switch (options.strategy) {
-  case Strategy::Auto:
-    break;
-  case Strategy::Direct:
-    loops.strategy = ir::Strategy::Direct;
-    break;
-  case Strategy::Small:
-    loops.strategy = ir::Strategy::Small;
-    break;
-  case Strategy::Streaming:
-    loops.strategy = ir::Strategy::Streaming;
-    break;
-  case Strategy::Packed:
-    loops.strategy = ir::Strategy::Packed;
-    break;
-  }
+  loops.strategy = driver::forcedStrategy(options.strategy);
   return loops;
 }
 
