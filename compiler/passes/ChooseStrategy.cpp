@@ -226,8 +226,7 @@ DotTileCost dotTileCost(const ir::LoopNest& nest, const ir::PackedGemm& gemm,
   // pair folded, level by level until each lane holds one sum, then one extract per element;
   // an add per further vector of an element before that. A 512-bit shuffle across lanes takes
   // two FMA slots (Zen 4 runs it double-pumped on one pipe, Intel on port 5 alone, one of its
-  // two FMA ports): DLRM's bnd,bmd->bnm, 27 x 27 x 128 per batch, runs packed 1.16x the dot
-  // tile. Narrower shuffles take one.
+  // two FMA ports). Narrower shuffles take one.
   std::size_t laneBytes = isHalfPrecision(nest.dtype) ? 4 : dtypeSize(nest.dtype);
   double shuffle = static_cast<std::size_t>(vector->lanes) * laneBytes * 8 >= 512 ? 2 : 1;
   int elements = rows.factor * cols.factor;
@@ -251,17 +250,35 @@ DotTileCost dotTileCost(const ir::LoopNest& nest, const ir::PackedGemm& gemm,
   double k = static_cast<double>(ir::groupExtent(nest, gemm.k));
   double packedFmas = batch * pm * pn / lanes * k;
   double packedLoads = batch * (pm / gemm.mr) * (pn / gemm.nr()) * k * (gemm.mr + gemm.vectors);
-  // Packing loads and stores every element of the zero-padded panels; an operand whose K has
-  // unit stride is transposed on the way, lanes x lanes blocks in registers (a shuffle per
-  // vector per halving).
-  auto packCost = [&](std::size_t input, double elements) {
-    bool transposed = std::any_of(gemm.k.begin(), gemm.k.end(), [&](std::size_t label) {
-      return unitIn(nest.inputs[input], label);
-    });
-    return elements / lanes * (2 + (transposed ? log2Lanes(gemm.lanes) : 0.0));
+  // Packing copies every panel (codegen/PackedPacking.cpp). A whole panel whose rows are
+  // consecutive takes a load and a store per vector of each K index. One whose K has unit stride
+  // is transposed in registers: per `lanes` K indices, each group of up to `lanes` rows takes
+  // `lanes` loads, a shuffle per vector per halving and `lanes` stores, however few rows the
+  // panel has (9-row A panels pay for 16). A panel cut by the edge of M or N, and every panel of
+  // an operand with neither, go element by element to the runtime (runtime/PackedEdges.h), about
+  // three instructions a value and one a zero. DLRM's bnd,bmd->bnm (27 x 27 x 128 per batch,
+  // 9-row A panels, B's second 16-row panel cut at 11): packing took 72 % of the packed kernel's
+  // time (perf, Zen 4), 3.3 times what counting every value as a lanes-th of a transpose gave.
+  auto packCost = [&](std::size_t input, const std::vector<std::size_t>& rowLabels, int width) {
+    double rows = static_cast<double>(ir::groupExtent(nest, rowLabels));
+    bool kUnit = std::any_of(gemm.k.begin(), gemm.k.end(),
+                             [&](std::size_t label) { return unitIn(nest.inputs[input], label); });
+    bool rowsUnit = !rowLabels.empty() && unitIn(nest.inputs[input], rowLabels.back());
+    double wholePanels = std::floor(rows / width);
+    double cut = rows - wholePanels * width;
+    double perWhole = 0;
+    if (rowsUnit)
+      perWhole = k * 2 * ceilDiv(width, lanes);
+    else if (kUnit)
+      perWhole = ceilDiv(k, lanes) * ceilDiv(width, lanes) * lanes * (2 + log2Lanes(gemm.lanes));
+    else
+      perWhole = k * 3 * width;
+    double cutPanel = cut > 0 ? k * (3 * cut + (width - cut)) : 0.0;
+    return wholePanels * perWhole + cutPanel;
   };
   double blocksOfN = ceilDiv(pn, static_cast<double>(gemm.nc));
-  double packing = batch * (blocksOfN * packCost(gemm.a, pm * k) + packCost(gemm.b, pn * k));
+  double packing =
+      batch * (blocksOfN * packCost(gemm.a, gemm.m, gemm.mr) + packCost(gemm.b, gemm.n, gemm.nr()));
   // The copies run before the micro-kernel, not beside it.
   cost.packed = std::max(packedFmas, packedLoads) + packing;
   cost.text = "vector instructions: dot tile max(" + wholeNumber(fmas) + " FMAs + " +

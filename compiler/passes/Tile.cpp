@@ -14,6 +14,11 @@ constexpr int kMaxUnroll = 8;
 /// A dot tile with fewer sums than this takes two vectors per step for each: four cycles of
 /// FMA latency on two FMA pipes want eight independent sums in flight.
 constexpr int kMinDotSums = 8;
+/// Vector registers a dot tile leaves free beyond its sums and operands: LLVM's scheduler loads
+/// the next step's vectors early, and a tile that needs every register spills its sums in the
+/// loop. DLRM's bnd,bmd->bnm (27 x 27 x 128 per batch, AVX-512's 32 registers): 3x9 (31
+/// registers) 18-30 GFLOP/s, 4x6 (29) 43-46 (Zen 4, one thread, six runs each).
+constexpr int kSpareRegisters = 2;
 
 /// Bytes of the inputs that do (`withVector`) or do not hold the vector label, over the labels
 /// `over`.
@@ -145,7 +150,7 @@ std::pair<int, int> dotTileShape(const ir::LoopNest& nest, const LoopOptions& op
   for (int rows = 1; rows <= std::min<std::int64_t>(m, registers); ++rows)
     for (int cols = 1; cols <= std::min<std::int64_t>(n, registers); ++cols) {
       // The sums, the vectors of the smaller side kept for the tile, one of the other side.
-      if (rows * cols * perSum + std::min(rows, cols) + 1 > registers)
+      if (rows * cols * perSum + std::min(rows, cols) + 1 > registers - kSpareRegisters)
         continue;
       double loads = loadsPerSum(rows, cols);
       double bestLoads = loadsPerSum(best.first, best.second);
