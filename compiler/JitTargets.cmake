@@ -59,7 +59,6 @@ target_link_libraries(einjit_jit PUBLIC einjit_codegen PRIVATE einjit::llvm)
 # The public Engine (include/einjit/engine.h).
 einjit_compiler_library(einjit_engine
   engine/CallOptions.cpp
-  engine/ComplexAsReal.cpp
   engine/EinsumPlans.cpp
   engine/Engine.cpp
   engine/Explanation.cpp

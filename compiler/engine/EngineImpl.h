@@ -139,11 +139,6 @@ struct Plan::State {
   LeasePool<std::vector<Tensor>> pathTemporaries;
   /// Plan::multiplyAdds: the fused program's, or the path's when it runs (contraction's).
   std::int64_t multiplyAdds = 0;
-  /// For a complex program of two operands: the same program over the real component type,
-  /// whose kernel runs four times per call where the 4M method applies (ComplexAsReal.cpp).
-  std::shared_ptr<State> realParts;
-  /// Forces the kernels' strategy (realParts: packed); else the engine's option or estimate.
-  std::optional<ir::Strategy> strategy;
   /// The explanation's facts of the call the plan was made from; empty for a plan made from an
   /// einsum or an IndexProgram (Plan::explanation describes the program then).
   std::optional<Explanation> facts;
@@ -202,19 +197,6 @@ void invokeKernel(const PreparedKernel& prepared, DType dtype, const TensorView*
 inline void* kernelInput(const TensorView& input) {
   return const_cast<void*>(input.data());
 }
-/// Plan::State::realParts for `program`: null unless it is complex, has two operands, no
-/// prologues and enough multiply-adds for four packed runs to pay.
-std::shared_ptr<Plan::State> complexPartsState(const std::shared_ptr<Engine::Impl>& engine,
-                                               const ir::IndexProgram& program);
-/// Runs the plan by the 4M method and returns true, or returns false (nothing done) where it
-/// does not apply: alpha or beta not real, or no packed real kernel for these views.
-bool runComplexAsReal(const Plan::State& state, const TensorView* const* read,
-                      const MutableTensorView& out, const RunOptions& options);
-/// The real kernel the 4M method runs for contiguous operands, or null where the complex kernel
-/// runs; compiled on first use.
-std::shared_ptr<const PreparedKernel> complexAsRealKernel(const Plan::State& state);
-/// What the loop-nest text of a 4M plan says before the real kernel's nest.
-extern const char* const kComplexAsRealHeading;
 /// Runs a path plan's steps on its operands as the statement reads them (prologues applied):
 /// temporaries for all but the last step, which writes `out` with alpha and beta.
 void runPath(const Plan::State& state, std::span<const TensorView* const> operands,

@@ -33,8 +33,6 @@ Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lo
   for (const ir::IndexProgram& step : contraction.steps)
     stepStates.push_back(std::make_shared<State>(engine, step));
   multiplyAdds = contraction.multiplyAdds;
-  if (stepStates.empty())
-    realParts = complexPartsState(engine, program);
   std::vector<std::string> names;
   std::vector<std::size_t> identity;
   for (std::size_t t = 0; t < program.operands.size(); ++t) {
@@ -78,7 +76,7 @@ Plan::State::prepared(std::vector<passes::StrideClass> classes) const {
   passes::StrideClass outputClass = classes.back();
   kernel->classes = classes;
   classes.pop_back();
-  kernel->nest = engine->lower(program, classes, outputClass, strategy);
+  kernel->nest = engine->lower(program, classes, outputClass);
   if (engine->measures(kernel->nest))
     kernel->nest = engine->measuredChoice(program, classes, outputClass, std::move(kernel->nest));
   for (const ir::LoopLabel& label : kernel->nest.labels)
@@ -101,9 +99,7 @@ std::vector<passes::StrideClass> Plan::State::contiguousClasses() const {
 void Plan::State::compileContiguous() const {
   prologueKernels();
   if (stepStates.empty()) {
-    // A 4M plan compiles its complex kernel only when a call needs it (complex alpha or beta).
-    if (!complexAsRealKernel(*this))
-      prepared(contiguousClasses());
+    prepared(contiguousClasses());
     return;
   }
   for (const std::shared_ptr<State>& step : stepStates)
@@ -179,14 +175,9 @@ std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage)
     kernelStates.push_back(&state);
   for (const std::shared_ptr<Plan::State>& step : state.stepStates)
     kernelStates.push_back(step.get());
-  // A 4M plan shows the real kernel it runs.
   std::vector<std::shared_ptr<const PreparedKernel>> prepared;
-  std::vector<bool> asReal;
-  for (const Plan::State* kernelState : kernelStates) {
-    std::shared_ptr<const PreparedKernel> real = complexAsRealKernel(*kernelState);
-    asReal.push_back(real != nullptr);
-    prepared.push_back(real ? real : kernelState->prepared(kernelState->contiguousClasses()));
-  }
+  for (const Plan::State* kernelState : kernelStates)
+    prepared.push_back(kernelState->prepared(kernelState->contiguousClasses()));
   auto perKernel = [&](auto&& text) {
     std::vector<std::string> texts;
     for (std::size_t k = 0; k < prepared.size(); ++k)
@@ -195,8 +186,6 @@ std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage)
   };
   stages.push_back({"loops", "loops (contiguous operands)", perKernel([&](std::size_t k) {
                       std::ostringstream os;
-                      if (asReal[k])
-                        os << kComplexAsRealHeading;
                       os << prepared[k]->nest;
                       return os.str();
                     })});

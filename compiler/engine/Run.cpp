@@ -261,8 +261,6 @@ void runPlan(const Plan::State& state, InputViews inputs, const MutableTensorVie
     runPath(state, std::span<const TensorView* const>(read.data(), operands), out, options);
     return;
   }
-  if (runComplexAsReal(state, read.data(), out, options))
-    return;
   const PreparedKernel* prepared =
       compiledKernelFor(state, read.data(), operands, out, constantExtents);
   std::shared_ptr<const PreparedKernel> compiled;

@@ -153,7 +153,7 @@ ContractionPath relayoutPath(const ir::IndexProgram& program, const support::Cac
       2 * size *
       ((moveX ? elementsOf(x.indices, extents) : 0) + (moveY ? elementsOf(y.indices, extents) : 0) +
        (moveOut ? elementsOf(program.output, extents) : 0));
-  // Real multiply-adds: a complex one is four (the 4M kernel's four real products).
+  // Real multiply-adds: a complex one is four (the complex kernel's four real FMAs).
   double real = isComplex(dtype) ? 4 : 1;
   double perPoint = real * madds / points;
   double intensity = 2 * real * madds / copied;

@@ -1,7 +1,7 @@
 # The JIT's tests, included from the end of tests/CMakeLists.txt.
 einjit_test(jit_tests
   unit/jit/CodegenTest.cpp
-  unit/jit/ComplexAsRealTest.cpp
+  unit/jit/ComplexKernelTest.cpp
   unit/jit/ComplexVectorTest.cpp
   unit/jit/ConcurrencyTest.cpp
   unit/jit/DifferentialTest.cpp
