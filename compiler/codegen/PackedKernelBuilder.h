@@ -210,8 +210,11 @@ private:
 
   /// out = alpha * value (`plain`: the first K block with beta zero, out not read), else
   /// out = alpha * value + betaHere * out, at out + offset.
+  /// Lanes 0 .. lanes - 1 below `count` (any i64, negative too) as an i1 vector.
+  llvm::Value* columnMask(llvm::Value* count);
+  /// With a `mask` (one bit per lane), only the lanes it sets are read and written.
   void storeOne(Element value, llvm::Value* cBase, llvm::Value* offset, int lanes, bool plain,
-                llvm::Value* betaHere);
+                llvm::Value* betaHere, llvm::Value* mask = nullptr);
 
   /// body(true) where `condition` holds, body(false) elsewhere.
   void emitIf(llvm::Value* condition, const std::function<void(bool)>& body);
