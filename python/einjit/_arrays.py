@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
-from ._einjit import bfloat16_dlpack, bfloat16_from_dlpack
+from ._einjit import bfloat16_dlpack, bfloat16_from_dlpack, immutable_framework_array
 
 # The dtypes einjit computes (and ml_dtypes.bfloat16, see is_bfloat16). float16 and bfloat16
 # are summed in float32 and rounded once, to nearest even, into the result.
@@ -144,17 +144,13 @@ class _Bfloat16Export:
         return (1, 0)  # kDLCPU, device 0
 
 
-# Frameworks whose arrays are immutable, though their DLPack export does not say so (JAX's).
-_IMMUTABLE = frozenset(("jax", "jaxlib"))
-
-
 def check_writable(out: object, who: str) -> None:
     """ValueError naming out= when einjit may not write it: a numpy array whose writeable flag is
     off (numpy's read-only arrays, and numpy's view of a DLPack export marked read-only), or an
     array of a framework whose arrays are immutable (JAX). Called before anything is computed,
     so that nothing runs in vain."""
     read_only = (not out.flags.writeable if isinstance(out, np.ndarray)
-                 else type(out).__module__.split(".")[0] in _IMMUTABLE)
+                 else immutable_framework_array(out))
     if read_only:
         raise ValueError(f"{who} out=: the output array is read-only; einjit writes the result "
                          "into out, so it must be writable")

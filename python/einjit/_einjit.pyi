@@ -62,6 +62,9 @@ class Engine:
     def target(self) -> str: ...
 
 def call_operand_names(expression: str, /) -> list[str]: ...
+# True for an array of a framework whose arrays are immutable (JAX's), though its DLPack export
+# says writable: out= refuses it.
+def immutable_framework_array(array: object) -> bool: ...
 # numpy.einsum's common call in one step: operands is (subscripts, *arrays); None when the call
 # needs the general path (an out= it cannot write, read-only included, declines before anything
 # is planned), else the result (a numpy scalar for a 0-d result) or `out` itself. engine None:

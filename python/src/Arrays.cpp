@@ -208,10 +208,22 @@ nb::object scalarIfZeroDim(nb::object array) {
   return nb::steal(PyArray_Return(reinterpret_cast<PyArrayObject*>(array.release().ptr())));
 }
 
+bool immutableFrameworkArray(nb::handle array) {
+  nb::object module = nb::getattr(array.type(), "__module__", nb::none());
+  if (!nb::isinstance<nb::str>(module))
+    return false;
+  std::string name = nb::borrow<nb::str>(module).c_str();
+  std::string root = name.substr(0, name.find('.'));
+  return root == "jax" || root == "jaxlib";
+}
+
 MutableTensorView readOutput(nb::handle out, OutputArray& imported, const std::string& who) {
   const std::string readOnly =
       who + ": the output array is read-only; einjit writes the result into out, so it must be "
             "writable";
+  // JAX exports its immutable arrays as writable DLPack tensors.
+  if (immutableFrameworkArray(out))
+    throw nb::value_error(readOnly.c_str());
   if (PyArray_Check(out.ptr())) {
     auto* array = reinterpret_cast<PyArrayObject*>(out.ptr());
     if (!PyArray_ISWRITEABLE(array))

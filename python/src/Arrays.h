@@ -39,9 +39,12 @@ std::optional<std::vector<TensorView>> readUniformNumpy(PyObject* const* items, 
 std::optional<MutableTensorView> readNumpyOutput(nanobind::handle out, DType dtype);
 /// A 0-d numpy array as a numpy scalar, as numpy's functions return it; others unchanged.
 nanobind::object scalarIfZeroDim(nanobind::object array);
+/// True for an array einjit must not write though its DLPack export does not say so: one of a
+/// framework whose arrays are immutable (JAX's, whose type lives in the jax or jaxlib modules).
+bool immutableFrameworkArray(nanobind::handle array);
 /// A writable view of `out`; TypeError/ValueError as for inputs, and ValueError naming `who`
-/// (e.g. "Plan.run out=") when it is read-only: a numpy array whose writeable flag is off, or
-/// a DLPack export marked read-only (JAX's arrays).
+/// (e.g. "Plan.run out=") when it is read-only: a numpy array whose writeable flag is off, a
+/// DLPack export marked read-only, or an immutableFrameworkArray.
 MutableTensorView readOutput(nanobind::handle out, OutputArray& imported, const std::string& who);
 
 /// The einjit dtype of a DLPack element type; TypeError naming the type otherwise.

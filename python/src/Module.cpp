@@ -243,6 +243,9 @@ NB_MODULE(_einjit, m) {
         "A numpy ml_dtypes.bfloat16 view of a DLPack bfloat16 array, or None.");
   m.def("bfloat16_dlpack", &bfloat16ToDLPack, nb::arg("array"), nb::arg("versioned"),
         "A DLPack capsule of an ml_dtypes.bfloat16 numpy array's memory.");
+  m.def("immutable_framework_array", &immutableFrameworkArray, nb::arg("array").none(),
+        "True for an array of a framework whose arrays are immutable (JAX), whatever its DLPack "
+        "export says.");
   m.def("call_operand_names",
         [](const std::string& expression) { return callOperandNames(expression); });
 }
