@@ -157,12 +157,13 @@ private:
                  const std::function<void(llvm::Value*, llvm::Value*)>& body);
 
   /// K indices [0, blocked) of one whole panel whose rows start at group index `firstRow`, K
-  /// consecutive from kBase: per group of `lanes` rows and `lanes` K indices, one vector load
-  /// per row and a transpose by shuffles (log2(lanes) rounds, each swapping one bit of the row
-  /// and lane indices), then one store per K index.
+  /// consecutive from kBase: per group of `lanes` rows and `lanes` K indices (`lanes` a power of
+  /// two up to the kernel's, `blocked` a multiple of it), one vector load per row and a
+  /// transpose by shuffles (log2(lanes) rounds, each swapping one bit of the row and lane
+  /// indices), then one store per K index.
   void packTransposed(const PackSource& source, llvm::Value* firstRow, llvm::Value* kBase,
                       llvm::Value* blocked, std::int64_t width, llvm::Value* block,
-                      llvm::Value* panelBase);
+                      llvm::Value* panelBase, int lanes);
 
   /// A row's `lanes` values from K unit k0 on (rowOffset: the row's offset in its tensor).
   using RowLoad = std::function<llvm::Value*(llvm::Value* rowOffset, llvm::Value* k0)>;
@@ -171,7 +172,7 @@ private:
   /// The transpose of packTransposed over units of its own: K indices of the dtype's values,
   /// or K pairs as 32-bit words.
   void packTransposed(const PackSource& source, llvm::Value* firstRow, llvm::Value* blocked,
-                      std::int64_t width, llvm::Value* panelBase, const RowLoad& loadRow,
+                      std::int64_t width, llvm::Value* panelBase, int lanes, const RowLoad& loadRow,
                       const PanelStore& storeRow);
 
   /// Exchanges each bit of the row index below rows.size() (a power of two, at most `lanes`)

@@ -5,9 +5,9 @@
 // the micro-kernel always computes a full MR × NR tile; any stride or permutation of A and B is
 // folded into the offset tables the copies read through. The copies are functions of their own,
 // `<symbol>.pack_a` and `.pack_b`, marked for codegen to compile beside the rest
-// (kPartAttribute). Rows that are neither consecutive nor K-consecutive, and edge panels, are
-// copied by the runtime (runtime/PackedEdges.h) rather than by code of their own in every
-// kernel.
+// (kPartAttribute). Rows that are neither consecutive nor K-consecutive, edge panels, and what a
+// K run leaves past its last four-lane transpose are copied by the runtime (runtime/PackedEdges.h)
+// rather than by code of their own in every kernel.
 #include "codegen/PackedKernelBuilder.h"
 #include "codegen/TransposeTile.h"
 
@@ -16,6 +16,14 @@
 namespace einjit::codegen {
 
 namespace abi = runtime::abi;
+
+namespace {
+
+/// The narrowest transpose for the end of a K run: four lanes (a 128-bit vector of f32); below
+/// that the runtime's element copy is as fast.
+constexpr int kMinTransposeLanes = 4;
+
+} // namespace
 
 llvm::Function* PackedKernelBuilder::buildPackFunction(const std::string& name,
                                                        std::size_t tensorIndex,
@@ -104,14 +112,23 @@ void PackedKernelBuilder::pack(const PackSource& source, llvm::Value* begin, llv
             return;
           }
           emitKRuns(pc, kc, [&](llvm::Value* runStart, llvm::Value* runLength) {
-            llvm::Value* blocked = builder_.CreateSub(
-                runLength, builder_.CreateURem(runLength, constant(gemm_.lanes)));
-            packTransposed(
-                source, builder_.CreateAdd(begin, firstRow),
-                entryAt(source.columns, builder_.CreateAdd(pc, runStart)), blocked, width, block,
-                builder_.CreateAdd(panelBase, builder_.CreateMul(runStart, constant(width))));
-            copyRows(builder_.CreateAdd(runStart, blocked),
-                     builder_.CreateAdd(runStart, runLength));
+            // Whole vectors of the run, then halves down to four lanes: K runs shorter than a
+            // vector (AUTOINT's and AlphaFold's K of 8 f32) went element by element.
+            llvm::Value* kBase = entryAt(source.columns, builder_.CreateAdd(pc, runStart));
+            llvm::Value* done = constant(0);
+            for (int lanes = gemm_.lanes; lanes >= std::min(gemm_.lanes, kMinTransposeLanes);
+                 lanes /= 2) {
+              llvm::Value* left = builder_.CreateSub(runLength, done);
+              llvm::Value* blocked =
+                  builder_.CreateSub(left, builder_.CreateURem(left, constant(lanes)));
+              llvm::Value* k = builder_.CreateAdd(runStart, done);
+              packTransposed(source, builder_.CreateAdd(begin, firstRow),
+                             builder_.CreateAdd(kBase, done), blocked, width, block,
+                             builder_.CreateAdd(panelBase, builder_.CreateMul(k, constant(width))),
+                             lanes);
+              done = builder_.CreateAdd(done, blocked);
+            }
+            copyRows(builder_.CreateAdd(runStart, done), builder_.CreateAdd(runStart, runLength));
           });
         });
         return;
@@ -145,13 +162,13 @@ void PackedKernelBuilder::emitKRuns(llvm::Value* pc, llvm::Value* kc,
 void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* firstRow,
                                          llvm::Value* kBase, llvm::Value* blocked,
                                          std::int64_t width, llvm::Value* block,
-                                         llvm::Value* panelBase) {
+                                         llvm::Value* panelBase, int lanes) {
   packTransposed(
-      source, firstRow, blocked, width, panelBase,
+      source, firstRow, blocked, width, panelBase, lanes,
       [&](llvm::Value* rowOffset, llvm::Value* k0) {
         return ops_
-            .load(source.base, builder_.CreateAdd(rowOffset, builder_.CreateAdd(kBase, k0)),
-                  gemm_.lanes, nullptr)
+            .load(source.base, builder_.CreateAdd(rowOffset, builder_.CreateAdd(kBase, k0)), lanes,
+                  nullptr)
             .re;
       },
       [&](llvm::Value* value, llvm::Value* destination, int count) {
@@ -161,9 +178,8 @@ void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* 
 
 void PackedKernelBuilder::packTransposed(const PackSource& source, llvm::Value* firstRow,
                                          llvm::Value* blocked, std::int64_t width,
-                                         llvm::Value* panelBase, const RowLoad& loadRow,
+                                         llvm::Value* panelBase, int lanes, const RowLoad& loadRow,
                                          const PanelStore& storeRow) {
-  int lanes = gemm_.lanes;
   std::vector<llvm::Value*> rowOffsets;
   for (std::int64_t w = 0; w < width; ++w)
     rowOffsets.push_back(entryAt(source.rows, builder_.CreateAdd(firstRow, constant(w))));
@@ -268,7 +284,7 @@ void PackedKernelBuilder::packPairs(const PackSource& source, llvm::Value* begin
           llvm::Value* kStart = entryAt(source.columns, pc);
           packTransposed(
               source, builder_.CreateAdd(begin, firstRow), blocked, width,
-              builder_.CreateLShr(panelBase, constant(1)),
+              builder_.CreateLShr(panelBase, constant(1)), gemm_.lanes,
               [&](llvm::Value* rowOffset, llvm::Value* pair) {
                 llvm::Value* element = builder_.CreateAdd(builder_.CreateAdd(rowOffset, kStart),
                                                           builder_.CreateShl(pair, constant(1)));
