@@ -75,6 +75,35 @@ int sharing(const ir::LoopNest& nest, std::size_t vectorLabel, std::size_t label
                     [&](const auto& in) { return holds(in, vectorLabel) && !holds(in, label); }));
 }
 
+/// Bytes of the inputs holding `label` but not `other`, over `label` and the summed labels:
+/// what a dot tile's inner loop over `label` reads again on every step of the outer one.
+double operandBytes(const ir::LoopNest& nest, std::size_t label, std::size_t other) {
+  double bytes = 0;
+  for (const ir::TensorAccess& input : nest.inputs) {
+    if (!holds(input, label) || holds(input, other))
+      continue;
+    double elements = static_cast<double>(nest.labels[label].extent);
+    for (const ir::Loop& loop : nest.reductionLoops)
+      if (holds(input, loop.label))
+        elements *= static_cast<double>(nest.labels[loop.label].extent);
+    bytes += elements * static_cast<double>(dtypeSize(nest.dtype));
+  }
+  return bytes;
+}
+
+/// The dot tile's columns (inner) re-read their operand once per step of the rows: when that
+/// operand exceeds the L2 and the rows' is smaller, the columns go outside instead, so the
+/// large one streams once and the small one is re-read from the L2. CCSD's abcd,ijcd->ijab
+/// (f64, 53^4 by 5^2 x 53^2): rows ij outside re-read abcd's 63 MB seven times.
+bool largerOperandInside(const ir::LoopNest& nest, const LoopOptions& options,
+                         std::size_t rowsLabel, std::size_t colsLabel) {
+  if (!nest.constantExtents)
+    return false;
+  double inner = operandBytes(nest, colsLabel, rowsLabel);
+  double outer = operandBytes(nest, rowsLabel, colsLabel);
+  return inner > static_cast<double>(options.caches.l2) && outer < inner;
+}
+
 /// The dot tile (Passes.h, "tile"): rows × cols output elements around a summed vector label
 /// of unit stride. Returns false, leaving the nest alone, where it does not apply.
 bool dotTile(ir::LoopNest& nest, const LoopOptions& options, std::size_t vectorLabel) {
@@ -106,6 +135,12 @@ bool dotTile(ir::LoopNest& nest, const LoopOptions& options, std::size_t vectorL
   };
   std::size_t rowsLabel = position(*first) < position(*second) ? *first : *second;
   std::size_t colsLabel = rowsLabel == *first ? *second : *first;
+  if (largerOperandInside(nest, options, rowsLabel, colsLabel)) {
+    std::swap(rowsLabel, colsLabel);
+    nest.rationale.push_back(
+        "tile: " + nest.labels[rowsLabel].name + "'s operand exceeds the L2 and outweighs " +
+        nest.labels[colsLabel].name + "'s: " + nest.labels[rowsLabel].name + " outside, read once");
+  }
   auto [rows, cols] = dotTileShape(nest, options, rowsLabel, colsLabel);
   if (rows < 2 || cols < 2)
     return false;
