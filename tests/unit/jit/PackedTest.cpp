@@ -108,9 +108,17 @@ TEST(PackedSchedule, GroupsHoldSeveralLabelsOrderedByStride) {
   EXPECT_EQ(choice.gemm->m.front(), nest.output.indices.front());
   // Largest output stride outermost: the output's last label is N's innermost.
   EXPECT_EQ(choice.gemm->n.back(), nest.output.indices.back());
-  // K by A's strides: A's last label innermost.
-  const ir::TensorAccess& a = nest.inputs[choice.gemm->a];
-  EXPECT_EQ(choice.gemm->k.back(), a.indices.back());
+  // K by the strides of the operand packing copies more of: B here (N = 56 values per K index
+  // against A's 20), so B's innermost K label (b, of stride 56; d's is 168) is K's innermost.
+  const ir::TensorAccess& b = nest.inputs[choice.gemm->b];
+  EXPECT_EQ(choice.gemm->k.back(), b.indices[1]);
+  // With M the larger (72 against 6), A's: its last label innermost.
+  ir::LoopNest wide = contiguousNest(
+      programOf("abcd,dbef->acef", {{8, 3, 9, 6}, {6, 3, 2, 3}}, DType::f32), optionsWith());
+  passes::PackedChoice wideChoice = passes::schedulePacked(wide, optionsWith());
+  ASSERT_TRUE(wideChoice.gemm) << wideChoice.reason;
+  const ir::TensorAccess& a = wide.inputs[wideChoice.gemm->a];
+  EXPECT_EQ(wideChoice.gemm->k.back(), a.indices.back());
 }
 
 TEST(PackedSchedule, SaysWhyItDoesNotApply) {
