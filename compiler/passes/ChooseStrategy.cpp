@@ -251,18 +251,18 @@ DotTileCost dotTileCost(const ir::LoopNest& nest, const ir::PackedGemm& gemm,
   double packedFmas = batch * pm * pn / lanes * k;
   double packedLoads = batch * (pm / gemm.mr) * (pn / gemm.nr()) * k * (gemm.mr + gemm.vectors);
   // Packing copies every panel (codegen/PackedPacking.cpp). A whole panel whose rows are
-  // consecutive takes a load and a store per vector of each K index. One whose K has unit stride
-  // is transposed in registers: per `lanes` K indices, each group of up to `lanes` rows takes
-  // `lanes` loads, a shuffle per vector per halving and `lanes` stores, however few rows the
-  // panel has (9-row A panels pay for 16). A panel cut by the edge of M or N, and every panel of
-  // an operand with neither, go element by element to the runtime (runtime/PackedEdges.h), about
-  // three instructions a value and one a zero. DLRM's bnd,bmd->bnm (27 x 27 x 128 per batch,
-  // 9-row A panels, B's second 16-row panel cut at 11): packing took 72 % of the packed kernel's
-  // time (perf, Zen 4), 3.3 times what counting every value as a lanes-th of a transpose gave.
+  // consecutive takes a load and a store per vector of each K index. One whose innermost K label
+  // has unit stride is transposed in registers: per `lanes` K indices, each group of up to
+  // `lanes` rows takes `lanes` loads, a shuffle per vector per halving and `lanes` stores,
+  // however few rows the panel has (9-row A panels pay for 16). A panel cut by the edge of M or N,
+  // and every panel of an operand with neither, go element by element to the runtime
+  // (runtime/PackedEdges.h), about three instructions a value and one a zero. DLRM's bnd,bmd->bnm
+  // (27 x 27 x 128 per batch, 9-row A panels, B's second 16-row panel cut at 11): packing took 72 %
+  // of the packed kernel's time (perf, Zen 4), 3.3 times what counting every value as a lanes-th of
+  // a transpose gave.
   auto packCost = [&](std::size_t input, const std::vector<std::size_t>& rowLabels, int width) {
     double rows = static_cast<double>(ir::groupExtent(nest, rowLabels));
-    bool kUnit = std::any_of(gemm.k.begin(), gemm.k.end(),
-                             [&](std::size_t label) { return unitIn(nest.inputs[input], label); });
+    bool kUnit = !gemm.k.empty() && unitIn(nest.inputs[input], gemm.k.back());
     bool rowsUnit = !rowLabels.empty() && unitIn(nest.inputs[input], rowLabels.back());
     double wholePanels = std::floor(rows / width);
     double cut = rows - wholePanels * width;
