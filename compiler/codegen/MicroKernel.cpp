@@ -36,13 +36,13 @@ Slot PackedKernelBuilder::accumulator(int row, int vector) {
   return accumulators_[index];
 }
 
-void PackedKernelBuilder::emitMicroKernel(llvm::Value* aPanel, llvm::Value* bPanel,
-                                          llvm::Value* kc) {
+void PackedKernelBuilder::emitMicroKernel(llvm::Value* aPanel, llvm::Value* bPanel, llvm::Value* kc,
+                                          int vectors) {
   for (int row = 0; row < gemm_.mr; ++row)
     for (int vector = 0; vector < gemm_.vectors; ++vector)
       compute_.write(accumulator(row, vector), compute_.zero(gemm_.lanes));
   if (pairs_) {
-    emitPairsLoop(aPanel, bPanel, kc);
+    emitPairsLoop(aPanel, bPanel, kc, vectors);
     return;
   }
   emitLoop(
@@ -50,7 +50,7 @@ void PackedKernelBuilder::emitMicroKernel(llvm::Value* aPanel, llvm::Value* bPan
       [&](llvm::Value* k) {
         std::vector<Element> b;
         llvm::Value* bRow = builder_.CreateMul(k, constant(nr_));
-        for (int vector = 0; vector < gemm_.vectors; ++vector)
+        for (int vector = 0; vector < vectors; ++vector)
           b.push_back(compute_.load(bPanel,
                                     builder_.CreateAdd(bRow, constant(vector * gemm_.lanes)),
                                     gemm_.lanes, nullptr));
@@ -59,7 +59,7 @@ void PackedKernelBuilder::emitMicroKernel(llvm::Value* aPanel, llvm::Value* bPan
           Element a = compute_.broadcast(
               compute_.load(aPanel, builder_.CreateAdd(aRow, constant(row)), 1, nullptr),
               gemm_.lanes);
-          for (int vector = 0; vector < gemm_.vectors; ++vector) {
+          for (int vector = 0; vector < vectors; ++vector) {
             Slot slot = accumulator(row, vector);
             compute_.write(slot, compute_.multiplyAdd(a, b[vector], compute_.read(slot)));
           }
@@ -68,7 +68,8 @@ void PackedKernelBuilder::emitMicroKernel(llvm::Value* aPanel, llvm::Value* bPan
       false);
 }
 
-void PackedKernelBuilder::emitPairsLoop(llvm::Value* aPanel, llvm::Value* bPanel, llvm::Value* kc) {
+void PackedKernelBuilder::emitPairsLoop(llvm::Value* aPanel, llvm::Value* bPanel, llvm::Value* kc,
+                                        int vectors) {
   llvm::LLVMContext& context = module_.getContext();
   int lanes = gemm_.lanes;
   llvm::Intrinsic::ID dot = lanes == 16  ? llvm::Intrinsic::x86_avx512bf16_dpbf16ps_512
@@ -85,7 +86,7 @@ void PackedKernelBuilder::emitPairsLoop(llvm::Value* aPanel, llvm::Value* bPanel
       [&](llvm::Value* pair) {
         std::vector<llvm::Value*> b;
         llvm::Value* bRow = builder_.CreateMul(pair, constant(nr_));
-        for (int vector = 0; vector < gemm_.vectors; ++vector)
+        for (int vector = 0; vector < vectors; ++vector)
           b.push_back(builder_.CreateBitCast(
               builder_.CreateAlignedLoad(
                   words,
@@ -102,7 +103,7 @@ void PackedKernelBuilder::emitPairsLoop(llvm::Value* aPanel, llvm::Value* bPanel
               llvm::Align(4));
           llvm::Value* a = builder_.CreateBitCast(
               builder_.CreateVectorSplat(static_cast<unsigned>(lanes), word), pairVector);
-          for (int vector = 0; vector < gemm_.vectors; ++vector) {
+          for (int vector = 0; vector < vectors; ++vector) {
             Slot slot = accumulator(row, vector);
             compute_.write(slot, Element{builder_.CreateCall(
                                      dotProduct, {compute_.read(slot).re, a, b[vector]})});
@@ -251,7 +252,7 @@ void PackedKernelBuilder::buildMicroKernel(const std::string& symbol) {
   alpha_ = ops_.loadScalar(argument(8));
   beta_ = ops_.loadScalar(argument(9));
   betaIsZero_ = ops_.isZero(beta_);
-  emitMicroKernel(argument(0), argument(1), argument(2));
+  emitMicroKernel(argument(0), argument(1), argument(2), gemm_.vectors);
   emitStore(argument(3), constant(0), argument(6), constant(0), argument(7),
             builder_.CreateICmpNE(argument(10), builder_.getInt32(0)));
   builder_.CreateRetVoid();

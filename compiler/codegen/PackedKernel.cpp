@@ -280,10 +280,19 @@ void PackedKernelBuilder::emitBatchPoint(llvm::Value* point, llvm::Value* nLo, l
     llvm::Value* depth = panelDepth(kc);
     emitLoop(constant(0), nc, nr_, [&](llvm::Value* jr) {
       llvm::Value* bPanel = builder_.CreateGEP(panelType(), bBlock_, builder_.CreateMul(jr, depth));
+      // The last panel of N in fewer vectors where its columns fit: ViT's 197 columns end in 5,
+      // which a 32-column tile computed whole.
+      llvm::Value* narrow = builder_.CreateICmpSLE(builder_.CreateSub(nc, jr),
+                                                   constant((gemm_.vectors - 1) * gemm_.lanes));
       emitLoop(constant(0), mc, gemm_.mr, [&](llvm::Value* ir) {
         llvm::Value* aPanel =
             builder_.CreateGEP(panelType(), aBlock_, builder_.CreateMul(ir, depth));
-        emitMicroKernel(aPanel, bPanel, kc);
+        if (gemm_.vectors > 1)
+          emitIf(narrow, [&](bool fewer) {
+            emitMicroKernel(aPanel, bPanel, kc, fewer ? gemm_.vectors - 1 : gemm_.vectors);
+          });
+        else
+          emitMicroKernel(aPanel, bPanel, kc, 1);
         if (inF32Block_)
           emitBlockStore(ir, jr, first);
         else

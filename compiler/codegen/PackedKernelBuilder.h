@@ -196,10 +196,13 @@ private:
 
   Slot accumulator(int row, int vector);
 
-  void emitMicroKernel(llvm::Value* aPanel, llvm::Value* bPanel, llvm::Value* kc);
+  /// The MR × NR tile of one A panel by one B panel over kc: every accumulator zeroed, the first
+  /// `vectors` of each row summed (fewer than gemm_.vectors where the tile's columns fit in
+  /// fewer: the others stay zero, past the columns the store writes).
+  void emitMicroKernel(llvm::Value* aPanel, llvm::Value* bPanel, llvm::Value* kc, int vectors);
   /// The micro-kernel's K loop over bf16 pair panels: per pair of K indices, one vdpbf16ps per
   /// accumulator (AVX512-BF16).
-  void emitPairsLoop(llvm::Value* aPanel, llvm::Value* bPanel, llvm::Value* kc);
+  void emitPairsLoop(llvm::Value* aPanel, llvm::Value* bPanel, llvm::Value* kc, int vectors);
 
   /// A whole tile into the f32 C block (row stride NC) at row m0, column n0 of the block:
   /// stored when `first`, else added.
