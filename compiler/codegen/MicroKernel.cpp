@@ -4,8 +4,10 @@
 //   * The micro-kernel multiplies one packed MR-row panel of A (k-major: MR values per k) by one
 //     packed NR-column panel of B (NR values per k) over kc values of k, into MR × vectors
 //     accumulators of `lanes` values held in registers (NR = vectors × lanes): per k it loads
-//     the B row's vectors and broadcasts MR values of A into llvm.fma. It always computes the
-//     whole MR × NR tile: packing zero-fills panel rows and columns past the operands' edges.
+//     the B row's vectors and broadcasts MR values of A into llvm.fma. It computes whole rows
+//     of vectors, past the operands' edges too (packing zero-fills the panels there), but only
+//     as many vectors as the caller asks: the last panel of N takes fewer where its columns fit,
+//     the others' sums staying zero.
 //     With bf16 pair panels the step is a pair of K indices: one 32-bit word (two bf16) of A
 //     broadcast, and llvm.x86.avx512bf16.dpbf16ps, which adds both products into each f32
 //     lane; an odd K's last pair is completed by a zero.
