@@ -72,15 +72,17 @@ einjit_compiler_library(einjit_engine
 target_link_libraries(einjit_engine PUBLIC einjit_driver einjit_jit einjit_passes einjit_frontend)
 target_compile_definitions(einjit_engine PRIVATE EINJIT_VERSION="${PROJECT_VERSION}")
 
-# The compile driver (compiler/driver/): the contraction plan, the lowering and the persistent
-# cache's identity and load-or-compile sequence shared by the Engine and `einjit compile`,
-# ahead-of-time compilation, and what the CLI asks of the compiler beyond the public API.
+# The compile driver (compiler/driver/): the reading of a call, the contraction plan, the
+# lowering and the persistent cache's identity and load-or-compile sequence shared by the Engine
+# and `einjit compile`, ahead-of-time compilation, and what the CLI asks of the compiler beyond
+# the public API.
 einjit_compiler_library(einjit_driver
   driver/AotCompile.cpp
+  driver/CallFacts.cpp
   driver/CallOperands.cpp
+  driver/CallReading.cpp
   driver/ContractionPlan.cpp
   driver/Driver.cpp
-  driver/EinsumText.cpp
   driver/KernelCacheFiles.cpp
   driver/PassRunner.cpp
   driver/TargetFlags.cpp

@@ -3,7 +3,6 @@
 // the object gets.
 #include "AotHeader.h"
 
-#include "driver/EinsumText.h"
 #include "support/Format.h"
 
 #include <cctype>
@@ -89,23 +88,34 @@ bool takesScratch(const driver::AotKernel& entry) {
 }
 
 void writeEntry(std::ostringstream& os, const driver::AotKernel& entry) {
-  const ir::IndexProgram& program = entry.program;
-  bool complex = isComplex(program.dtype);
-  std::string element = cElementType(program.dtype);
+  const ContractionFacts& result = entry.facts.result;
+  DType dtype = entry.facts.dtype;
+  std::optional<DType> outputDtype = entry.facts.outputDtype;
+  bool complex = isComplex(dtype);
+  std::string element = cElementType(dtype);
+  std::string outElement = cElementType(outputDtype.value_or(dtype));
   std::string units = complex ? " (interleaved real, imaginary pairs)" : "";
   os << "/* " << entry.name << ": " << commentSafe(entry.call) << "\n";
-  os << " *   index notation: " << commentSafe(ir::statementText(program)) << "\n";
-  os << " *   einsum:         " << driver::einsumSubscripts(program) << "\n";
-  os << " *   dtype " << dtypeName(program.dtype) << ": elements are " << element << units
-     << storageNote(program.dtype) << ".\n";
-  if (isHalfPrecision(program.dtype))
+  if (entry.facts.batchDot && entry.facts.batchDot->legacyChosen)
+    os << " *   read as legacy Keras did (Keras <= 2.2.4, TensorFlow backend; "
+          "--batch-dot=legacy)\n";
+  os << " *   index notation: " << commentSafe(result.index) << "\n";
+  os << " *   einsum:         " << result.einsum << "\n";
+  os << " *   dtype " << dtypeName(dtype) << ": elements are " << element << units
+     << storageNote(dtype) << ".\n";
+  if (outputDtype)
+    os << " *   out is " << dtypeName(*outputDtype) << ": its elements are " << outElement << ".\n";
+  if (isHalfPrecision(dtype))
     os << " *   Computed in float: inputs widen exactly, sums accumulate in float, alpha and beta\n"
-          " *   are floats, and each output element is rounded once, to nearest even.\n";
+       << (outputDtype ? " *   are floats, and out holds the float sums unrounded (--output-dtype "
+                         "f32).\n"
+                       : " *   are floats, and each output element is rounded once, to nearest "
+                         "even.\n");
   os << " *   Every array is contiguous, row-major (C order), with exactly these extents:\n";
   for (std::size_t i = 0; i < entry.inputNames.size(); ++i)
     os << " *     " << entry.inputNames[i] << " " << shapeText(entry.inputShapes[i]) << "  ("
        << elementCount(entry.inputShapes[i]) << " elements, read only)\n";
-  Shape outShape = program.outputShape();
+  const Shape& outShape = result.outShape;
   os << " *     out " << shapeText(outShape) << "  (" << elementCount(outShape)
      << " elements, written)\n";
   os << " *   Computes out = alpha * result + beta * out; when beta == 0, out is not read (it may\n"
@@ -119,7 +129,7 @@ void writeEntry(std::ostringstream& os, const driver::AotKernel& entry) {
   if (!entry.path.steps.empty()) {
     os << " *   Runs as the contraction path the JIT takes (`einjit explain --emit=path`), one\n"
           " *   kernel per step, each temporary contiguous in scratch:\n";
-    std::istringstream lines(passes::toString(entry.path));
+    std::istringstream lines(entry.pathText);
     for (std::string line; std::getline(lines, line);)
       os << " *   " << line << "\n";
   }
@@ -146,7 +156,7 @@ void writeEntry(std::ostringstream& os, const driver::AotKernel& entry) {
   else
     os << " *   Runs on the calling thread at these shapes (too little work to split): threads\n"
           " *   is ignored. Reentrant: threads may call it on separate outputs at once. */\n";
-  std::string scalar = complex ? "const " + element + "* " : cScalarType(program.dtype) + " ";
+  std::string scalar = complex ? "const " + element + "* " : cScalarType(dtype) + " ";
   auto trailing = [&] {
     std::string text = takesScratch(entry) ? element + "* scratch, " : "";
     text += scalar + "alpha, " + scalar + "beta";
@@ -158,7 +168,7 @@ void writeEntry(std::ostringstream& os, const driver::AotKernel& entry) {
   os << "int32_t " << entry.name << "(";
   for (const std::string& name : entry.inputNames)
     os << "const " << element << "* " << name << ", ";
-  os << element << "* out, " << trailing() << ");\n\n";
+  os << outElement << "* out, " << trailing() << ");\n\n";
 
   if (!entry.hasStridedEntry) {
     os << "/* No " << entry.name << "_strided: the call ravels an operand, which only a "
@@ -172,13 +182,13 @@ void writeEntry(std::ostringstream& os, const driver::AotKernel& entry) {
   os << "int32_t " << entry.name << "_strided(";
   for (const std::string& name : entry.inputNames)
     os << "const " << element << "* " << name << ", const int64_t* " << name << "_strides, ";
-  os << element << "* out, const int64_t* out_strides, " << trailing() << ");\n\n";
+  os << outElement << "* out, const int64_t* out_strides, " << trailing() << ");\n\n";
 }
 
 } // namespace
 
 std::string aotHeaderText(const std::string& library, const std::vector<driver::AotKernel>& entries,
-                          const codegen::TargetDesc& target) {
+                          const driver::AotOptions& options) {
   std::ostringstream os;
   std::string guard = guardOf(library);
   bool threaded = !entries.empty() && entries.front().threaded;
@@ -186,7 +196,7 @@ std::string aotHeaderText(const std::string& library, const std::vector<driver::
   for (const driver::AotKernel& entry : entries)
     anyParallel = anyParallel || entry.parallel;
   os << "/* " << library << ".h: contraction kernels compiled ahead of time by `einjit compile`\n"
-     << " * for " << target.triple << ", CPU " << target.cpu
+     << " * for " << options.target.triple << ", CPU " << options.target.cpu
      << " (run them only on CPUs with its instruction set).\n";
   if (!threaded) {
     os << " * Link " << library
@@ -211,10 +221,11 @@ std::string aotHeaderText(const std::string& library, const std::vector<driver::
        << " */\n";
   }
   os << "#ifndef " << guard << "\n#define " << guard << "\n\n#include <stdint.h>\n\n";
-  // Every einjit header defines the same values (runtime/KernelAbi.h), so two may be included.
+  // Every einjit header defines the same values (driver::kAotStatusOk, …), so two may be
+  // included.
   os << "/* What every entry point returns. */\n#ifndef EINJIT_STATUS_OK\n"
-     << "#define EINJIT_STATUS_OK " << runtime::kStatusOk << " /* out holds the result */\n"
-     << "#define EINJIT_STATUS_OUT_OF_MEMORY " << runtime::kStatusOutOfMemory
+     << "#define EINJIT_STATUS_OK " << driver::kAotStatusOk << " /* out holds the result */\n"
+     << "#define EINJIT_STATUS_OUT_OF_MEMORY " << driver::kAotStatusOutOfMemory
      << " /* scratch memory could not be allocated */\n#endif\n\n";
   os << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   for (const driver::AotKernel& entry : entries)

@@ -9,9 +9,9 @@
 
 namespace einjit::cli {
 
-/// The header text for `library` (its include guard is derived from it). Every entry is threaded
-/// or none is.
+/// The header text for `library` (its include guard is derived from it), compiled with
+/// `options`. Every entry is threaded or none is.
 std::string aotHeaderText(const std::string& library, const std::vector<driver::AotKernel>& entries,
-                          const codegen::TargetDesc& target);
+                          const driver::AotOptions& options);
 
 } // namespace einjit::cli

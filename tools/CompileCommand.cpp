@@ -1,8 +1,9 @@
 // `einjit compile EXPR --shapes S [--dtype T] --name NAME -o DIR [--target CPU]
 // [--single-threaded]` and `einjit compile --manifest FILE --name LIB -o DIR [...]`: kernels
 // compiled ahead of time into DIR/NAME.o (entry points NAME and NAME_strided) and a documented C
-// header DIR/NAME.h. The command line and the files are here; lowering and compiling are the
-// driver's (driver/AotCompile.h).
+// header DIR/NAME.h. The command line and the files are here; reading the calls (as explain and
+// run read them: --batch-dot, --output-dtype), lowering and compiling are the driver's
+// (driver/AotCompile.h).
 #include "AotHeader.h"
 #include "CommandLine.h"
 #include "driver/AotCompile.h"
@@ -38,8 +39,10 @@ std::string checkedName(const std::string& name, const std::string& origin) {
   return name;
 }
 
-// A manifest line: NAME SHAPES DTYPE EXPR..., '#' starts a comment line.
-std::vector<driver::AotRequest> readManifest(const std::string& path) {
+// A manifest line: NAME SHAPES DTYPE EXPR..., '#' starts a comment line. Every line is read
+// with `callOptions` (the command line's --batch-dot and --output-dtype).
+std::vector<driver::AotRequest> readManifest(const std::string& path,
+                                             const CallOptions& callOptions) {
   std::ifstream file(path);
   if (!file)
     throw Error(ErrorKind::Io, "compile: cannot read the manifest " + path);
@@ -62,6 +65,7 @@ std::vector<driver::AotRequest> readManifest(const std::string& path) {
       throw Error(ErrorKind::Argument, "compile: " + request.origin + "unknown dtype '" + dtype +
                                            "' (f32, f64, i32, i64, c64, c128, bf16, f16)");
     request.dtype = *parsed;
+    request.callOptions = callOptions;
     checkedName(request.name, request.origin);
     requests.push_back(std::move(request));
   }
@@ -89,6 +93,8 @@ int compileCommand(const std::vector<std::string>& args) {
                                            {"--target", true},
                                            {"--cache-sizes", true},
                                            {"--manifest", true},
+                                           {"--batch-dot", true},
+                                           {"--output-dtype", true},
                                            {"--single-threaded", false},
                                            {"--no-cache", false}},
                                           "compile");
@@ -102,12 +108,13 @@ int compileCommand(const std::vector<std::string>& args) {
   if (!parsed.has("-o"))
     throw UsageError("einjit compile needs -o DIR (where NAME.o and NAME.h go)");
   std::string library = checkedName(parsed.get("--name"), "--name: ");
+  CallOptions callOptions = callOptionsFrom(parsed);
   std::vector<driver::AotRequest> requests;
   if (parsed.has("--manifest")) {
     if (!parsed.positional.empty() || parsed.has("--shapes") || parsed.has("--dtype"))
       throw UsageError("einjit compile --manifest takes no EXPR, --shapes or --dtype (each "
                        "manifest line has its own)");
-    requests = readManifest(parsed.get("--manifest"));
+    requests = readManifest(parsed.get("--manifest"), callOptions);
   } else {
     if (parsed.positional.size() != 1)
       throw UsageError("einjit compile takes one EXPR (quote it), got " +
@@ -120,6 +127,7 @@ int compileCommand(const std::vector<std::string>& args) {
     request.shapes = parsed.get("--shapes");
     if (parsed.has("--dtype"))
       request.dtype = parseDTypeOption(parsed.get("--dtype"));
+    request.callOptions = callOptions;
     requests.push_back(std::move(request));
   }
   std::set<std::string> seen;
@@ -128,27 +136,24 @@ int compileCommand(const std::vector<std::string>& args) {
       throw Error(ErrorKind::Argument, "compile: " + request.origin + "the name " + request.name +
                                            " is used twice (each name also defines NAME_strided)");
 
-  std::string targetName = targetOption(parsed);
-  driver::AotOptions options;
-  options.target = codegen::resolveTarget(targetName, "compile: --target");
   // Objects for the host block for its caches; for a named CPU, for the ones given or the
   // stated defaults, since the machine that runs them is not this one.
-  std::optional<support::CacheSizes> pinned;
-  if (std::optional<CacheSizes> caches = cacheSizesOption(parsed))
-    pinned = support::CacheSizes{caches->l1d, caches->l2, caches->l3};
-  options.caches = driver::aotCacheSizes(targetName, pinned);
-  options.threaded = !parsed.has("--single-threaded");
+  std::optional<CacheSizes> pinned = cacheSizesOption(parsed);
+  driver::AotOptions options = driver::aotOptions(
+      targetOption(parsed), pinned, !parsed.has("--single-threaded"), "compile: --target");
   std::vector<driver::AotKernel> kernels;
   std::size_t entryCount = 0;
   for (const driver::AotRequest& request : requests) {
     kernels.push_back(driver::lowerAot(request, options));
     entryCount += kernels.back().hasStridedEntry ? 2 : 1;
   }
-  jit::DiskCache disk(parsed.has("--no-cache") ? std::string() : jit::DiskCache::defaultDirectory(),
-                      jit::DiskCache::kDefaultMaxBytes, [](const std::string& message) {
-                        printDiagnostic(Diagnostic{Diagnostic::Kind::Warning, message});
-                      });
-  driver::AotObjectCode code = driver::compileAot(library, kernels, options.target, disk);
+  driver::AotCache cache;
+  if (parsed.has("--no-cache"))
+    cache.directory.clear();
+  cache.warn = [](const std::string& message) {
+    printDiagnostic(Diagnostic{Diagnostic::Kind::Warning, message});
+  };
+  driver::AotObjectCode code = driver::compileAot(library, kernels, options.target, cache);
 
   std::filesystem::path directory = parsed.get("-o");
   std::error_code error;
@@ -157,7 +162,7 @@ int compileCommand(const std::vector<std::string>& args) {
     throw Error(ErrorKind::Io, "compile: cannot create the directory " + directory.string() + ": " +
                                    error.message());
   writeFile(directory / (library + ".o"), code.object);
-  writeFile(directory / (library + ".h"), aotHeaderText(library, kernels, options.target));
+  writeFile(directory / (library + ".h"), aotHeaderText(library, kernels, options));
   std::cout << "einjit: wrote " << (directory / (library + ".o")).string() << " and "
             << (directory / (library + ".h")).string() << " (" << entryCount
             << (entryCount == 1 ? " entry point" : " entry points") << ", " << options.target.cpu

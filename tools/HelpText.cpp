@@ -187,10 +187,12 @@ axes=(2, 1); (e) the attention calls and tf.tensordot.
 )";
 
 const char* const kCompileHelp =
-    R"(usage: einjit compile EXPR --shapes S [--dtype T] --name NAME -o DIR [--target CPU]
-                      [--cache-sizes L1d,L2,L3] [--single-threaded] [--no-cache]
-       einjit compile --manifest FILE --name LIB -o DIR [--target CPU]
-                      [--cache-sizes L1d,L2,L3] [--single-threaded] [--no-cache]
+    R"(usage: einjit compile EXPR --shapes S [--dtype T] [--output-dtype f32] --name NAME -o DIR
+                      [--batch-dot=current|legacy] [--target CPU] [--cache-sizes L1d,L2,L3]
+                      [--single-threaded] [--no-cache]
+       einjit compile --manifest FILE --name LIB -o DIR [--output-dtype f32]
+                      [--batch-dot=current|legacy] [--target CPU] [--cache-sizes L1d,L2,L3]
+                      [--single-threaded] [--no-cache]
 
 Compiles contractions ahead of time into DIR/NAME.o (a relocatable object) and DIR/NAME.h (its C
 header). Each entry point is
@@ -225,6 +227,11 @@ options:
   --shapes S         operand shapes, as for explain (2x3x4,2x4x5 or x=2x3x4,y=2x4x5)
   --dtype T          f32 (default), f64, i32, i64, c64, c128, bf16, f16 (bf16/f16 arrays
                      are uint16_t; alpha and beta are float)
+  --output-dtype f32 for bf16 and f16 operands: out is float and keeps the f32 sums unrounded
+                     (as explain and run; with --manifest, for every line)
+  --batch-dot=M      K.batch_dot / Dot semantics: current (default) or legacy, as explain and
+                     run read them (with --manifest, for every line; a call without legacy
+                     semantics is then an error); the header says which
   --name NAME        the entry points (NAME, NAME_strided) and the file names (a C
                      identifier); with --manifest the library's file names
   -o DIR             output directory (created if missing)

@@ -2,10 +2,11 @@
 // the JIT's contraction path), and the object compiled through the persistent kernel cache.
 #include "driver/AotCompile.h"
 
+#include "driver/CallReading.h"
 #include "driver/Driver.h"
 #include "einjit/error.h"
-#include "frontend/CallText.h"
 #include "ir/Explain.h"
+#include "jit/DiskCache.h"
 
 #include <algorithm>
 #include <set>
@@ -139,13 +140,23 @@ support::CacheSizes aotCacheSizes(const std::string& targetName,
   return targetName == "host" ? support::hostCacheSizes() : support::CacheSizes{};
 }
 
+AotOptions aotOptions(const std::string& targetName, const std::optional<CacheSizes>& pinned,
+                      bool threaded, const std::string& source) {
+  AotOptions options;
+  options.target = codegen::resolveTarget(targetName, source);
+  std::optional<support::CacheSizes> caches;
+  if (pinned)
+    caches = support::CacheSizes{pinned->l1d, pinned->l2, pinned->l3};
+  options.caches = aotCacheSizes(targetName, caches);
+  options.threaded = threaded;
+  return options;
+}
+
 AotKernel lowerAot(const AotRequest& request, const AotOptions& options) {
-  frontend::LowerOptions lowerOptions;
-  lowerOptions.dtype = request.dtype;
-  frontend::LoweredCall lowered;
+  CallReading reading;
   try {
-    lowered = frontend::lowerCallText(request.expression, frontend::parseShapes(request.shapes),
-                                      lowerOptions);
+    reading = readCall(request.expression, frontend::parseShapes(request.shapes), request.dtype,
+                       request.callOptions);
   } catch (const Error& error) {
     // A manifest line's error must say which line; the caret still points into EXPR.
     if (request.origin.empty())
@@ -155,6 +166,7 @@ AotKernel lowerAot(const AotRequest& request, const AotOptions& options) {
       throw Error(error.kind(), message, error.source(), *error.span());
     throw Error(error.kind(), message);
   }
+  const frontend::LoweredCall& lowered = reading.lowered;
   const ir::IndexProgram& program = lowered.program;
   AotKernel kernel;
   std::vector<std::string> names = frontend::distinctOperandNames(lowered.call);
@@ -205,6 +217,7 @@ AotKernel lowerAot(const AotRequest& request, const AotOptions& options) {
   kernel.name = request.name;
   kernel.call = request.expression;
   kernel.program = program;
+  kernel.facts = std::move(reading.facts);
   kernel.inputShapes.resize(names.size());
   for (std::size_t t = shape.sources.size(); t-- > 0;)
     kernel.inputShapes[shape.sources[t]] = program.operands[t].shape;
@@ -255,11 +268,13 @@ AotKernel lowerAot(const AotRequest& request, const AotOptions& options) {
   loops.push_back(ir::toString(kernel.entry.nest));
   kernel.stages.push_back(
       {"loops", "loops (contiguous operands)", kernelStageText(program, plan, loops)});
+  if (!kernel.path.steps.empty())
+    kernel.pathText = passes::toString(kernel.path);
   return kernel;
 }
 
 AotObjectCode compileAot(const std::string& library, const std::vector<AotKernel>& kernels,
-                         const codegen::TargetDesc& target, jit::DiskCache& disk) {
+                         const codegen::TargetDesc& target, const AotCache& cache) {
   std::vector<codegen::AotEntryPoint> entries;
   for (const AotKernel& kernel : kernels) {
     entries.push_back(kernel.entry);
@@ -279,6 +294,7 @@ AotObjectCode compileAot(const std::string& library, const std::vector<AotKernel
   CacheableObject object{key, entries.front().name,
                          [&] { return codegen::aotModuleText(entries, target); },
                          [&] { return codegen::compileAotObject(entries, target); }};
+  jit::DiskCache disk(cache.directory, jit::DiskCache::kDefaultMaxBytes, cache.warn);
   AotObjectCode code;
   code.fromCache = loadOrCompile(&disk, target, object,
                                  [&](const std::string& compiled) { code.object = compiled; });

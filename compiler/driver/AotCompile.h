@@ -1,17 +1,22 @@
 // Ahead-of-time compilation, the driver's half that `einjit compile` calls: a call text, its
-// shapes and dtype, lowered by the front end to an IndexProgram, planned as the JIT plans it
-// (ContractionPlan.h: a pairwise path for three or more operands, a relayout path for two), each
-// kernel lowered by the same passes, and the entry points compiled into one object through the
-// persistent kernel cache (Driver.h's loadOrCompile, as the JIT's kernels are).
+// shapes, dtype and CallOptions, read as the Engine reads it (CallReading.h), planned as the JIT
+// plans it (ContractionPlan.h: a pairwise path for three or more operands, a relayout path for
+// two), each kernel lowered by the same passes, and the entry points compiled into one object
+// through the persistent kernel cache (Driver.h's loadOrCompile, as the JIT's kernels are).
 #pragma once
 
+#include "KernelAbi.h"
 #include "codegen/AotObject.h"
 #include "driver/ContractionPlan.h"
+#include "driver/KernelCacheFiles.h"
+#include "einjit/engine.h"
+#include "einjit/explain.h"
 #include "ir/IndexProgram.h"
-#include "jit/DiskCache.h"
 #include "passes/Passes.h"
 #include "support/CacheSizes.h"
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +30,9 @@ struct AotRequest {
   std::string shapes;     ///< the operand shapes, as frontend::parseShapes takes them
   DType dtype = DType::f32;
   std::string origin; ///< "FILE:LINE: " for manifest lines, so errors point at the line
+  /// How the call is read, as by Engine::plan: the legacy Keras batch_dot semantics, an f32
+  /// output for bf16 or f16 operands (driver::readCall).
+  CallOptions callOptions = {};
 };
 
 /// What the kernels are compiled for.
@@ -33,6 +41,12 @@ struct AotOptions {
   support::CacheSizes caches;
   bool threaded = true; ///< entry points take `int threads`; false: no pool, no packed kernel
 };
+
+/// The options for `targetName` ("host", or a CPU LLVM knows: else Error(Argument) "SOURCE:
+/// LLVM does not know the CPU …"), blocked for the caches aotCacheSizes picks (`pinned`, else
+/// the host's or the stated defaults).
+AotOptions aotOptions(const std::string& targetName, const std::optional<CacheSizes>& pinned,
+                      bool threaded, const std::string& source);
 
 /// The cache sizes a target's kernels are blocked for: `pinned` when given (--cache-sizes or
 /// $EINJIT_CACHE_SIZES), else this machine's for "host", else the stated defaults
@@ -63,6 +77,7 @@ struct AotKernel {
   /// The path the entry points run, the JIT's choice (planContraction: pairwise where it beats
   /// the fused nest, or a relayout path); empty when they run one fused kernel.
   passes::ContractionPath path;
+  std::string pathText; ///< its steps as `einjit explain --emit=path` lists them; "" when fused
   std::int64_t scratchElements = 0; ///< elements of the dtype the scratch argument holds
   bool threaded = false;            ///< takes a last `int threads` argument
   bool parallel = false;            ///< a kernel splits its outermost output loop across threads
@@ -74,9 +89,18 @@ struct AotKernel {
   /// What `einjit explain` shows of the call, as the driver planned it here: the program, the
   /// path (when there is one to show) and the contiguous entry point's loop nests.
   std::vector<ExplainedStage> stages;
+  /// The rest of what `einjit explain` says of the call as read (AotRequest::callOptions): its
+  /// dtypes, the index statement and einsum of its result, both Keras readings where they may
+  /// differ.
+  Explanation facts;
 };
 
-/// Lowers `request`. Throws the front end's errors (prefixed by the request's origin) and
+/// What an entry point returns (runtime/KernelAbi.h), as the header defines it.
+inline constexpr std::int32_t kAotStatusOk = runtime::kStatusOk;
+inline constexpr std::int32_t kAotStatusOutOfMemory = runtime::kStatusOutOfMemory;
+
+/// Lowers `request`, its call read by readCall (driver/CallReading.h) as the Engine reads it.
+/// Throws readCall's errors (prefixed by the request's origin) and
 /// Error(Unsupported) for prologues an object cannot run (a normalized bf16 or f16 operand, an
 /// operand normalized twice, a call that both ravels and normalizes).
 AotKernel lowerAot(const AotRequest& request, const AotOptions& options);
@@ -87,9 +111,17 @@ struct AotObjectCode {
   bool fromCache = false; ///< loaded from the persistent kernel cache
 };
 
-/// The object from `disk` when it holds one compiled from the same module for the same target,
-/// else compiled (codegen::compileAotObject) and stored there; `disk` may be disabled.
+/// Where compileAot looks for its object and stores it: the persistent kernel cache's directory
+/// ("": none, compile every time), and who receives the cache's one warning (a directory it
+/// cannot use; empty: none).
+struct AotCache {
+  std::string directory = defaultKernelCacheDirectory();
+  std::function<void(const std::string&)> warn;
+};
+
+/// The object from `cache` when it holds one compiled from the same module for the same target,
+/// else compiled (codegen::compileAotObject) and stored there.
 AotObjectCode compileAot(const std::string& library, const std::vector<AotKernel>& kernels,
-                         const codegen::TargetDesc& target, jit::DiskCache& disk);
+                         const codegen::TargetDesc& target, const AotCache& cache);
 
 } // namespace einjit::driver

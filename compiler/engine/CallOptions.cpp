@@ -3,8 +3,8 @@
 // name and to ask for the legacy Keras batch_dot semantics or an f32 output, as the CLI does.
 #include "engine/EngineImpl.h"
 
+#include "driver/CallReading.h"
 #include "einjit/error.h"
-#include "engine/CallReading.h"
 #include "frontend/CallText.h"
 #include "frontend/OutputDtype.h"
 
@@ -45,7 +45,8 @@ std::vector<Shape> callShapes(std::string_view expression, std::string_view shap
   return shapes;
 }
 
-std::shared_ptr<Plan::State> callState(std::shared_ptr<Engine::Impl> engine, CallReading reading) {
+std::shared_ptr<Plan::State> callState(std::shared_ptr<Engine::Impl> engine,
+                                       driver::CallReading reading) {
   frontend::LoweredCall& lowered = reading.lowered;
   auto state = std::make_shared<Plan::State>(std::move(engine), std::move(lowered.program));
   if (!lowered.operandSources.empty())
@@ -56,8 +57,8 @@ std::shared_ptr<Plan::State> callState(std::shared_ptr<Engine::Impl> engine, Cal
 
 Plan Engine::plan(std::string_view expression, const std::vector<Shape>& shapes, DType dtype,
                   const CallOptions& options) {
-  std::shared_ptr<Plan::State> state =
-      callState(impl_, readCall(expression, shapes, dtype, options));
+  std::shared_ptr<Plan::State> state = callState(
+      impl_, driver::readCall(expression, frontend::ShapeBinding{shapes, {}}, dtype, options));
   state->compileContiguous();
   return Plan(std::move(state));
 }

@@ -2,8 +2,8 @@
 // engine's plan cache (a support::LruMap), so a repeated call is a lookup and a run.
 #include "engine/EngineImpl.h"
 
+#include "driver/CallReading.h"
 #include "einjit/error.h"
-#include "engine/CallReading.h"
 #include "frontend/Frontends.h"
 
 namespace einjit {
@@ -95,7 +95,8 @@ Plan EngineAccess::callPlan(Engine& engine, std::string_view expression, InputVi
   for (const TensorView& input : inputs)
     shapes.push_back(input.shape());
   std::shared_ptr<Plan::State> state =
-      callState(engine.impl_, readCall(expression, shapes, inputs[0].dtype(), options));
+      callState(engine.impl_, driver::readCall(expression, frontend::ShapeBinding{shapes, {}},
+                                               inputs[0].dtype(), options));
   engine.impl_->rememberEinsumPlan(key, state);
   return Plan(std::move(state));
 }

@@ -4,7 +4,6 @@
 
 #include "driver/Driver.h"
 #include "einjit/error.h"
-#include "engine/CallReading.h"
 #include "frontend/CallText.h"
 #include "frontend/Frontends.h"
 #include "ir/Explain.h"

@@ -169,10 +169,13 @@ struct EngineAccess {
   static passes::LoopOptions& loopOptions(Engine& engine) { return engine.impl_->loopOptions; }
 };
 
+namespace driver {
 struct CallReading;
-/// A plan's state for a call read by readCall: its program, its inputs bound to the call's
-/// distinct operand names, and its facts. Not compiled yet.
-std::shared_ptr<Plan::State> callState(std::shared_ptr<Engine::Impl> engine, CallReading reading);
+}
+/// A plan's state for a call read by driver::readCall: its program, its inputs bound to the
+/// call's distinct operand names, and its facts. Not compiled yet.
+std::shared_ptr<Plan::State> callState(std::shared_ptr<Engine::Impl> engine,
+                                       driver::CallReading reading);
 /// The program and the compiler's stages of `state` up to `stage`, each built once (the
 /// kernels for contiguous operands are compiled for Loops and later).
 std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage);

@@ -38,6 +38,21 @@ TEST(AotDriver, HostUsesItsCachesANamedCpuTheStatedDefaults) {
   EXPECT_EQ(driver::aotCacheSizes("x86-64-v3", pinned), pinned);
 }
 
+TEST(AotDriver, OptionsResolveTheTargetAndPickItsCaches) {
+  driver::AotOptions host = driver::aotOptions("host", std::nullopt, true, "compile: --target");
+  EXPECT_EQ(host.target.key(), codegen::hostTarget().key());
+  EXPECT_EQ(host.caches, support::hostCacheSizes());
+  EXPECT_TRUE(host.threaded);
+  driver::AotOptions named =
+      driver::aotOptions("x86-64-v3", CacheSizes{16 << 10, 256 << 10, 4 << 20}, false, "here");
+  EXPECT_EQ(named.target.cpu, "x86-64-v3");
+  EXPECT_EQ(named.caches, (support::CacheSizes{16 << 10, 256 << 10, 4 << 20}));
+  EXPECT_FALSE(named.threaded);
+  test::expectError(
+      [] { driver::aotOptions("pentium9000", std::nullopt, true, "compile: --target"); },
+      ErrorKind::Argument, {"compile: --target: LLVM does not know the CPU 'pentium9000'"});
+}
+
 TEST(AotDriver, ChainCompilesAsTheJitsPath) {
   const std::string expression = "np.einsum('ij,jk,kl->il', a, b, c)";
   const std::string shapes = "a=64x16,b=16x64,c=64x16";
@@ -122,9 +137,8 @@ TEST(AotDriver, RelayoutEntryPointMatchesTheInterpreter) {
     driver::AotKernel kernel =
         lowered(call.expression, call.shapes, DType::f32, kSmallCaches, false);
     ASSERT_FALSE(kernel.path.relayout.empty());
-    jit::DiskCache noDisk("");
     driver::AotObjectCode code =
-        driver::compileAot("relayout", {kernel}, codegen::hostTarget(), noDisk);
+        driver::compileAot("relayout", {kernel}, codegen::hostTarget(), driver::AotCache{"", {}});
     EXPECT_FALSE(code.fromCache);
     jit::Jit jit;
     std::shared_ptr<const jit::Kernel> linked =

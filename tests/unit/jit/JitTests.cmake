@@ -1,5 +1,6 @@
 # The JIT's tests, included from the end of tests/CMakeLists.txt.
 einjit_test(jit_tests
+  unit/jit/CallReadingTest.cpp
   unit/jit/CodegenTest.cpp
   unit/jit/ComplexKernelTest.cpp
   unit/jit/ComplexVectorTest.cpp
