@@ -162,6 +162,44 @@ TEST(HalfPrecisionJit, EdgeShapesLayoutsAlphaBetaAndStrategiesMatchTheInterprete
   }
 }
 
+TEST(HalfPrecisionJit, F32OperandsRoundOnceIntoA16BitOutput) {
+  // An IndexProgram of f32 operands may declare a bf16 or f16 output (how a 16-bit path's f32
+  // result reaches out): every strategy sums in f32 and rounds once as it stores, with alpha
+  // and beta; K = 300 takes several packed K blocks, summed in an f32 block.
+  struct Shaped {
+    std::string spec;
+    std::vector<Shape> shapes;
+  };
+  const std::vector<Shaped> cases{{"ik,kj->ij", {{37, 300}, {300, 45}}},
+                                  {"ij->ji", {{33, 17}}},
+                                  {"bik,bkj->bij", {{3, 9, 11}, {3, 11, 33}}}};
+  std::mt19937 rng(14);
+  for (Strategy strategy :
+       {Strategy::Auto, Strategy::Direct, Strategy::Small, Strategy::Streaming, Strategy::Packed}) {
+    EngineOptions options;
+    options.strategy = strategy;
+    options.persistentCache = false;
+    Engine engine(options);
+    for (DType dtype : {DType::bf16, DType::f16})
+      for (const Shaped& shaped : cases)
+        for (Layout layout : {Layout::Contiguous, Layout::Permuted}) {
+          ir::IndexProgram program = programOf(shaped.spec, shaped.shapes, DType::f32);
+          program.outputDtype = dtype;
+          std::string context = shaped.spec + " f32 -> " + std::string(dtypeName(dtype)) + " " +
+                                layoutName(layout) + " strategy " +
+                                std::to_string(static_cast<int>(strategy));
+          OwnedViews inputs = randomViews(DType::f32, shaped.shapes, layout, rng);
+          OwnedView initial = randomView(dtype, program.outputShape(), layout, rng);
+          OwnedView out = copyOf(initial);
+          OwnedView expected = copyOf(initial);
+          RunOptions run{.alpha = 0.5, .beta = -2};
+          reference::interpret(program, inputs.views, expected.view, {run.alpha, run.beta});
+          EngineAccess::planProgram(engine, program, false).run(inputs.views, out.view, run);
+          expectClose(out.view, expected.view, toleranceOf(dtype, false), context);
+        }
+  }
+}
+
 TEST(HalfPrecisionJit, ExplainSaysWhichPathAndWhy) {
   EngineOptions options;
   options.target = "x86-64-v4";
