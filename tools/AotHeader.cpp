@@ -133,11 +133,27 @@ void writeEntry(std::ostringstream& os, const driver::AotKernel& entry) {
     for (std::string line; std::getline(lines, line);)
       os << " *   " << line << "\n";
   }
-  if (takesScratch(entry))
+  // A bf16 or f16 path keeps float copies of the inputs and float temporaries (the JIT's plan).
+  bool widens = !entry.path.steps.empty() && entry.scratchDtype != dtype;
+  std::string scratchElement = cElementType(entry.scratchDtype);
+  if (widens)
+    os << " *   As the JIT does, the inputs are first widened to " << scratchElement
+       << " in scratch, the steps and\n"
+          " *   their temporaries are "
+       << scratchElement << ", and the result is rounded once into out.\n";
+  if (widens)
+    os << " *   scratch receives the widened inputs and the temporaries (the inputs are not\n"
+       << " *   modified): at least " << scratchMacro(entry.name) << " " << scratchElement << "s ("
+       << dtypeSize(entry.scratchDtype) << " bytes each, not " << element << "),\n"
+       << " *   aligned for " << scratchElement
+       << ", overlapping no array; its contents are not needed before or\n"
+          " *   after the call.\n";
+  else if (takesScratch(entry))
     os << " *   scratch receives the "
        << (entry.normalized.empty() ? "temporaries" : "normalized copies")
        << " (the inputs are not modified): at least\n"
-       << " *   " << scratchMacro(entry.name) << " " << element << "s, aligned for " << element
+       << " *   " << scratchMacro(entry.name) << " " << scratchElement << "s, aligned for "
+       << scratchElement
        << ", overlapping no array; its\n *   contents are not needed before or after the call.\n";
   if (entry.scratchBytes > 0)
     os << " *   Returns EINJIT_STATUS_OK, or EINJIT_STATUS_OUT_OF_MEMORY when einjit_rt could not\n"
@@ -158,13 +174,13 @@ void writeEntry(std::ostringstream& os, const driver::AotKernel& entry) {
           " *   is ignored. Reentrant: threads may call it on separate outputs at once. */\n";
   std::string scalar = complex ? "const " + element + "* " : cScalarType(dtype) + " ";
   auto trailing = [&] {
-    std::string text = takesScratch(entry) ? element + "* scratch, " : "";
+    std::string text = takesScratch(entry) ? cElementType(entry.scratchDtype) + "* scratch, " : "";
     text += scalar + "alpha, " + scalar + "beta";
     return entry.threaded ? text + ", int threads" : text;
   };
   if (takesScratch(entry))
-    os << "#define " << scratchMacro(entry.name) << " " << entry.scratchElements * (complex ? 2 : 1)
-       << "\n";
+    os << "#define " << scratchMacro(entry.name) << " "
+       << entry.scratchElements * (isComplex(entry.scratchDtype) ? 2 : 1) << "\n";
   os << "int32_t " << entry.name << "(";
   for (const std::string& name : entry.inputNames)
     os << "const " << element << "* " << name << ", ";

@@ -220,8 +220,9 @@ Three or more operands run the contraction path the JIT runs (`einjit explain --
 when it beats one fused loop nest: one kernel per pairwise step, behind the one entry point,
 each temporary in the caller's scratch buffer (`T* scratch` after out, NAME_SCRATCH_ELEMENTS
 elements; the header lists the steps). Two operands whose batch label is innermost take the
-JIT's relayout path the same way, where it pays for the --cache-sizes. bf16 and f16 compile
-fused.
+JIT's relayout path the same way, where it pays for the --cache-sizes. bf16 and f16 paths run
+as the JIT's: the inputs widened to float in scratch, float steps and temporaries, the result
+rounded once into out; their scratch is `float* scratch`, NAME_SCRATCH_ELEMENTS floats.
 
 options:
   --shapes S         operand shapes, as for explain (2x3x4,2x4x5 or x=2x3x4,y=2x4x5)

@@ -66,7 +66,12 @@ void checkSelfContained(const AotEntryPoint& entry) {
     checkTensor(nest.output, !last);
     if (!last && isComplex(nest.dtype) != isComplex(entry.nest.dtype))
       fail(which + "a step's dtype differs from the entry point's");
+    if (!last && nest.resultDtype() != aotScratchDtype(entry))
+      fail(which + "a step writes " + std::string(dtypeName(nest.resultDtype())) +
+           " into a scratch buffer of " + std::string(dtypeName(aotScratchDtype(entry))));
   };
+  if (!entry.normalized.empty() && aotScratchDtype(entry) != entry.nest.dtype)
+    fail("normalized copies and temporaries of different dtypes would share scratch");
   for (std::size_t k = 0; k < entry.steps.size(); ++k)
     checkKernel(entry.steps[k].nest, entry.steps[k].inputOfTensor, entry.inputCount + k, false,
                 "step " + std::to_string(k) + ": ");
@@ -111,9 +116,12 @@ void buildEntryPoint(const AotEntryPoint& entry, const std::vector<llvm::Functio
   builder.SetInsertPoint(llvm::BasicBlock::Create(context, "entry", function));
 
   auto scratchArgument = static_cast<unsigned>((entry.inputCount + 1) * perTensor);
+  // Offsets count elements of the scratch's dtype, which may not be the arrays' (f32 temporaries
+  // of a bf16 or f16 path).
+  auto scratchElementBytes = static_cast<std::int64_t>(dtypeSize(aotScratchDtype(entry)));
   auto inScratch = [&](std::int64_t offset) {
-    return builder.CreateGEP(element, function->getArg(scratchArgument),
-                             builder.getInt64(offset * (complex ? 2 : 1)));
+    return builder.CreateGEP(builder.getInt8Ty(), function->getArg(scratchArgument),
+                             builder.getInt64(offset * scratchElementBytes));
   };
   std::vector<llvm::Value*> copies;
   for (const AotNormalize& normalize : entry.normalized)
@@ -210,22 +218,24 @@ void buildEntryPoint(const AotEntryPoint& entry, const std::vector<llvm::Functio
   unsigned alphaArgument = scratchArgument + (scratch ? 1 : 0);
   llvm::Value* alpha = scalarPointer(function->getArg(alphaArgument));
   llvm::Value* beta = scalarPointer(function->getArg(alphaArgument + 1));
-  // A step writes its temporary whole: alpha 1, beta 0 (a complex scalar is two components).
-  llvm::Value* one = nullptr;
-  llvm::Value* zero = nullptr;
-  if (!entry.steps.empty()) {
-    llvm::Constant* unit = element->isIntegerTy() ? llvm::ConstantInt::get(element, 1)
-                                                  : llvm::ConstantFP::get(element, 1.0);
-    llvm::Constant* nothing = llvm::Constant::getNullValue(element);
+  // A step writes its temporary whole: alpha 1, beta 0 (a complex scalar is two components), of
+  // the type its kernel reads them as (float for a widening copy of bf16 or f16).
+  std::vector<std::pair<llvm::Value*, llvm::Value*>> unitScalars;
+  for (const AotStep& step : entry.steps) {
+    llvm::Type* component = componentTypeOf(context, step.nest.dtype);
+    bool pair = isComplex(step.nest.dtype);
+    llvm::Constant* unit = component->isIntegerTy() ? llvm::ConstantInt::get(component, 1)
+                                                    : llvm::ConstantFP::get(component, 1.0);
+    llvm::Constant* nothing = llvm::Constant::getNullValue(component);
     auto constantScalar = [&](llvm::Constant* real) {
-      llvm::Value* slot = builder.CreateAlloca(element, builder.getInt32(complex ? 2 : 1));
+      llvm::Value* slot = builder.CreateAlloca(component, builder.getInt32(pair ? 2 : 1));
       builder.CreateStore(real, slot);
-      if (complex)
-        builder.CreateStore(nothing, builder.CreateConstGEP1_64(element, slot, 1));
+      if (pair)
+        builder.CreateStore(nothing, builder.CreateConstGEP1_64(component, slot, 1));
       return slot;
     };
-    one = constantScalar(unit);
-    zero = constantScalar(nothing);
+    llvm::Value* one = constantScalar(unit);
+    unitScalars.emplace_back(one, constantScalar(nothing));
   }
   // The prologues' loops come after every alloca, which stay in the entry block for SROA.
   for (std::size_t n = 0; n < entry.normalized.size(); ++n) {
@@ -246,7 +256,8 @@ void buildEntryPoint(const AotEntryPoint& entry, const std::vector<llvm::Functio
         kernels[k], {arguments[k].data, arguments[k].strides, none, kernelAlpha, kernelBeta});
   };
   for (std::size_t k = 0; k < entry.steps.size(); ++k) {
-    llvm::Value* status = callKernel(k, entry.steps[k].nest, one, zero);
+    llvm::Value* status =
+        callKernel(k, entry.steps[k].nest, unitScalars[k].first, unitScalars[k].second);
     auto* failed = llvm::BasicBlock::Create(context, "step.failed", function);
     auto* next = llvm::BasicBlock::Create(context, "step.done", function);
     builder.CreateCondBr(builder.CreateICmpNE(status, builder.getInt32(runtime::kStatusOk)), failed,
@@ -259,6 +270,10 @@ void buildEntryPoint(const AotEntryPoint& entry, const std::vector<llvm::Functio
 }
 
 } // namespace
+
+DType aotScratchDtype(const AotEntryPoint& entry) {
+  return entry.steps.empty() ? entry.nest.dtype : entry.steps.front().nest.resultDtype();
+}
 
 std::int64_t aotScratchElements(const AotEntryPoint& entry) {
   auto count = [](const Shape& shape) {

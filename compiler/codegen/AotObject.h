@@ -27,31 +27,36 @@ struct AotNormalize {
 };
 
 /// A kernel an entry point runs before its last one: a step of a contraction path (passes::
-/// choosePath), writing a temporary, contiguous row-major, into the caller's scratch buffer with
+/// choosePath), or a copy widening a bf16 or f16 parameter to f32 (driver::ContractionPlan::
+/// widen), writing a temporary, contiguous row-major, into the caller's scratch buffer with
 /// alpha 1 and beta 0. Its nest reads parameters or earlier temporaries (`inputOfTensor`, encoded
-/// as for AotEntryPoint) and writes its output with every stride known.
+/// as for AotEntryPoint) and writes its output, of the scratch's dtype (aotScratchDtype), with
+/// every stride known.
 struct AotStep {
   ir::LoopNest nest;
   std::vector<std::size_t> inputOfTensor; ///< per nest input: parameter, or inputCount + step
   Shape shape;                            ///< the temporary's extents
-  std::int64_t scratchOffset = 0;         ///< where the temporary starts in scratch, in elements
+  /// Where the temporary starts in scratch, in elements of the scratch's dtype.
+  std::int64_t scratchOffset = 0;
 };
 
 /// One entry point of an ahead-of-time object.
 ///
-/// Its C signature is `int32_t name(const T* in0, …, T* out, [T* scratch,] A alpha, A beta
+/// Its C signature is `int32_t name(const T* in0, …, T* out, [S* scratch,] A alpha, A beta
 /// [, int threads])`, returning the kernel's status (runtime/KernelAbi.h: kStatusOk, or
 /// kStatusOutOfMemory when a packed kernel could not get its scratch memory): one pointer per
-/// distinct input tensor, then the output; A is T for real and integer dtypes and `const T*` (two
-/// components: real, imaginary) for complex ones. Every tensor is contiguous row-major, so the nest
-/// must have every stride known. When `strided`, each pointer is followed by a `const int64_t*` of
-/// that tensor's strides in elements, one per dimension, and the nest may read any stride at run
-/// time (but a normalized copy's strides are its own: contiguous). Extents are always constants.
-/// `scratch` exists when `normalized` or `steps` is not empty. `steps` run first, in order, each
-/// returning early with a status other than kStatusOk; then `nest` writes the output. `threads`
-/// exists when `threaded`: a nest with a parallel loop then runs it on einjit_rt's pool with that
-/// many threads (<= 0: every hardware thread); without `threaded` the nest must have no parallel
-/// loop.
+/// distinct input tensor, then the output; A is T for real and integer dtypes (float for bf16
+/// and f16) and `const T*` (two components: real, imaginary) for complex ones. Every tensor is
+/// contiguous row-major, so the nest must have every stride known. When `strided`, each pointer is
+/// followed by a `const int64_t*` of that tensor's strides in elements, one per dimension, and the
+/// nest may read any stride at run time (but a normalized copy's strides are its own: contiguous).
+/// Extents are always constants. `scratch` exists when `normalized` or `steps` is not empty; S
+/// is aotScratchDtype's element type (float for a bf16 or f16 path). `steps` run first, in order,
+/// each returning early with a status other than kStatusOk; then `nest` writes the output (for a
+/// bf16 or f16 path: an f32 nest rounding the last temporary into the 16-bit output, whose
+/// ElementOps take alpha and beta as float, as every 16-bit kernel does). `threads` exists when
+/// `threaded`: a nest with a parallel loop then runs it on einjit_rt's pool with that many threads
+/// (<= 0: every hardware thread); without `threaded` the nest must have no parallel loop.
 struct AotEntryPoint {
   std::string name;
   ir::LoopNest nest;
@@ -68,7 +73,10 @@ struct AotEntryPoint {
   std::vector<std::optional<std::size_t>> normalizedOfTensor;
 };
 
-/// Elements of the dtype the scratch buffer of `entry` must hold, normalized copies and
+/// The dtype of the elements the scratch buffer of `entry` holds: its steps' output dtype (f32
+/// for a bf16 or f16 path, whose temporaries are f32), else the nest's (normalized copies).
+DType aotScratchDtype(const AotEntryPoint& entry);
+/// Elements of aotScratchDtype the scratch buffer of `entry` must hold, normalized copies and
 /// temporaries alike (0: it takes none).
 std::int64_t aotScratchElements(const AotEntryPoint& entry);
 

@@ -264,7 +264,7 @@ private:
   /// 16 bytes. Allocators give 16 bytes, so ordinary tensors take the non-temporal path.
   std::uint64_t nontemporalAlignment() const {
     return std::min<std::uint64_t>(16, static_cast<std::uint64_t>(vector_->lanes) *
-                                           dtypeSize(nest_.dtype));
+                                           dtypeSize(nest_.resultDtype()));
   }
 
   /// for (iv = begin; iv < end; iv += step) body(iv), with no loop at all when the bounds are

@@ -85,41 +85,57 @@ codegen::AotEntryPoint fusedEntryPoint(codegen::AotEntryPoint entry,
   return entry;
 }
 
-/// The entry point running `path` (a program without prologues): every step but the last
-/// writes its temporary into scratch, one after another; the last writes out.
-codegen::AotEntryPoint pathEntryPoint(codegen::AotEntryPoint entry,
-                                      const passes::ContractionPath& path, std::size_t operandCount,
+/// The entry point running `plan`'s path (a program without prologues): every kernel but the
+/// last writes its temporary into scratch, one after another; the last writes out. A bf16 or
+/// f16 path runs as the JIT runs it (engine/RunPath.cpp): copies widen the operands to f32
+/// first, the steps run in f32, and a last copy rounds the f32 result into out once.
+codegen::AotEntryPoint pathEntryPoint(codegen::AotEntryPoint entry, const ContractionPlan& plan,
                                       const EntryShape& shape, const AotOptions& options) {
   // Original operands and the output are the caller's arrays; temporaries are contiguous.
   auto strideClass = [&](const Shape& extents, bool caller) {
     return entry.strided && caller ? runtimeStrideClass(extents)
                                    : passes::contiguousStrideClass(extents, true);
   };
+  // The entry point's value of each path value: a parameter, or the temporary of a widening
+  // copy (entry.inputCount + its step).
+  std::vector<std::size_t> valueOf(shape.sources.begin(), shape.sources.end());
   std::int64_t offset = 0;
-  for (std::size_t k = 0; k < path.steps.size(); ++k) {
-    const passes::PathStep& step = path.steps[k];
-    bool last = k + 1 == path.steps.size();
+  // `reads` are entry values; `callerReads[i]` says whether read i is a caller's array.
+  auto addKernel = [&](const ir::IndexProgram& program, const std::vector<std::size_t>& reads,
+                       const std::vector<bool>& callerReads, bool last) {
     std::vector<passes::StrideClass> classes;
-    for (std::size_t i = 0; i < step.reads.size(); ++i)
-      classes.push_back(strideClass(step.program.operandShape(i), step.reads[i] < operandCount));
+    for (std::size_t i = 0; i < reads.size(); ++i)
+      classes.push_back(strideClass(program.operandShape(i), callerReads[i]));
     ir::LoopNest nest =
-        lowerKernel(step.program, classes, strideClass(step.program.outputShape(), last), options);
+        lowerKernel(program, classes, strideClass(program.outputShape(), last), options);
     std::vector<std::size_t> inputOfTensor;
-    for (const ir::TensorAccess& input : nest.inputs) {
-      std::size_t value = step.reads[input.source];
-      inputOfTensor.push_back(value < operandCount ? shape.sources[value]
-                                                   : shape.inputs + (value - operandCount));
-    }
+    for (const ir::TensorAccess& input : nest.inputs)
+      inputOfTensor.push_back(reads[input.source]);
     if (last) {
       entry.nest = std::move(nest);
       entry.inputOfTensor = std::move(inputOfTensor);
-      break;
+      return entry.inputCount + entry.steps.size();
     }
-    codegen::AotStep aotStep{std::move(nest), std::move(inputOfTensor), step.program.outputShape(),
-                             offset};
-    offset += elementCount(aotStep.shape);
-    entry.steps.push_back(std::move(aotStep));
+    codegen::AotStep step{std::move(nest), std::move(inputOfTensor), program.outputShape(), offset};
+    offset += elementCount(step.shape);
+    entry.steps.push_back(std::move(step));
+    return entry.inputCount + entry.steps.size() - 1;
+  };
+  for (std::size_t t = 0; t < plan.widen.size(); ++t)
+    valueOf[t] = addKernel(plan.widen[t], {shape.sources[t]}, {true}, false);
+  for (std::size_t k = 0; k < plan.steps.size(); ++k) {
+    const passes::PathStep& step = plan.path.steps[k];
+    std::vector<std::size_t> reads;
+    std::vector<bool> callerReads;
+    for (std::size_t value : step.reads) {
+      reads.push_back(valueOf[value]);
+      callerReads.push_back(reads.back() < entry.inputCount);
+    }
+    bool last = k + 1 == plan.steps.size() && !plan.round;
+    valueOf.push_back(addKernel(plan.steps[k], reads, callerReads, last));
   }
+  if (plan.round)
+    addKernel(*plan.round, {valueOf.back()}, {false}, true);
   return entry;
 }
 
@@ -128,7 +144,6 @@ codegen::AotEntryPoint pathEntryPoint(codegen::AotEntryPoint entry,
 PlanOptions aotPlanOptions(const AotOptions& options) {
   PlanOptions plan;
   plan.caches = options.caches;
-  plan.widensHalfPaths = false;
   plan.stagesPrologues = false;
   return plan;
 }
@@ -235,11 +250,11 @@ AotKernel lowerAot(const AotRequest& request, const AotOptions& options) {
     entry.strided = strided;
     entry.threaded = options.threaded;
     entry.inputCount = shape.inputs;
-    return kernel.path.steps.empty() ? fusedEntryPoint(std::move(entry), program, shape, options)
-                                     : pathEntryPoint(std::move(entry), kernel.path,
-                                                      program.operands.size(), shape, options);
+    return plan.runsPath() ? pathEntryPoint(std::move(entry), plan, shape, options)
+                           : fusedEntryPoint(std::move(entry), program, shape, options);
   };
   auto account = [&](const codegen::AotEntryPoint& entry) {
+    kernel.scratchDtype = codegen::aotScratchDtype(entry);
     kernel.scratchElements = std::max(kernel.scratchElements, codegen::aotScratchElements(entry));
     kernel.parallel = kernel.parallel || entry.nest.runsInParallel();
     kernel.scratchBytes = std::max(kernel.scratchBytes, codegen::packedScratchBytes(entry.nest));
@@ -262,6 +277,7 @@ AotKernel lowerAot(const AotRequest& request, const AotOptions& options) {
   kernel.stages.push_back({"program", "index program", ir::toString(program)});
   if (std::optional<ExplainedStage> path = pathStage(program, plan))
     kernel.stages.push_back(std::move(*path));
+  // (The widening copies are its first steps, the rounding copy its last kernel.)
   std::vector<std::string> loops;
   for (const codegen::AotStep& step : kernel.entry.steps)
     loops.push_back(ir::toString(step.nest));

@@ -54,9 +54,8 @@ AotOptions aotOptions(const std::string& targetName, const std::optional<CacheSi
 support::CacheSizes aotCacheSizes(const std::string& targetName,
                                   const std::optional<support::CacheSizes>& pinned);
 
-/// What planContraction is asked for an entry point: the target's caches, and no bf16 or f16
-/// path (its steps would run in f32) and no path over prologues (its steps would read the
-/// staged operands), which stay fused.
+/// What planContraction is asked for an entry point: the target's caches, and no path over
+/// prologues (its steps would read the staged operands), which stays fused.
 PlanOptions aotPlanOptions(const AotOptions& options);
 
 /// One lowered request: its entry points and what its header says about them.
@@ -75,10 +74,14 @@ struct AotKernel {
   };
   std::vector<Normalized> normalized;
   /// The path the entry points run, the JIT's choice (planContraction: pairwise where it beats
-  /// the fused nest, or a relayout path); empty when they run one fused kernel.
+  /// the fused nest, or a relayout path); empty when they run one fused kernel. A bf16 or f16
+  /// path runs as the JIT's: its operands widened to f32 in scratch, f32 steps and temporaries,
+  /// and the result rounded once into out.
   passes::ContractionPath path;
   std::string pathText; ///< its steps as `einjit explain --emit=path` lists them; "" when fused
-  std::int64_t scratchElements = 0; ///< elements of the dtype the scratch argument holds
+  /// The dtype of the scratch argument's elements: the program's, or f32 for a bf16 or f16 path.
+  DType scratchDtype = DType::f32;
+  std::int64_t scratchElements = 0; ///< elements of scratchDtype the scratch argument holds
   bool threaded = false;            ///< takes a last `int threads` argument
   bool parallel = false;            ///< a kernel splits its outermost output loop across threads
   /// Per-thread scratch memory its kernels ask einjit_rt for (packed kernels; 0: none, so the

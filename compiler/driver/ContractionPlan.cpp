@@ -5,7 +5,37 @@
 #include "einjit/error.h"
 #include "ir/Explain.h"
 
+#include <set>
+
 namespace einjit::driver {
+
+namespace {
+
+/// `base`, or `base` with underscores appended until no name of `taken` is it.
+std::string freshName(std::string base, const std::set<std::string>& taken) {
+  while (taken.count(base))
+    base += "_";
+  return base;
+}
+
+/// The program copying `from` (of `shape`, a label per dimension) into `to`, element by element:
+/// read as `dtype`, written as `outputDtype`.
+ir::IndexProgram copyProgram(const std::string& from, const std::string& to, const Shape& shape,
+                             DType dtype, DType outputDtype) {
+  ir::IndexProgram copy;
+  copy.dtype = dtype;
+  copy.outputDtype = outputDtype;
+  ir::Operand operand{from, shape, {}, false};
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    operand.indices.push_back(ir::Index::of("d" + std::to_string(d)));
+  copy.output = operand.indices;
+  copy.operands.push_back(std::move(operand));
+  copy.outputName = to;
+  ir::verify(copy);
+  return copy;
+}
+
+} // namespace
 
 ContractionPlan planContraction(const ir::IndexProgram& program, const PlanOptions& options) {
   ContractionPlan plan;
@@ -15,24 +45,37 @@ ContractionPlan planContraction(const ir::IndexProgram& program, const PlanOptio
   plan.path = passes::pathOf(program, options.caches);
   if (!plan.path.runs())
     return plan;
-  bool half = isHalfPrecision(program.dtype);
-  if (half && !options.widensHalfPaths) {
-    plan.fusedBecause = "its steps would run in f32 on widened copies of the " +
-                        std::string(dtypeName(program.dtype)) + " operands";
-    return plan;
-  }
   if (!program.prologues.empty() && !options.stagesPrologues) {
     plan.fusedBecause = "its steps would read the operands after their prologues";
     return plan;
   }
-  // bf16 and f16 paths run their steps in f32, so that the temporaries are not rounded and the
-  // result rounds once.
-  for (const passes::PathStep& step : plan.path.steps) {
+  for (const passes::PathStep& step : plan.path.steps)
     plan.steps.push_back(step.program);
-    if (half)
-      plan.steps.back().dtype = DType::f32;
-  }
   plan.multiplyAdds = plan.path.multiplyAdds;
+  if (!isHalfPrecision(program.dtype))
+    return plan;
+  // bf16 and f16 paths run their steps in f32 on widened operands, so that the temporaries are
+  // not rounded and the result rounds once.
+  for (std::size_t t = 0; t < program.operands.size(); ++t) {
+    const ir::Operand& operand = program.operands[t];
+    plan.widen.push_back(copyProgram(operand.name, operand.name + "_f32", program.operandShape(t),
+                                     program.dtype, DType::f32));
+  }
+  for (ir::IndexProgram& step : plan.steps)
+    step.dtype = DType::f32;
+  if (program.resultDtype() == DType::f32)
+    return plan;
+  // The last step writes an f32 temporary under a name no step uses, which rounds into out.
+  std::set<std::string> taken;
+  for (const ir::IndexProgram& step : plan.steps) {
+    taken.insert(step.outputName);
+    for (const ir::Operand& operand : step.operands)
+      taken.insert(operand.name);
+  }
+  ir::IndexProgram& last = plan.steps.back();
+  std::string result = freshName(last.outputName + "_f32", taken);
+  plan.round = copyProgram(result, last.outputName, last.outputShape(), DType::f32, program.dtype);
+  last.outputName = result;
   return plan;
 }
 
@@ -41,8 +84,12 @@ std::vector<const ir::IndexProgram*> kernelPrograms(const ir::IndexProgram& prog
   std::vector<const ir::IndexProgram*> programs;
   if (!plan.runsPath())
     programs.push_back(&program);
+  for (const ir::IndexProgram& widen : plan.widen)
+    programs.push_back(&widen);
   for (const ir::IndexProgram& step : plan.steps)
     programs.push_back(&step);
+  if (plan.round)
+    programs.push_back(&*plan.round);
   return programs;
 }
 
@@ -71,9 +118,18 @@ std::string kernelStageText(const ir::IndexProgram& program, const ContractionPl
     throw Error(ErrorKind::Internal, "explain: " + std::to_string(texts.size()) + " texts for " +
                                          std::to_string(programs.size()) + " kernels");
   std::string all;
+  // The widening and rounding copies are named by what they do; the steps by their number.
+  std::size_t widened = plan.widen.size();
   for (std::size_t k = 0; k < texts.size(); ++k) {
+    std::string what;
+    if (k < widened)
+      what = "widen to f32";
+    else if (plan.round && k + 1 == texts.size())
+      what = "round to " + std::string(dtypeName(program.resultDtype()));
+    else
+      what = "step " + std::to_string(k - widened);
     if (texts.size() > 1)
-      all += "-- step " + std::to_string(k) + ": " + ir::statementText(*programs[k]) + "\n";
+      all += "-- " + what + ": " + ir::statementText(*programs[k]) + "\n";
     all += texts[k];
   }
   return all;

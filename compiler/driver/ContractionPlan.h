@@ -21,10 +21,6 @@ struct PlanOptions {
   bool paths = true;
   /// The caches the kernels are blocked for, which relayoutPath weighs the operands against.
   support::CacheSizes caches;
-  /// The caller runs a bf16 or f16 path in f32: it widens the operands once and rounds the last
-  /// temporary into the output once (the Engine, RunPath.cpp). An entry point compiled ahead of
-  /// time cannot (its steps share the output's dtype), so such a program stays fused there.
-  bool widensHalfPaths = true;
   /// The caller's steps read operands after their prologues (the Engine stages them first). An
   /// entry point's steps read only its parameters and temporaries, so a program with prologues
   /// stays fused there.
@@ -39,6 +35,14 @@ struct ContractionPlan {
   /// When the path runs: each step's program as it runs (f32 for a bf16 or f16 path), parallel
   /// to path.steps. Empty: one fused kernel of the program runs.
   std::vector<ir::IndexProgram> steps;
+  /// A bf16 or f16 path runs in f32, so that its temporaries are not rounded and the result
+  /// rounds once: widen[t] copies operand t (as the statement reads it) exactly into an f32
+  /// temporary, which the steps read instead, before they run. Empty otherwise.
+  std::vector<ir::IndexProgram> widen;
+  /// Then, unless the output is f32 (IndexProgram::outputDtype), the last step writes an f32
+  /// temporary too, and this copy rounds it once into the output, with the call's alpha and
+  /// beta (out = alpha * t + beta * out in f32, as a 16-bit kernel stores).
+  std::optional<ir::IndexProgram> round;
   /// Multiply-adds of a run: the path's when it runs, else the program's.
   std::int64_t multiplyAdds = 0;
   /// Why a path that would pay stays fused for this caller (PlanOptions); empty otherwise.
@@ -50,8 +54,8 @@ struct ContractionPlan {
 /// The plan of `program` (after its prologues, which the caller runs) under `options`.
 ContractionPlan planContraction(const ir::IndexProgram& program, const PlanOptions& options);
 
-/// The programs of the kernels `plan` runs, in order: the program itself when fused, else each
-/// step's.
+/// The programs of the kernels `plan` runs, in order: the program itself when fused, else the
+/// widening copies, each step's, and the rounding copy.
 std::vector<const ir::IndexProgram*> kernelPrograms(const ir::IndexProgram& program,
                                                     const ContractionPlan& plan);
 

@@ -134,8 +134,14 @@ struct Plan::State {
   driver::ContractionPlan contraction;
   const passes::ContractionPath& path = contraction.path; ///< its path, which runPath walks
   std::vector<std::shared_ptr<State>> stepStates;
-  /// A path run's temporaries, one per step that writes one (RunPath.cpp): kept between runs,
-  /// so that a call does not fault in its (often large) temporaries afresh.
+  /// A bf16 or f16 path's generated copies as plans of their own: one widening each operand to
+  /// f32 (contraction.widen), and the one rounding the last step's f32 result into the output
+  /// (contraction.round; null where the last step writes the output).
+  std::vector<std::shared_ptr<State>> widenStates;
+  std::shared_ptr<State> roundState;
+  /// A path run's temporaries (RunPath.cpp), the widened operands and one per step that writes
+  /// one: kept between runs, so that a call neither allocates nor faults in its (often large)
+  /// temporaries afresh.
   LeasePool<std::vector<Tensor>> pathTemporaries;
   /// Plan::multiplyAdds: the fused program's, or the path's when it runs (contraction's).
   std::int64_t multiplyAdds = 0;

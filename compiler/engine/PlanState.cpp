@@ -24,14 +24,18 @@ Plan::State::State(std::shared_ptr<Engine::Impl> engineImpl, ir::IndexProgram lo
     hasPrologue[prologue.operand] = true;
   for (std::size_t t = 0; t < program.operands.size(); ++t)
     readShapes.push_back(program.operandShape(t));
-  // The Engine runs every path the driver plans: bf16 and f16 ones in f32 (runPath widens the
-  // operands), over operands staged after their prologues.
+  // The Engine runs every path the driver plans (bf16 and f16 ones in f32, with their widening
+  // and rounding copies), over operands staged after their prologues.
   driver::PlanOptions planOptions;
   planOptions.paths = engine->options.contractionPaths;
   planOptions.caches = engine->loopOptions.caches;
   contraction = driver::planContraction(program, planOptions);
+  for (const ir::IndexProgram& widen : contraction.widen)
+    widenStates.push_back(std::make_shared<State>(engine, widen));
   for (const ir::IndexProgram& step : contraction.steps)
     stepStates.push_back(std::make_shared<State>(engine, step));
+  if (contraction.round)
+    roundState = std::make_shared<State>(engine, *contraction.round);
   multiplyAdds = contraction.multiplyAdds;
   std::vector<std::string> names;
   std::vector<std::size_t> identity;
@@ -102,8 +106,12 @@ void Plan::State::compileContiguous() const {
     prepared(contiguousClasses());
     return;
   }
+  for (const std::shared_ptr<State>& widen : widenStates)
+    widen->compileContiguous();
   for (const std::shared_ptr<State>& step : stepStates)
     step->compileContiguous();
+  if (roundState)
+    roundState->compileContiguous();
 }
 
 // ---- Plan ---------------------------------------------------------------------------------------
@@ -169,12 +177,16 @@ std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage)
   }
   if (stage < ExplainStage::Loops)
     return stages;
-  // A path plan shows every step's kernel, in order.
+  // A path plan shows every kernel it runs, in order (driver::kernelPrograms).
   std::vector<const Plan::State*> kernelStates;
   if (state.stepStates.empty())
     kernelStates.push_back(&state);
+  for (const std::shared_ptr<Plan::State>& widen : state.widenStates)
+    kernelStates.push_back(widen.get());
   for (const std::shared_ptr<Plan::State>& step : state.stepStates)
     kernelStates.push_back(step.get());
+  if (state.roundState)
+    kernelStates.push_back(state.roundState.get());
   std::vector<std::shared_ptr<const PreparedKernel>> prepared;
   for (const Plan::State* kernelState : kernelStates)
     prepared.push_back(kernelState->prepared(kernelState->contiguousClasses()));

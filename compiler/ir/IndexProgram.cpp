@@ -79,11 +79,15 @@ bool isIdentifier(const std::string& text) {
 void verify(const IndexProgram& program) {
   if (program.operands.empty())
     broken("no operands");
+  // f32 sums of 16-bit operands stored unrounded, or f32 sums rounded once into a 16-bit
+  // output (the last kernel of a bf16 or f16 path, driver/ContractionPlan.h).
   if (program.outputDtype &&
-      (*program.outputDtype != DType::f32 || !isHalfPrecision(program.dtype)))
+      !(*program.outputDtype == DType::f32 && isHalfPrecision(program.dtype)) &&
+      !(isHalfPrecision(*program.outputDtype) && program.dtype == DType::f32))
     broken("output dtype " + std::string(dtypeName(*program.outputDtype)) + " for " +
            std::string(dtypeName(program.dtype)) +
-           " operands (another output dtype is f32 for bf16 or f16 operands only)");
+           " operands (another output dtype is f32 for bf16 or f16 operands, or bf16 or f16 for "
+           "f32 operands)");
   if (!isIdentifier(program.outputName))
     broken("output name '" + program.outputName + "' is not an identifier");
   std::set<std::string> names{program.outputName};

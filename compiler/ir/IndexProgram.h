@@ -58,7 +58,9 @@ struct Prologue {
 struct IndexProgram {
   DType dtype = DType::f32; ///< of every operand, and of the output unless outputDtype says
   /// The output's dtype when it is not `dtype`: f32 for bf16 or f16 operands (the f32 sums
-  /// stored unrounded, as oneMKL's gemm_bf16bf16f32). Printed as a declaration "out: f32".
+  /// stored unrounded, as oneMKL's gemm_bf16bf16f32), or bf16 or f16 for f32 operands (the sums
+  /// rounded once: how a 16-bit path's f32 result reaches its output, driver/ContractionPlan.h).
+  /// Printed as a declaration "out: f32".
   std::optional<DType> outputDtype;
   std::vector<Operand> operands;
   std::vector<Prologue> prologues;

@@ -278,9 +278,11 @@ std::string toIRText(const LoopNest& nest) {
 void verify(const LoopNest& nest) {
   if (nest.inputs.empty())
     broken("no inputs");
-  if (nest.outputDtype && (*nest.outputDtype != DType::f32 || !isHalfPrecision(nest.dtype)))
+  if (nest.outputDtype && !(*nest.outputDtype == DType::f32 && isHalfPrecision(nest.dtype)) &&
+      !(isHalfPrecision(*nest.outputDtype) && nest.dtype == DType::f32))
     broken("output dtype " + std::string(dtypeName(*nest.outputDtype)) + " for " +
-           std::string(dtypeName(nest.dtype)) + " inputs (f32 for bf16 or f16 inputs only)");
+           std::string(dtypeName(nest.dtype)) +
+           " inputs (f32 for bf16 or f16 inputs, or bf16 or f16 for f32 inputs, only)");
   verifyLabels(nest);
   if (nest.packed && nest.strategy != Strategy::Packed)
     broken("a packed schedule under strategy " + std::string(strategyName(nest.strategy)));

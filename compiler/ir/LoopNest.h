@@ -94,7 +94,8 @@ struct TensorAccess {
 /// (inputs + 1) × labels entries (tensor-major) and the label extents.
 struct LoopNest {
   DType dtype = DType::f32; ///< of the inputs, and of the output unless outputDtype says
-  /// An f32 output of bf16 or f16 inputs (ir::IndexProgram::outputDtype): stored unrounded.
+  /// An f32 output of bf16 or f16 inputs (ir::IndexProgram::outputDtype), stored unrounded, or a
+  /// bf16 or f16 output of f32 inputs, rounded once as it is stored.
   std::optional<DType> outputDtype;
   Strategy strategy = Strategy::Direct;
   /// The cost figures that decided the strategy, one line each ("forced" when an option chose

@@ -156,7 +156,7 @@ private:
     nest_.dtype = dtypeToken(cursor, "a dtype (f32, f64, i32, i64, c64, c128, bf16, f16)");
     cursor.expect(",");
     if (cursor.consume("output")) {
-      nest_.outputDtype = dtypeToken(cursor, "the output's dtype (f32)");
+      nest_.outputDtype = dtypeToken(cursor, "the output's dtype (f32, bf16, f16)");
       cursor.expect(",");
     }
     cursor.expect("strategy");

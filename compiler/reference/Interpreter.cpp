@@ -354,7 +354,8 @@ LabelLoop loopOf(const std::string& label, const ir::IndexProgram& program,
   return loop;
 }
 
-/// Operands of T, the output of O: T itself, or float for an f32 output of 16-bit operands.
+/// Operands of T, the output of O: T itself, float for an f32 output of 16-bit operands, or a
+/// 16-bit type for a rounded output of f32 operands.
 template <class T, class O = T>
 void run(const ir::IndexProgram& program, InputViews inputs, const MutableTensorView& out,
          const InterpretOptions& options) {
@@ -414,6 +415,17 @@ void interpret(const ir::IndexProgram& program, InputViews inputs, const Mutable
     if constexpr (kIsHalf<T>) {
       if (program.outputDtype) {
         run<T, float>(program, inputs, out, options);
+        return;
+      }
+    }
+    // f32 operands into a 16-bit output: the sums in double, rounded once.
+    if constexpr (std::is_same_v<T, float>) {
+      if (program.outputDtype == DType::bf16) {
+        run<T, bfloat16>(program, inputs, out, options);
+        return;
+      }
+      if (program.outputDtype == DType::f16) {
+        run<T, float16>(program, inputs, out, options);
         return;
       }
     }

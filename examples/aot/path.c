@@ -5,7 +5,10 @@
  * suite to compare with the reference interpreter. chain3_f32 also runs through
  * chain3_f32_strided with a stored transposed and the output written transposed. Operand
  * element k of operand o holds (3k + 5o) mod 7 - 3; the output starts at (k mod 4) - 1.5 where
- * beta reads it. The first argument is the thread count chain3_large_f32 may use (default 2). */
+ * beta reads it. The first argument is the thread count chain3_large_f32 may use (default 2).
+ * chain3_bf16 takes bfloat16 bits (a float's upper half; every value here is exact in bf16) and
+ * a float scratch buffer: its temporary (up to 576, which bf16 cannot hold) stays float. */
+#include "chain3_bf16.h"
 #include "chain3_f32.h"
 #include "chain3_large_f32.h"
 #include "chain4_f64.h"
@@ -13,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static double operand_value(int operand, int k) {
   return (double)((k * 3 + operand * 5) % 7 - 3);
@@ -41,6 +45,32 @@ static void fill_floats(float* values, int count, int operand) {
   int k;
   for (k = 0; k < count; ++k)
     values[k] = (float)operand_value(operand, k);
+}
+
+/* A float's upper 16 bits: exact for the small values used here. */
+static uint16_t bf16_of(double value) {
+  float single = (float)value;
+  uint32_t bits;
+  memcpy(&bits, &single, sizeof bits);
+  return (uint16_t)(bits >> 16);
+}
+
+static void fill_bf16(uint16_t* values, int count, int operand) {
+  int k;
+  for (k = 0; k < count; ++k)
+    values[k] = bf16_of(operand_value(operand, k));
+}
+
+static void print_bf16(const char* name, const uint16_t* values, int count) {
+  int k;
+  printf("%s", name);
+  for (k = 0; k < count; ++k) {
+    uint32_t bits = (uint32_t)values[k] << 16;
+    float single;
+    memcpy(&single, &bits, sizeof single);
+    printf(" %.17g", (double)single);
+  }
+  printf("\n");
 }
 
 static void fill_doubles(double* values, int count, int operand) {
@@ -107,5 +137,17 @@ int main(int argc, char** argv) {
                          argc > 1 ? atoi(argv[1]) : 2),
         "chain3_large_f32");
   print_floats("chain3_large_f32", large_out, 128 * 64);
+
+  {
+    uint16_t ha[2 * 64], hb[64 * 8], hc[8 * 3], hout[2 * 3];
+    float hscratch[CHAIN3_BF16_SCRATCH_ELEMENTS];
+    fill_bf16(ha, 2 * 64, 0);
+    fill_bf16(hb, 64 * 8, 1);
+    fill_bf16(hc, 8 * 3, 2);
+    for (k = 0; k < 2 * 3; ++k)
+      hout[k] = bf16_of(initial_output(k));
+    check(chain3_bf16(ha, hb, hc, hout, hscratch, 2.0f, 0.5f), "chain3_bf16");
+    print_bf16("chain3_bf16", hout, 2 * 3);
+  }
   return 0;
 }

@@ -81,22 +81,29 @@ TEST(AotDriver, FourOperandsKeepEveryTemporaryApart) {
   EXPECT_EQ(kernel.scratchElements, 4 * 2 + 3 * 2);
 }
 
-TEST(AotDriver, FusedWhereThePathDoesNotPayAndForHalfPrecision) {
+TEST(AotDriver, FusedWhereThePathDoesNotPay) {
   // A product of three vectors summed: the fused nest multiplies as few times as any path.
   driver::AotKernel dot = lowered("np.einsum('i,i,i->', a, b, c)", "a=8,b=8,c=8");
   EXPECT_TRUE(dot.path.steps.empty());
   EXPECT_TRUE(dot.entry.steps.empty());
   EXPECT_EQ(dot.scratchElements, 0);
-  // bf16 chains stay fused: the JIT widens their steps to f32, which an entry point cannot.
+}
+
+TEST(AotDriver, HalfPrecisionChainRunsThePathInF32) {
+  // As the JIT: three widening copies, the two f32 steps, then the copy rounding into out
+  // (AotHalfPathTest.cpp runs them).
   driver::AotKernel half =
-      lowered("np.einsum('ij,jk,kl->il', a, b, c)", "a=64x16,b=16x64,c=64x16", DType::bf16);
-  EXPECT_TRUE(half.path.steps.empty());
-  EXPECT_TRUE(half.entry.steps.empty());
-  // Its explanation says so under the path the JIT would run.
+      lowered("np.einsum('ij,jk,kl->il', a, b, c)", "a=64x16,b=16x64,c=64x16", DType::f16);
+  ASSERT_EQ(half.path.steps.size(), 2u);
+  EXPECT_EQ(half.entry.steps.size(), 3u + 2u);
+  ASSERT_TRUE(half.hasStridedEntry);
+  EXPECT_EQ(half.stridedEntry.steps.size(), 3u + 2u);
+  EXPECT_EQ(half.scratchDtype, DType::f32);
+  EXPECT_EQ(half.scratchElements, 3 * 64 * 16 + 16 * 16 + 64 * 16);
+  EXPECT_EQ(half.entry.nest.resultDtype(), DType::f16);
   ASSERT_GE(half.stages.size(), 2u);
   EXPECT_EQ(half.stages[1].key, "path");
-  EXPECT_NE(half.stages[1].text.find("but the fused nest runs here: its steps would run in f32"),
-            std::string::npos)
+  EXPECT_NE(half.stages[1].text.find("f16: the operands widen to f32"), std::string::npos)
       << half.stages[1].text;
 }
 

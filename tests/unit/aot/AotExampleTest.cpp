@@ -80,6 +80,9 @@ const std::vector<ExampleKernel>& exampleKernels() {
       {"chain4_f64", "np.einsum('ij,jk,kl,lm->im', w, x, y, z)", "w=2x3,x=3x4,y=4x5,z=5x2",
        DType::f64, 1.0, 0.0, 0, 0, ""},
       {"chain3_large_f32", kChain3, "a=128x96,b=96x128,c=128x64", DType::f32, 2.0, 0.5, 0, 0, ""},
+      // Exact: the f32 temporary (up to 576) and the f32 result round once into bf16, as the
+      // interpreter rounds its exact sums; bf16 temporaries would lose bits.
+      {"chain3_bf16", kChain3, "a=2x64,b=64x8,c=8x3", DType::bf16, 2.0, 0.5, 0, 0, ""},
   };
   return kernels;
 }
@@ -234,7 +237,7 @@ TEST(AotExample, ThreadedProgramMatchesInterpreterOnOneAndTwoThreads) {
 TEST(AotExample, PathProgramMatchesInterpreter) {
   std::string program = EINJIT_AOT_EXAMPLE_PATH;
   std::vector<std::string> kernels = {"chain3_f32", "chain3_f32_strided", "chain4_f64",
-                                      "chain3_large_f32"};
+                                      "chain3_large_f32", "chain3_bf16"};
   expectProgramMatchesInterpreter(program + " 1", kernels);
   expectProgramMatchesInterpreter(program + " 2", kernels);
   EXPECT_EQ(commandOutput(program + " 1"), commandOutput(program + " 2"));

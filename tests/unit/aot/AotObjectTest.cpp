@@ -177,11 +177,19 @@ TEST(AotObject, RefusesStepsTheEntryPointCannotFeed) {
   parallel.steps.front().nest.outputLoops.front().parallel = true;
   test::expectError([&] { codegen::compileAotObject({parallel}, target); }, ErrorKind::Internal,
                     {"parallel_step", "step 0", "thread pool"});
+  // The temporaries share one scratch dtype (the first step's output: f32 for a bf16 path).
+  codegen::AotEntryPoint mixed = chainOf("mixed_scratch");
+  mixed.steps.push_back(mixed.steps.front());
+  mixed.steps.back().nest.dtype = DType::f64;
+  mixed.steps.back().scratchOffset = 8;
+  test::expectError([&] { codegen::compileAotObject({mixed}, target); }, ErrorKind::Internal,
+                    {"mixed_scratch", "step 1", "writes f64 into a scratch buffer of f32"});
 }
 
 TEST(AotObject, ScratchHoldsEveryTemporary) {
   codegen::AotEntryPoint entry = chainOf("scratch");
   EXPECT_EQ(codegen::aotScratchElements(entry), 2 * 4);
+  EXPECT_EQ(codegen::aotScratchDtype(entry), DType::f32);
   entry.steps.push_back({nestOf("ij,jk->ik", "2x3,3x4"), {0, 1}, {3, 5}, 8});
   EXPECT_EQ(codegen::aotScratchElements(entry), 8 + 15);
 }

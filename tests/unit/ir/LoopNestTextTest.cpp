@@ -126,6 +126,12 @@ TEST(LoopNestText, EveryPipelineNestRoundTrips) {
               f32Output.outputDtype = DType::f32;
               programs.push_back(f32Output);
             }
+            // f32 sums rounded into a 16-bit output (a 16-bit path's last kernel).
+            if (dtype == DType::f32) {
+              ir::IndexProgram rounded = program;
+              rounded.outputDtype = DType::bf16;
+              programs.push_back(rounded);
+            }
             for (const ir::IndexProgram& p : programs) {
               passes::LoopOptions options = target;
               options.strategy = forced;

@@ -252,9 +252,19 @@ TEST(Parser, AnF32OutputOfHalfOperandsIsDeclaredBeforeTheStatement) {
   expectError([] { parseIndexProgram("x: f16[4]\nout: f64\nout[] = sum_i x[i]"); },
               ErrorKind::Syntax,
               {"the program is inconsistent: output dtype f64 for f16 operands (another output "
-               "dtype is f32 for bf16 or f16 operands only)"});
+               "dtype is f32 for bf16 or f16 operands, or bf16 or f16 for f32 operands)"});
   expectError([] { parseIndexProgram("x: f32[4]\nout: f32\nout[] = sum_i x[i]"); },
               ErrorKind::Syntax, {"output dtype f32 for f32 operands"});
+  expectError([] { parseIndexProgram("x: f64[4]\nout: bf16\nout[] = sum_i x[i]"); },
+              ErrorKind::Syntax, {"output dtype bf16 for f64 operands"});
+  // f32 sums rounded once into a 16-bit output (how a 16-bit path's result reaches out).
+  for (const char* text : {"x: f32[4]\nout: bf16\nout[] = sum_i x[i]\n",
+                           "x: f32[4]\nout: f16\nout[] = sum_i x[i]\n"}) {
+    IndexProgram rounded = parseIndexProgram(text);
+    EXPECT_EQ(rounded.dtype, DType::f32);
+    EXPECT_TRUE(isHalfPrecision(rounded.resultDtype()));
+    EXPECT_EQ(toString(rounded), text);
+  }
 }
 
 TEST(Parser, SyntaxErrorsInPrologues) {

@@ -147,6 +147,33 @@ TEST(Allocation, ACachedRunOfANormalizingDotAllocatesNothing) {
   }
 }
 
+TEST(Allocation, ACachedRunOfAContractionPathAllocatesNothing) {
+  Engine engine;
+  // Three operands that run as a path: in f32, and in bf16 and f16, whose operands are widened
+  // by generated copies into temporaries the plan keeps, like the steps' (RunPath.cpp).
+  for (DType dtype : {DType::f32, DType::bf16, DType::f16}) {
+    SCOPED_TRACE(std::string(dtypeName(dtype)));
+    Plan plan = engine.plan("ij,jk,kl->il", {{8, 2}, {2, 8}, {8, 2}}, dtype);
+    ASSERT_NE(plan.explain(ExplainStage::Path).find("(the path runs)"), std::string::npos);
+    Tensor x = arange(dtype, {8, 2}, -9);
+    Tensor y = arange(dtype, {2, 8}, -5);
+    Tensor z = arange(dtype, {8, 2}, -3);
+    Tensor out(dtype, {8, 2});
+    std::vector<TensorView> inputs{x.view(), y.view(), z.view()};
+    MutableTensorView outView = out.view();
+    RunOptions options;
+    options.threads = 1;
+    plan.run(inputs, outView, options); // compiles the kernels, allocates the temporaries
+    Tensor first = out.clone();
+    EXPECT_EQ(allocationsOf([&] {
+                for (int round = 0; round < 10; ++round)
+                  plan.run(inputs, outView, options);
+              }),
+              0u);
+    expectClose(out.view(), first.view(), 0, "the same run again");
+  }
+}
+
 TEST(Allocation, PassingTheViewsCopiesNothing) {
   Engine engine;
   Plan plan =

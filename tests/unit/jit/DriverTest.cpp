@@ -33,16 +33,15 @@ driver::AotOptions aotOptions(const support::CacheSizes& caches) {
 /// host and `caches`, without the persistent cache (no measured choice).
 void expectSameStages(const std::string& expression, const std::vector<Shape>& shapes,
                       const std::string& namedShapes, const support::CacheSizes& caches,
-                      const std::vector<std::string>& keys) {
+                      const std::vector<std::string>& keys, DType dtype = DType::f32) {
   EngineOptions options;
   options.target = "host";
   options.persistentCache = false;
   options.cacheSizes = CacheSizes{caches.l1d, caches.l2, caches.l3};
   Engine engine(options);
-  Explanation explained =
-      engine.plan(expression, shapes, DType::f32).explanation(ExplainStage::Loops);
+  Explanation explained = engine.plan(expression, shapes, dtype).explanation(ExplainStage::Loops);
   driver::AotKernel kernel =
-      driver::lowerAot({"kernel", expression, namedShapes, DType::f32, ""}, aotOptions(caches));
+      driver::lowerAot({"kernel", expression, namedShapes, dtype, ""}, aotOptions(caches));
   ASSERT_EQ(kernel.stages.size(), keys.size());
   ASSERT_EQ(explained.stages.size(), keys.size());
   for (std::size_t s = 0; s < keys.size(); ++s) {
@@ -96,26 +95,63 @@ TEST(DriverPlan, RelayoutIsTheSameForTheEngineAndAheadOfTime) {
                    "x=50x80x3,y=47x80x3", {}, {"program", "loops"});
 }
 
-TEST(DriverPlan, HalfPrecisionPathsRunInF32WhereTheCallerWidens) {
+TEST(DriverPlan, HalfPrecisionPathsRunInF32ForTheEngineAndAheadOfTime) {
   ir::IndexProgram program = programOf("ij,jk,kl->il", {{64, 16}, {16, 64}, {64, 16}}, DType::bf16);
   driver::ContractionPlan jit = driver::planContraction(program, engineLike({}));
+  driver::ContractionPlan aot =
+      driver::planContraction(program, driver::aotPlanOptions(aotOptions({})));
+  ASSERT_TRUE(aot.runsPath());
+  EXPECT_EQ(aot.steps, jit.steps);
+  EXPECT_EQ(aot.widen, jit.widen);
+  EXPECT_EQ(aot.round, jit.round);
   ASSERT_EQ(jit.steps.size(), 2u);
   for (const ir::IndexProgram& step : jit.steps)
     EXPECT_EQ(step.dtype, DType::f32);
+  // A copy per operand widens it, exactly, to f32 ...
+  ASSERT_EQ(jit.widen.size(), 3u);
+  for (std::size_t t = 0; t < 3; ++t) {
+    EXPECT_EQ(jit.widen[t].dtype, DType::bf16);
+    EXPECT_EQ(jit.widen[t].resultDtype(), DType::f32);
+    EXPECT_EQ(jit.widen[t].outputShape(), program.operandShape(t));
+  }
+  // ... and one rounds the last step's f32 temporary, under a name of its own, into out.
+  ASSERT_TRUE(jit.round);
+  EXPECT_EQ(jit.round->dtype, DType::f32);
+  EXPECT_EQ(jit.round->resultDtype(), DType::bf16);
+  EXPECT_EQ(jit.round->outputName, program.outputName);
+  EXPECT_EQ(jit.round->operands[0].name, jit.steps.back().outputName);
+  EXPECT_NE(jit.steps.back().outputName, program.outputName);
+  EXPECT_EQ(driver::kernelPrograms(program, jit).size(), 3u + 2u + 1u);
   std::optional<ExplainedStage> widened = driver::pathStage(program, jit);
   ASSERT_TRUE(widened);
   EXPECT_NE(widened->text.find("bf16: the operands widen to f32"), std::string::npos);
+  EXPECT_EQ(widened->text.find("but the fused nest runs here"), std::string::npos);
+  // The explanation, the copies' kernels included, is the same text from either caller.
+  expectSameStages("np.einsum('ij,jk,kl->il', a, b, c)", {{64, 16}, {16, 64}, {64, 16}},
+                   "a=64x16,b=16x64,c=64x16", {}, {"program", "path", "loops"}, DType::bf16);
+  expectSameStages("np.einsum('ij,jk,kl->il', a, b, c)", {{64, 16}, {16, 64}, {64, 16}},
+                   "a=64x16,b=16x64,c=64x16", {}, {"program", "path", "loops"}, DType::f16);
 
-  driver::ContractionPlan aot =
-      driver::planContraction(program, driver::aotPlanOptions(aotOptions({})));
-  EXPECT_FALSE(aot.runsPath());
-  EXPECT_EQ(passes::toString(aot.path), passes::toString(jit.path));
-  EXPECT_EQ(aot.multiplyAdds, ir::multiplyAdds(program));
-  EXPECT_NE(aot.fusedBecause.find("widened copies of the bf16 operands"), std::string::npos);
-  std::optional<ExplainedStage> fused = driver::pathStage(program, aot);
-  ASSERT_TRUE(fused);
-  EXPECT_EQ(fused->text.find("widen to f32, the steps"), std::string::npos);
-  EXPECT_NE(fused->text.find("but the fused nest runs here"), std::string::npos);
+  // An f32 output of bf16 operands: the last step writes it, nothing rounds.
+  program.outputDtype = DType::f32;
+  driver::ContractionPlan wide = driver::planContraction(program, engineLike({}));
+  EXPECT_EQ(wide.widen.size(), 3u);
+  EXPECT_FALSE(wide.round);
+  EXPECT_EQ(wide.steps.back().outputName, program.outputName);
+}
+
+TEST(DriverPlan, KernelStageTextNamesTheWideningAndRoundingCopies) {
+  ir::IndexProgram program = programOf("ij,jk,kl->il", {{4, 2}, {2, 4}, {4, 2}}, DType::f16);
+  driver::ContractionPlan plan = driver::planContraction(program, engineLike({}));
+  ASSERT_EQ(plan.steps.size(), 2u);
+  std::vector<std::string> texts(6, "nest\n");
+  std::string text = driver::kernelStageText(program, plan, texts);
+  EXPECT_EQ(text.find("-- widen to f32: " + ir::statementText(plan.widen[0]) + "\n"), 0u) << text;
+  EXPECT_NE(text.find("-- step 0: " + ir::statementText(plan.steps[0]) + "\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("-- round to f16: " + ir::statementText(*plan.round) + "\nnest\n"),
+            std::string::npos)
+      << text;
 }
 
 TEST(DriverPlan, ProloguesAndPathsOffKeepTheFusedNest) {

@@ -122,11 +122,21 @@ TEST(HalfPrecisionJit, PathsKeepTheirTemporariesInF32) {
   EXPECT_EQ(realValuesOf(initial.view()), std::vector<double>(8, 388.0));
 }
 
+/// A call of the strategy tests: its einsum and operand shapes.
+struct Shaped {
+  std::string spec;
+  std::vector<Shape> shapes;
+};
+
+/// Engine options forcing `strategy`, without the persistent cache.
+EngineOptions forcing(Strategy strategy) {
+  EngineOptions options;
+  options.strategy = strategy;
+  options.persistentCache = false;
+  return options;
+}
+
 TEST(HalfPrecisionJit, EdgeShapesLayoutsAlphaBetaAndStrategiesMatchTheInterpreter) {
-  struct Shaped {
-    std::string spec;
-    std::vector<Shape> shapes;
-  };
   // m, n, k off every tile size; a batch; transposed operands come from the layouts.
   const std::vector<Shaped> cases{
       {"ik,kj->ij", {{37, 19}, {19, 45}}},  {"ik,kj->ij", {{1, 1}, {1, 1}}},
@@ -138,10 +148,7 @@ TEST(HalfPrecisionJit, EdgeShapesLayoutsAlphaBetaAndStrategiesMatchTheInterprete
                                  Strategy::Streaming, Strategy::Packed};
   std::mt19937 rng(20261207);
   for (Strategy strategy : strategies) {
-    EngineOptions options;
-    options.strategy = strategy;
-    options.persistentCache = false;
-    Engine engine(options);
+    Engine engine(forcing(strategy));
     for (DType dtype : {DType::bf16, DType::f16})
       for (const Shaped& shaped : cases)
         for (Layout layout : {Layout::Contiguous, Layout::Permuted, Layout::Reversed}) {
@@ -157,6 +164,37 @@ TEST(HalfPrecisionJit, EdgeShapesLayoutsAlphaBetaAndStrategiesMatchTheInterprete
           RunOptions run{.alpha = 0.5, .beta = -2};
           reference::interpret(program, views, expected.view, {run.alpha, run.beta});
           EngineAccess::planProgram(engine, program, false).run(views, out.view, run);
+          expectClose(out.view, expected.view, toleranceOf(dtype, false), context);
+        }
+  }
+}
+
+TEST(HalfPrecisionJit, F32OperandsRoundOnceIntoA16BitOutput) {
+  // An IndexProgram of f32 operands may declare a bf16 or f16 output (how a 16-bit path's f32
+  // result reaches out): every strategy sums in f32 and rounds once as it stores, with alpha
+  // and beta; K = 300 takes several packed K blocks, summed in an f32 block.
+  const std::vector<Shaped> cases{{"ik,kj->ij", {{37, 300}, {300, 45}}},
+                                  {"ij->ji", {{33, 17}}},
+                                  {"bik,bkj->bij", {{3, 9, 11}, {3, 11, 33}}}};
+  std::mt19937 rng(14);
+  for (Strategy strategy :
+       {Strategy::Auto, Strategy::Direct, Strategy::Small, Strategy::Streaming, Strategy::Packed}) {
+    Engine engine(forcing(strategy));
+    for (DType dtype : {DType::bf16, DType::f16})
+      for (const Shaped& shaped : cases)
+        for (Layout layout : {Layout::Contiguous, Layout::Permuted}) {
+          ir::IndexProgram program = programOf(shaped.spec, shaped.shapes, DType::f32);
+          program.outputDtype = dtype;
+          std::string context = shaped.spec + " f32 -> " + std::string(dtypeName(dtype)) + " " +
+                                layoutName(layout) + " strategy " +
+                                std::to_string(static_cast<int>(strategy));
+          OwnedViews inputs = randomViews(DType::f32, shaped.shapes, layout, rng);
+          OwnedView initial = randomView(dtype, program.outputShape(), layout, rng);
+          OwnedView out = copyOf(initial);
+          OwnedView expected = copyOf(initial);
+          RunOptions run{.alpha = 0.5, .beta = -2};
+          reference::interpret(program, inputs.views, expected.view, {run.alpha, run.beta});
+          EngineAccess::planProgram(engine, program, false).run(inputs.views, out.view, run);
           expectClose(out.view, expected.view, toleranceOf(dtype, false), context);
         }
   }
