@@ -2,16 +2,19 @@
 # adds the object and the directory of its header to a target. The linked program needs no LLVM.
 #
 #   einjit_add_kernel(TARGET NAME EXPR expr SHAPES shapes [DTYPE dtype] [CPU cpu]
-#                     [SINGLE_THREADED])
+#                     [BATCH_DOT current|legacy] [OUTPUT_DTYPE f32] [SINGLE_THREADED])
 #
-# NAME is the C entry point and the header's name (#include "NAME.h"). By default the entry
+# NAME is the C entry point and the header's name (#include "NAME.h"). BATCH_DOT and OUTPUT_DTYPE
+# are `einjit compile`'s --batch-dot and --output-dtype (which Keras reading of K.batch_dot and
+# the Dot layer; an f32 output for bf16 or f16 inputs). By default the entry
 # points take a last `int threads` argument and a kernel with enough work splits across
 # einjit_rt's thread pool, so the target links einjit::rt (a static library: a kernel that never
 # splits pulls nothing from it). SINGLE_THREADED compiles without threads and links nothing but
 # the object. The einjit tool is the EINJIT_EXECUTABLE variable when set (the installed package
 # sets it), else the `einjit` target of this build.
 function(einjit_add_kernel target name)
-  cmake_parse_arguments(PARSE_ARGV 2 EINJIT_KERNEL "SINGLE_THREADED" "EXPR;SHAPES;DTYPE;CPU" "")
+  cmake_parse_arguments(PARSE_ARGV 2 EINJIT_KERNEL "SINGLE_THREADED"
+                        "EXPR;SHAPES;DTYPE;CPU;BATCH_DOT;OUTPUT_DTYPE" "")
   if(EINJIT_KERNEL_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "einjit_add_kernel(${name}): unexpected arguments "
                         "${EINJIT_KERNEL_UNPARSED_ARGUMENTS}")
@@ -34,6 +37,12 @@ function(einjit_add_kernel target name)
   set(options)
   if(EINJIT_KERNEL_CPU)
     list(APPEND options --target ${EINJIT_KERNEL_CPU})
+  endif()
+  if(EINJIT_KERNEL_BATCH_DOT)
+    list(APPEND options --batch-dot=${EINJIT_KERNEL_BATCH_DOT})
+  endif()
+  if(EINJIT_KERNEL_OUTPUT_DTYPE)
+    list(APPEND options --output-dtype ${EINJIT_KERNEL_OUTPUT_DTYPE})
   endif()
   if(EINJIT_KERNEL_SINGLE_THREADED)
     list(APPEND options --single-threaded)

@@ -4,14 +4,17 @@
 // transposed copy, np.outer (which ravels an operand), a complex matrix-vector product with
 // complex alpha and beta, and a Keras Dot(normalize=True) layer (cosine similarities), whose
 // entry point normalizes into a scratch buffer: contiguous, strided, with a zero fibre, and on
-// complex values.
+// complex values; then K.batch_dot read as legacy Keras did, and a bf16 product whose output is
+// the f32 sums (--batch-dot=legacy, --output-dtype f32).
 // Prints "NAME v0 v1 ..." (complex as real, imaginary pairs) for the test suite. Operand element k
 // of operand o is (3k + 5o) mod 7 - 3, imaginary part (5k + o) mod 5 - 2; the output starts at (k
 // mod 4) - 1.5 + 1i where beta reads it. Every entry point returns a status, checked after each
 // call (these kernels allocate nothing, so they return EINJIT_STATUS_OK).
+#include "batch_dot_legacy_f64.h"
 #include "cosine_f32.h"
 #include "cosine_self_c64.h"
 #include "gram_i32.h"
+#include "matmul_bf16_f32.h"
 #include "matvec_c64.h"
 #include "outer_f64.h"
 
@@ -19,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
@@ -44,6 +48,13 @@ void printValues(const char* name, const std::vector<T>& values) {
       std::printf(" %lld", static_cast<long long>(value));
   }
   std::printf("\n");
+}
+
+/// bfloat16 is the upper half of a float's bits: exact for the small integers used here.
+std::uint16_t toBf16(float value) {
+  std::uint32_t bits = 0;
+  std::memcpy(&bits, &value, sizeof bits);
+  return static_cast<std::uint16_t>(bits >> 16);
 }
 
 /// Stops the program when an entry point reports a failure (EINJIT_STATUS_OUT_OF_MEMORY).
@@ -140,5 +151,27 @@ int main() {
                         reinterpret_cast<float*>(zCosines.data()), zScratch.data(), one, zero, 1),
         "cosine_self_c64");
   printValues("cosine_self_c64", zCosines);
+
+  // Legacy Keras contracts axis 0 of both 3x4 inputs: a 4x1 result.
+  std::vector<double> bx(3 * 4), by(3 * 4), legacy(4);
+  for (int k = 0; k < 3 * 4; ++k) {
+    bx[k] = realPart(0, k);
+    by[k] = realPart(1, k);
+  }
+  check(batch_dot_legacy_f64(bx.data(), by.data(), legacy.data(), 1.0, 0.0, 1),
+        "batch_dot_legacy_f64");
+  printValues("batch_dot_legacy_f64", legacy);
+
+  // bf16 inputs, a float output (alpha, beta and the sums in float, not rounded to bf16).
+  std::vector<std::uint16_t> a16(2 * 3), b16(3 * 4);
+  std::vector<float> sums(2 * 4);
+  for (int k = 0; k < 2 * 3; ++k)
+    a16[k] = toBf16(float(realPart(0, k)));
+  for (int k = 0; k < 3 * 4; ++k)
+    b16[k] = toBf16(float(realPart(1, k)));
+  for (int k = 0; k < 2 * 4; ++k)
+    sums[k] = float(k % 4 - 1.5);
+  check(matmul_bf16_f32(a16.data(), b16.data(), sums.data(), 2.0f, 0.5f, 1), "matmul_bf16_f32");
+  printValues("matmul_bf16_f32", sums);
   return 0;
 }

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -28,9 +29,11 @@ struct ExampleKernel {
   DType dtype;
   std::complex<double> alpha;
   std::complex<double> beta;
-  double tolerance;    ///< largest absolute error; 0: exact
-  std::int64_t zeroed; ///< leading elements of the first operand the program sets to 0
-  std::string object;  ///< the einjit_add_kernel NAME, when not `name`
+  double tolerance;            ///< largest absolute error; 0: exact
+  std::int64_t zeroed;         ///< leading elements of the first operand the program sets to 0
+  std::string object;          ///< the einjit_add_kernel NAME, when not `name`
+  bool legacyBatchDot = false; ///< BATCH_DOT legacy
+  std::optional<DType> outputDtype = std::nullopt; ///< OUTPUT_DTYPE
   const std::string& objectName() const { return object.empty() ? name : object; }
 };
 
@@ -72,6 +75,11 @@ const std::vector<ExampleKernel>& exampleKernels() {
        "cosine_f32"},
       {"cosine_self_c64", "keras.layers.Dot(axes=(1, 2), normalize=True)([z, z])", "z=2x3x3",
        DType::c64, 1.0, 0.0, kCosineTolerance, 0, ""},
+      {"batch_dot_legacy_f64", "K.batch_dot(x, y, axes=0)", "x=3x4,y=3x4", DType::f64, 1.0, 0.0, 0,
+       0, "", true},
+      // Exact: small integers, summed and scaled in f32.
+      {"matmul_bf16_f32", "np.matmul(a, b)", "a=2x3,b=3x4", DType::bf16, 2.0, 0.5, 0, 0, "", false,
+       DType::f32},
       {"matmul_threaded", "np.matmul(a, b)", "a=128x96,b=96x64", DType::f32, 2.0, 0.5, 0, 0, ""},
       // Contraction paths (path.c): the interpreter computes the fused statement.
       {"chain3_f32", kChain3, "a=4x3,b=3x5,c=5x2", DType::f32, 2.0, 0.5, 0, 0, ""},
@@ -157,9 +165,12 @@ Tensor initialOutput(DType dtype, const Shape& shape) {
 std::vector<double> expectedResult(const ExampleKernel& kernel) {
   frontend::LowerOptions options;
   options.dtype = kernel.dtype;
+  if (kernel.legacyBatchDot)
+    options.batchDot = frontend::BatchDotSemantics::Legacy;
   frontend::LoweredCall lowered =
       frontend::lowerCallText(kernel.expression, frontend::parseShapes(kernel.shapes), options);
-  const ir::IndexProgram& program = lowered.program;
+  ir::IndexProgram& program = lowered.program;
+  program.outputDtype = kernel.outputDtype;
   std::vector<Tensor> distinct;
   std::vector<TensorView> views;
   for (std::size_t t = 0; t < program.operands.size(); ++t) {
@@ -169,7 +180,7 @@ std::vector<double> expectedResult(const ExampleKernel& kernel) {
                                         static_cast<int>(source), kernel.zeroed));
     views.push_back(distinct[source].view());
   }
-  Tensor out = initialOutput(kernel.dtype, program.outputShape());
+  Tensor out = initialOutput(kernel.outputDtype.value_or(kernel.dtype), program.outputShape());
   reference::InterpretOptions interpretOptions;
   interpretOptions.alpha = kernel.alpha;
   interpretOptions.beta = kernel.beta;
@@ -213,7 +224,7 @@ TEST(AotExample, CppProgramMatchesInterpreter) {
   expectProgramMatchesInterpreter(EINJIT_AOT_EXAMPLE_CPP,
                                   {"gram_i32", "gram_i32_strided", "outer_f64", "matvec_c64",
                                    "cosine_f32", "cosine_f32_strided", "cosine_f32_zero_row",
-                                   "cosine_self_c64"});
+                                   "cosine_self_c64", "batch_dot_legacy_f64", "matmul_bf16_f32"});
 }
 
 TEST(AotExample, NormalizedZeroRowGivesZeroCosines) {
