@@ -163,13 +163,12 @@ std::vector<ExplainedStage> stages(const Plan::State& state, ExplainStage stage)
     if (std::optional<ExplainedStage> path = driver::pathStage(program, state.contraction))
       stages.push_back(std::move(*path));
   if (stage == ExplainStage::Passes) {
-    // The pipeline's log for the kernels contiguous operands run: the fused program's, or
-    // every path step's (as the path chose them, before half-precision steps widen to f32).
+    // The pipeline's log for every kernel contiguous operands run, as it runs: the fused
+    // program, or a path's steps (a bf16 or f16 path's widening copies, f32 steps and rounding
+    // copy included).
     std::vector<ir::IndexProgram> kernels;
-    if (state.stepStates.empty())
-      kernels.push_back(program);
-    for (std::size_t k = 0; k < state.stepStates.size(); ++k)
-      kernels.push_back(state.path.steps[k].program);
+    for (const ir::IndexProgram* kernel : driver::kernelPrograms(program, state.contraction))
+      kernels.push_back(*kernel);
     stages.push_back({"passes", "passes (contiguous operands)",
                       driver::passLog(kernels, state.engine->options.constantExtents,
                                       state.engine->loopOptions)});
