@@ -163,14 +163,18 @@ void PackedKernelBuilder::emitStore(llvm::Value* cBase, llvm::Value* m0, llvm::V
   auto* registers = llvm::BasicBlock::Create(module_.getContext(), "tile.registers", function_);
   auto* spilled = llvm::BasicBlock::Create(module_.getContext(), "tile.spilled", function_);
   auto* done = llvm::BasicBlock::Create(module_.getContext(), "tile.done", function_);
-  builder_.CreateCondBr(consecutive, registers, spilled);
+  // Tiles are all whole where MR and NR divide M and N: the masked stores would never run, and
+  // are not compiled (a packed kernel's compile time grows with its code).
+  bool edgeTiles = m_ % gemm_.mr != 0 || n_ % nr_ != 0;
+  builder_.CreateCondBr(edgeTiles ? consecutive : builder_.CreateAnd(full, consecutive), registers,
+                        spilled);
 
   // Columns consecutive in out: straight from the accumulators. An edge tile masks the lanes
   // past nv and the rows past mv (whose row offsets it reads at row mv - 1, inside the table):
   // element by element through the runtime, the edges of AUTOINT's 26 x 26 x 8 products took a
   // fifth of its time (Zen 4, perf).
   builder_.SetInsertPoint(registers);
-  emitIf(full, [&](bool whole) {
+  auto storeFromRegisters = [&](bool whole) {
     emitIf(overwrite, [&](bool plain) {
       for (int row = 0; row < gemm_.mr; ++row) {
         llvm::Value* index = builder_.CreateAdd(m0, constant(row));
@@ -190,7 +194,11 @@ void PackedKernelBuilder::emitStore(llvm::Value* cBase, llvm::Value* m0, llvm::V
         }
       }
     });
-  });
+  };
+  if (edgeTiles)
+    emitIf(full, storeFromRegisters);
+  else
+    storeFromRegisters(true);
   builder_.CreateBr(done);
 
   // Columns apart in out: spilled to a stack copy and stored element by element by the runtime

@@ -287,12 +287,15 @@ void PackedKernelBuilder::emitBatchPoint(llvm::Value* point, llvm::Value* nLo, l
       emitLoop(constant(0), mc, gemm_.mr, [&](llvm::Value* ir) {
         llvm::Value* aPanel =
             builder_.CreateGEP(panelType(), aBlock_, builder_.CreateMul(ir, depth));
-        if (gemm_.vectors > 1)
+        // Only where N leaves such a panel: the other micro-kernel would never run.
+        std::int64_t lastColumns = n_ % nr_;
+        if (gemm_.vectors > 1 && lastColumns > 0 &&
+            lastColumns <= (gemm_.vectors - 1) * gemm_.lanes)
           emitIf(narrow, [&](bool fewer) {
             emitMicroKernel(aPanel, bPanel, kc, fewer ? gemm_.vectors - 1 : gemm_.vectors);
           });
         else
-          emitMicroKernel(aPanel, bPanel, kc, 1);
+          emitMicroKernel(aPanel, bPanel, kc, gemm_.vectors);
         if (inF32Block_)
           emitBlockStore(ir, jr, first);
         else

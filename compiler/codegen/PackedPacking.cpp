@@ -6,8 +6,9 @@
 // folded into the offset tables the copies read through. The copies are functions of their own,
 // `<symbol>.pack_a` and `.pack_b`, marked for codegen to compile beside the rest
 // (kPartAttribute). Rows that are neither consecutive nor K-consecutive, edge panels, and what a
-// K run leaves past its last four-lane transpose are copied by the runtime (runtime/PackedEdges.h)
-// rather than by code of their own in every kernel.
+// K run leaves past its whole vectors (past four-lane transposes where K is shorter than a vector)
+// are copied by the runtime (runtime/PackedEdges.h) rather than by code of their own in every
+// kernel.
 #include "codegen/PackedKernelBuilder.h"
 #include "codegen/TransposeTile.h"
 
@@ -116,8 +117,12 @@ void PackedKernelBuilder::pack(const PackSource& source, llvm::Value* begin, llv
             // vector (AUTOINT's and AlphaFold's K of 8 f32) went element by element.
             llvm::Value* kBase = entryAt(source.columns, builder_.CreateAdd(pc, runStart));
             llvm::Value* done = constant(0);
-            for (int lanes = gemm_.lanes; lanes >= std::min(gemm_.lanes, kMinTransposeLanes);
-                 lanes /= 2) {
+            // Only where K's innermost extent is shorter than a vector, so that no run has a
+            // whole one: there the runtime copied everything. A longer run's rest is a fraction
+            // of it, and each narrower transpose adds compile time (S5's runs of 24: no faster).
+            bool shortRuns = nest_.labels[gemm_.k.back()].extent < gemm_.lanes;
+            int narrowest = shortRuns ? std::min(gemm_.lanes, kMinTransposeLanes) : gemm_.lanes;
+            for (int lanes = gemm_.lanes; lanes >= narrowest; lanes /= 2) {
               llvm::Value* left = builder_.CreateSub(runLength, done);
               llvm::Value* blocked =
                   builder_.CreateSub(left, builder_.CreateURem(left, constant(lanes)));

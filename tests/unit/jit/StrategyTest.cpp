@@ -226,8 +226,9 @@ TEST(SmallStrategy, FullyUnrolledSumsMatchTheInterpreter) {
 
 TEST(PackedStrategy, KRunsShorterThanAVectorPackTransposed) {
   // K contiguous in both operands (bik,bjk): packing transposes runs of K in registers, whole
-  // vectors then halves down to four lanes, the rest element by element. K of 4, 8, 12 (8 + 4),
-  // 13 (8 + 4 + 1), 29 (16 + 8 + 4 + 1 on AVX-512), with M and N not multiples of the tile.
+  // vectors, and for K shorter than a vector halves down to four lanes; the rest goes element by
+  // element. K of 4, 8, 12 (8 + 4), 13 (8 + 4 + 1), 29 (16 + 13 on AVX-512), with M and N not
+  // multiples of the tile.
   for (DType dtype : {DType::f32, DType::f64, DType::bf16})
     for (std::int64_t k : {4, 8, 12, 13, 29}) {
       ir::IndexProgram program = programOf("bik,bjk->bij", {{3, 11, k}, {3, 37, k}}, dtype);
