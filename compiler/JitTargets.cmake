@@ -8,6 +8,8 @@ einjit_compiler_library(einjit_passes
   passes/Canonicalize.cpp
   passes/ChoosePath.cpp
   passes/RelayoutPath.cpp
+  passes/InnermostRelayoutPath.cpp
+  passes/PathCopy.cpp
   passes/ChooseStrategy.cpp
   passes/ClassifyLabels.cpp
   passes/Contraction.cpp

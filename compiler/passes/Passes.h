@@ -339,8 +339,8 @@ struct ContractionPath {
   /// What one fused loop nest over every label costs: iterations times (operands - 1), as it
   /// multiplies that many factors per iteration. Saturates at the int64 maximum.
   std::int64_t fusedMultiplyAdds = 0;
-  /// Why a binary contraction runs as relayout copies around a batch-outermost product
-  /// (relayoutPath); empty for a path of pairwise contractions.
+  /// Why a binary contraction runs as relayout copies around its product (relayoutPath,
+  /// innermostRelayoutPath); empty for a path of pairwise contractions.
   std::string relayout;
   /// True when the steps cost fewer multiply-adds than the fused nest (never for an empty path).
   bool beatsFused() const { return !steps.empty() && multiplyAdds < fusedMultiplyAdds; }
@@ -368,8 +368,19 @@ ContractionPath choosePath(const ir::IndexProgram& program);
 /// kMinRelayoutIntensity flops per byte the copies move, and operands larger than the L2 (within it
 /// the direct nest is fast in any layout).
 ContractionPath relayoutPath(const ir::IndexProgram& program, const support::CacheSizes& caches);
-/// The path a plan considers: choosePath for three or more operands, relayoutPath for two (it
-/// runs when ContractionPath::runs()).
+/// A binary contraction whose output's innermost label (of extent at least 4) is held by one
+/// operand, not innermost there, as a path of two steps: that operand copied with the label
+/// innermost, then the product, which the direct nest then vectorizes along the output's
+/// contiguous label (speech dereverberation's fdtk,fetl->fkdle). Empty unless it pays by the
+/// figures the reason states: real or complex floating point, no prologues, no literal 0 or
+/// repeated label, no label summed inside one operand, no summed label innermost in both
+/// operands (the dot tile's), at most kMaxSumsPerOutput sums per output element (the output's
+/// stores dominate), at least kMinOutputPerCopied output elements per copied one, and an output
+/// larger than the L2.
+ContractionPath innermostRelayoutPath(const ir::IndexProgram& program,
+                                      const support::CacheSizes& caches);
+/// The path a plan considers: choosePath for three or more operands; for two, relayoutPath,
+/// else innermostRelayoutPath (it runs when ContractionPath::runs()).
 ContractionPath pathOf(const ir::IndexProgram& program, const support::CacheSizes& caches);
 /// One line per step ("t0[j,l] = sum_k x1[j,k] * x2[k,l]   262144 multiply-adds") and the total
 /// beside the fused nest's count (for a relayout path, its reason).

@@ -5,6 +5,7 @@
 // lines (18 GFLOP/s); the copies (two 32 MiB operands and the output, 8.6 + 8.6 + 4.3 ms) and
 // the packed cik,cjk->cij (47 ms, 92 GFLOP/s) take 68 ms in all against 288 ms.
 #include "passes/Passes.h"
+#include "passes/PathCopy.h"
 
 #include "ir/Explain.h"
 
@@ -29,11 +30,6 @@ std::string labelsText(const std::vector<std::string>& labels) {
   for (const std::string& label : labels)
     text += label;
   return text;
-}
-
-bool holds(const std::vector<ir::Index>& indices, const std::string& label) {
-  return std::any_of(indices.begin(), indices.end(),
-                     [&](const ir::Index& index) { return index.label == label; });
 }
 
 /// True when the batch labels come before every other label of `indices`; labels of extent 1
@@ -78,14 +74,6 @@ bool batchInnermost(const std::vector<ir::Index>& indices, const std::set<std::s
   return false;
 }
 
-double elementsOf(const std::vector<ir::Index>& indices,
-                  const std::map<std::string, std::int64_t>& extents) {
-  double count = 1;
-  for (const ir::Index& index : indices)
-    count *= static_cast<double>(extents.at(index.label));
-  return count;
-}
-
 } // namespace
 
 ContractionPath relayoutPath(const ir::IndexProgram& program, const support::CacheSizes& caches) {
@@ -97,24 +85,17 @@ ContractionPath relayoutPath(const ir::IndexProgram& program, const support::Cac
   std::set<std::string> names{program.outputName};
   for (const ir::Operand& operand : program.operands)
     names.insert(operand.name);
-  auto plain = [](const std::vector<ir::Index>& indices) {
-    std::set<std::string> seen;
-    for (const ir::Index& index : indices)
-      if (index.isZero() || !seen.insert(index.label).second)
-        return false;
-    return true;
-  };
   const ir::Operand& x = program.operands[0];
   const ir::Operand& y = program.operands[1];
-  if (!plain(x.indices) || !plain(y.indices) || !plain(program.output))
+  if (!plainIndices(x.indices) || !plainIndices(y.indices) || !plainIndices(program.output))
     return none;
 
   // The groups, and the batch labels in the output's order.
   std::set<std::string> batch, m, n, k;
   std::vector<std::string> batchOrder;
   for (const std::string& label : program.labels()) {
-    bool inX = holds(x.indices, label), inY = holds(y.indices, label);
-    bool inOut = holds(program.output, label);
+    bool inX = holdsLabel(x.indices, label), inY = holdsLabel(y.indices, label);
+    bool inOut = holdsLabel(program.output, label);
     if (inX && inY && inOut)
       batch.insert(label);
     else if (inX && inY)
@@ -168,32 +149,12 @@ ContractionPath relayoutPath(const ir::IndexProgram& program, const support::Cac
   path.fusedMultiplyAdds = ir::multiplyAdds(program);
   path.multiplyAdds = path.fusedMultiplyAdds;
   int fresh = 0;
-  auto freshName = [&] {
-    std::string name;
-    do
-      name = "t" + std::to_string(fresh++);
-    while (names.count(name));
-    names.insert(name);
-    return name;
-  };
+  auto freshName = [&] { return freshTemporaryName(names, fresh); };
   std::size_t operandCount = program.operands.size();
-  // A copy of `source` (value id) as `target` indices: one unary step.
   auto copyStep = [&](const ir::Operand& operand, std::size_t source, std::vector<ir::Index> target,
                       const std::string& outputName) {
-    PathStep step;
-    step.program.dtype = dtype;
-    ir::Operand read = operand;
-    read.shape.clear();
-    for (const ir::Index& index : operand.indices)
-      read.shape.push_back(extents.at(index.label));
-    step.program.operands = {read};
-    step.program.output = std::move(target);
-    step.program.outputName = outputName;
-    step.reads = {source};
-    step.multiplyAdds = static_cast<std::int64_t>(elementsOf(step.program.output, extents));
-    ir::verify(step.program);
-    path.steps.push_back(std::move(step));
-    return operandCount + path.steps.size() - 1;
+    return appendCopyStep(path, operandCount, dtype, operand, source, std::move(target), outputName,
+                          extents);
   };
   // The copies are laid out as the packed kernel reads a row-major GEMM fastest: A as M × K, B
   // as K × N (K in x's order in both), the product as M × N.
@@ -262,7 +223,10 @@ ContractionPath relayoutPath(const ir::IndexProgram& program, const support::Cac
 }
 
 ContractionPath pathOf(const ir::IndexProgram& program, const support::CacheSizes& caches) {
-  return program.operands.size() >= 3 ? choosePath(program) : relayoutPath(program, caches);
+  if (program.operands.size() >= 3)
+    return choosePath(program);
+  ContractionPath batchFirst = relayoutPath(program, caches);
+  return batchFirst.steps.empty() ? innermostRelayoutPath(program, caches) : batchFirst;
 }
 
 } // namespace einjit::passes

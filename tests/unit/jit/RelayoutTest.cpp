@@ -2,10 +2,12 @@
 // outermost runs as copies to batch-first GEMM layouts around a batched product. The steps and
 // the cost figures that decide, the refusals, and runs against the interpreter: every layout
 // of the operands, alpha and beta, real and complex dtypes, and a plan run again (its
-// temporaries reused) on new data.
+// temporaries reused) on new data; the same for the copy that puts the output's innermost
+// label innermost in its operand (passes::innermostRelayoutPath).
 #include "JitTestSupport.h"
 #include "TestSupport.h"
 #include "engine/EngineImpl.h"
+#include "ir/Explain.h"
 #include "reference/Interpreter.h"
 
 #include <gtest/gtest.h>
@@ -137,6 +139,106 @@ TEST(RelayoutRun, EveryLayoutAlphaBetaAndDtypeMatchesTheInterpreter) {
             expectClose(out.view, expected.view, toleranceOf(dtype, false), context);
           }
         }
+}
+
+TEST(InnermostRelayoutPath, CopiesTheOperandWithTheOutputsInnermostLabelInnermost) {
+  support::CacheSizes host{49152, 1 << 20, 32 << 20};
+  // Speech dereverberation (nara_wpe): e, the output's innermost label, is strided in fetl.
+  ir::IndexProgram wpe =
+      programOf("fdtk,fetl->fkdle", {{257, 8, 12, 10}, {257, 8, 12, 10}}, DType::c128);
+  EXPECT_TRUE(passes::relayoutPath(wpe, host).steps.empty()) << "no batch label is misplaced";
+  passes::ContractionPath path = passes::pathOf(wpe, host);
+  EXPECT_EQ(stepTexts(path),
+            (std::vector<std::string>{"t0[f,t,l,e] = y[f,e,t,l]",
+                                      "out[f,k,d,l,e] = sum_t x[f,d,t,k] * t0[f,t,l,e]"}));
+  ASSERT_EQ(path.steps.size(), 2u);
+  EXPECT_EQ(path.steps[0].reads, (std::vector<std::size_t>{1}));
+  EXPECT_EQ(path.steps[1].reads, (std::vector<std::size_t>{0, 2}));
+  EXPECT_TRUE(path.runs());
+  EXPECT_EQ(path.multiplyAdds, ir::multiplyAdds(wpe));
+  EXPECT_NE(path.relayout.find("the output's innermost label e is strided in y: copied with e "
+                               "innermost; 12 sums per output element, 6 output elements per "
+                               "copied one, output 25700 KiB > L2 1024 KiB"),
+            std::string::npos)
+      << path.relayout;
+  // The operand that moves may be the first; nothing summed (ESPnet's beamformer) is fine.
+  EXPECT_EQ(
+      stepTexts(
+          passes::pathOf(programOf("eik,kj->jie", {{60, 200, 5}, {5, 300}}, DType::f64), host)),
+      (std::vector<std::string>{"t0[i,k,e] = x[e,i,k]", "out[j,i,e] = sum_k t0[i,k,e] * y[k,j]"}));
+  EXPECT_EQ(stepTexts(passes::pathOf(programOf("bfct,bfet->bftce",
+                                               {{2, 257, 6, 200}, {2, 257, 6, 200}}, DType::c64),
+                                     host))
+                .front(),
+            "t0[b,f,t,e] = y[b,f,e,t]");
+}
+
+TEST(InnermostRelayoutPath, RefusedWhereItDoesNotPayOrDoesNotApply) {
+  support::CacheSizes host{49152, 1 << 20, 32 << 20};
+  auto refused = [&](const std::string& spec, const std::vector<Shape>& shapes, DType dtype) {
+    return passes::innermostRelayoutPath(programOf(spec, shapes, dtype), host).steps.empty();
+  };
+  EXPECT_FALSE(refused("fdtk,fetl->fkdle", {{257, 8, 12, 10}, {257, 8, 12, 10}}, DType::f32));
+  // A summed label innermost in both operands: the dot tile reads them as they are (x·Wᵀ).
+  EXPECT_TRUE(refused("tk,nk->tn", {{512, 4096}, {4096, 4096}}, DType::f32));
+  // Many sums per output element: compute-bound or packed, which reads any layout.
+  EXPECT_TRUE(refused("fdtk,fetl->fkdle", {{257, 8, 128, 10}, {257, 8, 128, 10}}, DType::f32));
+  // An output within the L2, or not four times the copy, or an innermost label under 4.
+  EXPECT_TRUE(refused("fdtk,fetl->fkdle", {{8, 8, 12, 10}, {8, 8, 12, 10}}, DType::f32));
+  EXPECT_TRUE(refused("fdtk,fetl->fkdle", {{257, 2, 12, 10}, {257, 8, 12, 10}}, DType::c128));
+  EXPECT_TRUE(refused("fdtk,fetl->fkdle", {{257, 8, 12, 10}, {257, 3, 12, 40}}, DType::c128));
+  // Already innermost where it is held; a batch label innermost (relayoutPath's); a label
+  // summed inside one operand; three operands.
+  EXPECT_TRUE(refused("fdtk,ftle->fkdle", {{257, 8, 12, 10}, {257, 12, 10, 8}}, DType::c128));
+  EXPECT_TRUE(refused("ikc,jkc->ijc", {{256, 256, 128}, {256, 256, 128}}, DType::f32));
+  EXPECT_TRUE(refused("fdtks,fetl->fkdle", {{257, 8, 12, 10, 2}, {257, 8, 12, 10}}, DType::f32));
+  EXPECT_TRUE(refused("fdtk,fetl,k->fkdle", {{64, 8, 12, 10}, {64, 8, 12, 10}, {10}}, DType::f32));
+  // bf16/f16 (a path would widen them) and integers keep their kernels.
+  EXPECT_TRUE(refused("fdtk,fetl->fkdle", {{257, 8, 12, 10}, {257, 8, 12, 10}}, DType::bf16));
+  EXPECT_TRUE(refused("fdtk,fetl->fkdle", {{257, 8, 12, 10}, {257, 8, 12, 10}}, DType::i64));
+  ir::IndexProgram normalized =
+      programOf("fdtk,fetl->fkdle", {{257, 8, 12, 10}, {257, 8, 12, 10}}, DType::f32);
+  normalized.prologues.push_back(ir::Prologue{ir::PrologueKind::Normalize, 0, 1, 1e-7});
+  EXPECT_TRUE(passes::innermostRelayoutPath(normalized, host).steps.empty());
+}
+
+TEST(InnermostRelayoutRun, EveryLayoutAlphaBetaAndDtypeMatchesTheInterpreter) {
+  struct Shaped {
+    std::string spec;
+    std::vector<Shape> shapes;
+    DType dtype;
+  };
+  const std::vector<Shaped> cases{
+      {"fdtk,fetl->fkdle", {{3, 4, 3, 4}, {3, 5, 3, 6}}, DType::c128},
+      {"fdtk,fetl->fkdle", {{6, 8, 3, 6}, {6, 5, 3, 7}}, DType::f32},
+      {"bfct,bfet->bftce", {{2, 5, 6, 20}, {2, 5, 6, 20}}, DType::c64},
+      {"eik,kj->jie", {{6, 20, 5}, {5, 30}}, DType::f64},
+  };
+  EngineOptions options;
+  options.persistentCache = false;
+  options.cacheSizes = CacheSizes{kSmallCaches.l1d, kSmallCaches.l2, kSmallCaches.l3};
+  Engine engine(options);
+  std::mt19937 rng(20261208);
+  for (const Shaped& shaped : cases)
+    for (Layout layout : {Layout::Contiguous, Layout::Permuted, Layout::Reversed})
+      for (RunOptions run : {RunOptions{.alpha = 0.5, .beta = -2, .threads = 2}, RunOptions{}}) {
+        ir::IndexProgram program = programOf(shaped.spec, shaped.shapes, shaped.dtype);
+        std::string context =
+            shaped.spec + " " + std::string(dtypeName(shaped.dtype)) + " " + layoutName(layout);
+        Plan plan = EngineAccess::planProgram(engine, program, false);
+        EXPECT_NE(plan.explain(ExplainStage::Path).find("copied with"), std::string::npos)
+            << context;
+        for (int repeat = 0; repeat < 2; ++repeat) {
+          OwnedViews inputs = randomViews(shaped.dtype, shaped.shapes, layout, rng);
+          OwnedView initial =
+              randomView(shaped.dtype, program.outputShape(), layout, rng, run.beta == 0.0);
+          OwnedView out = copyOf(initial);
+          OwnedView expected = copyOf(initial);
+          reference::interpret(program, inputs.views, expected.view, {run.alpha, run.beta});
+          plan.run(inputs.views, out.view, run);
+          expectClose(out.view, expected.view, toleranceOf(shaped.dtype, false), context);
+        }
+      }
 }
 
 } // namespace

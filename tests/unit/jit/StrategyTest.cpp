@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <complex>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -76,14 +77,15 @@ void runNest(const ir::LoopNest& nest, InputViews inputs, const MutableTensorVie
   std::vector<std::int64_t> extents;
   for (const ir::LoopLabel& label : nest.labels)
     extents.push_back(label.extent);
-  double alpha64 = options.alpha.real();
-  double beta64 = options.beta.real();
-  float alpha32 = static_cast<float>(alpha64);
-  float beta32 = static_cast<float>(beta64);
-  bool f32 = nest.dtype == DType::f32;
+  // alpha and beta as the kernel reads them: a float or double, or a (re, im) pair of them.
+  std::complex<double> alpha64 = options.alpha;
+  std::complex<double> beta64 = options.beta;
+  std::complex<float> alpha32(alpha64);
+  std::complex<float> beta32(beta64);
+  bool single = nest.dtype == DType::f32 || nest.dtype == DType::c64;
   kernel->entry()(data.data(), strides.data(), extents.data(),
-                  f32 ? static_cast<const void*>(&alpha32) : &alpha64,
-                  f32 ? static_cast<const void*>(&beta32) : &beta64);
+                  single ? static_cast<const void*>(&alpha32) : &alpha64,
+                  single ? static_cast<const void*>(&beta32) : &beta64);
 }
 
 /// Runs `program` under `nest` into an output `offset` elements past a 64-byte boundary, and
@@ -126,7 +128,7 @@ void expectStreamingMatches(const ir::IndexProgram& program, std::int64_t offset
 }
 
 TEST(StreamingStrategy, NontemporalPathHasAlignedHintedStoresAndAFence) {
-  ir::LoopNest nest = contiguousNest(programOf("i,j->ij", {{5}, {44}}, DType::f32),
+  ir::LoopNest nest = contiguousNest(programOf("i,j->ij", {{5}, {48}}, DType::f32),
                                      tinyCaches(ir::Strategy::Streaming));
   ASSERT_TRUE(nest.nontemporalStores);
   EXPECT_NE(toString(nest).find("stores non-temporal"), std::string::npos) << nest;
@@ -136,23 +138,35 @@ TEST(StreamingStrategy, NontemporalPathHasAlignedHintedStoresAndAFence) {
 }
 
 TEST(StreamingStrategy, NontemporalPathMatchesTheInterpreter) {
-  // j = 44 = 32 + 8 + 4: a four-vector step, a one-vector step and scalar remainders; the rows
-  // of 44 floats keep every row 16-byte aligned.
+  // j = 48 (f32) and 24 (f64), whole vectors on every x86 target: a wide step and one-vector
+  // steps, every row 16-byte aligned.
   RunOptions twice;
   twice.alpha = 2;
-  expectStreamingMatches(programOf("i,j->ij", {{5}, {44}}, DType::f32), 0, twice);
-  expectStreamingMatches(programOf("bi,j->bij", {{3, 7}, {22}}, DType::f64), 0, {});
+  expectStreamingMatches(programOf("i,j->ij", {{5}, {48}}, DType::f32), 0, twice);
+  expectStreamingMatches(programOf("bi,j->bij", {{3, 7}, {24}}, DType::f64), 0, {});
 }
 
 TEST(StreamingStrategy, UnalignedOrBetaOutputsTakeTheCachedPath) {
   // One element past the boundary: not aligned, so the ordinary stores run.
-  expectStreamingMatches(programOf("i,j->ij", {{5}, {44}}, DType::f32), 1, {});
-  // Rows of 37 floats: the row stride breaks the alignment of every other row.
-  expectStreamingMatches(programOf("i,j->ij", {{5}, {37}}, DType::f32), 0, {});
+  expectStreamingMatches(programOf("i,j->ij", {{5}, {48}}, DType::f32), 1, {});
   RunOptions accumulate;
   accumulate.alpha = -1;
   accumulate.beta = 0.5;
-  expectStreamingMatches(programOf("i,j->ij", {{5}, {44}}, DType::f32), 0, accumulate);
+  expectStreamingMatches(programOf("i,j->ij", {{5}, {48}}, DType::f32), 0, accumulate);
+}
+
+TEST(StreamingStrategy, AVectorLabelTheLanesDoNotDivideKeepsCachedStores) {
+  // Its remainder's ordinary stores would land in lines the non-temporal ones are filling.
+  for (const ir::IndexProgram& program :
+       {programOf("i,j->ij", {{5}, {44}}, DType::f32),
+        programOf("i,j->ij", {{5}, {37}}, DType::f32),
+        programOf("bfc,bfe->bfce", {{2, 9, 6}, {2, 9, 6}}, DType::c64)}) {
+    ir::LoopNest nest = contiguousNest(program, tinyCaches(ir::Strategy::Streaming));
+    ASSERT_NE(nest.vectorLoop(), nullptr) << nest;
+    EXPECT_NE(nest.labels[nest.vectorLoop()->label].extent % nest.vectorLoop()->lanes, 0) << nest;
+    EXPECT_FALSE(nest.nontemporalStores) << nest;
+    expectNestMatches(program, nest, 0, {});
+  }
 }
 
 TEST(StreamingStrategy, TransposesUnrollTheGatheredInputsUnitLabel) {
