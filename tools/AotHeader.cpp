@@ -129,6 +129,9 @@ void writeEntry(std::ostringstream& os, const driver::AotKernel& entry) {
   if (!entry.path.steps.empty()) {
     os << " *   Runs as the contraction path the JIT takes (`einjit explain --emit=path`), one\n"
           " *   kernel per step, each temporary contiguous in scratch:\n";
+    if (entry.path.chunks)
+      os << " *   (the steps listed per chunk run once per chunk, on its slice of the arrays and\n"
+            " *   into temporaries of one chunk)\n";
     std::istringstream lines(entry.pathText);
     for (std::string line; std::getline(lines, line);)
       os << " *   " << line << "\n";

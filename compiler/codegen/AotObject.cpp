@@ -181,6 +181,24 @@ void buildEntryPoint(const AotEntryPoint& entry, const std::vector<llvm::Functio
     return arguments;
   };
   std::vector<KernelArguments> arguments;
+  // Per kernel, its tensors that a chunked path moves along one chunk at a time: the slot in
+  // its data array, the caller's pointer and strides, and how far a chunk goes.
+  struct ChunkedSlot {
+    std::size_t slot = 0;
+    llvm::Value* base = nullptr;
+    llvm::Value* userStrides = nullptr;
+    AotChunkedTensor tensor;
+  };
+  std::vector<std::vector<ChunkedSlot>> chunkedSlots;
+  auto chunkedSlotsOf = [&](const std::vector<std::optional<AotChunkedTensor>>& chunked,
+                            const std::vector<llvm::Value*>& pointers,
+                            const std::vector<llvm::Value*>& userStrides) {
+    std::vector<ChunkedSlot> slots;
+    for (std::size_t t = 0; t < chunked.size(); ++t)
+      if (chunked[t])
+        slots.push_back({t, pointers[t], userStrides[t], *chunked[t]});
+    return slots;
+  };
   for (std::size_t k = 0; k < entry.steps.size(); ++k) {
     std::vector<llvm::Value*> pointers;
     std::vector<llvm::Value*> userStrides;
@@ -191,6 +209,7 @@ void buildEntryPoint(const AotEntryPoint& entry, const std::vector<llvm::Functio
     pointers.push_back(temporaries[k]);
     userStrides.push_back(nullptr);
     arguments.push_back(kernelArguments(entry.steps[k].nest, pointers, userStrides));
+    chunkedSlots.push_back(chunkedSlotsOf(entry.steps[k].chunkedTensors, pointers, userStrides));
   }
   {
     std::vector<llvm::Value*> pointers;
@@ -207,6 +226,7 @@ void buildEntryPoint(const AotEntryPoint& entry, const std::vector<llvm::Functio
         entry.strided ? function->getArg(static_cast<unsigned>(entry.inputCount * perTensor + 1))
                       : nullptr);
     arguments.push_back(kernelArguments(entry.nest, pointers, userStrides));
+    chunkedSlots.push_back(chunkedSlotsOf(entry.chunkedTensors, pointers, userStrides));
   }
   auto scalarPointer = [&](llvm::Value* value) -> llvm::Value* {
     if (complex)
@@ -255,9 +275,8 @@ void buildEntryPoint(const AotEntryPoint& entry, const std::vector<llvm::Functio
     return builder.CreateCall(
         kernels[k], {arguments[k].data, arguments[k].strides, none, kernelAlpha, kernelBeta});
   };
-  for (std::size_t k = 0; k < entry.steps.size(); ++k) {
-    llvm::Value* status =
-        callKernel(k, entry.steps[k].nest, unitScalars[k].first, unitScalars[k].second);
+  // Returns at once with a status other than kStatusOk.
+  auto returnIfFailed = [&](llvm::Value* status) {
     auto* failed = llvm::BasicBlock::Create(context, "step.failed", function);
     auto* next = llvm::BasicBlock::Create(context, "step.done", function);
     builder.CreateCondBr(builder.CreateICmpNE(status, builder.getInt32(runtime::kStatusOk)), failed,
@@ -265,8 +284,53 @@ void buildEntryPoint(const AotEntryPoint& entry, const std::vector<llvm::Functio
     builder.SetInsertPoint(failed);
     builder.CreateRet(status);
     builder.SetInsertPoint(next);
+  };
+  auto callKernelAt = [&](std::size_t k) {
+    return k < entry.steps.size()
+               ? callKernel(k, entry.steps[k].nest, unitScalars[k].first, unitScalars[k].second)
+               : callKernel(k, entry.nest, alpha, beta);
+  };
+  std::size_t firstChunked = entry.chunks ? entry.chunks->firstChunkedStep : entry.steps.size();
+  for (std::size_t k = 0; k < firstChunked; ++k)
+    returnIfFailed(callKernelAt(k));
+  if (!entry.chunks) {
+    builder.CreateRet(callKernelAt(entry.steps.size()));
+    return;
   }
-  builder.CreateRet(callKernel(entry.steps.size(), entry.nest, alpha, beta));
+  // The chunked kernels in a loop over the chunks, each pointing its chunked tensors `chunk`
+  // indices further along their dimension than the last.
+  auto elementBytes = static_cast<std::int64_t>(dtypeSize(entry.nest.dtype));
+  llvm::BasicBlock* before = builder.GetInsertBlock();
+  auto* loop = llvm::BasicBlock::Create(context, "chunk", function);
+  builder.CreateBr(loop);
+  builder.SetInsertPoint(loop);
+  llvm::PHINode* chunk = builder.CreatePHI(i64, 2);
+  chunk->addIncoming(builder.getInt64(0), before);
+  for (std::size_t k = firstChunked; k <= entry.steps.size(); ++k) {
+    const ir::LoopNest& nest = k < entry.steps.size() ? entry.steps[k].nest : entry.nest;
+    auto* dataType = llvm::ArrayType::get(pointer, nest.inputs.size() + 1);
+    for (const ChunkedSlot& slot : chunkedSlots[k]) {
+      llvm::Value* step =
+          slot.userStrides
+              ? builder.CreateMul(
+                    builder.CreateLoad(
+                        i64, builder.CreateConstGEP1_64(i64, slot.userStrides, slot.tensor.dim)),
+                    builder.getInt64(entry.chunks->chunk))
+              : builder.getInt64(slot.tensor.contiguousStep);
+      llvm::Value* bytes =
+          builder.CreateMul(builder.CreateMul(step, chunk), builder.getInt64(elementBytes));
+      builder.CreateStore(builder.CreateGEP(builder.getInt8Ty(), slot.base, bytes),
+                          builder.CreateConstGEP2_64(dataType, arguments[k].data, 0, slot.slot));
+    }
+    returnIfFailed(callKernelAt(k));
+  }
+  llvm::Value* next = builder.CreateAdd(chunk, builder.getInt64(1));
+  chunk->addIncoming(next, builder.GetInsertBlock());
+  auto* done = llvm::BasicBlock::Create(context, "chunks.done", function);
+  builder.CreateCondBr(builder.CreateICmpSLT(next, builder.getInt64(entry.chunks->count)), loop,
+                       done);
+  builder.SetInsertPoint(done);
+  builder.CreateRet(builder.getInt32(runtime::kStatusOk));
 }
 
 } // namespace

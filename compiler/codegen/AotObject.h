@@ -32,12 +32,33 @@ struct AotNormalize {
 /// alpha 1 and beta 0. Its nest reads parameters or earlier temporaries (`inputOfTensor`, encoded
 /// as for AotEntryPoint) and writes its output, of the scratch's dtype (aotScratchDtype), with
 /// every stride known.
+/// A caller's array a chunked path's kernel reads or writes one chunk at a time (AotChunks):
+/// the chunk-th time, `chunk` × c indices further along its dimension `dim`.
+struct AotChunkedTensor {
+  std::size_t dim = 0;
+  /// Elements from one chunk to the next in the contiguous entry point (chunk × the array's
+  /// row-major stride along dim); the strided one reads the stride from the caller's strides.
+  std::int64_t contiguousStep = 0;
+  bool operator==(const AotChunkedTensor&) const = default;
+};
+
+/// A chunked path (passes::PathChunks): steps from `firstChunkedStep` on, and the last kernel,
+/// run `count` times, on chunks of `chunk` indices of one label.
+struct AotChunks {
+  std::size_t firstChunkedStep = 0;
+  std::int64_t count = 0;
+  std::int64_t chunk = 0;
+};
+
 struct AotStep {
   ir::LoopNest nest;
   std::vector<std::size_t> inputOfTensor; ///< per nest input: parameter, or inputCount + step
   Shape shape;                            ///< the temporary's extents
   /// Where the temporary starts in scratch, in elements of the scratch's dtype.
   std::int64_t scratchOffset = 0;
+  /// Per nest input, where a chunked step reads its parameter one chunk at a time; empty
+  /// otherwise.
+  std::vector<std::optional<AotChunkedTensor>> chunkedTensors;
 };
 
 /// One entry point of an ahead-of-time object.
@@ -52,7 +73,8 @@ struct AotStep {
 /// nest may read any stride at run time (but a normalized copy's strides are its own: contiguous).
 /// Extents are always constants. `scratch` exists when `normalized` or `steps` is not empty; S
 /// is aotScratchDtype's element type (float for a bf16 or f16 path). `steps` run first, in order,
-/// each returning early with a status other than kStatusOk; then `nest` writes the output (for a
+/// each returning early with a status other than kStatusOk (a chunked path's steps from
+/// AotChunks::firstChunkedStep, with `nest`, once per chunk); then `nest` writes the output (for a
 /// bf16 or f16 path: an f32 nest rounding the last temporary into the 16-bit output, whose
 /// ElementOps take alpha and beta as float, as every 16-bit kernel does). `threads` exists when
 /// `threaded`: a nest with a parallel loop then runs it on einjit_rt's pool with that many threads
@@ -67,6 +89,11 @@ struct AotEntryPoint {
   /// tensor), or inputCount + k: the temporary steps[k] writes.
   std::vector<std::size_t> inputOfTensor;
   std::vector<AotStep> steps;
+  /// Set for a chunked path: the chunked steps and `nest` run once per chunk, in a loop.
+  std::optional<AotChunks> chunks;
+  /// Per nest input and then the output, where `nest` reads or writes its parameter one chunk at
+  /// a time (AotStep::chunkedTensors); empty where the path is not chunked.
+  std::vector<std::optional<AotChunkedTensor>> chunkedTensors;
   std::vector<AotNormalize> normalized;
   /// For each of nest.inputs, the normalized copy it reads instead of its parameter (an index
   /// into `normalized`), or none. Empty: no input reads a copy.

@@ -89,8 +89,9 @@ codegen::AotEntryPoint fusedEntryPoint(codegen::AotEntryPoint entry,
 /// last writes its temporary into scratch, one after another; the last writes out. A bf16 or
 /// f16 path runs as the JIT runs it (engine/RunPath.cpp): copies widen the operands to f32
 /// first, the steps run in f32, and a last copy rounds the f32 result into out once.
-codegen::AotEntryPoint pathEntryPoint(codegen::AotEntryPoint entry, const ContractionPlan& plan,
-                                      const EntryShape& shape, const AotOptions& options) {
+codegen::AotEntryPoint pathEntryPoint(codegen::AotEntryPoint entry, const ir::IndexProgram& program,
+                                      const ContractionPlan& plan, const EntryShape& shape,
+                                      const AotOptions& options) {
   // Original operands and the output are the caller's arrays; temporaries are contiguous.
   auto strideClass = [&](const Shape& extents, bool caller) {
     return entry.strided && caller ? runtimeStrideClass(extents)
@@ -100,40 +101,74 @@ codegen::AotEntryPoint pathEntryPoint(codegen::AotEntryPoint entry, const Contra
   // copy (entry.inputCount + its step).
   std::vector<std::size_t> valueOf(shape.sources.begin(), shape.sources.end());
   std::int64_t offset = 0;
-  // `reads` are entry values; `callerReads[i]` says whether read i is a caller's array.
-  auto addKernel = [&](const ir::IndexProgram& program, const std::vector<std::size_t>& reads,
-                       const std::vector<bool>& callerReads, bool last) {
+  // A chunked path's kernels read the operand and write the output that hold the chunk's label
+  // one chunk at a time (passes::PathChunks): along which dimension, and how far per chunk.
+  using Chunked = std::optional<codegen::AotChunkedTensor>;
+  const std::optional<passes::PathChunks>& chunks = plan.path.chunks;
+  auto chunkedAlong = [&](const std::vector<ir::Index>& indices, const Shape& extents) -> Chunked {
+    for (std::size_t d = 0; d < indices.size(); ++d)
+      if (indices[d].label == chunks->label)
+        return codegen::AotChunkedTensor{d, chunks->chunk * rowMajorStrides(extents)[d]};
+    return std::nullopt;
+  };
+  // `reads` are entry values; `callerReads[i]` says whether read i is a caller's array;
+  // `chunkedReads` (empty, or one per read) and `chunkedOutput` how a chunked kernel reads and
+  // writes them.
+  auto addKernel = [&](const ir::IndexProgram& step, const std::vector<std::size_t>& reads,
+                       const std::vector<bool>& callerReads, bool last,
+                       const std::vector<Chunked>& chunkedReads = {},
+                       const Chunked& chunkedOutput = std::nullopt) {
     std::vector<passes::StrideClass> classes;
     for (std::size_t i = 0; i < reads.size(); ++i)
-      classes.push_back(strideClass(program.operandShape(i), callerReads[i]));
-    ir::LoopNest nest =
-        lowerKernel(program, classes, strideClass(program.outputShape(), last), options);
+      classes.push_back(strideClass(step.operandShape(i), callerReads[i]));
+    ir::LoopNest nest = lowerKernel(step, classes, strideClass(step.outputShape(), last), options);
     std::vector<std::size_t> inputOfTensor;
-    for (const ir::TensorAccess& input : nest.inputs)
+    std::vector<Chunked> chunkedTensors;
+    for (const ir::TensorAccess& input : nest.inputs) {
       inputOfTensor.push_back(reads[input.source]);
+      if (!chunkedReads.empty())
+        chunkedTensors.push_back(chunkedReads[input.source]);
+    }
     if (last) {
       entry.nest = std::move(nest);
       entry.inputOfTensor = std::move(inputOfTensor);
+      if (!chunkedReads.empty()) {
+        chunkedTensors.push_back(chunkedOutput);
+        entry.chunkedTensors = std::move(chunkedTensors);
+      }
       return entry.inputCount + entry.steps.size();
     }
-    codegen::AotStep step{std::move(nest), std::move(inputOfTensor), program.outputShape(), offset};
-    offset += elementCount(step.shape);
-    entry.steps.push_back(std::move(step));
+    codegen::AotStep written{std::move(nest), std::move(inputOfTensor), step.outputShape(), offset,
+                             std::move(chunkedTensors)};
+    offset += elementCount(written.shape);
+    entry.steps.push_back(std::move(written));
     return entry.inputCount + entry.steps.size() - 1;
   };
   for (std::size_t t = 0; t < plan.widen.size(); ++t)
     valueOf[t] = addKernel(plan.widen[t], {shape.sources[t]}, {true}, false);
+  std::size_t operandCount = program.operands.size();
   for (std::size_t k = 0; k < plan.steps.size(); ++k) {
     const passes::PathStep& step = plan.path.steps[k];
+    bool chunked = chunks && k >= chunks->firstChunkedStep;
     std::vector<std::size_t> reads;
     std::vector<bool> callerReads;
+    std::vector<Chunked> chunkedReads;
     for (std::size_t value : step.reads) {
       reads.push_back(valueOf[value]);
       callerReads.push_back(reads.back() < entry.inputCount);
+      if (chunked)
+        chunkedReads.push_back(value < operandCount ? chunkedAlong(program.operands[value].indices,
+                                                                   program.operandShape(value))
+                                                    : std::nullopt);
     }
     bool last = k + 1 == plan.steps.size() && !plan.round;
-    valueOf.push_back(addKernel(plan.steps[k], reads, callerReads, last));
+    valueOf.push_back(addKernel(
+        plan.steps[k], reads, callerReads, last, chunkedReads,
+        chunked && last ? chunkedAlong(program.output, program.outputShape()) : std::nullopt));
   }
+  if (chunks)
+    entry.chunks = codegen::AotChunks{plan.widen.size() + chunks->firstChunkedStep, chunks->count,
+                                      chunks->chunk};
   if (plan.round)
     addKernel(*plan.round, {valueOf.back()}, {false}, true);
   return entry;
@@ -250,7 +285,7 @@ AotKernel lowerAot(const AotRequest& request, const AotOptions& options) {
     entry.strided = strided;
     entry.threaded = options.threaded;
     entry.inputCount = shape.inputs;
-    return plan.runsPath() ? pathEntryPoint(std::move(entry), plan, shape, options)
+    return plan.runsPath() ? pathEntryPoint(std::move(entry), program, plan, shape, options)
                            : fusedEntryPoint(std::move(entry), program, shape, options);
   };
   auto account = [&](const codegen::AotEntryPoint& entry) {

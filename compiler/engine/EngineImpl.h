@@ -139,10 +139,19 @@ struct Plan::State {
   /// (contraction.round; null where the last step writes the output).
   std::vector<std::shared_ptr<State>> widenStates;
   std::shared_ptr<State> roundState;
-  /// A path run's temporaries (RunPath.cpp), the widened operands and one per step that writes
-  /// one: kept between runs, so that a call neither allocates nor faults in its (often large)
-  /// temporaries afresh.
-  LeasePool<std::vector<Tensor>> pathTemporaries;
+  /// What a path run keeps between runs (RunPath.cpp), so that a call neither allocates nor
+  /// faults in its (often large) temporaries afresh: the temporaries, the widened operands and
+  /// one per step that writes one; and, for a chunked path, the views of one chunk of each
+  /// operand and of the output (their shape and strides, rebased to each chunk).
+  struct PathRunSet {
+    std::vector<Tensor> temporaries;
+    std::vector<TensorView> operandChunks;
+    MutableTensorView outChunk;
+  };
+  LeasePool<PathRunSet> pathTemporaries;
+  /// A chunked path's temporaries of one chunk: a set per range of chunks in flight (several
+  /// when the chunks share out among threads).
+  LeasePool<std::vector<Tensor>> chunkTemporaries;
   /// Plan::multiplyAdds: the fused program's, or the path's when it runs (contraction's).
   std::int64_t multiplyAdds = 0;
   /// The explanation's facts of the call the plan was made from; empty for a plan made from an

@@ -380,9 +380,15 @@ ContractionPath choosePath(const ir::IndexProgram& program) {
 
 std::string toString(const ContractionPath& path) {
   std::ostringstream os;
-  for (const PathStep& step : path.steps)
-    os << "  " << ir::statementText(step.program) << "   " << step.multiplyAdds
+  for (std::size_t k = 0; k < path.steps.size(); ++k) {
+    const PathStep& step = path.steps[k];
+    bool chunked = path.chunks && k >= path.chunks->firstChunkedStep;
+    if (chunked && k == path.chunks->firstChunkedStep)
+      os << "  per chunk of " << path.chunks->chunk << " " << path.chunks->label << " ("
+         << path.chunks->count << " chunks):\n";
+    os << (chunked ? "    " : "  ") << ir::statementText(step.program) << "   " << step.multiplyAdds
        << (step.program.operands.size() == 1 ? " elements copied\n" : " multiply-adds\n");
+  }
   if (!path.relayout.empty()) {
     os << "  relayout: " << path.relayout << " (the path runs)\n";
     return os.str();

@@ -331,6 +331,18 @@ struct PathStep {
   std::int64_t multiplyAdds = 0; ///< iterations of the step's loop nest (a copy's: elements)
 };
 
+/// A relayout path run in chunks of one label (relayoutPath): its first `firstChunkedStep` steps
+/// run once; the rest, whose programs hold `label` at extent `chunk`, run `count` times, the
+/// chunk-th time on indices [chunk × c, chunk × (c + 1)) of `label` of the operand and the output
+/// that hold it, into temporaries of one chunk. `chunk` divides the label's extent.
+struct PathChunks {
+  std::string label;
+  std::int64_t chunk = 0;
+  std::int64_t count = 0;
+  std::size_t firstChunkedStep = 0;
+  bool operator==(const PathChunks&) const = default;
+};
+
 /// The pairwise contractions chosen for a program of three or more operands. The last step
 /// writes the program's output; every temporary is a contiguous tensor of its program's shape.
 struct ContractionPath {
@@ -342,6 +354,8 @@ struct ContractionPath {
   /// Why a binary contraction runs as relayout copies around its product (relayoutPath,
   /// innermostRelayoutPath); empty for a path of pairwise contractions.
   std::string relayout;
+  /// Set where the relayout path runs in chunks (PathChunks).
+  std::optional<PathChunks> chunks;
   /// True when the steps cost fewer multiply-adds than the fused nest (never for an empty path).
   bool beatsFused() const { return !steps.empty() && multiplyAdds < fusedMultiplyAdds; }
   /// True when the plan runs the steps: a relayout path always, a pairwise one when it beats
@@ -366,7 +380,10 @@ ContractionPath choosePath(const ir::IndexProgram& program);
 /// prologues, no literal 0 or repeated label, batch, M, N and K labels all present, at least
 /// kMinRelayoutPointWork real multiply-adds per batch point (a complex one is four),
 /// kMinRelayoutIntensity flops per byte the copies move, and operands larger than the L2 (within it
-/// the direct nest is fast in any layout).
+/// the direct nest is fast in any layout). Where the product's temporary exceeds half the L2 and
+/// is copied back, the path runs in chunks of the output's outermost label (PathChunks) when that
+/// label is one operand's, the other operand's copy fits in a quarter of the L3, and a divisor of
+/// the label's extent from 8 up keeps a chunk's temporary within half the L2.
 ContractionPath relayoutPath(const ir::IndexProgram& program, const support::CacheSizes& caches);
 /// A binary contraction whose output's innermost label (of extent at least 4) is held by one
 /// operand, not innermost there, as a path of two steps: that operand copied with the label

@@ -87,6 +87,13 @@ public:
   const Strides& strides() const { return layout_ ? layout_->strides : kNoExtents; }
   std::size_t rank() const { return shape().size(); }
   std::int64_t elements() const { return elementCount(shape()); }
+  /// The same dtype, shape and strides over `data`: another block of memory laid out alike (the
+  /// next chunk of a larger array). Shares the shape and strides, so it allocates nothing.
+  TensorView rebased(const void* data) const {
+    TensorView view(*this);
+    view.data_ = data;
+    return view;
+  }
 
 private:
   struct Layout {
@@ -113,6 +120,12 @@ public:
 
   /// The constructor took a `void*`: the cast gives back what it was given.
   void* data() const { return const_cast<void*>(TensorView::data()); }
+  /// As TensorView::rebased, writable.
+  MutableTensorView rebased(void* data) const {
+    MutableTensorView view(*this);
+    static_cast<TensorView&>(view) = TensorView::rebased(data);
+    return view;
+  }
 };
 
 /// The read-only views a run takes as its inputs (Plan::run, Engine::einsum, Engine::call):

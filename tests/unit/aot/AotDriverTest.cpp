@@ -165,5 +165,73 @@ TEST(AotDriver, RelayoutEntryPointMatchesTheInterpreter) {
   }
 }
 
+TEST(AotDriver, ChunkedRelayoutEntryPointsMatchTheInterpreter) {
+  // Caches under which the product's temporary exceeds half the L2: the path runs in 4 chunks of
+  // 12 i, in the entry points as in the JIT (RelayoutTest's kChunkCaches).
+  const support::CacheSizes chunkCaches{4096, 32768, 1 << 20};
+  driver::AotKernel kernel = lowered("np.einsum('ibnd,jbnd->ijbn', x, y)",
+                                     "x=48x2x3x80,y=47x2x3x80", DType::f32, chunkCaches, false);
+  ASSERT_TRUE(kernel.path.chunks.has_value()) << passes::toString(kernel.path);
+  ASSERT_TRUE(kernel.entry.chunks.has_value());
+  EXPECT_EQ(kernel.entry.chunks->firstChunkedStep, 1u);
+  EXPECT_EQ(kernel.entry.chunks->count, 4);
+  // Scratch holds y's copy whole and one chunk of the others.
+  EXPECT_EQ(kernel.scratchElements, 47 * 480 + 12 * 480 + 12 * 47 * 6);
+  driver::AotObjectCode code =
+      driver::compileAot("chunked", {kernel}, codegen::hostTarget(), driver::AotCache{"", {}});
+  jit::Jit jit;
+  jit::Jit stridedJit;
+  std::shared_ptr<const jit::Kernel> contiguous =
+      jit.load(jit::bundleObjects({code.object}), "kernel", 0);
+  std::shared_ptr<const jit::Kernel> strided =
+      stridedJit.load(jit::bundleObjects({code.object}), "kernel_strided", 0);
+  using Entry = std::int32_t (*)(const float*, const float*, float*, float*, float, float);
+  using StridedEntry =
+      std::int32_t (*)(const float*, const std::int64_t*, const float*, const std::int64_t*, float*,
+                       const std::int64_t*, float*, float, float);
+  auto entry = reinterpret_cast<Entry>(reinterpret_cast<void (*)()>(contiguous->entry()));
+  auto stridedEntry =
+      reinterpret_cast<StridedEntry>(reinterpret_cast<void (*)()>(strided->entry()));
+
+  const ir::IndexProgram& program = kernel.program;
+  Tensor x = smallIntegers(DType::f32, program.operands[0].shape, 0);
+  Tensor y = smallIntegers(DType::f32, program.operands[1].shape, 1);
+  Tensor expected = smallIntegers(DType::f32, program.outputShape(), 2);
+  reference::interpret(program, {x.view(), y.view()}, expected.view(), {2.0, -1.0});
+  std::vector<float> scratch(static_cast<std::size_t>(kernel.scratchElements));
+  Tensor out = smallIntegers(DType::f32, program.outputShape(), 2);
+  ASSERT_EQ(entry(x.as<float>(), y.as<float>(), out.as<float>(), scratch.data(), 2, -1), 0);
+  EXPECT_EQ(test::realValuesOf(out.view()), test::realValuesOf(expected.view()));
+
+  // The strided entry point, its output every other float of a buffer twice the size and x
+  // read through reversed strides of its first dimension.
+  Shape outShape = program.outputShape();
+  Strides outStrides = rowMajorStrides(outShape);
+  for (std::int64_t& stride : outStrides)
+    stride *= 2;
+  std::vector<float> wide(static_cast<std::size_t>(2 * elementCount(outShape)));
+  std::vector<double> initial = test::realValuesOf(smallIntegers(DType::f32, outShape, 2).view());
+  for (std::size_t k = 0; k < initial.size(); ++k)
+    wide[2 * k] = static_cast<float>(initial[k]);
+  Shape xShape = program.operands[0].shape;
+  Tensor reversed = smallIntegers(DType::f32, xShape, 0);
+  // reversed[i] holds x[47 - i]: a view from its last row with a negative first stride reads x.
+  std::int64_t row = elementCount(xShape) / xShape[0];
+  for (std::int64_t i = 0; i < xShape[0]; ++i)
+    std::copy_n(x.as<float>() + (xShape[0] - 1 - i) * row, row, reversed.as<float>() + i * row);
+  Strides xStrides = rowMajorStrides(xShape);
+  xStrides[0] = -xStrides[0];
+  Strides yStrides = rowMajorStrides(program.operands[1].shape);
+  ASSERT_EQ(stridedEntry(reversed.as<float>() + (xShape[0] - 1) * row, xStrides.data(),
+                         y.as<float>(), yStrides.data(), wide.data(), outStrides.data(),
+                         scratch.data(), 2, -1),
+            0);
+  std::vector<double> expectedValues = test::realValuesOf(expected.view());
+  for (std::size_t k = 0; k < expectedValues.size(); ++k) {
+    ASSERT_EQ(wide[2 * k], expectedValues[k]) << "element " << k;
+    ASSERT_EQ(wide[2 * k + 1], 0.0f) << "element " << k << " of the gaps";
+  }
+}
+
 } // namespace
 } // namespace einjit

@@ -145,7 +145,7 @@ codegen::AotEntryPoint chainOf(const std::string& name, bool strided = false) {
   codegen::AotEntryPoint entry = entryOf(name, nestOf("ij,jk->ik", "2x4,4x5", strided), strided);
   entry.inputCount = 3;
   entry.inputOfTensor = {3, 2};
-  entry.steps.push_back({nestOf("ij,jk->ik", "2x3,3x4"), {0, 1}, {2, 4}, 0});
+  entry.steps.push_back({nestOf("ij,jk->ik", "2x3,3x4"), {0, 1}, {2, 4}, 0, {}});
   return entry;
 }
 
@@ -190,7 +190,7 @@ TEST(AotObject, ScratchHoldsEveryTemporary) {
   codegen::AotEntryPoint entry = chainOf("scratch");
   EXPECT_EQ(codegen::aotScratchElements(entry), 2 * 4);
   EXPECT_EQ(codegen::aotScratchDtype(entry), DType::f32);
-  entry.steps.push_back({nestOf("ij,jk->ik", "2x3,3x4"), {0, 1}, {3, 5}, 8});
+  entry.steps.push_back({nestOf("ij,jk->ik", "2x3,3x4"), {0, 1}, {3, 5}, 8, {}});
   EXPECT_EQ(codegen::aotScratchElements(entry), 8 + 15);
 }
 

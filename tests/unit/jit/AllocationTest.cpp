@@ -174,6 +174,35 @@ TEST(Allocation, ACachedRunOfAContractionPathAllocatesNothing) {
   }
 }
 
+TEST(Allocation, ACachedRunOfAChunkedRelayoutPathAllocatesNothing) {
+  // Transformer-XL's ibnd,jbnd->ijbn under caches that make it run in chunks of i: the views of
+  // one chunk are kept with the temporaries and rebased to each chunk.
+  EngineOptions engineOptions;
+  engineOptions.persistentCache = false;
+  engineOptions.cacheSizes = CacheSizes{4096, 32768, 1 << 20};
+  Engine engine(engineOptions);
+  Plan plan = engine.plan("ibnd,jbnd->ijbn", {{48, 2, 3, 80}, {47, 2, 3, 80}}, DType::f32);
+  ASSERT_NE(plan.explain(ExplainStage::Path).find("per chunk of 12 i"), std::string::npos)
+      << plan.explain(ExplainStage::Path);
+  Tensor x = arange(DType::f32, {48, 2, 3, 80}, -9);
+  Tensor y = arange(DType::f32, {47, 2, 3, 80}, -5);
+  Tensor out(DType::f32, {48, 47, 2, 3});
+  std::vector<TensorView> inputs{x.view(), y.view()};
+  MutableTensorView outView = out.view();
+  // One thread: with more, the chunks share out among however many threads join, and a set of
+  // chunk temporaries is made the first time that many run at once.
+  RunOptions options;
+  options.threads = 1;
+  plan.run(inputs, outView, options);
+  Tensor first = out.clone();
+  EXPECT_EQ(allocationsOf([&] {
+              for (int round = 0; round < 10; ++round)
+                plan.run(inputs, outView, options);
+            }),
+            0u);
+  expectClose(out.view(), first.view(), 0, "the same run again");
+}
+
 TEST(Allocation, PassingTheViewsCopiesNothing) {
   Engine engine;
   Plan plan =

@@ -3,7 +3,8 @@
 // the cost figures that decide, the refusals, and runs against the interpreter: every layout
 // of the operands, alpha and beta, real and complex dtypes, and a plan run again (its
 // temporaries reused) on new data; the same for the copy that puts the output's innermost
-// label innermost in its operand (passes::innermostRelayoutPath).
+// label innermost in its operand (passes::innermostRelayoutPath), and for a relayout path run in
+// chunks of the output's outermost label (passes::PathChunks).
 #include "JitTestSupport.h"
 #include "TestSupport.h"
 #include "engine/EngineImpl.h"
@@ -239,6 +240,90 @@ TEST(InnermostRelayoutRun, EveryLayoutAlphaBetaAndDtypeMatchesTheInterpreter) {
           expectClose(out.view, expected.view, toleranceOf(shaped.dtype, false), context);
         }
       }
+}
+
+/// Caches under which Transformer-XL's ibnd,jbnd->ijbn at 48 x 47 x 6 x 80 runs in chunks: the
+/// product's 54 KiB temporary exceeds half the 32 KiB L2, y's 90 KiB copy fits in a quarter of
+/// the L3, and 12 rows of i (1128 bytes each) fill half the L2.
+const support::CacheSizes kChunkCaches{4096, 32768, 1 << 20};
+
+TEST(RelayoutChunks, ATemporaryBeyondHalfTheL2RunsInChunksOfTheOutputsOutermostLabel) {
+  ir::IndexProgram program =
+      programOf("ibnd,jbnd->ijbn", {{48, 2, 3, 80}, {47, 2, 3, 80}}, DType::f32);
+  passes::ContractionPath path = passes::relayoutPath(program, kChunkCaches);
+  ASSERT_TRUE(path.chunks.has_value()) << passes::toString(path);
+  EXPECT_EQ(*path.chunks, (passes::PathChunks{"i", 12, 4, 1}));
+  // The copy of y, which every chunk reads whole, runs once and first; the copy of x, the
+  // product and the copy back are programs of one chunk.
+  EXPECT_EQ(stepTexts(path),
+            (std::vector<std::string>{"t0[b,n,d,j] = y[j,b,n,d]", "t1[b,n,i,d] = x[i,b,n,d]",
+                                      "t2[b,n,i,j] = sum_d t1[b,n,i,d] * t0[b,n,d,j]",
+                                      "out[i,j,b,n] = t2[b,n,i,j]"}));
+  EXPECT_EQ(path.steps[1].program.operands[0].shape, (Shape{12, 2, 3, 80}));
+  EXPECT_EQ(path.steps[3].program.outputShape(), (Shape{12, 47, 2, 3}));
+  EXPECT_EQ(path.steps[2].multiplyAdds, std::int64_t{12} * 47 * 6 * 80);
+  EXPECT_EQ(path.multiplyAdds, std::int64_t{48} * 47 * 6 * 80);
+  EXPECT_EQ(path.steps[2].reads, (std::vector<std::size_t>{3, 2}));
+  EXPECT_NE(path.relayout.find("; in 4 chunks of 12 i, the product's 52 KiB temporary > L2/2"),
+            std::string::npos)
+      << path.relayout;
+  EXPECT_NE(passes::toString(path).find("  per chunk of 12 i (4 chunks):\n    t1[b,n,i,d]"),
+            std::string::npos)
+      << passes::toString(path);
+
+  // Not chunked: a temporary within half the L2; y beyond a quarter of the L3 (every chunk
+  // reads it); an extent with no divisor from 8 up that fits (47 rows of i); no copy back.
+  support::CacheSizes roomy{4096, 131072, 1 << 20};
+  EXPECT_FALSE(passes::relayoutPath(program, roomy).chunks);
+  EXPECT_FALSE(passes::relayoutPath(program, support::CacheSizes{4096, 32768, 262144}).chunks);
+  EXPECT_FALSE(
+      passes::relayoutPath(
+          programOf("ibnd,jbnd->ijbn", {{47, 2, 3, 80}, {47, 2, 3, 80}}, DType::f32), kChunkCaches)
+          .chunks);
+  EXPECT_FALSE(passes::relayoutPath(
+                   programOf("ikc,jkc->cij", {{96, 96, 8}, {96, 96, 8}}, DType::f32), kChunkCaches)
+                   .chunks);
+}
+
+TEST(RelayoutChunksRun, EveryLayoutAlphaBetaAndThreadCountMatchesTheInterpreter) {
+  struct Shaped {
+    std::string spec;
+    std::vector<Shape> shapes;
+    DType dtype;
+  };
+  const std::vector<Shaped> cases{
+      {"ibnd,jbnd->ijbn", {{48, 2, 3, 80}, {47, 2, 3, 80}}, DType::f32},
+      {"ibnd,jnd->ijbn", {{48, 2, 3, 80}, {47, 3, 80}}, DType::f32},
+      {"jbnd,ibnd->ijbn", {{47, 2, 3, 80}, {48, 2, 3, 80}}, DType::f32},
+      {"ibnd,jbnd->ijbn", {{24, 2, 3, 80}, {23, 2, 3, 80}}, DType::c64},
+  };
+  EngineOptions options;
+  options.persistentCache = false;
+  options.cacheSizes = CacheSizes{kChunkCaches.l1d, kChunkCaches.l2, kChunkCaches.l3};
+  Engine engine(options);
+  std::mt19937 rng(20261208);
+  for (const Shaped& shaped : cases) {
+    ir::IndexProgram program = programOf(shaped.spec, shaped.shapes, shaped.dtype);
+    std::string name = shaped.spec + " " + std::string(dtypeName(shaped.dtype));
+    Plan plan = EngineAccess::planProgram(engine, program, false);
+    EXPECT_NE(plan.explain(ExplainStage::Path).find("per chunk of"), std::string::npos)
+        << name << "\n"
+        << plan.explain(ExplainStage::Path);
+    // One plan through every layout in turn: the kept chunk views follow the caller's strides.
+    for (Layout layout :
+         {Layout::Contiguous, Layout::Permuted, Layout::Reversed, Layout::Contiguous})
+      for (RunOptions run : {RunOptions{.alpha = 0.5, .beta = -2, .threads = 2}, RunOptions{}}) {
+        std::string context = name + " " + layoutName(layout);
+        OwnedViews inputs = randomViews(shaped.dtype, shaped.shapes, layout, rng);
+        OwnedView initial =
+            randomView(shaped.dtype, program.outputShape(), layout, rng, run.beta == 0.0);
+        OwnedView out = copyOf(initial);
+        OwnedView expected = copyOf(initial);
+        reference::interpret(program, inputs.views, expected.view, {run.alpha, run.beta});
+        plan.run(inputs.views, out.view, run);
+        expectClose(out.view, expected.view, toleranceOf(shaped.dtype, false), context);
+      }
+  }
 }
 
 } // namespace

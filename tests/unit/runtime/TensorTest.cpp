@@ -43,6 +43,23 @@ TEST(Tensor, ShapeText) {
   EXPECT_EQ(shapeToText({}), "scalar");
 }
 
+TEST(Tensor, RebasedViewsKeepTheLayoutOverOtherMemory) {
+  float data[12] = {};
+  TensorView view(data, DType::f32, {2, 3}, {1, 2});
+  TensorView next = view.rebased(data + 6);
+  EXPECT_EQ(next.data(), data + 6);
+  EXPECT_EQ(next.dtype(), DType::f32);
+  EXPECT_EQ(next.shape(), (Shape{2, 3}));
+  EXPECT_EQ(next.strides(), (Strides{1, 2}));
+  EXPECT_EQ(&next.shape(), &view.shape()) << "the layout is shared, not copied";
+  EXPECT_EQ(view.data(), data);
+  MutableTensorView out(data, DType::f32, {3});
+  MutableTensorView moved = out.rebased(data + 3);
+  EXPECT_EQ(moved.data(), data + 3);
+  EXPECT_EQ(moved.shape(), (Shape{3}));
+  EXPECT_EQ(TensorView(data, DType::f64, {}).rebased(data + 2).rank(), 0u);
+}
+
 TEST(Tensor, ViewDefaultsToRowMajorAndChecksStrideRank) {
   float data[6] = {};
   TensorView view(data, DType::f32, {2, 3});
