@@ -132,35 +132,50 @@ TEST(Concurrency, EvictionsWhileOtherThreadsRunPlans) {
 TEST(Concurrency, RelayoutRunsKeepTheirTemporariesApart) {
   // A relayout path (RelayoutPath.cpp) gives each run a set of temporaries, taken from or given
   // back to the plan's spares: threads running one plan on their own data at once must each
-  // get their own result.
-  EngineOptions options;
-  options.persistentCache = false;
-  options.cacheSizes = CacheSizes{4096, 16384, 65536}; // the operands exceed this L2
-  Engine engine(options);
-  const std::vector<Shape> shapes{{50, 80, 3}, {47, 80, 3}};
-  Plan plan = engine.plan("ikc,jkc->ijc", shapes, DType::f32);
-  ASSERT_NE(plan.explain(ExplainStage::Path).find("relayout:"), std::string::npos);
-  constexpr std::size_t kThreads = 4;
-  std::vector<std::vector<Tensor>> inputs(kThreads);
-  std::vector<Tensor> expected;
-  ir::IndexProgram program = programOf("ikc,jkc->ijc", shapes, DType::f32);
-  for (std::size_t t = 0; t < kThreads; ++t) {
-    for (std::size_t o = 0; o < shapes.size(); ++o)
-      inputs[t].push_back(arange(DType::f32, shapes[o], -3.0 * static_cast<double>(t + o)));
-    expected.push_back(reference::interpret(program, {inputs[t][0].view(), inputs[t][1].view()}));
+  // get their own result. The second runs in chunks, which a run on two threads shares out
+  // among them, each range of chunks with chunk temporaries of its own.
+  struct Case {
+    std::string spec;
+    std::vector<Shape> shapes;
+    CacheSizes caches;
+    std::string shows;
+  };
+  for (const Case& relayout :
+       {Case{"ikc,jkc->ijc", {{50, 80, 3}, {47, 80, 3}}, {4096, 16384, 65536}, "relayout:"},
+        Case{"ibnd,jbnd->ijbn",
+             {{48, 2, 3, 80}, {47, 2, 3, 80}},
+             {4096, 32768, 1 << 20},
+             "per chunk of 12 i"}}) {
+    SCOPED_TRACE(relayout.spec);
+    EngineOptions options;
+    options.persistentCache = false;
+    options.cacheSizes = relayout.caches; // the operands exceed this L2
+    Engine engine(options);
+    const std::vector<Shape>& shapes = relayout.shapes;
+    Plan plan = engine.plan(relayout.spec, shapes, DType::f32);
+    ASSERT_NE(plan.explain(ExplainStage::Path).find(relayout.shows), std::string::npos);
+    constexpr std::size_t kThreads = 4;
+    std::vector<std::vector<Tensor>> inputs(kThreads);
+    std::vector<Tensor> expected;
+    ir::IndexProgram program = programOf(relayout.spec, shapes, DType::f32);
+    for (std::size_t t = 0; t < kThreads; ++t) {
+      for (std::size_t o = 0; o < shapes.size(); ++o)
+        inputs[t].push_back(arange(DType::f32, shapes[o], -3.0 * static_cast<double>(t + o)));
+      expected.push_back(reference::interpret(program, {inputs[t][0].view(), inputs[t][1].view()}));
+    }
+    std::vector<std::thread> workers;
+    for (std::size_t t = 0; t < kThreads; ++t)
+      workers.emplace_back([&, t] {
+        for (int round = 0; round < 4; ++round) {
+          Tensor out = plan.run({inputs[t][0].view(), inputs[t][1].view()},
+                                RunOptions{.threads = 1 + round % 2});
+          expectClose(out.view(), expected[t].view(), toleranceOf(DType::f32, false),
+                      "thread " + std::to_string(t) + " round " + std::to_string(round));
+        }
+      });
+    for (std::thread& worker : workers)
+      worker.join();
   }
-  std::vector<std::thread> workers;
-  for (std::size_t t = 0; t < kThreads; ++t)
-    workers.emplace_back([&, t] {
-      for (int round = 0; round < 4; ++round) {
-        Tensor out = plan.run({inputs[t][0].view(), inputs[t][1].view()},
-                              RunOptions{.threads = 1 + round % 2});
-        expectClose(out.view(), expected[t].view(), toleranceOf(DType::f32, false),
-                    "thread " + std::to_string(t) + " round " + std::to_string(round));
-      }
-    });
-  for (std::thread& worker : workers)
-    worker.join();
 }
 
 TEST(Concurrency, OnePlanStagesNormalizedOperandsForManyThreads) {
