@@ -95,26 +95,41 @@ TEST(HalfPrecisionPacked, Bf16PairPanelsMatchTheInterpreter) {
 }
 
 TEST(HalfPrecisionPacked, SeveralKBlocksSumInAnF32BlockAndRoundOnce) {
-  // 512 + 100 x 1 = 612 is a bf16 (a multiple of 4 in [512, 1024)). The small caches cut K = 101
-  // into blocks of 15 (f32 panels) or 26 (bf16 pairs); a bf16 C rounded after each block would
-  // end at 620 or 608.
+  // 512 + 300 x 1 = 812 is a bf16 (a multiple of 4 in [512, 1024)). K = 301 is more than the
+  // small L2 takes in one block for a 16-bit output (the B micro-panel of all of K in half of it),
+  // so it is cut into blocks of about 30 (f32 panels) or 60 (bf16 pairs); a bf16 C rounded after
+  // each block would gain up to 2 per block.
   for (const char* target : {"x86-64-v4", "host"}) {
     Engine engine = packedEngine(target, smallCaches());
     if (!engine.target().runsHere())
       GTEST_SKIP() << "this CPU lacks x86-64-v4 (AVX-512) features";
-    std::vector<double> row(101, 1.0);
+    std::vector<double> row(301, 1.0);
     row[0] = 512;
     std::vector<double> rows = row;
     rows.insert(rows.end(), row.begin(), row.end());
-    Tensor x = tensorOf(DType::bf16, {2, 101}, rows);
-    Tensor y = tensorOf(DType::bf16, {101, 2}, std::vector<double>(202, 1.0));
-    Plan plan = engine.plan("ik,kj->ij", {{2, 101}, {101, 2}}, DType::bf16);
+    Tensor x = tensorOf(DType::bf16, {2, 301}, rows);
+    Tensor y = tensorOf(DType::bf16, {301, 2}, std::vector<double>(602, 1.0));
+    Plan plan = engine.plan("ik,kj->ij", {{2, 301}, {301, 2}}, DType::bf16);
     std::string loops = plan.explain(ExplainStage::Loops);
     EXPECT_NE(loops.find("f32 C block"), std::string::npos) << target << "\n" << loops;
     EXPECT_NE(loops.find("rounded once to bf16"), std::string::npos) << target << "\n" << loops;
-    EXPECT_EQ(realValuesOf(plan.run({x.view(), y.view()}).view()), std::vector<double>(4, 612.0))
+    EXPECT_EQ(realValuesOf(plan.run({x.view(), y.view()}).view()), std::vector<double>(4, 812.0))
         << target;
   }
+}
+
+TEST(HalfPrecisionPacked, AKWhoseMicroPanelFitsHalfTheL2TakesOneBlock) {
+  // One K block needs no f32 C block, in which the sums of several wait one MC block of rows at a
+  // time while B is packed again per MC rows. x86-64-v4's 8 x 32 tile: 2048 x 32 f32 values of B
+  // (256 KiB) fit in half of a 1 MiB L2; 8192 do not.
+  Engine engine = packedEngine("x86-64-v4", CacheSizes{32768, 1 << 20, 32 << 20});
+  std::string fits =
+      engine.plan("ik,kj->ij", {{256, 2048}, {2048, 256}}, DType::f16).explain(ExplainStage::Loops);
+  EXPECT_NE(fits.find("KC 2048"), std::string::npos) << fits;
+  EXPECT_EQ(fits.find("f32 C block"), std::string::npos) << fits;
+  std::string exceeds =
+      engine.plan("ik,kj->ij", {{256, 8192}, {8192, 256}}, DType::f16).explain(ExplainStage::Loops);
+  EXPECT_NE(exceeds.find("f32 C block"), std::string::npos) << exceeds;
 }
 
 } // namespace
