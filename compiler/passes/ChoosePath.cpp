@@ -300,14 +300,20 @@ public:
   }
 
 private:
-  /// The value id of a node (see PathStep::reads), writing its steps first.
-  std::size_t value(int nodeId, bool isRoot) {
+  /// The value id of a node (see PathStep::reads), writing its steps first. `likeOutput`: its
+  /// labels in the output's order (see below).
+  std::size_t value(int nodeId, bool isRoot, bool likeOutput = false) {
     const TreeNode& node = nodes_[static_cast<std::size_t>(nodeId)];
     if (node.left < 0)
       return node.operand;
-    std::size_t left = value(node.left, false);
-    std::size_t right = value(node.right, false);
     const ir::IndexProgram& program = problem_.program;
+    // A last step that sums nothing (Performer's scaling by a row norm, bhde,bhnd,bhn->bhne)
+    // multiplies element by element: its operands laid out in the output's order make it a
+    // streaming product rather than a transpose, and the packed product before it writes its
+    // tile in that order (bhde,bhnd->bhen packed B from bhnd's rows, 18 % of the run).
+    bool childrenLikeOutput = isRoot && !sumsAnything(node);
+    std::size_t left = value(node.left, false, childrenLikeOutput);
+    std::size_t right = value(node.right, false, childrenLikeOutput);
     PathStep step;
     step.program.dtype = program.dtype;
     step.program.operands = {operandFor(left), operandFor(right)};
@@ -315,6 +321,11 @@ private:
     if (isRoot) {
       step.program.output = program.output;
       step.program.outputName = program.outputName;
+    } else if (likeOutput) {
+      for (const ir::Index& index : program.output)
+        if (std::find(node.labels.begin(), node.labels.end(), index.label) != node.labels.end())
+          step.program.output.push_back(ir::Index::of(index.label));
+      step.program.outputName = freshName();
     } else {
       for (const std::string& label : node.labels)
         step.program.output.push_back(ir::Index::of(label));
@@ -325,6 +336,15 @@ private:
     ir::verify(step.program);
     path_.steps.push_back(std::move(step));
     return problem_.size() + path_.steps.size() - 1;
+  }
+
+  /// True when a node's step sums a label: one of its children's labels it does not keep.
+  bool sumsAnything(const TreeNode& node) const {
+    for (int child : {node.left, node.right})
+      for (const std::string& label : nodes_[static_cast<std::size_t>(child)].labels)
+        if (std::find(node.labels.begin(), node.labels.end(), label) == node.labels.end())
+          return true;
+    return false;
   }
 
   ir::Operand operandFor(std::size_t valueId) const {

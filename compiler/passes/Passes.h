@@ -366,7 +366,9 @@ struct ContractionPath {
 /// The order of pairwise contractions of `program` that minimises total multiply-adds: exact
 /// dynamic programming over operand subsets for up to eight operands, greedy (cheapest next
 /// pair) beyond. An intermediate keeps the labels that other operands or the output still need,
-/// so an outer (broadcast) product is a candidate like any other pair. Conj stays on its
+/// so an outer (broadcast) product is a candidate like any other pair; in their order in its
+/// operands, or in the output's where the last step sums nothing (an element-wise scaling then
+/// reads it as it writes out). Conj stays on its
 /// operand; literal 0 indices stay on the original operands. Returns an empty path for fewer
 /// than three operands.
 ContractionPath choosePath(const ir::IndexProgram& program);

@@ -53,6 +53,18 @@ TEST(ChoosePath, ChoosesABroadcastProductWhenItIsCheapest) {
   EXPECT_EQ(path.fusedMultiplyAdds, 2048);
 }
 
+TEST(ChoosePath, ALastStepThatSumsNothingReadsItsOperandInTheOutputsOrder) {
+  // Performer's linear attention: the product, then a scaling by a row norm. The product's
+  // temporary takes the output's order (b,h,n,e), not its operands' (b,h,e,n), so the scaling
+  // runs element by element, not as a transpose.
+  ir::IndexProgram performer = programOf(
+      "bhde,bhnd,bhn->bhne", {{1, 8, 266, 64}, {1, 8, 1024, 266}, {1, 8, 1024}}, DType::f32);
+  EXPECT_EQ(stepTexts(passes::choosePath(performer)),
+            (std::vector<std::string>{"t0[b,h,n,e] = sum_d x[b,h,d,e] * y[b,h,n,d]",
+                                      "out[b,h,n,e] = t0[b,h,n,e] * z[b,h,n]"}));
+  // A last step that sums keeps its operands' order: the chain's t0[j,l] above.
+}
+
 TEST(ChoosePath, KeepsTheFusedNestWhenNothingIsSaved) {
   // Three vectors over one label: every pair costs as much as the fused nest's rows.
   ir::IndexProgram program = programOf("i,i,i->i", {{8}, {8}, {8}}, DType::f32);
@@ -189,6 +201,13 @@ TEST(PathRun, PathAndFusedEnginesAgree) {
   EXPECT_EQ(realValuesOf(pathPlan.run(inputs).view()), realValuesOf(fusedPlan.run(inputs).view()));
   EXPECT_EQ(fused.statistics().misses, 1u);
   EXPECT_EQ(paths.statistics().misses, 2u); // one kernel per step
+}
+
+TEST(PathRun, ALastStepInTheOutputsOrderMatchesTheReference) {
+  for (Layout layout : {Layout::Contiguous, Layout::Permuted})
+    expectPathMatchesReference(
+        programOf("bhde,bhnd,bhn->bhne", {{2, 3, 7, 5}, {2, 3, 11, 7}, {2, 3, 11}}, DType::f32),
+        layout);
 }
 
 TEST(PathExplain, ShowsTheStepsTheirCostsAndTheFusedCount) {
