@@ -337,7 +337,7 @@ def markdown(reports):
                          f"{100 * wins / len(values):.0f} % — "
                          f"{'holds' if wins >= 0.9 * len(values) else 'missed'}; "
                          f"geomean ≥ 1.5×: "
-                         f"{geomean(values):.2f}× — "
+                         f"{geomean(values):.3f}× — "
                          f"{'holds' if geomean(values) >= 1.5 else 'missed'}; none below 0.8×: "
                          f"{len(below)} below — {'holds' if not below else 'missed'}"
                          + (f" ({', '.join(f'{k} {v:.2f}' for v, k in below)})" if below else "")
