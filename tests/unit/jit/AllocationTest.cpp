@@ -147,6 +147,23 @@ TEST(Allocation, ACachedRunOfANormalizingDotAllocatesNothing) {
   }
 }
 
+/// Runs `plan` once on one thread (compiling its kernels, allocating its temporaries), then ten
+/// times more, which must allocate nothing and give the same result.
+void expectCachedRunsAllocateNothing(const Plan& plan, std::vector<TensorView> inputs,
+                                     Tensor& out) {
+  MutableTensorView outView = out.view();
+  RunOptions options;
+  options.threads = 1;
+  plan.run(inputs, outView, options);
+  Tensor first = out.clone();
+  EXPECT_EQ(allocationsOf([&] {
+              for (int round = 0; round < 10; ++round)
+                plan.run(inputs, outView, options);
+            }),
+            0u);
+  expectClose(out.view(), first.view(), 0, "the same run again");
+}
+
 TEST(Allocation, ACachedRunOfAContractionPathAllocatesNothing) {
   Engine engine;
   // Three operands that run as a path: in f32, and in bf16 and f16, whose operands are widened
@@ -159,18 +176,7 @@ TEST(Allocation, ACachedRunOfAContractionPathAllocatesNothing) {
     Tensor y = arange(dtype, {2, 8}, -5);
     Tensor z = arange(dtype, {8, 2}, -3);
     Tensor out(dtype, {8, 2});
-    std::vector<TensorView> inputs{x.view(), y.view(), z.view()};
-    MutableTensorView outView = out.view();
-    RunOptions options;
-    options.threads = 1;
-    plan.run(inputs, outView, options); // compiles the kernels, allocates the temporaries
-    Tensor first = out.clone();
-    EXPECT_EQ(allocationsOf([&] {
-                for (int round = 0; round < 10; ++round)
-                  plan.run(inputs, outView, options);
-              }),
-              0u);
-    expectClose(out.view(), first.view(), 0, "the same run again");
+    expectCachedRunsAllocateNothing(plan, {x.view(), y.view(), z.view()}, out);
   }
 }
 
@@ -187,20 +193,9 @@ TEST(Allocation, ACachedRunOfAChunkedRelayoutPathAllocatesNothing) {
   Tensor x = arange(DType::f32, {48, 2, 3, 80}, -9);
   Tensor y = arange(DType::f32, {47, 2, 3, 80}, -5);
   Tensor out(DType::f32, {48, 47, 2, 3});
-  std::vector<TensorView> inputs{x.view(), y.view()};
-  MutableTensorView outView = out.view();
   // One thread: with more, the chunks share out among however many threads join, and a set of
   // chunk temporaries is made the first time that many run at once.
-  RunOptions options;
-  options.threads = 1;
-  plan.run(inputs, outView, options);
-  Tensor first = out.clone();
-  EXPECT_EQ(allocationsOf([&] {
-              for (int round = 0; round < 10; ++round)
-                plan.run(inputs, outView, options);
-            }),
-            0u);
-  expectClose(out.view(), first.view(), 0, "the same run again");
+  expectCachedRunsAllocateNothing(plan, {x.view(), y.view()}, out);
 }
 
 TEST(Allocation, PassingTheViewsCopiesNothing) {

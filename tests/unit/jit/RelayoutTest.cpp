@@ -19,6 +19,48 @@ namespace {
 /// An L2 of 16 KiB: small operands already exceed it.
 const support::CacheSizes kSmallCaches{4096, 16384, 65536};
 
+/// A contraction a run test plans: subscripts, operand shapes, dtype.
+struct Shaped {
+  std::string spec;
+  std::vector<Shape> shapes;
+  DType dtype;
+};
+
+/// Plans each case on an engine with `caches`, expects `shows` in its path stage, and runs the
+/// one plan on every layout in turn (back to contiguous at the end: views kept for one layout
+/// follow the next), with and without alpha and beta on two threads, twice each on new data (the
+/// second run reuses the first one's temporaries), against the interpreter.
+void expectRunsMatchTheInterpreter(const std::vector<Shaped>& cases,
+                                   const support::CacheSizes& caches, const std::string& shows) {
+  EngineOptions options;
+  options.persistentCache = false;
+  options.cacheSizes = CacheSizes{caches.l1d, caches.l2, caches.l3};
+  Engine engine(options);
+  std::mt19937 rng(20261208);
+  for (const Shaped& shaped : cases) {
+    ir::IndexProgram program = programOf(shaped.spec, shaped.shapes, shaped.dtype);
+    std::string name = shaped.spec + " " + std::string(dtypeName(shaped.dtype));
+    Plan plan = EngineAccess::planProgram(engine, program, false);
+    EXPECT_NE(plan.explain(ExplainStage::Path).find(shows), std::string::npos)
+        << name << "\n"
+        << plan.explain(ExplainStage::Path);
+    for (Layout layout :
+         {Layout::Contiguous, Layout::Permuted, Layout::Reversed, Layout::Contiguous})
+      for (RunOptions run : {RunOptions{.alpha = 0.5, .beta = -2, .threads = 2}, RunOptions{}})
+        for (int repeat = 0; repeat < 2; ++repeat) {
+          std::string context = name + " " + layoutName(layout);
+          OwnedViews inputs = randomViews(shaped.dtype, shaped.shapes, layout, rng);
+          OwnedView initial =
+              randomView(shaped.dtype, program.outputShape(), layout, rng, run.beta == 0.0);
+          OwnedView out = copyOf(initial);
+          OwnedView expected = copyOf(initial);
+          reference::interpret(program, inputs.views, expected.view, {run.alpha, run.beta});
+          plan.run(inputs.views, out.view, run);
+          expectClose(out.view, expected.view, toleranceOf(shaped.dtype, false), context);
+        }
+  }
+}
+
 TEST(RelayoutPath, CopiesBatchFirstAroundARowMajorGemm) {
   // AlphaFold's triangle multiplication: c is innermost everywhere.
   ir::IndexProgram program =
@@ -99,11 +141,6 @@ TEST(RelayoutPath, RefusedWhereItDoesNotPayOrDoesNotApply) {
 }
 
 TEST(RelayoutRun, EveryLayoutAlphaBetaAndDtypeMatchesTheInterpreter) {
-  struct Shaped {
-    std::string spec;
-    std::vector<Shape> shapes;
-    DType dtype;
-  };
   // Each with enough flops per copied byte to relayout (64-bit values need a longer K).
   const std::vector<Shaped> cases{
       {"ikc,jkc->ijc", {{50, 80, 3}, {47, 80, 3}}, DType::f32},
@@ -113,33 +150,7 @@ TEST(RelayoutRun, EveryLayoutAlphaBetaAndDtypeMatchesTheInterpreter) {
       {"ikc,jkc->ijc", {{100, 100, 2}, {99, 100, 2}}, DType::f64},
       {"ikc,jkc->ijc", {{100, 100, 2}, {99, 100, 2}}, DType::c64},
   };
-  EngineOptions options;
-  options.persistentCache = false;
-  options.cacheSizes = CacheSizes{kSmallCaches.l1d, kSmallCaches.l2, kSmallCaches.l3};
-  Engine engine(options);
-  std::mt19937 rng(20261207);
-  for (const Shaped& shaped : cases)
-    for (DType dtype : {shaped.dtype})
-      for (Layout layout : {Layout::Contiguous, Layout::Permuted, Layout::Reversed})
-        for (RunOptions run : {RunOptions{.alpha = 0.5, .beta = -2, .threads = 2}, RunOptions{}}) {
-          ir::IndexProgram program = programOf(shaped.spec, shaped.shapes, dtype);
-          std::string context =
-              shaped.spec + " " + std::string(dtypeName(dtype)) + " " + layoutName(layout);
-          Plan plan = EngineAccess::planProgram(engine, program, false);
-          EXPECT_NE(plan.explain(ExplainStage::Path).find("relayout:"), std::string::npos)
-              << context;
-          // Twice on new data: the second run reuses the first one's temporaries.
-          for (int repeat = 0; repeat < 2; ++repeat) {
-            OwnedViews inputs = randomViews(dtype, shaped.shapes, layout, rng);
-            OwnedView initial =
-                randomView(dtype, program.outputShape(), layout, rng, run.beta == 0.0);
-            OwnedView out = copyOf(initial);
-            OwnedView expected = copyOf(initial);
-            reference::interpret(program, inputs.views, expected.view, {run.alpha, run.beta});
-            plan.run(inputs.views, out.view, run);
-            expectClose(out.view, expected.view, toleranceOf(dtype, false), context);
-          }
-        }
+  expectRunsMatchTheInterpreter(cases, kSmallCaches, "relayout:");
 }
 
 TEST(InnermostRelayoutPath, CopiesTheOperandWithTheOutputsInnermostLabelInnermost) {
@@ -204,42 +215,13 @@ TEST(InnermostRelayoutPath, RefusedWhereItDoesNotPayOrDoesNotApply) {
 }
 
 TEST(InnermostRelayoutRun, EveryLayoutAlphaBetaAndDtypeMatchesTheInterpreter) {
-  struct Shaped {
-    std::string spec;
-    std::vector<Shape> shapes;
-    DType dtype;
-  };
   const std::vector<Shaped> cases{
       {"fdtk,fetl->fkdle", {{3, 4, 3, 4}, {3, 5, 3, 6}}, DType::c128},
       {"fdtk,fetl->fkdle", {{6, 8, 3, 6}, {6, 5, 3, 7}}, DType::f32},
       {"bfct,bfet->bftce", {{2, 5, 6, 20}, {2, 5, 6, 20}}, DType::c64},
       {"eik,kj->jie", {{6, 20, 5}, {5, 30}}, DType::f64},
   };
-  EngineOptions options;
-  options.persistentCache = false;
-  options.cacheSizes = CacheSizes{kSmallCaches.l1d, kSmallCaches.l2, kSmallCaches.l3};
-  Engine engine(options);
-  std::mt19937 rng(20261208);
-  for (const Shaped& shaped : cases)
-    for (Layout layout : {Layout::Contiguous, Layout::Permuted, Layout::Reversed})
-      for (RunOptions run : {RunOptions{.alpha = 0.5, .beta = -2, .threads = 2}, RunOptions{}}) {
-        ir::IndexProgram program = programOf(shaped.spec, shaped.shapes, shaped.dtype);
-        std::string context =
-            shaped.spec + " " + std::string(dtypeName(shaped.dtype)) + " " + layoutName(layout);
-        Plan plan = EngineAccess::planProgram(engine, program, false);
-        EXPECT_NE(plan.explain(ExplainStage::Path).find("copied with"), std::string::npos)
-            << context;
-        for (int repeat = 0; repeat < 2; ++repeat) {
-          OwnedViews inputs = randomViews(shaped.dtype, shaped.shapes, layout, rng);
-          OwnedView initial =
-              randomView(shaped.dtype, program.outputShape(), layout, rng, run.beta == 0.0);
-          OwnedView out = copyOf(initial);
-          OwnedView expected = copyOf(initial);
-          reference::interpret(program, inputs.views, expected.view, {run.alpha, run.beta});
-          plan.run(inputs.views, out.view, run);
-          expectClose(out.view, expected.view, toleranceOf(shaped.dtype, false), context);
-        }
-      }
+  expectRunsMatchTheInterpreter(cases, kSmallCaches, "copied with");
 }
 
 /// Caches under which Transformer-XL's ibnd,jbnd->ijbn at 48 x 47 x 6 x 80 runs in chunks: the
@@ -286,44 +268,13 @@ TEST(RelayoutChunks, ATemporaryBeyondHalfTheL2RunsInChunksOfTheOutputsOutermostL
 }
 
 TEST(RelayoutChunksRun, EveryLayoutAlphaBetaAndThreadCountMatchesTheInterpreter) {
-  struct Shaped {
-    std::string spec;
-    std::vector<Shape> shapes;
-    DType dtype;
-  };
   const std::vector<Shaped> cases{
       {"ibnd,jbnd->ijbn", {{48, 2, 3, 80}, {47, 2, 3, 80}}, DType::f32},
       {"ibnd,jnd->ijbn", {{48, 2, 3, 80}, {47, 3, 80}}, DType::f32},
       {"jbnd,ibnd->ijbn", {{47, 2, 3, 80}, {48, 2, 3, 80}}, DType::f32},
       {"ibnd,jbnd->ijbn", {{24, 2, 3, 80}, {23, 2, 3, 80}}, DType::c64},
   };
-  EngineOptions options;
-  options.persistentCache = false;
-  options.cacheSizes = CacheSizes{kChunkCaches.l1d, kChunkCaches.l2, kChunkCaches.l3};
-  Engine engine(options);
-  std::mt19937 rng(20261208);
-  for (const Shaped& shaped : cases) {
-    ir::IndexProgram program = programOf(shaped.spec, shaped.shapes, shaped.dtype);
-    std::string name = shaped.spec + " " + std::string(dtypeName(shaped.dtype));
-    Plan plan = EngineAccess::planProgram(engine, program, false);
-    EXPECT_NE(plan.explain(ExplainStage::Path).find("per chunk of"), std::string::npos)
-        << name << "\n"
-        << plan.explain(ExplainStage::Path);
-    // One plan through every layout in turn: the kept chunk views follow the caller's strides.
-    for (Layout layout :
-         {Layout::Contiguous, Layout::Permuted, Layout::Reversed, Layout::Contiguous})
-      for (RunOptions run : {RunOptions{.alpha = 0.5, .beta = -2, .threads = 2}, RunOptions{}}) {
-        std::string context = name + " " + layoutName(layout);
-        OwnedViews inputs = randomViews(shaped.dtype, shaped.shapes, layout, rng);
-        OwnedView initial =
-            randomView(shaped.dtype, program.outputShape(), layout, rng, run.beta == 0.0);
-        OwnedView out = copyOf(initial);
-        OwnedView expected = copyOf(initial);
-        reference::interpret(program, inputs.views, expected.view, {run.alpha, run.beta});
-        plan.run(inputs.views, out.view, run);
-        expectClose(out.view, expected.view, toleranceOf(shaped.dtype, false), context);
-      }
-  }
+  expectRunsMatchTheInterpreter(cases, kChunkCaches, "per chunk of");
 }
 
 } // namespace
