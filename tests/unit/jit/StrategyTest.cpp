@@ -156,11 +156,12 @@ TEST(StreamingStrategy, UnalignedOrBetaOutputsTakeTheCachedPath) {
 }
 
 TEST(StreamingStrategy, AVectorLabelTheLanesDoNotDivideKeepsCachedStores) {
-  // Its remainder's ordinary stores would land in lines the non-temporal ones are filling.
+  // Its remainder's ordinary stores would land in lines the non-temporal ones are filling. Odd
+  // extents: no vector width divides them, on any x86 target.
   for (const ir::IndexProgram& program :
-       {programOf("i,j->ij", {{5}, {44}}, DType::f32),
+       {programOf("i,j->ij", {{5}, {45}}, DType::f32),
         programOf("i,j->ij", {{5}, {37}}, DType::f32),
-        programOf("bfc,bfe->bfce", {{2, 9, 6}, {2, 9, 6}}, DType::c64)}) {
+        programOf("bfc,bfe->bfce", {{2, 9, 7}, {2, 9, 7}}, DType::c64)}) {
     ir::LoopNest nest = contiguousNest(program, tinyCaches(ir::Strategy::Streaming));
     ASSERT_NE(nest.vectorLoop(), nullptr) << nest;
     EXPECT_NE(nest.labels[nest.vectorLoop()->label].extent % nest.vectorLoop()->lanes, 0) << nest;
